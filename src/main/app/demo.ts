@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BallastError } from '../../shared/errors';
+import { assertNoErrors, parseDemoManifest, parseDemoSecurities, parsePositionsCsv, parsePricesCsv, type DemoManifest } from '../io';
+import type { JobContext } from '../jobs/protocol';
+import type { Store } from '../store';
+import type { AppContext } from './context';
+import { sha256Hex } from './files';
+import { writePositions, writePrices } from './imports';
+
+export interface DemoLoadResult {
+  accountId: string;
+  securities: number;
+  prices: number;
+  positions: number;
+  alreadyLoaded: boolean;
+}
+
+export function readDemoManifest(resourcesDir: string): DemoManifest {
+  const file = path.join(resourcesDir, 'demo', 'demo.json');
+  try {
+    return parseDemoManifest(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    if (err instanceof BallastError) throw err;
+    throw new BallastError('INTERNAL', `The bundled demo data is missing (${file}): ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Job: seeds the store with the bundled demo — real market history and a synthetic account — by
+ * importing the shipped files through the same parsers and writers as any user file, in one
+ * transaction. Loading twice changes nothing.
+ */
+export function loadDemoJob(store: Store, input: { resourcesDir: string; actor: string }, job: JobContext): DemoLoadResult {
+  const dir = path.join(input.resourcesDir, 'demo');
+  const manifest = readDemoManifest(input.resourcesDir);
+  const counts = () => ({ securities: store.securities.count(), prices: store.prices.count(), positions: store.positions.count() });
+  if (store.accounts.get(manifest.accountId)) return { accountId: manifest.accountId, ...counts(), alreadyLoaded: true };
+
+  const read = (name: string) => readFileSync(path.join(dir, name));
+  const securities = parseDemoSecurities(read(manifest.securitiesFile).toString('utf8'), manifest.securitiesFile);
+  const priceBytes = read(manifest.pricesFile);
+  const prices = parsePricesCsv(priceBytes, manifest.pricesFile);
+  assertNoErrors(manifest.pricesFile, prices.issues);
+  const positionBytes = read(manifest.positionsFile);
+  const positions = parsePositionsCsv(positionBytes, manifest.positionsFile, { baseCurrency: manifest.baseCurrency });
+  assertNoErrors(manifest.positionsFile, positions.issues);
+  job.progress('Loading demo data', 0, 3);
+
+  store.transaction(() => {
+    for (const s of securities) store.securities.upsert(s);
+    const pricesSha = sha256Hex(priceBytes);
+    if (!store.imports.findBySha256(pricesSha)) {
+      writePrices(store, prices, { fileName: manifest.pricesFile, sha256: pricesSha, actor: input.actor }, job);
+    }
+    job.progress('Loading demo data', 2, 3);
+    store.accounts.create({ id: manifest.accountId, name: manifest.accountName, baseCurrency: manifest.baseCurrency });
+    store.audit.append({ actor: input.actor, action: 'account.create', entity: 'account', entityId: manifest.accountId, details: { name: manifest.accountName, source: 'demo' } });
+    const positionsSha = sha256Hex(positionBytes);
+    if (!store.imports.findBySha256(positionsSha)) {
+      writePositions(store, positions, {
+        fileName: manifest.positionsFile,
+        sha256: positionsSha,
+        actor: input.actor,
+        accountId: manifest.accountId,
+        asOf: positions.asOf ?? prices.dateRange!.to,
+      });
+    }
+  });
+  job.progress('Loading demo data', 3, 3);
+  return { accountId: manifest.accountId, ...counts(), alreadyLoaded: false };
+}
+
+export function demoHandlers(ctx: AppContext) {
+  return {
+    'demo.load': async (_input: object, call: { signal: AbortSignal; progress(p: { step: string; current: number; total: number }): void }) => {
+      const result = (await ctx.jobs.run('demo.load', { resourcesDir: ctx.resourcesDir, actor: ctx.actor }, ctx.dbPath, {
+        signal: call.signal,
+        onProgress: call.progress,
+      })) as DemoLoadResult;
+      ctx.emit({ type: 'state-changed', entity: 'portfolio' });
+      return result;
+    },
+  };
+}

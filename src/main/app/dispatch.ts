@@ -1,0 +1,96 @@
+import {
+  methods,
+  isMethodName,
+  type MethodName,
+  type MethodOutput,
+  type MethodParsedInput,
+  type PushEvent,
+} from '../../shared/api';
+import { BallastError, type Result } from '../../shared/errors';
+import { toApiError } from '../jobs/errors';
+import type { JobProgress } from '../jobs/protocol';
+
+export interface CallContext {
+  callId: string;
+  signal: AbortSignal;
+  progress(p: JobProgress): void;
+}
+
+export type Handler<M extends MethodName> = (
+  input: MethodParsedInput<M>,
+  ctx: CallContext,
+) => Promise<MethodOutput<M>> | MethodOutput<M>;
+
+/** Every method of the contract except the ones the dispatcher answers itself. */
+export type HandlerTable = { [M in Exclude<MethodName, 'jobs.cancel'>]: Handler<M> };
+
+/**
+ * The single entry point every transport (Electron IPC, HTTP, CLI) goes through: look the method up
+ * in the contract, parse its input with the method's schema, run the handler, check the output, and
+ * turn any failure into error data. Long calls are cancellable by callId.
+ */
+export class Dispatcher {
+  private readonly active = new Map<string, AbortController>();
+  private callSeq = 0;
+
+  constructor(
+    private readonly handlers: HandlerTable,
+    private readonly emit: (event: PushEvent) => void,
+  ) {}
+
+  async call(name: string, rawInput: unknown, callId?: string): Promise<Result<unknown>> {
+    try {
+      if (!isMethodName(name)) throw new BallastError('UNKNOWN_METHOD', `Unknown method "${name}".`);
+      const spec = methods[name];
+      const parsed = spec.input.safeParse(rawInput ?? {});
+      if (!parsed.success) {
+        // Plain words for the common case: a missing field says so instead of zod's type jargon.
+        const issues = parsed.error.issues.map((i) => ({
+          path: i.path.join('.'),
+          message: i.code === 'invalid_type' && /received undefined/.test(i.message) ? 'is required' : i.message,
+        }));
+        const first = issues[0];
+        throw new BallastError(
+          'BAD_INPUT',
+          `Invalid input for ${name}: ${first ? `${first.path || 'input'} ${first.message}` : 'malformed'}.`,
+          { issues },
+        );
+      }
+      if (name === 'jobs.cancel') {
+        const target = this.active.get((parsed.data as { callId: string }).callId);
+        target?.abort();
+        return { ok: true, value: { cancelled: Boolean(target) } };
+      }
+      const id = callId ?? `call-${++this.callSeq}`;
+      const controller = new AbortController();
+      this.active.set(id, controller);
+      try {
+        const ctx: CallContext = {
+          callId: id,
+          signal: controller.signal,
+          progress: (p) => this.emit({ type: 'progress', callId: id, method: name, ...p }),
+        };
+        const handler = this.handlers[name] as (input: unknown, ctx: CallContext) => unknown;
+        const value = await handler(parsed.data, ctx);
+        // The output schema is checked too: a handler bug surfaces here as INTERNAL, not as a
+        // malformed payload that the renderer would have to second-guess.
+        const out = spec.output.safeParse(value);
+        if (!out.success) {
+          throw new BallastError('INTERNAL', `Internal error: ${name} produced an invalid result (${out.error.issues[0]?.path.join('.')}: ${out.error.issues[0]?.message}).`);
+        }
+        return { ok: true, value: out.data };
+      } finally {
+        this.active.delete(id);
+      }
+    } catch (err) {
+      return { ok: false, error: toApiError(err) };
+    }
+  }
+
+  /** Typed convenience for in-process callers (CLI, tests): resolves with the value or throws. */
+  async invoke<M extends MethodName>(name: M, input: unknown, callId?: string): Promise<MethodOutput<M>> {
+    const result = await this.call(name, input, callId);
+    if (!result.ok) throw new BallastError(result.error.code, result.error.message, result.error.details);
+    return result.value as MethodOutput<M>;
+  }
+}

@@ -1,0 +1,29 @@
+import type { JobContext, JobHandlers } from '../jobs/protocol';
+import { openDatabase, type Store } from '../store';
+import { loadDemoJob } from './demo';
+import { importPositionsJob, importPricesJob } from './imports';
+import { computeProposalJob } from './proposals';
+
+// Each thread keeps its own connection per database file (WAL lets them read beside the writer).
+const stores = new Map<string, Store>();
+function storeFor(dbPath: string): Store {
+  let store = stores.get(dbPath);
+  if (!store) {
+    store = openDatabase(dbPath, process.env.BALLAST_SQLITE_BINDING ? { nativeBinding: process.env.BALLAST_SQLITE_BINDING } : {});
+    stores.set(dbPath, store);
+  }
+  return store;
+}
+
+export function closeJobStores(): void {
+  for (const store of stores.values()) store.close();
+  stores.clear();
+}
+
+/** Long-running use cases, run on the worker pool (or inline in unit tests) by kind. */
+export const jobHandlers = {
+  'demo.load': (input: Parameters<typeof loadDemoJob>[1], ctx: JobContext) => loadDemoJob(storeFor(ctx.dbPath), input, ctx),
+  'import.prices': (input: Parameters<typeof importPricesJob>[1], ctx: JobContext) => importPricesJob(storeFor(ctx.dbPath), input, ctx),
+  'import.positions': (input: Parameters<typeof importPositionsJob>[1], ctx: JobContext) => importPositionsJob(storeFor(ctx.dbPath), input, ctx),
+  'proposal.compute': (input: Parameters<typeof computeProposalJob>[1], ctx: JobContext) => computeProposalJob(storeFor(ctx.dbPath), input, ctx),
+} satisfies JobHandlers;

@@ -1,0 +1,51 @@
+import type { Account, Portfolio, PositionView, Security } from '../../shared/domain';
+import { BallastError } from '../../shared/errors';
+import type { Store } from '../store';
+import type { AppContext } from './context';
+import { big, money, sumBig } from './money';
+
+export function requireAccount(store: Store, accountId: string): Account {
+  const account = store.accounts.get(accountId);
+  if (!account) {
+    const known = store.accounts.list().map((a) => a.id);
+    throw new BallastError('NOT_FOUND', `There is no account "${accountId}".${known.length ? ` Accounts: ${known.join(', ')}.` : ' Load the demo or import positions first.'}`);
+  }
+  return account;
+}
+
+/** The latest snapshot on or before `asOf`, valued at the latest close on or before its date's prices. */
+export function portfolioOf(store: Store, accountId: string, asOf?: string): Portfolio {
+  const account = requireAccount(store, accountId);
+  const snapshot = store.positions.latestSnapshot(accountId, asOf);
+  if (!snapshot) return { account, asOf: null, importId: null, positions: [], cash: '0', totalValue: '0' };
+  const rows = store.positions.rows(snapshot.id);
+  const prices = store.prices.latestMany(rows.map((r) => r.securityId));
+  const valued = rows.map((r) => {
+    const latest = prices.get(r.securityId);
+    const price = latest?.close ?? (r.price !== null ? Number(r.price) : null);
+    const mv = price !== null ? big(r.quantity).times(big(price)) : null;
+    return { r, latest, price, mv };
+  });
+  const total = sumBig(valued.map((v) => v.mv ?? big(0))).plus(big(snapshot.cash));
+  const totalNumber = Number(total);
+  const positions: PositionView[] = valued.map(({ r, latest, price, mv }) => ({
+    securityId: r.securityId,
+    ticker: r.ticker,
+    name: r.name,
+    assetClass: r.assetClass,
+    quantity: r.quantity,
+    price,
+    priceDate: latest?.date ?? (r.price !== null ? snapshot.asOf : null),
+    marketValue: mv ? money(mv) : null,
+    weight: mv && totalNumber > 0 ? Number(mv) / totalNumber : null,
+  }));
+  return { account, asOf: snapshot.asOf, importId: snapshot.importId, positions, cash: snapshot.cash, totalValue: money(total) };
+}
+
+export function portfolioHandlers(ctx: AppContext) {
+  return {
+    'accounts.list': () => ctx.store.accounts.list(),
+    'securities.list': (): Security[] => ctx.store.securities.list().map(({ figi: _f, lotSize: _l, ...s }) => s),
+    'portfolio.get': (input: { accountId: string; asOf?: string }) => portfolioOf(ctx.store, input.accountId, input.asOf),
+  };
+}

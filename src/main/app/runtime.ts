@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import type { AppInfo, PushEvent } from '../../shared/api';
+import { JobPool } from '../jobs/pool';
+import type { JobRunner } from '../jobs/protocol';
+import { openDatabase } from '../store';
+import { auditHandlers } from './audit';
+import type { AppContext } from './context';
+import { demoHandlers, readDemoManifest } from './demo';
+import { Dispatcher, type HandlerTable } from './dispatch';
+import { exportHandlers } from './exports';
+import { closeJobStores } from './jobs';
+import { importHandlers } from './imports';
+import { exportsDirFor } from './paths';
+import { portfolioHandlers } from './portfolio';
+import { proposalHandlers } from './proposals';
+import { APP_VERSION, COMPUTE_BACKEND } from './version';
+
+export interface RuntimeOptions {
+  dbPath: string;
+  resourcesDir: string;
+  /** Built worker entry (out/main/worker.js); ignored when `jobs` is given. */
+  workerFile: string;
+  /** Tests pass an InlineJobRunner; production uses the worker pool. */
+  jobs?: JobRunner;
+  poolSize?: number;
+}
+
+export interface Runtime {
+  dbPath: string;
+  dispatcher: Dispatcher;
+  subscribe(listener: (event: PushEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username || 'local';
+  } catch {
+    return 'local';
+  }
+}
+
+/**
+ * The composition root shared by the Electron shell, browser mode and the CLI: one store connection
+ * for short calls, a worker pool for long ones, one handler table behind one dispatcher.
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  mkdirSync(path.dirname(options.dbPath), { recursive: true });
+  // Opening here applies migrations once, before any worker opens its own connection.
+  const store = openDatabase(options.dbPath, process.env.BALLAST_SQLITE_BINDING ? { nativeBinding: process.env.BALLAST_SQLITE_BINDING } : {});
+  const listeners = new Set<(event: PushEvent) => void>();
+  const emit = (event: PushEvent) => {
+    for (const l of listeners) l(event);
+  };
+  const jobs = options.jobs ?? new JobPool({ workerFile: options.workerFile, size: options.poolSize ?? 2 });
+  const ctx: AppContext = {
+    store,
+    jobs,
+    dbPath: options.dbPath,
+    resourcesDir: options.resourcesDir,
+    exportsDir: exportsDirFor(options.dbPath),
+    actor: currentUser(),
+    emit,
+  };
+  const info = (): AppInfo => ({
+    name: 'Ballast',
+    version: APP_VERSION,
+    dbPath: options.dbPath,
+    schemaVersion: store.schemaVersion,
+    computeBackend: COMPUTE_BACKEND,
+    hasData: store.accounts.list().length > 0 || store.prices.count() > 0,
+    demoAccountId: readDemoManifest(options.resourcesDir).accountId,
+    exportsDir: ctx.exportsDir,
+  });
+  const handlers = {
+    'app.info': info,
+    ...demoHandlers(ctx),
+    ...portfolioHandlers(ctx),
+    ...importHandlers(ctx),
+    ...proposalHandlers(ctx),
+    ...exportHandlers(ctx),
+    ...auditHandlers(ctx),
+  } satisfies HandlerTable;
+  const dispatcher = new Dispatcher(handlers, emit);
+  return {
+    dbPath: options.dbPath,
+    dispatcher,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await jobs.close();
+      closeJobStores();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { BallastError } from '../../shared/errors';
+import { parseDemoManifest, parseDemoSecurities } from './demo-manifest';
+
+const security = { ticker: 'SPY', name: 'SPDR S&P 500 ETF Trust', assetClass: 'equity', currency: 'USD', isin: 'US78462F1030', cusip: '78462F103', sedol: null };
+
+describe('parseDemoSecurities', () => {
+  it('accepts valid entries and defaults missing CUSIP/SEDOL to null', () => {
+    expect(parseDemoSecurities(JSON.stringify([{ ...security, cusip: undefined, sedol: undefined }]))).toEqual([{ ...security, cusip: null }]);
+  });
+
+  it.each([
+    [{ isin: 'US78462F1031' }, '0.isin'],
+    [{ cusip: '78462F104' }, '0.cusip'],
+    [{ assetClass: 'stocks' }, '0.assetClass'],
+    [{ extra: true }, '0'],
+  ])('rejects %j, naming the field', (change, field) => {
+    try {
+      parseDemoSecurities(JSON.stringify([{ ...security, ...change }]));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(BallastError);
+      expect((error as BallastError).code).toBe('IMPORT_REJECTED');
+      expect((error as BallastError).details).toMatchObject({ fileName: 'securities.json', issues: [{ line: 0, field }] });
+    }
+  });
+
+  it('rejects a ticker listed twice and text that is not JSON', () => {
+    expect(() => parseDemoSecurities(JSON.stringify([security, security]))).toThrow(/listed twice/);
+    expect(() => parseDemoManifest('{')).toThrow(/demo\.json: not valid JSON/);
+  });
+});

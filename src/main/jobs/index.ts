@@ -1,0 +1,5 @@
+export * from './protocol';
+export { JobPool, type JobPoolOptions } from './pool';
+export { InlineJobRunner } from './inline';
+export { serveJobs } from './worker-runtime';
+export { toApiError } from './errors';

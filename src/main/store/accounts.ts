@@ -1,0 +1,51 @@
+import type { Account } from '../../shared/domain';
+import { BallastError } from '../../shared/errors';
+import { nowIso, stmt, writeTransaction, type Db } from './internal';
+
+export interface AccountInput {
+  id: string;
+  name: string;
+  baseCurrency: string;
+  createdAt?: string;
+}
+
+const SELECT = 'SELECT id, name, base_currency AS baseCurrency, created_at AS createdAt FROM accounts';
+
+export class AccountsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Creates the account; an id that already exists is a BAD_INPUT, not a silent overwrite. */
+  create(input: AccountInput): Account {
+    return writeTransaction(this.db, () => {
+      if (this.get(input.id)) {
+        throw new BallastError('BAD_INPUT', `An account with id "${input.id}" already exists.`, { accountId: input.id });
+      }
+      return this.insert(input);
+    });
+  }
+
+  /** Returns the account with this id untouched, or creates it. */
+  ensure(input: AccountInput): { account: Account; created: boolean } {
+    return writeTransaction(this.db, () => {
+      const existing = this.get(input.id);
+      return existing ? { account: existing, created: false } : { account: this.insert(input), created: true };
+    });
+  }
+
+  get(id: string): Account | null {
+    return (stmt(this.db, `${SELECT} WHERE id = ?`).get(id) as Account | undefined) ?? null;
+  }
+
+  /** Ordered by id. */
+  list(): Account[] {
+    return stmt(this.db, `${SELECT} ORDER BY id`).all() as Account[];
+  }
+
+  private insert(input: AccountInput): Account {
+    return stmt(
+      this.db,
+      `INSERT INTO accounts (id, name, base_currency, created_at) VALUES (?, ?, ?, ?)
+       RETURNING id, name, base_currency AS baseCurrency, created_at AS createdAt`,
+    ).get(input.id, input.name, input.baseCurrency, input.createdAt ?? nowIso()) as Account;
+  }
+}

@@ -1,0 +1,121 @@
+import Database from 'better-sqlite3';
+import { BallastError } from '../../shared/errors';
+import { AccountsRepo } from './accounts';
+import { ApprovalsRepo } from './approvals';
+import { AuditRepo } from './audit';
+import { ExportsRepo } from './exports';
+import { ImportsRepo } from './imports';
+import type { Db } from './internal';
+import { assertOpenable, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion } from './migrate';
+import { PositionsRepo } from './positions';
+import { PricesRepo } from './prices';
+import { ProposalsRepo } from './proposals';
+import { SecuritiesRepo } from './securities';
+import { SettingsRepo } from './settings';
+
+export interface OpenOptions {
+  /**
+   * Path to a better_sqlite3.node built for the running runtime: the Electron app passes its
+   * Electron-ABI copy, tests and the CLI use the one in node_modules.
+   */
+  nativeBinding?: string;
+  /** For readers beside the main writer (e.g. workers); never migrates, so the schema must be current. */
+  readonly?: boolean;
+}
+
+export class Store {
+  readonly settings: SettingsRepo;
+  readonly securities: SecuritiesRepo;
+  readonly prices: PricesRepo;
+  readonly accounts: AccountsRepo;
+  readonly imports: ImportsRepo;
+  readonly positions: PositionsRepo;
+  readonly proposals: ProposalsRepo;
+  readonly approvals: ApprovalsRepo;
+  readonly exports: ExportsRepo;
+  readonly audit: AuditRepo;
+
+  constructor(
+    readonly db: Db,
+    readonly file: string,
+    readonly schemaVersion: number,
+  ) {
+    this.settings = new SettingsRepo(db);
+    this.securities = new SecuritiesRepo(db);
+    this.prices = new PricesRepo(db);
+    this.accounts = new AccountsRepo(db);
+    this.imports = new ImportsRepo(db);
+    this.positions = new PositionsRepo(db);
+    this.proposals = new ProposalsRepo(db);
+    this.approvals = new ApprovalsRepo(db);
+    this.exports = new ExportsRepo(db);
+    this.audit = new AuditRepo(db);
+  }
+
+  get readonly(): boolean {
+    return this.db.readonly;
+  }
+
+  /**
+   * Runs `fn` as one transaction: everything it writes commits together or, if it throws, not at all.
+   * Synchronous by design — `fn` must not await (the transaction would commit at the first await).
+   * Write connections begin IMMEDIATE so the write lock is taken before the first read; nested calls
+   * become savepoints.
+   */
+  transaction<T>(fn: () => T): T {
+    const guarded = this.db.transaction(() => {
+      const result = fn();
+      if (isThenable(result)) {
+        throw new Error('store.transaction() callback returned a promise; transactions must be synchronous');
+      }
+      return result;
+    });
+    return this.db.readonly ? guarded.deferred() : guarded.immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Opens (creating if needed) a Ballast database and brings its schema up to date in one transaction.
+ * Refuses, before writing anything, a database from a newer Ballast (DB_TOO_NEW) and an SQLite file
+ * that is not a Ballast database. `':memory:'` gives a private database for tests.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Store {
+  const readonly = opts.readonly ?? false;
+  const db = new Database(file, {
+    readonly,
+    fileMustExist: readonly,
+    ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
+  });
+  try {
+    // Waiting (rather than failing) while a worker holds the write lock; set before the first read.
+    db.pragma('busy_timeout = 5000');
+    const found = assertOpenable(db, file);
+    if (!readonly) db.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL is durable against application crashes and only risks the last commits on
+    // power loss, and it spares an fsync per transaction.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    if (found < LATEST_SCHEMA_VERSION) {
+      if (readonly) {
+        throw new BallastError(
+          'INVALID_STATE',
+          `The database ${file} needs an upgrade (schema ${found} → ${LATEST_SCHEMA_VERSION}); open it read-write once first.`,
+          { file, schemaVersion: found, knownSchemaVersion: LATEST_SCHEMA_VERSION },
+        );
+      }
+      migrate(db);
+    }
+    return new Store(db, file, readSchemaVersion(db));
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,40 @@
+export { openDatabase, Store, type OpenOptions } from './db';
+export { LATEST_SCHEMA_VERSION, BALLAST_APPLICATION_ID, migrations, parseMigrations, type Migration } from './migrate';
+export { type Db } from './internal';
+export { SettingsRepo } from './settings';
+export { SecuritiesRepo, type SecurityInput, type SecurityRecord, type SecurityIdentifiers } from './securities';
+export {
+  PricesRepo,
+  type PriceInput,
+  type PriceConflict,
+  type PriceMatrix,
+  type LatestPrice,
+  type PricePoint,
+  type PriceCoverage,
+  type DateRange,
+} from './prices';
+export { AccountsRepo, type AccountInput } from './accounts';
+export { ImportsRepo, type ImportInput, type ImportRow, type ImportKind, type ImportStatus } from './imports';
+export { PositionsRepo, type PositionInput, type SnapshotInput, type SnapshotRecord, type PositionRow } from './positions';
+export {
+  ProposalsRepo,
+  type ProposalInput,
+  type TradeInput,
+  type ProposalRecord,
+  type ProposalDetail,
+  type TradeRecord,
+  type ProposalFilter,
+} from './proposals';
+export { ApprovalsRepo, type DecisionInput, type DecisionRecord } from './approvals';
+export { ExportsRepo, type ExportInput } from './exports';
+export {
+  AuditRepo,
+  appendAudit,
+  verifyAuditChain,
+  listAudit,
+  canonicalJson,
+  auditHash,
+  GENESIS_HASH,
+  type AuditInput,
+  type AuditRecord,
+} from './audit';

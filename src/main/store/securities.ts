@@ -1,0 +1,177 @@
+import type { AssetClass } from '../../shared/domain';
+import { stmt, writeTransaction, type Db } from './internal';
+
+/** A `Security` from the contract plus the identifiers and trading details the contract does not show. */
+export interface SecurityRecord {
+  id: number;
+  ticker: string;
+  isin: string | null;
+  cusip: string | null;
+  sedol: string | null;
+  figi: string | null;
+  name: string;
+  assetClass: AssetClass;
+  currency: string;
+  lotSize: number;
+}
+
+export interface SecurityInput {
+  ticker: string;
+  name: string;
+  assetClass: AssetClass;
+  currency: string;
+  isin?: string | null;
+  cusip?: string | null;
+  sedol?: string | null;
+  figi?: string | null;
+  lotSize?: number;
+}
+
+/** Identifiers a file may carry; `find` tries the most specific first. */
+export interface SecurityIdentifiers {
+  isin?: string | null;
+  cusip?: string | null;
+  sedol?: string | null;
+  figi?: string | null;
+  ticker?: string | null;
+}
+
+interface SecurityRow {
+  id: number;
+  ticker: string;
+  isin: string | null;
+  cusip: string | null;
+  sedol: string | null;
+  figi: string | null;
+  name: string;
+  asset_class: AssetClass;
+  currency: string;
+  lot_size: number;
+}
+
+const COLUMNS = 'id, ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size';
+
+function toRecord(row: SecurityRow): SecurityRecord {
+  return {
+    id: row.id,
+    ticker: row.ticker,
+    isin: row.isin,
+    cusip: row.cusip,
+    sedol: row.sedol,
+    figi: row.figi,
+    name: row.name,
+    assetClass: row.asset_class,
+    currency: row.currency,
+    lotSize: row.lot_size,
+  };
+}
+
+export class SecuritiesRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Creates the security or updates the one with this ticker. Descriptive fields (name, asset class,
+   * currency, lot size when given) take the new values; an identifier the input leaves out or sets to
+   * null keeps its stored value, so a sparse file never erases an ISIN a richer file supplied.
+   */
+  upsert(input: SecurityInput): { security: SecurityRecord; created: boolean } {
+    return writeTransaction(this.db, () => {
+      const existing = this.findByTicker(input.ticker);
+      const row = stmt(
+        this.db,
+        `INSERT INTO securities (ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size)
+         VALUES (@ticker, @isin, @cusip, @sedol, @figi, @name, @assetClass, @currency, coalesce(@lotSize, 1))
+         ON CONFLICT (ticker) DO UPDATE SET
+           isin = coalesce(excluded.isin, isin),
+           cusip = coalesce(excluded.cusip, cusip),
+           sedol = coalesce(excluded.sedol, sedol),
+           figi = coalesce(excluded.figi, figi),
+           name = excluded.name,
+           asset_class = excluded.asset_class,
+           currency = excluded.currency,
+           lot_size = coalesce(@lotSize, lot_size)
+         RETURNING ${COLUMNS}`,
+      ).get(bindInput(input)) as SecurityRow;
+      return { security: toRecord(row), created: existing === null };
+    });
+  }
+
+  /** Returns the security with this ticker untouched, or creates it. */
+  ensure(input: SecurityInput): { security: SecurityRecord; created: boolean } {
+    return writeTransaction(this.db, () => {
+      const existing = this.findByTicker(input.ticker);
+      if (existing) return { security: existing, created: false };
+      const row = stmt(
+        this.db,
+        `INSERT INTO securities (ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size)
+         VALUES (@ticker, @isin, @cusip, @sedol, @figi, @name, @assetClass, @currency, coalesce(@lotSize, 1))
+         RETURNING ${COLUMNS}`,
+      ).get(bindInput(input)) as SecurityRow;
+      return { security: toRecord(row), created: true };
+    });
+  }
+
+  get(id: number): SecurityRecord | null {
+    return this.one(`SELECT ${COLUMNS} FROM securities WHERE id = ?`, id);
+  }
+
+  findByTicker(ticker: string): SecurityRecord | null {
+    return this.one(`SELECT ${COLUMNS} FROM securities WHERE ticker = ?`, ticker);
+  }
+
+  /** One ISIN can be listed under several tickers; the oldest entry wins. */
+  findByIsin(isin: string): SecurityRecord | null {
+    return this.one(`SELECT ${COLUMNS} FROM securities WHERE isin = ? ORDER BY id LIMIT 1`, isin);
+  }
+
+  findByCusip(cusip: string): SecurityRecord | null {
+    return this.one(`SELECT ${COLUMNS} FROM securities WHERE cusip = ? ORDER BY id LIMIT 1`, cusip);
+  }
+
+  findBySedol(sedol: string): SecurityRecord | null {
+    return this.one(`SELECT ${COLUMNS} FROM securities WHERE sedol = ? ORDER BY id LIMIT 1`, sedol);
+  }
+
+  findByFigi(figi: string): SecurityRecord | null {
+    return this.one(`SELECT ${COLUMNS} FROM securities WHERE figi = ? ORDER BY id LIMIT 1`, figi);
+  }
+
+  /** Matches on ISIN, then CUSIP, SEDOL, FIGI, and ticker last (tickers get reused across markets). */
+  find(ids: SecurityIdentifiers): SecurityRecord | null {
+    return (
+      (ids.isin ? this.findByIsin(ids.isin) : null) ??
+      (ids.cusip ? this.findByCusip(ids.cusip) : null) ??
+      (ids.sedol ? this.findBySedol(ids.sedol) : null) ??
+      (ids.figi ? this.findByFigi(ids.figi) : null) ??
+      (ids.ticker ? this.findByTicker(ids.ticker) : null)
+    );
+  }
+
+  /** Ordered by ticker. */
+  list(): SecurityRecord[] {
+    return (stmt(this.db, `SELECT ${COLUMNS} FROM securities ORDER BY ticker`).all() as SecurityRow[]).map(toRecord);
+  }
+
+  count(): number {
+    return stmt(this.db, 'SELECT count(*) FROM securities').pluck().get() as number;
+  }
+
+  private one(sql: string, param: string | number): SecurityRecord | null {
+    const row = stmt(this.db, sql).get(param) as SecurityRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+}
+
+function bindInput(input: SecurityInput) {
+  return {
+    ticker: input.ticker,
+    isin: input.isin ?? null,
+    cusip: input.cusip ?? null,
+    sedol: input.sedol ?? null,
+    figi: input.figi ?? null,
+    name: input.name,
+    assetClass: input.assetClass,
+    currency: input.currency,
+    lotSize: input.lotSize ?? null,
+  };
+}

@@ -1,0 +1,95 @@
+import { useEffect } from 'react';
+import { formatPercent, formatTimestamp } from '../format';
+import { useApp, useQuery } from '../state';
+import { StatusBadge } from '../components/StatusBadge';
+import { ProposalDetail } from './ProposalDetail';
+
+interface Props {
+  accountId: string | null;
+  selectedId: number | null;
+  onSelect(proposalId: number | null): void;
+  onGenerate(accountId: string): void;
+  generating: boolean;
+}
+
+export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, generating }: Props) {
+  const { client } = useApp();
+  const list = useQuery(
+    () => (accountId ? client.call('proposals.list', { accountId }) : undefined),
+    [client, accountId],
+    ['proposals'],
+  );
+  const proposals = list.data;
+
+  // Open the newest proposal when nothing (or a proposal of another account) is selected.
+  useEffect(() => {
+    if (!proposals) return;
+    if (selectedId != null && proposals.some((p) => p.id === selectedId)) return;
+    onSelect(proposals[0]?.id ?? null);
+  }, [proposals, selectedId, onSelect]);
+
+  return (
+    <div className="proposals-layout" data-testid="proposals-view">
+      <section className="panel proposals-list">
+        <div className="panel-head">
+          <h2>Proposals</h2>
+          <button
+            type="button"
+            className="primary"
+            data-testid="generate-proposal"
+            disabled={!accountId || generating}
+            onClick={() => accountId && onGenerate(accountId)}
+          >
+            {generating ? 'Computing…' : 'Generate proposal'}
+          </button>
+        </div>
+        {!accountId && <p className="muted">Select an account first.</p>}
+        {proposals && proposals.length === 0 && <p className="muted">No proposals for this account yet.</p>}
+        {proposals && proposals.length > 0 && (
+          <table className="grid selectable" data-testid="proposals-list">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Created</th>
+                <th>Status</th>
+                <th className="num">Trades</th>
+                <th className="num">Turnover</th>
+              </tr>
+            </thead>
+            <tbody>
+              {proposals.map((p) => (
+                <tr
+                  key={p.id}
+                  data-testid="proposal-row"
+                  data-proposal-id={p.id}
+                  aria-selected={p.id === selectedId}
+                  className={p.id === selectedId ? 'selected' : undefined}
+                  tabIndex={0}
+                  onClick={() => onSelect(p.id)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' || e.key === ' ') onSelect(p.id);
+                  }}
+                >
+                  <td>{p.id}</td>
+                  <td title={formatTimestamp(p.createdAt)}>{formatTimestamp(p.createdAt).slice(0, 16)}</td>
+                  <td>
+                    <StatusBadge status={p.status} compact />
+                  </td>
+                  <td className="num">{p.tradeCount}</td>
+                  <td className="num">{formatPercent(p.turnover, 1)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {selectedId != null ? (
+        <ProposalDetail proposalId={selectedId} />
+      ) : (
+        <section className="panel proposal-detail">
+          <p className="muted">Generate a proposal to see target weights, risk contributions and trades.</p>
+        </section>
+      )}
+    </div>
+  );
+}
