@@ -2,6 +2,7 @@
 // below it. A violation is an error, so CI fails on it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'worker_threads', 'http', 'url'];
 
@@ -29,8 +30,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.{js,mjs,cjs}', 'bin/**/*.{js,cjs}', 'bench/**/*.{js,mjs}'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    files: ['scripts/**/*.{js,mjs,cjs}', 'packages/*/*.{js,cjs}', 'bench/**/*.{js,mjs}'],
+    languageOptions: { globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   layer(['src/shared/**'], ['**/main/**', '**/renderer/**', '**/preload/**', 'electron', ...nodeBuiltins, 'react', 'echarts'],
