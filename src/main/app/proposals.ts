@@ -75,9 +75,14 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
     });
   } catch (err) {
     // The engine speaks in column numbers; the PM needs the ticker.
-    if (err instanceof BallastError && err.code === 'INSUFFICIENT_DATA' && typeof (err.details as { column?: number })?.column === 'number') {
-      const column = (err.details as { column: number; missing: number }).column;
-      throw new BallastError('INSUFFICIENT_DATA', `${universe[column]!.ticker} has ${(err.details as { missing: number }).missing} missing prices in the lookback window ending ${asOf}; import its history or shorten the lookback.`, err.details);
+    const details = err instanceof BallastError ? (err.details as { reason?: string; column?: number; missing?: number } | undefined) : undefined;
+    if (err instanceof BallastError && err.code === 'INSUFFICIENT_DATA' && typeof details?.column === 'number') {
+      const ticker = universe[details.column]!.ticker;
+      const message =
+        details.reason === 'flat'
+          ? `${ticker}'s price does not change over the lookback window ending ${asOf} (a stale feed?); fix its history or shorten the lookback.`
+          : `${ticker} has ${details.missing} missing prices in the lookback window ending ${asOf}; import its history or shorten the lookback.`;
+      throw new BallastError('INSUFFICIENT_DATA', message, { ...details, ticker });
     }
     throw err;
   }

@@ -70,7 +70,7 @@ export function riskParityBaseline(input: RiskParityBaselineInput): RiskParityBa
     throw new BallastError(
       'INSUFFICIENT_DATA',
       `Need at least ${MIN_OBSERVATIONS} daily returns to estimate risk; the price history gives ${observations}.`,
-      { observations, required: MIN_OBSERVATIONS },
+      { reason: 'too-few-observations', observations, required: MIN_OBSERVATIONS },
     );
   }
   const window = lastRows(prices, observations + 1);
@@ -80,7 +80,7 @@ export function riskParityBaseline(input: RiskParityBaselineInput): RiskParityBa
       'INSUFFICIENT_DATA',
       `Asset ${gap.column + 1} has no price on ${gap.missing} of the last ${observations + 1} trading days; ` +
         'import the missing history or choose a shorter lookback.',
-      { column: gap.column, missing: gap.missing, firstMissingRow: prices.rows - window.rows + gap.row },
+      { reason: 'gaps', column: gap.column, missing: gap.missing, firstMissingRow: prices.rows - window.rows + gap.row },
     );
   }
 
@@ -91,6 +91,17 @@ export function riskParityBaseline(input: RiskParityBaselineInput): RiskParityBa
   if (signal?.aborted) throw new BallastError('CANCELLED', 'The proposal run was cancelled.');
 
   const returns = simpleReturns(window);
+  const flat = firstFlatColumn(returns);
+  if (flat !== undefined) {
+    // Shrinkage would lend a constant series a small positive variance, and equal risk contribution would
+    // then pour most of the portfolio into it — a stale price must not look like a riskless asset.
+    throw new BallastError(
+      'INSUFFICIENT_DATA',
+      `Asset ${flat + 1} has the same price on all of the last ${observations + 1} trading days, so its risk ` +
+        'cannot be estimated; check that its price history is up to date.',
+      { reason: 'flat', column: flat },
+    );
+  }
   checkpoint(1);
   const { covariance, shrinkage } = ledoitWolfCovariance(returns);
   checkpoint(2);
@@ -133,6 +144,16 @@ function firstGap(window: Matrix): { column: number; row: number; missing: numbe
       }
     }
     if (missing > 0) return { column: j, row, missing };
+  }
+  return undefined;
+}
+
+function firstFlatColumn(returns: Matrix): number | undefined {
+  for (let j = 0; j < returns.cols; j++) {
+    const first = returns.data[j]!;
+    let moved = false;
+    for (let t = 1; t < returns.rows && !moved; t++) moved = returns.data[t * returns.cols + j] !== first;
+    if (!moved) return j;
   }
   return undefined;
 }
