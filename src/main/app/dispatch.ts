@@ -62,6 +62,8 @@ export class Dispatcher {
         return { ok: true, value: { cancelled: Boolean(target) } };
       }
       const id = callId ?? `call-${++this.callSeq}`;
+      // A callId names one running call; reusing it would make the first one uncancellable.
+      if (this.active.has(id)) throw new BallastError('BAD_INPUT', `Call id "${id}" is already in use by a running call.`);
       const controller = new AbortController();
       this.active.set(id, controller);
       try {

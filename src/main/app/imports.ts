@@ -6,6 +6,7 @@ import type { Store } from '../store';
 import type { AppContext } from './context';
 import { sha256Hex } from './files';
 import { big, money } from './money';
+import { requireAsOfDate } from './portfolio';
 
 const PROGRESS_EVERY = 5_000;
 
@@ -187,6 +188,7 @@ export function importPricesJob(store: Store, input: ImportFileInput, job: JobCo
 
 /** Job: parse and import a positions file for one account, all rows or nothing. */
 export function importPositionsJob(store: Store, input: ImportFileInput & { accountId: string; asOf?: string }, job: JobContext): ImportResult {
+  requireAsOfDate(input.asOf);
   const bytes = Buffer.from(input.contentBase64, 'base64');
   const sha256 = sha256Hex(bytes);
   const again = alreadyImported(store, sha256, input.fileName);

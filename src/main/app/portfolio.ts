@@ -1,5 +1,6 @@
 import type { Account, Portfolio, PositionView, Security } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
+import { readIsoDate } from '../io';
 import type { Store } from '../store';
 import type { AppContext } from './context';
 import { big, money, sumBig } from './money';
@@ -13,9 +14,21 @@ export function requireAccount(store: Store, accountId: string): Account {
   return account;
 }
 
+/**
+ * The contract types `asOf` as a plain string. Dates compare as text in the store, so "nonsense" would
+ * silently mean "latest" on a read and fail the table's CHECK (as INTERNAL) on a write: refuse it here.
+ */
+export function requireAsOfDate(asOf: string | undefined): void {
+  if (asOf === undefined) return;
+  const reading = readIsoDate(asOf);
+  if (!reading.ok) throw new BallastError('BAD_INPUT', `The as-of date ${reading.reason}.`);
+  if (reading.value !== asOf) throw new BallastError('BAD_INPUT', `The as-of date "${asOf}" must be written YYYY-MM-DD.`);
+}
+
 /** The latest snapshot on or before `asOf`, valued at the latest close on or before its date's prices. */
 export function portfolioOf(store: Store, accountId: string, asOf?: string): Portfolio {
   const account = requireAccount(store, accountId);
+  requireAsOfDate(asOf);
   const snapshot = store.positions.latestSnapshot(accountId, asOf);
   if (!snapshot) return { account, asOf: null, importId: null, positions: [], cash: '0', totalValue: '0' };
   const rows = store.positions.rows(snapshot.id);

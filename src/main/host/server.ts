@@ -102,12 +102,25 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         return sendJson(res, 415, { ok: false, error: { code: 'BAD_INPUT', message: 'Send JSON (Content-Type: application/json).' } });
       }
       let body: { input?: unknown; callId?: unknown };
+      const tooLarge = () => {
+        // Answer, then drop the connection rather than reading the rest of an oversized upload.
+        res.setHeader('Connection', 'close');
+        res.on('finish', () => req.destroy());
+        return sendJson(res, 413, { ok: false, error: { code: 'BAD_INPUT', message: `The request is larger than ${maxBody} bytes.` } });
+      };
+      if (Number(req.headers['content-length'] ?? 0) > maxBody) return tooLarge();
       try {
         body = JSON.parse(await readBody(req, maxBody)) as typeof body;
       } catch (err) {
+        if (err instanceof BodyTooLarge) return tooLarge();
         return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: `The request body is not valid JSON (${(err as Error).message}).` } });
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      // `null`, numbers and arrays are valid JSON but not a call envelope.
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: 'The request body must be a JSON object such as {"input": {…}}.' } });
+      }
+      const method = safeDecode(url.pathname.slice('/api/call/'.length));
+      if (method === null) return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: 'The method name is not valid URL encoding.' } });
       const callId = typeof body.callId === 'string' && body.callId.length <= 100 ? body.callId : undefined;
       const result = await options.call(method, body.input, callId);
       return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
@@ -118,11 +131,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
 
   function serveStatic(pathname: string, res: ServerResponse): void {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
-    const file = path.resolve(rendererRoot, relative);
+    const decoded = pathname === '/' ? 'index.html' : safeDecode(pathname);
+    const file = decoded === null ? null : path.resolve(rendererRoot, decoded.replace(/^\/+/, ''));
     // Resolve, then require the result to stay inside the renderer folder: no traversal by '..' or '%2e%2e'.
-    const inside = file === rendererRoot || file.startsWith(rendererRoot + path.sep);
-    if (!inside || !existsSync(file) || !statSync(file).isFile()) {
+    const inside = file !== null && (file === rendererRoot || file.startsWith(rendererRoot + path.sep));
+    if (file === null || !inside || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Not found');
       return;
@@ -155,6 +168,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 }
 
+/** decodeURIComponent, but a malformed escape (`%E0%A4%A`) is the client's mistake, not a server error. */
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 function deny(message: string) {
   return { ok: false, error: { code: 'UNAUTHORIZED', message } };
 }
@@ -185,6 +207,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+class BodyTooLarge extends Error {}
+
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -192,8 +216,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new Error(`request larger than ${limit} bytes`));
-        req.destroy();
+        req.removeAllListeners('data');
+        req.pause();
+        reject(new BodyTooLarge(`request larger than ${limit} bytes`));
         return;
       }
       chunks.push(chunk);

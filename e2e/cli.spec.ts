@@ -1,0 +1,183 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { EXPORT_HEADER, cliPath, makeTempDir, readExportCsv, removeDir, repoRoot, sha256File } from './support';
+
+/*
+ * The built CLI (out/main/cli.js) as a PM's script would use it: real worker pool, real files, exit
+ * codes and stderr. No browser. Steps share one database, so they run in order.
+ */
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function ballast(args: string[]): Run {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(), encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking: independent checks run side by side. */
+function ballastAsync(args: string[], command: string = process.execPath, prefix: string[] = [cliPath]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...prefix, ...args], { cwd: repoRoot, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+function cliEnv(): NodeJS.ProcessEnv {
+  // A stray BALLAST_DB must not redirect a command that forgot --db to someone's real database.
+  const env = { ...process.env };
+  delete env.BALLAST_DB;
+  return env;
+}
+
+function ok(run: Run): Run {
+  expect(run.status, `exit ${run.status}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`).toBe(0);
+  return run;
+}
+
+interface ProposalJson {
+  id: number;
+  status: string;
+  engine: string;
+  assets: { ticker: string; targetWeight: number; riskContribution: number }[];
+  cash: { targetWeight: number };
+  trades: { side: string; ticker: string; quantity: string }[];
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.describe('ballast CLI', () => {
+  let dir: string;
+  let db: string;
+  let proposal: ProposalJson;
+
+  test.beforeAll(() => {
+    expect(existsSync(cliPath), `${cliPath} missing: run \`npx electron-vite build\` first`).toBe(true);
+    dir = makeTempDir('cli');
+    db = path.join(dir, 'ballast.db');
+  });
+
+  test.afterAll(() => removeDir(dir));
+
+  test('demo seeds the database', () => {
+    const first = ok(ballast(['demo', '--db', db]));
+    expect(first.stdout).toContain('Demo data loaded');
+    expect(first.stdout).toContain('account DEMO');
+  });
+
+  test('propose --json prints a risk-parity proposal', () => {
+    proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--json'])).stdout) as ProposalJson;
+    expect(proposal.status).toBe('pending');
+    expect(proposal.engine).toBe('risk-parity-baseline');
+    const total = proposal.assets.reduce((s, a) => s + a.targetWeight, 0) + proposal.cash.targetWeight;
+    expect(Math.abs(total - 1)).toBeLessThan(1e-9);
+    const rc = proposal.assets.map((a) => a.riskContribution);
+    expect(Math.max(...rc) / Math.min(...rc) - 1).toBeLessThan(1e-6);
+    expect(proposal.trades.length).toBeGreaterThan(0);
+  });
+
+  test('approve, then export a CSV trade list', () => {
+    const approved = ok(ballast(['approve', String(proposal.id), '--by', 'Alice Example', '--comment', 'Within risk limits', '--db', db]));
+    expect(approved.stdout).toContain(`Proposal ${proposal.id} is now approved.`);
+
+    const out = path.join(dir, 'exports', 'trades.csv');
+    const exported = JSON.parse(ok(ballast(['export', String(proposal.id), '--format', 'csv', '--out', out, '--db', db, '--json'])).stdout) as {
+      path: string;
+      sha256: string;
+      rows: number;
+    };
+    expect(exported.path).toBe(out);
+    expect(existsSync(out)).toBe(true);
+    expect(readFileSync(out, 'utf8')).toMatch(/^(\uFEFF)?account,side,symbol/);
+    const csv = readExportCsv(out);
+    expect(csv.header).toEqual(EXPORT_HEADER);
+    expect(csv.records).toHaveLength(proposal.trades.length);
+    expect(csv.records).toHaveLength(exported.rows);
+    for (const r of csv.records) {
+      expect(r.account).toBe('DEMO');
+      expect(['BUY', 'SELL']).toContain(r.side);
+      expect(Number(r.quantity)).toBeGreaterThan(0);
+    }
+    expect(sha256File(out)).toBe(exported.sha256);
+
+    // Never overwrites: a second export to the same file fails and leaves it as it was.
+    const before = readFileSync(out);
+    const again = ballast(['export', String(proposal.id), '--format', 'csv', '--out', out, '--db', db]);
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain('already exists');
+    expect(readFileSync(out).equals(before)).toBe(true);
+  });
+
+  test('audit --verify exits 0', () => {
+    const r = ok(ballast(['audit', '--verify', '--db', db]));
+    expect(r.stdout).toMatch(/Audit chain verified: \d+ rows/);
+  });
+
+  test('a bad positions file is rejected naming line 3 and quantity, and changes nothing', () => {
+    const auditRows = () => (JSON.parse(ok(ballast(['audit', '--json', '--limit', '10000', '--db', db])).stdout) as unknown[]).length;
+    const rowsBefore = auditRows();
+
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 'symbol,quantity\nSPY,100\nQQQ,12x\nCASH,1000\n');
+    const r = ballast(['import-positions', bad, '--account', 'DEMO', '--db', db]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('line 3');
+    expect(r.stderr).toContain('quantity');
+    expect(r.stderr).toContain('bad.csv');
+
+    expect(auditRows()).toBe(rowsBefore);
+  });
+
+  test('usage and input errors: exit codes and messages', async () => {
+    const [unknown, badFlag, noId, none, rejectNoComment, missing] = await Promise.all([
+      ballastAsync(['frobnicate', '--db', db]),
+      ballastAsync(['info', '--no-such-flag']),
+      ballastAsync(['approve', 'abc', '--by', 'X', '--db', db]),
+      ballastAsync([]),
+      ballastAsync(['reject', String(proposal.id), '--by', 'Bob', '--db', db]),
+      ballastAsync(['show', '999999', '--db', db, '--json']),
+    ]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "frobnicate"');
+
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toContain('Usage: ballast');
+
+    expect(noId.status).toBe(2);
+    expect(noId.stderr).toContain('not a proposal id');
+
+    expect(none.status).toBe(2);
+    expect(none.stdout).toContain('Usage: ballast');
+
+    expect(rejectNoComment.status).not.toBe(0);
+    expect(rejectNoComment.stderr).toMatch(/reject needs --comment/);
+
+    // With --json, errors are a Result on stderr.
+    expect(missing.status).toBe(1);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  test('npx ballast --help works through the workspace package', async () => {
+    const bin = path.join(repoRoot, 'node_modules', '.bin', process.platform === 'win32' ? 'ballast.cmd' : 'ballast');
+    expect(existsSync(bin), `${bin} missing: the workspace package packages/ballast-cli is not linked`).toBe(true);
+    const r = await ballastAsync(['--no-install', 'ballast', '--help'], process.platform === 'win32' ? 'npx.cmd' : 'npx', []);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Usage: ballast <command>');
+    expect(r.stdout).toContain('propose --account <id>');
+  });
+});
