@@ -64,7 +64,8 @@ export class ProposalsPage {
 
   /** A freshly generated proposal: baseline engine, pending, both charts drawn, at least one trade. */
   async expectPendingProposal(): Promise<void> {
-    await expect(this.engineLabel).toHaveText('Risk-parity baseline');
+    // The server may qualify the label (covariance estimator, budgets); the engine's name leads it.
+    await expect(this.engineLabel).toHaveText(/^Risk-parity baseline\b/);
     await expect(this.status).toHaveAttribute('data-status', 'pending');
     await expect(this.weightsChartCanvas).toBeVisible();
     await expect(this.riskChartCanvas).toBeVisible();

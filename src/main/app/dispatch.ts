@@ -52,7 +52,7 @@ export class Dispatcher {
         const first = issues[0];
         throw new BallastError(
           'BAD_INPUT',
-          `Invalid input for ${name}: ${first ? `${first.path || 'input'} ${first.message}` : 'malformed'}.`,
+          `Invalid input for ${name}: ${first ? (first.message === 'is required' ? `${first.path} is required` : `${first.path || 'input'}: ${first.message}`) : 'malformed'}.`,
           { issues },
         );
       }

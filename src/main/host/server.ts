@@ -190,6 +190,7 @@ function statusFor(code: string): number {
     case 'UNKNOWN_METHOD':
       return 404;
     case 'INVALID_STATE':
+    case 'CANCELLED':
       return 409;
     case 'UNAUTHORIZED':
       return 401;

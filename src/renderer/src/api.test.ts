@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiCallError, createClient, httpTransport, ipcTransport, isPushEvent, takeBrowserToken, unwrapResult } from './api';
-import { type BallastBridge } from './env';
+import { type BallastBridge } from '../../shared/api';
 
 describe('unwrapResult', () => {
   it('returns the value of an ok result', () => {

@@ -1,12 +1,12 @@
 import {
   type ApiClient,
+  type BallastBridge,
   type MethodInput,
   type MethodName,
   type MethodOutput,
   type PushEvent,
 } from '../../shared/api';
 import { type ErrorCode } from '../../shared/errors';
-import { type BallastBridge } from './env';
 
 /*
  * The renderer's only door to the main side. The transport is chosen once, at start: the preload's

@@ -1,15 +1,11 @@
-import { type MethodName, type PushEvent } from '../../shared/api';
-import { type Result } from '../../shared/errors';
+import { type BallastBridge } from '../../shared/api';
 
-/** What the preload exposes under contextIsolation: named contract methods and one event stream, nothing else. */
-export interface BallastBridge {
-  readonly transport: 'ipc';
-  readonly methods: Record<MethodName, (input: unknown, callId?: string) => Promise<Result<unknown>>>;
-  onEvent(listener: (event: PushEvent) => void): () => void;
-}
-
+// The preload's object (checked there with `satisfies BallastBridge`): named contract methods and one
+// event stream under contextIsolation, nothing else. Absent in browser mode.
 declare global {
   interface Window {
     ballast?: BallastBridge;
   }
 }
+
+export {};

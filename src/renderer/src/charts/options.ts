@@ -4,6 +4,15 @@ import { type ChartOption } from './echarts';
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
+/** Tickers side by side stop fitting past a handful of bars in a half-width chart: tilt them then. */
+function categoryAxis(categories: string[], crowdedAt: number) {
+  const crowded = categories.length > crowdedAt;
+  return {
+    xAxis: { type: 'category' as const, data: categories, axisLabel: { interval: 0, rotate: crowded ? 45 : 0, fontSize: 11 } },
+    grid: { left: 48, right: 12, top: 32, bottom: crowded ? 52 : 28 },
+  };
+}
+
 const tooltipPercent = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(2)} %` : String(value));
 
 /** Current, target and post-trade weight per ticker, with cash as the last category. */
@@ -20,8 +29,7 @@ export function weightsChartOption(proposal: Proposal): ChartOption {
     animation: false,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: tooltipPercent },
     legend: { top: 0 },
-    grid: { left: 48, right: 12, top: 32, bottom: 28 },
-    xAxis: { type: 'category', data: categories, axisLabel: { interval: 0 } },
+    ...categoryAxis(categories, 14),
     yAxis: { type: 'value', axisLabel: { formatter: percent } },
     series: [
       bars('Current', (a) => a.currentWeight, proposal.cash.currentWeight, '#8a94a6'),
@@ -37,8 +45,10 @@ export function riskChartOption(proposal: Proposal): ChartOption {
     animation: false,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: tooltipPercent },
     legend: { top: 0 },
-    grid: { left: 48, right: 12, top: 32, bottom: 28 },
-    xAxis: { type: 'category', data: proposal.assets.map((a) => a.ticker), axisLabel: { interval: 0 } },
+    ...categoryAxis(
+      proposal.assets.map((a) => a.ticker),
+      8,
+    ),
     yAxis: { type: 'value', axisLabel: { formatter: percent } },
     series: [
       { type: 'bar', name: 'Risk contribution', data: proposal.assets.map((a) => round(a.riskContribution)), itemStyle: { color: '#c46a1b' } },

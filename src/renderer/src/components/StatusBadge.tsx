@@ -8,10 +8,10 @@ const LABELS: Record<ProposalStatus, string> = {
   superseded: 'Superseded',
 };
 
-export function StatusBadge({ status, testId, compact = false }: { status: ProposalStatus; testId?: string; compact?: boolean }) {
+export function StatusBadge({ status, testId }: { status: ProposalStatus; testId?: string }) {
   return (
     <span className={`badge badge-${status}`} data-testid={testId} data-status={status}>
-      {compact && status === 'pending' ? 'Pending' : (LABELS[status] ?? status)}
+      {LABELS[status] ?? status}
     </span>
   );
 }

@@ -95,7 +95,6 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
         <thead>
           <tr>
             <th>Ticker</th>
-            <th>Name</th>
             <th>Asset class</th>
             <th className="num">Price</th>
             <th className="num">Current qty</th>
@@ -110,8 +109,9 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
         <tbody>
           {p.assets.map((a) => (
             <tr key={a.securityId}>
-              <td className="mono">{a.ticker}</td>
-              <td>{a.name}</td>
+              <td className="mono" title={a.name}>
+                {a.ticker}
+              </td>
               <td>{formatAssetClass(a.assetClass)}</td>
               <td className="num">{formatPrice(a.price)}</td>
               <td className="num">{formatDecimal(a.currentQuantity)}</td>
@@ -125,7 +125,7 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
           ))}
           <tr className="subtotal">
             <td className="mono">Cash</td>
-            <td colSpan={3} />
+            <td colSpan={2} />
             <td className="num">{formatMoney(p.cash.current)}</td>
             <td className="num">{formatMoney(p.cash.postTrade)}</td>
             <td className="num">{formatPercent(p.cash.currentWeight)}</td>

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { formatPercent, formatTimestamp } from '../format';
+import { formatMoney, formatPercent, formatTimestamp } from '../format';
 import { useApp, useQuery } from '../state';
 import { StatusBadge } from '../components/StatusBadge';
 import { ProposalDetail } from './ProposalDetail';
@@ -46,41 +46,49 @@ export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, gen
         {!accountId && <p className="muted">Select an account first.</p>}
         {proposals && proposals.length === 0 && <p className="muted">No proposals for this account yet.</p>}
         {proposals && proposals.length > 0 && (
-          <table className="grid selectable" data-testid="proposals-list">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>Created</th>
-                <th>Status</th>
-                <th className="num">Trades</th>
-                <th className="num">Turnover</th>
-              </tr>
-            </thead>
-            <tbody>
-              {proposals.map((p) => (
-                <tr
-                  key={p.id}
-                  data-testid="proposal-row"
-                  data-proposal-id={p.id}
-                  aria-selected={p.id === selectedId}
-                  className={p.id === selectedId ? 'selected' : undefined}
-                  tabIndex={0}
-                  onClick={() => onSelect(p.id)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') onSelect(p.id);
-                  }}
-                >
-                  <td>{p.id}</td>
-                  <td title={formatTimestamp(p.createdAt)}>{formatTimestamp(p.createdAt).slice(0, 16)}</td>
-                  <td>
-                    <StatusBadge status={p.status} compact />
-                  </td>
-                  <td className="num">{p.tradeCount}</td>
-                  <td className="num">{formatPercent(p.turnover, 1)}</td>
+          <div className="list-scroll">
+            <table className="grid selectable" data-testid="proposals-list">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Created</th>
+                  <th>Status</th>
+                  <th className="num">Trades</th>
+                  <th className="num">Turnover</th>
+                  <th className="num">Total value</th>
+                  <th>As of</th>
+                  <th>Engine</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {proposals.map((p) => (
+                  <tr
+                    key={p.id}
+                    data-testid="proposal-row"
+                    data-proposal-id={p.id}
+                    aria-selected={p.id === selectedId}
+                    className={p.id === selectedId ? 'selected' : undefined}
+                    tabIndex={0}
+                    onClick={() => onSelect(p.id)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' || e.key === ' ') onSelect(p.id);
+                    }}
+                  >
+                    <td>{p.id}</td>
+                    <td title={formatTimestamp(p.createdAt)}>{formatTimestamp(p.createdAt).slice(0, 16)}</td>
+                    <td>
+                      <StatusBadge status={p.status} />
+                    </td>
+                    <td className="num">{p.tradeCount}</td>
+                    <td className="num">{formatPercent(p.turnover, 1)}</td>
+                    <td className="num">{formatMoney(p.totalValue)}</td>
+                    <td>{p.asOf}</td>
+                    <td>{p.engineLabel}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       {selectedId != null ? (
