@@ -4,6 +4,7 @@ import { assertNoErrors, parsePositionsCsv, parsePricesCsv, warningsIn, type Pos
 import type { JobContext } from '../jobs/protocol';
 import type { Store } from '../store';
 import type { AppContext } from './context';
+import type { CallContext } from './dispatch';
 import { sha256Hex } from './files';
 import { big, money } from './money';
 import { requireAsOfDate } from './portfolio';
@@ -173,13 +174,19 @@ export interface ImportFileInput {
   actor: string;
 }
 
-/** Job: parse and import a price file, all rows or nothing. */
-export function importPricesJob(store: Store, input: ImportFileInput, job: JobContext): ImportResult {
+/** Decodes an upload; a file already imported (same SHA-256) is answered from its record and changes nothing. */
+function receive(store: Store, input: ImportFileInput, job: JobContext): { bytes: Buffer; sha256: string; again: ImportResult | null } {
   const bytes = Buffer.from(input.contentBase64, 'base64');
   const sha256 = sha256Hex(bytes);
   const again = alreadyImported(store, sha256, input.fileName);
+  if (!again) job.progress('Reading file', 0, 1);
+  return { bytes, sha256, again };
+}
+
+/** Job: parse and import a price file, all rows or nothing. */
+export function importPricesJob(store: Store, input: ImportFileInput, job: JobContext): ImportResult {
+  const { bytes, sha256, again } = receive(store, input, job);
   if (again) return again;
-  job.progress('Reading file', 0, 1);
   const parsed = parsePricesCsv(bytes, input.fileName);
   assertNoErrors(input.fileName, parsed.issues);
   if (parsed.rows.length === 0) throw new BallastError('IMPORT_REJECTED', `${input.fileName}: no price rows found.`, { fileName: input.fileName, issues: [] });
@@ -189,11 +196,8 @@ export function importPricesJob(store: Store, input: ImportFileInput, job: JobCo
 /** Job: parse and import a positions file for one account, all rows or nothing. */
 export function importPositionsJob(store: Store, input: ImportFileInput & { accountId: string; asOf?: string }, job: JobContext): ImportResult {
   requireAsOfDate(input.asOf);
-  const bytes = Buffer.from(input.contentBase64, 'base64');
-  const sha256 = sha256Hex(bytes);
-  const again = alreadyImported(store, sha256, input.fileName);
+  const { bytes, sha256, again } = receive(store, input, job);
   if (again) return again;
-  job.progress('Reading file', 0, 1);
   const parsed = parsePositionsCsv(bytes, input.fileName);
   assertNoErrors(input.fileName, parsed.issues);
   if (parsed.asOf && input.asOf && parsed.asOf !== input.asOf) {
@@ -205,20 +209,17 @@ export function importPositionsJob(store: Store, input: ImportFileInput & { acco
 }
 
 export function importHandlers(ctx: AppContext) {
+  /** Runs an import job on the pool for the calling transport, then tells subscribers what changed. */
+  const viaJob =
+    <I extends object>(kind: 'import.prices' | 'import.positions', changed: 'imports' | 'portfolio') =>
+    async (input: I, call: CallContext): Promise<ImportResult> => {
+      const result = (await ctx.jobs.run(kind, { ...input, actor: ctx.actor }, ctx.dbPath, { signal: call.signal, onProgress: call.progress })) as ImportResult;
+      ctx.emit({ type: 'state-changed', entity: changed });
+      return result;
+    };
   return {
-    'imports.prices': async (input: { fileName: string; contentBase64: string }, call: { signal: AbortSignal; progress(p: { step: string; current: number; total: number }): void }) => {
-      const result = (await ctx.jobs.run('import.prices', { ...input, actor: ctx.actor }, ctx.dbPath, { signal: call.signal, onProgress: call.progress })) as ImportResult;
-      ctx.emit({ type: 'state-changed', entity: 'imports' });
-      return result;
-    },
-    'imports.positions': async (
-      input: { accountId: string; fileName: string; contentBase64: string; asOf?: string },
-      call: { signal: AbortSignal; progress(p: { step: string; current: number; total: number }): void },
-    ) => {
-      const result = (await ctx.jobs.run('import.positions', { ...input, actor: ctx.actor }, ctx.dbPath, { signal: call.signal, onProgress: call.progress })) as ImportResult;
-      ctx.emit({ type: 'state-changed', entity: 'portfolio' });
-      return result;
-    },
+    'imports.prices': viaJob<{ fileName: string; contentBase64: string }>('import.prices', 'imports'),
+    'imports.positions': viaJob<{ accountId: string; fileName: string; contentBase64: string; asOf?: string }>('import.positions', 'portfolio'),
     'imports.list': () =>
       ctx.store.imports.list().map(({ id, kind, fileName, sha256, format, status, rows, accountId, createdAt }) => ({ id, kind, fileName, sha256, format, status, rows, accountId, createdAt })),
   };
