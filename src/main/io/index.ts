@@ -22,3 +22,4 @@ export { writeTradeListCsv, parseTradeListCsv, clientOrderId, TRADE_LIST_COLUMNS
 export type { TradeListInput, TradeListTrade, TradeListRow, TradeSide } from './trade-list-csv';
 export { assertNoErrors, formatIssue, hasErrors, errorsIn, warningsIn, IssueCollector, MAX_LISTED_ERRORS } from './report';
 export { parseDemoManifest, parseDemoSecurities, DemoManifest, DemoSecurity } from './demo-manifest';
+export type { PositionFileFormat, SecurityIdentifiersInFile, HoldingLine, CashLine, HoldingsStatement, HoldingsFile } from './holdings';

@@ -1,0 +1,63 @@
+import type { DecimalString } from '../../shared/domain';
+import type { FileIssue } from '../../shared/errors';
+
+/**
+ * The one shape every position-file parser produces (custodian CSV, OFX/QFX, IBKR Flex, MT535,
+ * semt.002), so the app layer validates, matches securities and writes snapshots the same way for all.
+ * Parsers never throw on bad data: each problem is a FileIssue with line (1-based; for XML the line of
+ * the element, for MT535 the line of the field), field and reason.
+ */
+export type PositionFileFormat = 'csv' | 'ofx' | 'ibkr-flex' | 'mt535' | 'semt002';
+
+export interface SecurityIdentifiersInFile {
+  ticker?: string | null;
+  isin?: string | null;
+  cusip?: string | null;
+  sedol?: string | null;
+  figi?: string | null;
+}
+
+export interface HoldingLine {
+  /** Line of the record in the file (first line of the block for multi-line formats). */
+  line: number;
+  identifiers: SecurityIdentifiersInFile;
+  /** The file's own name for the security (used to create one that is not yet known). */
+  description: string | null;
+  /** As the file says it (e.g. "STOCK", "MF", "DEBT", "ETF", "Equity"); free text. */
+  securityType: string | null;
+  /** Exact decimal; for FAMT the face amount. */
+  quantity: DecimalString;
+  /** UNIT: number of shares/units; FAMT: face (nominal) amount, as MT535/semt.002 distinguish. */
+  quantityType: 'UNIT' | 'FAMT';
+  price: DecimalString | null;
+  /** 'percent' for bond prices quoted as % of face (MT535 :90A::MRKT//PRCT/, semt.002 Yld/Pctg). */
+  priceType: 'amount' | 'percent' | null;
+  currency: string | null;
+  marketValue: DecimalString | null;
+  costBasis: DecimalString | null;
+}
+
+export interface CashLine {
+  line: number;
+  currency: string;
+  amount: DecimalString;
+}
+
+/** One account's holdings on one date (a file may carry several). */
+export interface HoldingsStatement {
+  /** As the file names it (safekeeping account, ACCTID, Account Number …); null when the file has none. */
+  accountId: string | null;
+  asOf: string | null;
+  holdings: HoldingLine[];
+  cash: CashLine[];
+  /** e.g. semt.002 statement frequency/update type, MT535 page numbers: shown to the PM, not interpreted. */
+  notes: string[];
+}
+
+export interface HoldingsFile {
+  format: PositionFileFormat;
+  /** Human-readable detail of what was detected (delimiter, encoding, OFX version, custodian profile …). */
+  detected: Record<string, string>;
+  statements: HoldingsStatement[];
+  issues: FileIssue[];
+}
