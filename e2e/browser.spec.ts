@@ -52,24 +52,30 @@ test.describe('browser mode', () => {
     await expect(app.proposals.approveButton).toHaveCount(0);
   });
 
-  test('a malformed positions file is rejected whole, naming line and field', async ({ app, problems }) => {
+  test('a malformed positions file is rejected whole, naming line and field; nothing changes', async ({ app }) => {
     await app.welcome.loadDemo();
     const before = await app.portfolio.snapshot();
-    const tickers = await app.portfolio.rows.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-ticker') ?? ''));
+    const tickers = await app.portfolio.tickers();
     expect(tickers.length).toBeGreaterThanOrEqual(2);
     const auditBefore = await app.audit.entryCount();
+    const importsBefore = await app.imports.recordCount();
 
-    problems.expectApiError('IMPORT_REJECTED');
+    // Reachable from the proposals view too.
+    await app.openTab('proposals');
+    await app.proposals.importButton.click();
     // Line 1 is the header, line 2 is valid, line 3 has a quantity that is not a number.
     const malformed = `symbol,quantity\n${tickers[0]},100\n${tickers[1]},twelve\n`;
-    await app.imports.uploadPositions('bad-positions.csv', malformed);
-    await expect(app.alert).toContainText('line 3');
-    await expect(app.alert).toContainText('quantity');
+    await app.imports.choose('bad-positions.csv', malformed, { account: 'DEMO', asOf: '2026-08-04' });
     await expect(app.imports.issue(3, 'quantity')).toBeVisible();
-    await expect(app.imports.result).toHaveCount(0);
+    await expect(app.imports.issue(3, 'quantity')).toHaveAttribute('data-severity', 'error');
+    await expect(app.imports.reportCounts).toHaveAttribute('data-errors', '1');
+    await expect(app.imports.confirmButton).toBeDisabled();
+    await expect(app.imports.blockers).toContainText('1 row is rejected');
+    await app.expectNoAlerts();
 
-    // Nothing changed: same positions, no audit row for a file that was not applied.
+    // Nothing changed: same positions, no import recorded, no audit row for a file that was not applied.
     expect(await app.portfolio.snapshot()).toEqual(before);
+    expect(await app.imports.recordCount()).toBe(importsBefore);
     expect(await app.audit.entryCount()).toBe(auditBefore);
   });
 

@@ -181,3 +181,98 @@ test.describe('ballast CLI', () => {
     expect(r.stdout).toContain('propose --account <id>');
   });
 });
+
+test.describe('ballast CLI: custodial files and EMS exports', () => {
+  const FIXTURES = path.join(repoRoot, 'src', 'main', 'io', '__fixtures__');
+  const files = [
+    ['csv', 'csv/us-broker-synthetic.csv'],
+    ['ofx', 'ofx/synthetic-brokerage-ofx1.ofx'],
+    ['ofx', 'ofx/synthetic-quicken.qfx'],
+    ['ibkr-flex', 'ibkr-flex/synthetic-two-accounts.flex.xml'],
+    ['mt535', 'mt535/synthetic-two-page.mt535.fin'],
+    ['semt002', 'semt002/synthetic-custody-apphdr.semt002.xml'],
+  ] as const;
+  let dir: string;
+  let db: string;
+
+  test.beforeAll(() => {
+    dir = makeTempDir('cli-custody');
+    db = path.join(dir, 'ballast.db');
+  });
+  test.afterAll(() => removeDir(dir));
+
+  const auditCount = () => (JSON.parse(ok(ballast(['audit', '--json', '--limit', '10000', '--db', db])).stdout) as unknown[]).length;
+
+  test('every holdings format imports its fixture; the same file again changes nothing', () => {
+    for (const [format, file] of files) {
+      const full = path.join(FIXTURES, file);
+      const result = JSON.parse(ok(ballast(['import-positions', full, '--create-securities', '--db', db, '--json'])).stdout) as {
+        format: string;
+        status: string;
+        snapshots: { accountId: string; positions: number }[];
+      };
+      expect(result.format, file).toBe(format);
+      expect(result.status).toBe('imported');
+      expect(result.snapshots.length).toBeGreaterThan(0);
+      for (const snapshot of result.snapshots) {
+        const shown = JSON.parse(ok(ballast(['positions', '--account', snapshot.accountId, '--db', db, '--json'])).stdout) as {
+          positions: { ticker: string; isin: string | null; quantity: string; currency: string; asOf: string }[];
+        };
+        expect(shown.positions, `${file} ${snapshot.accountId}`).toHaveLength(snapshot.positions);
+        for (const p of shown.positions) expect(Number(p.quantity)).not.toBeNaN();
+      }
+      const rows = auditCount();
+      const again = ok(ballast(['import-positions', full, '--create-securities', '--db', db]));
+      expect(again.stdout).toContain('already imported');
+      expect(auditCount()).toBe(rows);
+    }
+    expect(ok(ballast(['audit', '--verify', '--db', db])).stdout).toMatch(/Audit chain verified/);
+  });
+
+  test('a corrupted file is rejected naming line and field and changes nothing; --allow-partial is explicit and audited', () => {
+    const bad = path.join(dir, 'corrupted.mt535.fin');
+    const text = readFileSync(path.join(FIXTURES, 'mt535', 'synthetic-two-page.mt535.fin'), 'latin1');
+    const line = text.split('\n').findIndex((l) => l.startsWith(':93B::AGGR//UNIT/2500,')) + 1;
+    writeFileSync(bad, text.replace(':93B::AGGR//UNIT/2500,', ':93B::AGGR//UNIT/25X0,'), 'latin1');
+    const rows = auditCount();
+    const refused = ballast(['import-positions', bad, '--create-securities', '--account', 'SYN-CUST-4711', '--db', db]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain(`line ${line}`);
+    expect(refused.stderr).toContain(':93B::AGGR');
+    expect(auditCount()).toBe(rows);
+
+    const partial = JSON.parse(ok(ballast(['import-positions', bad, '--create-securities', '--allow-partial', '--db', db, '--json'])).stdout) as {
+      excluded: number;
+    };
+    expect(partial.excluded).toBe(1);
+    const audit = JSON.parse(ok(ballast(['audit', '--json', '--limit', '5', '--db', db])).stdout) as { action: string }[];
+    expect(audit.map((a) => a.action)).toContain('import.partial');
+  });
+
+  test('FIX 4.4 export of an approved proposal; a second export needs --confirm-reexport and keeps the ClOrdIDs', () => {
+    ok(ballast(['demo', '--db', db]));
+    const proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--json'])).stdout) as ProposalJson;
+    ok(ballast(['approve', String(proposal.id), '--by', 'Alice Example', '--db', db]));
+    const first = path.join(dir, 'orders-1.fix');
+    ok(ballast(['export', String(proposal.id), '--format', 'fix44', '--out', first, '--db', db]));
+    const clOrdIds = (file: string) =>
+      readFileSync(file, 'latin1')
+        .split('\n')
+        .filter((l) => l.includes('\x0135=D\x01'))
+        .map((l) => l.split('\x01').find((f) => f.startsWith('11='))?.slice(3));
+    const lines = readFileSync(first, 'latin1').split('\n').filter((l) => l !== '');
+    for (const l of lines) {
+      expect(l.startsWith('8=FIX.4.4\x01')).toBe(true);
+      expect(l.split('\x01').at(-2)).toMatch(/^10=\d{3}$/);
+    }
+    expect(clOrdIds(first)).toHaveLength(proposal.trades.length);
+
+    const second = path.join(dir, 'orders-2.fix');
+    const refused = ballast(['export', String(proposal.id), '--format', 'fix44', '--out', second, '--db', db]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('--confirm-reexport');
+    expect(existsSync(second)).toBe(false);
+    ok(ballast(['export', String(proposal.id), '--format', 'fix44', '--out', second, '--confirm-reexport', '--db', db]));
+    expect(clOrdIds(second)).toEqual(clOrdIds(first));
+  });
+});

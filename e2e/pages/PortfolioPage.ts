@@ -16,6 +16,14 @@ export class PortfolioPage {
   get asOf(): Locator {
     return this.page.getByTestId('portfolio-asof');
   }
+  get importButton(): Locator {
+    return this.page.getByTestId('open-import');
+  }
+
+  /** Tickers of the positions shown, in table order. */
+  async tickers(): Promise<string[]> {
+    return this.rows.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-ticker') ?? ''));
+  }
 
   /** What the positions table shows, row by row, to compare before and after an operation. */
   async snapshot(): Promise<{ asOf: string; total: string; rows: string[] }> {

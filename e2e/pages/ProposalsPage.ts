@@ -1,12 +1,17 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import { type BallastApp } from './BallastApp';
+import { ExportDialog, type Written } from './ExportDialog';
 import { LONG_CALL_TIMEOUT } from './WelcomePanel';
 
 export class ProposalsPage {
+  readonly exportDialog: ExportDialog;
+
   constructor(
     readonly page: Page,
     readonly app: BallastApp,
-  ) {}
+  ) {
+    this.exportDialog = new ExportDialog(page);
+  }
 
   get generateButton(): Locator {
     return this.page.getByTestId('generate-proposal');
@@ -51,7 +56,10 @@ export class ProposalsPage {
     return this.page.getByTestId('decision-row');
   }
   get exportButton(): Locator {
-    return this.page.getByTestId('export-csv');
+    return this.page.getByTestId('export-create');
+  }
+  get importButton(): Locator {
+    return this.page.getByTestId('open-import');
   }
 
   async generate(): Promise<void> {
@@ -87,16 +95,10 @@ export class ProposalsPage {
     await this.rejectButton.click();
   }
 
-  async exportCsv(): Promise<{ path: string; rows: number; sha256: string }> {
-    await expect(this.exportButton).toBeEnabled();
-    await this.exportButton.click();
-    const path = this.page.getByTestId('export-path');
-    await expect(path).not.toBeEmpty();
+  /** Exports the shown (approved) proposal as a CSV basket in the standard layout. */
+  async exportCsv(): Promise<Written> {
+    const written = await this.exportDialog.exportAs('csv');
     await expect(this.status).toHaveAttribute('data-status', 'exported');
-    return {
-      path: (await path.innerText()).trim(),
-      rows: Number((await this.page.getByTestId('export-rows').innerText()).trim()),
-      sha256: (await this.page.getByTestId('export-sha256').innerText()).trim(),
-    };
+    return written;
   }
 }

@@ -4,6 +4,11 @@ import {
   AccountId,
   AuditEntry,
   AuditVerification,
+  CustodianProfile,
+  EmsProfile,
+  FixSettings,
+  ImportPreview,
+  PositionFormat,
   ExportFormat,
   ExportRecord,
   ImportRecord,
@@ -80,22 +85,68 @@ const portfolioMethods = {
   }),
 };
 
+/**
+ * A file travels as its bytes (renderer uploads) or as a local path (CLI, desktop file dialog; large
+ * files stream from disk). Exactly one of the two.
+ */
+const fileSource = {
+  fileName: z.string().min(1),
+  contentBase64: Base64.optional(),
+  path: z.string().min(1).optional(),
+};
+const oneSource = (v: { contentBase64?: string | undefined; path?: string | undefined }) => (v.contentBase64 === undefined) !== (v.path === undefined);
+const oneSourceMessage = { message: 'give the file either as contentBase64 or as path', path: ['contentBase64'] };
+
+const positionOptions = {
+  /** Required when the file does not name its account. */
+  accountId: AccountId.optional(),
+  format: PositionFormat.optional(),
+  profile: z.string().min(1).optional(),
+  asOf: z.string().optional(),
+};
+
 const importMethods = {
+  'imports.preview': method({
+    input: z
+      .object({
+        kind: z.enum(['prices', 'positions']),
+        ...fileSource,
+        ...positionOptions,
+        /** Preview as the import would run with createSecurities: unknown securities show as "new", not rejected. */
+        createSecurities: z.boolean().optional(),
+      })
+      .strict()
+      .refine(oneSource, oneSourceMessage),
+    output: ImportPreview,
+    long: true,
+    summary: 'Parse and validate a file without writing anything: detected format, rows, the validation report',
+  }),
   'imports.prices': method({
-    input: z.object({ fileName: z.string().min(1), contentBase64: Base64 }).strict(),
+    input: z.object(fileSource).strict().refine(oneSource, oneSourceMessage),
     output: ImportResult,
     long: true,
-    summary: 'Import a price-history CSV (all rows or nothing)',
+    summary: 'Import price history (wide or long CSV), all rows or nothing',
   }),
   'imports.positions': method({
     input: z
-      .object({ accountId: AccountId, fileName: z.string().min(1), contentBase64: Base64, asOf: z.string().optional() })
-      .strict(),
+      .object({
+        ...fileSource,
+        ...positionOptions,
+        /** The PM accepts that the listed rejected rows are left out (audited). */
+        allowPartial: z.boolean().optional(),
+        /** Create securities the master does not know from the file's description. */
+        createSecurities: z.boolean().optional(),
+      })
+      .strict()
+      .refine(oneSource, oneSourceMessage),
     output: ImportResult,
     long: true,
-    summary: 'Import a position snapshot CSV for an account (all rows or nothing)',
+    summary: 'Import a holdings file (custodian CSV, OFX/QFX, IBKR Flex, MT535, semt.002), all rows or nothing',
   }),
   'imports.list': method({ input: Empty, output: z.array(ImportRecord), summary: 'Files imported so far' }),
+  'profiles.list': method({ input: Empty, output: z.array(CustodianProfile), summary: 'Saved custodian CSV column mappings' }),
+  'profiles.save': method({ input: z.object({ profile: CustodianProfile }).strict(), output: CustodianProfile, summary: 'Create or replace a custodian profile' }),
+  'profiles.delete': method({ input: z.object({ name: z.string().min(1) }).strict(), output: z.object({ deleted: z.boolean() }), summary: 'Delete a custodian profile' }),
 };
 
 const proposalMethods = {
@@ -133,10 +184,24 @@ const proposalMethods = {
 
 const exportMethods = {
   'exports.create': method({
-    input: z.object({ proposalId: ProposalId, format: ExportFormat, path: z.string().min(1).optional() }).strict(),
+    input: z
+      .object({
+        proposalId: ProposalId,
+        format: ExportFormat,
+        /** EMS profile for CSV baskets (column names and order); the standard layout when absent. */
+        profile: z.string().min(1).optional(),
+        path: z.string().min(1).optional(),
+        /** Required to export a proposal that was exported before (same client order ids): audited. */
+        confirmReexport: z.boolean().optional(),
+      })
+      .strict(),
     output: ExportRecord,
     summary: 'Write the trade list of an approved proposal (atomic write, SHA-256 recorded)',
   }),
+  'emsProfiles.list': method({ input: Empty, output: z.array(EmsProfile), summary: 'EMS CSV basket layouts' }),
+  'emsProfiles.save': method({ input: z.object({ profile: EmsProfile }).strict(), output: EmsProfile, summary: 'Create or replace an EMS profile' }),
+  'settings.fix.get': method({ input: Empty, output: FixSettings, summary: 'FIX session identity and order defaults' }),
+  'settings.fix.set': method({ input: z.object({ settings: FixSettings }).strict(), output: FixSettings, summary: 'Save FIX settings' }),
 };
 
 const auditMethods = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FileIssue } from './errors';
 
 /**
  * Domain schemas shared by every layer. Units that are easy to mix up are named in the field:
@@ -48,6 +49,10 @@ export type Account = z.infer<typeof Account>;
 export const PositionView = z.object({
   securityId: z.number().int().positive(),
   ticker: z.string(),
+  isin: z.string().nullable(),
+  cusip: z.string().nullable(),
+  sedol: z.string().nullable(),
+  currency: z.string().length(3),
   name: z.string(),
   assetClass: AssetClass,
   quantity: DecimalString,
@@ -69,6 +74,23 @@ export const Portfolio = z.object({
 export type Portfolio = z.infer<typeof Portfolio>;
 
 export const ImportKind = z.enum(['prices', 'positions']);
+
+/** Position-file formats; 'auto' detects from the content. */
+export const PositionFormat = z.enum(['auto', 'csv', 'ofx', 'ibkr-flex', 'mt535', 'semt002']);
+export type PositionFormat = z.infer<typeof PositionFormat>;
+
+/** One account/date snapshot written (or to be written) by a position import. */
+export const ImportedSnapshot = z.object({
+  accountId: AccountId,
+  asOf: IsoDate,
+  positions: z.number().int().nonnegative(),
+  cash: z.array(z.object({ currency: z.string(), amount: DecimalString })),
+  snapshotId: z.number().int().positive().nullable(),
+  /** Older snapshots for the same account and date that this one replaces (shown to the PM). */
+  supersedes: z.array(z.number().int().positive()),
+});
+export type ImportedSnapshot = z.infer<typeof ImportedSnapshot>;
+
 export const ImportResult = z.object({
   importId: z.number().int().positive().nullable(),
   kind: ImportKind,
@@ -81,8 +103,133 @@ export const ImportResult = z.object({
   warnings: z.array(z.object({ line: z.number(), field: z.string(), reason: z.string() })),
   accountId: AccountId.nullable(),
   asOf: IsoDate.nullable(),
+  /** Rows left out because the PM accepted the listed exclusions (allowPartial); 0 otherwise. */
+  excluded: z.number().int().nonnegative().default(0),
+  snapshots: z.array(ImportedSnapshot).default([]),
 });
 export type ImportResult = z.infer<typeof ImportResult>;
+
+/** How the app matched a file's line to the securities master. */
+export const SecurityMatch = z.object({
+  securityId: z.number().int().positive().nullable(),
+  ticker: z.string().nullable(),
+  by: z.enum(['isin', 'cusip', 'sedol', 'figi', 'ticker']).nullable(),
+  /** True when the import will create the security from the file's description. */
+  willCreate: z.boolean(),
+});
+
+export const PreviewRow = z.object({
+  line: z.number().int(),
+  accountId: z.string().nullable(),
+  asOf: z.string().nullable(),
+  ticker: z.string().nullable(),
+  isin: z.string().nullable(),
+  cusip: z.string().nullable(),
+  sedol: z.string().nullable(),
+  description: z.string().nullable(),
+  quantity: DecimalString,
+  quantityType: z.enum(['UNIT', 'FAMT']),
+  price: DecimalString.nullable(),
+  marketValue: DecimalString.nullable(),
+  currency: z.string().nullable(),
+  match: SecurityMatch,
+  status: z.enum(['ok', 'warning', 'rejected']),
+});
+export type PreviewRow = z.infer<typeof PreviewRow>;
+
+/** What a file would do, before anything is written: the PM reviews this and then confirms. */
+export const ImportPreview = z.object({
+  kind: ImportKind,
+  fileName: z.string(),
+  sha256: z.string(),
+  format: z.string(),
+  /** What detection found (encoding, delimiter, number style, OFX version, profile …). */
+  detected: z.record(z.string(), z.string()),
+  alreadyImported: z.boolean(),
+  statements: z.array(ImportedSnapshot),
+  /** The first rows (at most 500) for display; totals below count all. */
+  rows: z.array(PreviewRow),
+  totalRows: z.number().int().nonnegative(),
+  rejectedRows: z.number().int().nonnegative(),
+  issues: z.array(FileIssue),
+  /** Price files: what would be written. */
+  prices: z.object({ tickers: z.array(z.string()), from: IsoDate, to: IsoDate, rows: z.number().int() }).nullable(),
+  /** CSV whose columns could not all be recognised: the header, so the PM can map it to a profile. */
+  needsMapping: z.boolean(),
+  headers: z.array(z.string()).nullable(),
+  profile: z.string().nullable(),
+});
+export type ImportPreview = z.infer<typeof ImportPreview>;
+
+/** Fields a custodian CSV column can be mapped to. */
+export const CanonicalField = z.enum([
+  'account',
+  'asOf',
+  'symbol',
+  'isin',
+  'cusip',
+  'sedol',
+  'description',
+  'securityType',
+  'quantity',
+  'price',
+  'marketValue',
+  'costBasis',
+  'currency',
+]);
+export type CanonicalField = z.infer<typeof CanonicalField>;
+
+/** A saved column mapping for one custodian's file layout, remembered for the next file of that shape. */
+export const CustodianProfile = z.object({
+  name: z.string().trim().min(1).max(80),
+  /** Normalised header row this profile was made for; a file with the same header uses it automatically. */
+  headerSignature: z.string().nullable(),
+  mapping: z.partialRecord(CanonicalField, z.string().min(1)),
+  delimiter: z.enum([',', ';', '\t']).nullable().default(null),
+  encoding: z.enum(['utf-8', 'utf-16le', 'windows-1252']).nullable().default(null),
+  numberConvention: z.enum(['us', 'eu']).nullable().default(null),
+  dateFormat: z.enum(['YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY', 'DD.MM.YYYY', 'YYYYMMDD']).nullable().default(null),
+});
+export type CustodianProfile = z.infer<typeof CustodianProfile>;
+
+/** Fields of a CSV basket an EMS profile can name and order. */
+export const TradeListField = z.enum([
+  'account',
+  'side',
+  'symbol',
+  'isin',
+  'cusip',
+  'sedol',
+  'quantity',
+  'orderType',
+  'limitPrice',
+  'timeInForce',
+  'currency',
+  'clientOrderId',
+  'proposalId',
+]);
+export type TradeListField = z.infer<typeof TradeListField>;
+
+export const EmsProfile = z.object({
+  name: z.string().trim().min(1).max(80),
+  columns: z.array(z.object({ field: TradeListField, header: z.string().min(1) })).min(1),
+  delimiter: z.enum([',', ';', '\t']).default(','),
+  orderType: z.enum(['MKT', 'LMT']).default('MKT'),
+  timeInForce: z.enum(['DAY', 'GTC', 'OPG', 'IOC', 'CLS']).default('DAY'),
+});
+export type EmsProfile = z.infer<typeof EmsProfile>;
+
+/** FIX session identity and order defaults, from settings. */
+export const FixSettings = z.object({
+  senderCompId: z.string().trim().min(1).max(64),
+  targetCompId: z.string().trim().min(1).max(64),
+  /** HandlInst(21): sent only when the EMS wants it. */
+  handlInst: z.enum(['1', '2', '3']).nullable(),
+  timeInForce: z.enum(['DAY', 'GTC', 'OPG', 'IOC', 'CLS']),
+  /** Also write one NewOrderList (35=E) carrying the basket. */
+  newOrderList: z.boolean(),
+});
+export type FixSettings = z.infer<typeof FixSettings>;
 
 export const ImportRecord = z.object({
   id: z.number().int().positive(),
@@ -155,7 +302,7 @@ export const Decision = z.object({
 });
 export type Decision = z.infer<typeof Decision>;
 
-export const ExportFormat = z.enum(['csv']);
+export const ExportFormat = z.enum(['csv', 'fix44']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const ExportRecord = z.object({

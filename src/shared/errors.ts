@@ -12,6 +12,7 @@ export const ErrorCode = z.enum([
   'INSUFFICIENT_DATA', // not enough price history to estimate risk
   'NUMERICAL', // the engine could not produce a trustworthy result (e.g. covariance not PD)
   'CANCELLED', // the caller cancelled a long-running job
+  'CONFIRMATION_REQUIRED', // e.g. a second export of the same orders, or importing a file minus its rejected rows
   'DB_TOO_NEW', // the database was written by a newer Ballast
   'UNAUTHORIZED', // browser mode: missing/invalid token, bad Host or Origin
   'UNKNOWN_METHOD',

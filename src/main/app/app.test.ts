@@ -247,15 +247,23 @@ describe('app layer through the dispatcher', () => {
         expect(entry?.details).toMatchObject({ proposalId: second.id, sha256: record.sha256, rows: record.rows, path: target });
 
         const before = await snapshot();
-        const again = await call('exports.create', { proposalId: second.id, format: 'csv', path: target });
+        // Exported already: the PM must confirm, and is told when, where, and that the order ids stay.
+        const unconfirmed = expectError(await call('exports.create', { proposalId: second.id, format: 'csv', path: path.join(dir, 'out', 'trades-2.csv') }), 'CONFIRMATION_REQUIRED');
+        expect(unconfirmed.message).toMatch(new RegExp(`^Proposal ${second.id} was exported on \\d{4}-\\d{2}-\\d{2} .* to ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; confirm`));
+        expect(unconfirmed.message).toContain(`same client order ids (BAL-${second.id}-001`);
+        expect(existsSync(path.join(dir, 'out', 'trades-2.csv'))).toBe(false);
+        // Confirmed, but onto the existing file: refused, the file untouched.
+        const again = await call('exports.create', { proposalId: second.id, format: 'csv', path: target, confirmReexport: true });
         expect(again.ok).toBe(false);
         expect(readFileSync(target).equals(bytes)).toBe(true);
         expect(await snapshot()).toEqual(before);
 
-        // A fresh file name re-exports (recorded as such); the status stays exported.
-        const second2 = await invoke('exports.create', { proposalId: second.id, format: 'csv', path: path.join(dir, 'out', 'trades-2.csv') });
+        // Confirmed to a fresh file name: re-exported (recorded as such) with the same orders and ids.
+        const second2 = await invoke('exports.create', { proposalId: second.id, format: 'csv', path: path.join(dir, 'out', 'trades-2.csv'), confirmReexport: true });
         expect(second2.sha256).toBe(record.sha256);
-        expect((await invoke('audit.list', { limit: 1 }))[0]?.action).toBe('proposal.reexport');
+        const reexport = (await invoke('audit.list', { limit: 1 }))[0];
+        expect(reexport).toMatchObject({ action: 'proposal.reexport', entityId: String(second2.id) });
+        expect(reexport?.details).toMatchObject({ sequence: 2, reexportOf: record.id, confirmed: true });
         expect((await invoke('audit.verify', {})).ok).toBe(true);
       });
     });

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BallastError } from '../../shared/errors';
-import { assertNoErrors, parseDemoManifest, parseDemoSecurities, parsePositionsCsv, parsePricesCsv, type DemoManifest } from '../io';
+import { assertNoErrors, parseDemoManifest, parseDemoSecurities, parsePricesCsv, type DemoManifest } from '../io';
 import type { JobContext } from '../jobs/protocol';
 import type { Store } from '../store';
 import type { AppContext } from './context';
 import { sha256Hex } from './files';
-import { writePositions, writePrices } from './imports';
+import { HoldingsImport } from './holdings-import';
+import { feedHoldings, writePrices } from './imports';
+import { parseCustodianCsv } from '../io/custodian-csv';
 
 export interface DemoLoadResult {
   accountId: string;
@@ -43,7 +45,7 @@ export function loadDemoJob(store: Store, input: { resourcesDir: string; actor: 
   const prices = parsePricesCsv(priceBytes, manifest.pricesFile);
   assertNoErrors(manifest.pricesFile, prices.issues);
   const positionBytes = read(manifest.positionsFile);
-  const positions = parsePositionsCsv(positionBytes, manifest.positionsFile, { baseCurrency: manifest.baseCurrency });
+  const positions = parseCustodianCsv(positionBytes, manifest.positionsFile, { baseCurrency: manifest.baseCurrency });
   assertNoErrors(manifest.positionsFile, positions.issues);
   job.progress('Loading demo data', 0, 3);
 
@@ -58,13 +60,21 @@ export function loadDemoJob(store: Store, input: { resourcesDir: string; actor: 
     store.audit.append({ actor: input.actor, action: 'account.create', entity: 'account', entityId: manifest.accountId, details: { name: manifest.accountName, source: 'demo' } });
     const positionsSha = sha256Hex(positionBytes);
     if (!store.imports.findBySha256(positionsSha)) {
-      writePositions(store, positions, {
+      const consumer = new HoldingsImport(store, {
         fileName: manifest.positionsFile,
         sha256: positionsSha,
         actor: input.actor,
+        format: 'csv',
+        detected: {},
         accountId: manifest.accountId,
-        asOf: positions.asOf ?? prices.dateRange!.to,
+        asOf: positions.statements[0]?.asOf ?? prices.dateRange!.to,
+        allowPartial: false,
+        createSecurities: false,
+        profile: null,
+        write: true,
       });
+      feedHoldings(consumer, positions, job);
+      consumer.finish();
     }
   });
   job.progress('Loading demo data', 3, 3);

@@ -1,19 +1,25 @@
-import type { ImportResult } from '../../shared/domain';
+import type { CustodianProfile, ImportPreview, ImportResult, PositionFormat } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
-import { assertNoErrors, parsePositionsCsv, parsePricesCsv, warningsIn, type PositionsCsv, type PricesCsv } from '../io';
+import { detectPositionFormat } from '../io/detect';
+import type { HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
+import { parseIbkrFlex } from '../io/ibkr-flex';
+import { parseMt535 } from '../io/mt535';
+import { parseOfx } from '../io/ofx';
+import { createCustodianCsvReader, parseCustodianCsv } from '../io/custodian-csv';
+import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
+import { warningsIn } from '../io/report';
+import { parseSemt002 } from '../io/semt002';
 import type { JobContext } from '../jobs/protocol';
-import type { Store } from '../store';
+import type { PriceInput, Store } from '../store';
 import type { AppContext } from './context';
 import type { CallContext } from './dispatch';
-import { sha256Hex } from './files';
-import { big, money } from './money';
+import { HoldingsImport, MAX_LISTED_ISSUES } from './holdings-import';
 import { requireAsOfDate } from './portfolio';
+import { openSource, sha256Of, type FileSource, type OpenedSource } from './sources';
 
 const PROGRESS_EVERY = 5_000;
 
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
+type Job = Pick<JobContext, 'progress' | 'signal'>;
 
 function checkCancelled(signal: { readonly aborted: boolean }): void {
   if (signal.aborted) throw new BallastError('CANCELLED', 'Import cancelled; nothing was changed.');
@@ -21,7 +27,18 @@ function checkCancelled(signal: { readonly aborted: boolean }): void {
 
 function alreadyImported(store: Store, sha256: string, fileName: string): ImportResult | null {
   const existing = store.imports.findBySha256(sha256);
-  if (!existing || existing.status !== 'imported') return null;
+  if (!existing || (existing.status !== 'imported' && existing.status !== 'partial')) return null;
+  const snapshots =
+    existing.kind === 'positions'
+      ? store.positions.snapshotsOfImport(existing.id).map((s) => ({
+          accountId: s.accountId,
+          asOf: s.asOf,
+          positions: store.positions.countRows(s.id),
+          cash: [],
+          snapshotId: s.id,
+          supersedes: [],
+        }))
+      : [];
   return {
     importId: existing.id,
     kind: existing.kind,
@@ -33,18 +50,26 @@ function alreadyImported(store: Store, sha256: string, fileName: string): Import
     securitiesCreated: 0,
     warnings: [],
     accountId: existing.accountId,
-    asOf: null,
+    asOf: snapshots.length === 1 ? snapshots[0]!.asOf : null,
+    excluded: existing.excluded,
+    snapshots,
   };
 }
 
-const warningRows = (issues: readonly FileIssue[]) => warningsIn(issues).map(({ line, field, reason }) => ({ line, field, reason }));
+const warningRows = (issues: readonly FileIssue[]) =>
+  warningsIn(issues)
+    .slice(0, MAX_LISTED_ISSUES)
+    .map(({ line, field, reason }) => ({ line, field, reason }));
+
+// ---------------------------------------------------------------------------------------------------
+// Prices
 
 /**
  * Writes a parsed price file. Must run inside `store.transaction` (the caller decides how much else
  * belongs to the same all-or-nothing unit, e.g. the demo load). Tickers not yet known become
  * securities named after the ticker; their details can be completed later.
  */
-export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: string; sha256: string; actor: string }, job?: Pick<JobContext, 'progress' | 'signal'>): ImportResult {
+export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: string; sha256: string; actor: string }, job?: Job): ImportResult {
   const warnings = warningRows(parsed.issues);
   const record = store.imports.insert({
     kind: 'prices',
@@ -91,136 +116,415 @@ export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: s
     warnings,
     accountId: null,
     asOf: parsed.dateRange?.to ?? null,
+    excluded: 0,
+    snapshots: [],
   };
 }
 
-/** Resolves every line's symbol to a known security or rejects the file naming each unknown one. */
-function resolveSecurities(store: Store, parsed: PositionsCsv, fileName: string): Map<number, number> {
-  const issues: FileIssue[] = [];
-  const byLine = new Map<number, number>();
-  for (const row of parsed.rows) {
-    const security = store.securities.find({ ticker: row.symbol });
-    if (security) byLine.set(row.line, security.id);
-    else issues.push({ line: row.line, field: 'symbol', reason: `unknown security "${row.symbol}": import its price history first`, severity: 'error', value: row.symbol });
-  }
-  assertNoErrors(fileName, issues);
-  return byLine;
+function rejectPrices(fileName: string, parsed: PricesCsv): void {
+  const errors = parsed.issues.filter((i) => i.severity === 'error');
+  if (errors.length === 0 && parsed.observations > 0) return;
+  if (errors.length === 0) throw new BallastError('IMPORT_REJECTED', `${fileName}: no price rows found; nothing imported.`, { fileName, issues: parsed.issues });
+  const shown = errors.slice(0, 3).map((i) => `${i.line > 0 ? `line ${i.line}, ` : ''}${i.field ? `field ${i.field}: ` : ''}${i.reason}`);
+  throw new BallastError('IMPORT_REJECTED', `${fileName}: ${errors.length} problem${errors.length === 1 ? '' : 's'}, nothing imported — ${shown.join('; ')}${errors.length > 3 ? '; …' : ''}`, {
+    fileName,
+    issues: parsed.issues,
+  });
 }
 
-export function writePositions(
-  store: Store,
-  parsed: PositionsCsv,
-  meta: { fileName: string; sha256: string; actor: string; accountId: string; asOf: string },
-): ImportResult {
-  const securityByLine = resolveSecurities(store, parsed, meta.fileName);
-  const warnings = warningRows(parsed.issues);
-  const accountCreated = store.accounts.ensure({ id: meta.accountId, name: meta.accountId, baseCurrency: 'USD' }).created;
-  const record = store.imports.insert({
-    kind: 'positions',
-    fileName: meta.fileName,
-    sha256: meta.sha256,
-    format: parsed.format,
-    rows: parsed.rows.length,
-    accountId: meta.accountId,
-    report: { warnings, asOf: meta.asOf, cash: parsed.cash },
-  });
-  const { snapshot, superseded } = store.positions.createSnapshot({
-    accountId: meta.accountId,
-    asOf: meta.asOf,
-    importId: record.id,
-    cash: parsed.cash,
-    positions: parsed.rows.map((r) => ({
-      securityId: securityByLine.get(r.line)!,
-      quantity: r.quantity,
-      price: r.price,
-      marketValue: r.price !== null ? money(big(r.quantity).times(big(r.price))) : null,
-    })),
-  });
-  store.audit.append({
-    actor: meta.actor,
-    action: 'import.positions',
-    entity: 'import',
-    entityId: record.id,
-    details: {
-      fileName: meta.fileName,
-      sha256: meta.sha256,
-      accountId: meta.accountId,
-      asOf: meta.asOf,
-      positions: parsed.rows.length,
-      cash: parsed.cash,
-      snapshotId: snapshot.id,
-      supersededSnapshots: superseded,
-      accountCreated,
-    },
-  });
-  return {
-    importId: record.id,
-    kind: 'positions',
-    fileName: meta.fileName,
-    sha256: meta.sha256,
-    format: parsed.format,
-    status: 'imported',
-    rows: parsed.rows.length,
-    securitiesCreated: 0,
-    warnings,
-    accountId: meta.accountId,
-    asOf: meta.asOf,
-  };
-}
-
-export interface ImportFileInput {
+export interface PricesJobInput {
   fileName: string;
-  contentBase64: string;
+  source: FileSource;
   actor: string;
 }
 
-/** Decodes an upload; a file already imported (same SHA-256) is answered from its record and changes nothing. */
-function receive(store: Store, input: ImportFileInput, job: JobContext): { bytes: Buffer; sha256: string; again: ImportResult | null } {
-  const bytes = Buffer.from(input.contentBase64, 'base64');
-  const sha256 = sha256Hex(bytes);
-  const again = alreadyImported(store, sha256, input.fileName);
-  if (!again) job.progress('Reading file', 0, 1);
-  return { bytes, sha256, again };
+/**
+ * Streams a price file into the connection's temp table (no lock on the database while the file is
+ * read), so problems are known before anything is written; returns the reader's summary.
+ */
+function stagePrices(store: Store, opened: OpenedSource, fileName: string, job: Job): PricesCsv {
+  store.staging.clear();
+  return store.staging.batch(() => {
+    const reader = createPricesCsvReader({
+      fileName,
+      onRows: (batch) => {
+        for (const r of batch) store.staging.add(r.ticker, [r.line, r.date, r.close, r.adjClose, r.volume]);
+      },
+    });
+    opened.forEachChunk((chunk, bytes) => {
+      checkCancelled(job.signal);
+      reader.push(chunk);
+      job.progress('Reading file', bytes, opened.size);
+    });
+    return reader.end();
+  });
 }
 
 /** Job: parse and import a price file, all rows or nothing. */
-export function importPricesJob(store: Store, input: ImportFileInput, job: JobContext): ImportResult {
-  const { bytes, sha256, again } = receive(store, input, job);
-  if (again) return again;
-  const parsed = parsePricesCsv(bytes, input.fileName);
-  assertNoErrors(input.fileName, parsed.issues);
-  if (parsed.rows.length === 0) throw new BallastError('IMPORT_REJECTED', `${input.fileName}: no price rows found.`, { fileName: input.fileName, issues: [] });
-  return store.transaction(() => writePrices(store, parsed, { fileName: input.fileName, sha256, actor: input.actor }, job));
+export function importPricesJob(store: Store, input: PricesJobInput, job: JobContext): ImportResult {
+  const opened = openSource(input.source);
+  try {
+    const sha256 = sha256Of(opened, (bytes) => job.progress('Checking file', bytes, opened.size));
+    const again = alreadyImported(store, sha256, input.fileName);
+    if (again) return again;
+    checkCancelled(job.signal);
+    const parsed = stagePrices(store, opened, input.fileName, job);
+    rejectPrices(input.fileName, parsed);
+    checkCancelled(job.signal);
+    return store.transaction(() => {
+      const warnings = warningRows(parsed.issues);
+      const record = store.imports.insert({
+        kind: 'prices',
+        fileName: input.fileName,
+        sha256,
+        format: parsed.format,
+        rows: parsed.observations,
+        report: { warnings, tickers: parsed.tickers, dateRange: parsed.dateRange, detected: parsed.detected },
+      });
+      let created = 0;
+      const ids = new Map<string, number>();
+      for (const ticker of parsed.tickers) {
+        const r = store.securities.ensure({ ticker, name: ticker, assetClass: 'other', currency: 'USD' });
+        if (r.created) created++;
+        ids.set(ticker, r.security.id);
+      }
+      const total = parsed.observations;
+      let done = 0;
+      let batch: PriceInput[] = [];
+      const write = () => {
+        store.prices.insertMany(batch);
+        batch = [];
+        checkCancelled(job.signal);
+        job.progress('Writing prices', done, total);
+      };
+      for (const { group, payload } of store.staging.replay()) {
+        const [, date, close, adjClose, volume] = payload as [number, string, number, number, number | null];
+        batch.push({ securityId: ids.get(group!)!, date, close, adjClose, volume, importId: record.id });
+        if (++done % PROGRESS_EVERY === 0) write();
+      }
+      write();
+      store.audit.append({
+        actor: input.actor,
+        action: 'import.prices',
+        entity: 'import',
+        entityId: record.id,
+        details: { fileName: input.fileName, sha256, format: parsed.format, rows: total, tickers: parsed.tickers.length, securitiesCreated: created, dateRange: parsed.dateRange },
+      });
+      return {
+        importId: record.id,
+        kind: 'prices' as const,
+        fileName: input.fileName,
+        sha256,
+        format: parsed.format,
+        status: 'imported' as const,
+        rows: total,
+        securitiesCreated: created,
+        warnings,
+        accountId: null,
+        asOf: parsed.dateRange?.to ?? null,
+        excluded: 0,
+        snapshots: [],
+      };
+    });
+  } finally {
+    store.staging.clear();
+    opened.close();
+  }
 }
 
-/** Job: parse and import a positions file for one account, all rows or nothing. */
-export function importPositionsJob(store: Store, input: ImportFileInput & { accountId: string; asOf?: string }, job: JobContext): ImportResult {
-  requireAsOfDate(input.asOf);
-  const { bytes, sha256, again } = receive(store, input, job);
-  if (again) return again;
-  const parsed = parsePositionsCsv(bytes, input.fileName);
-  assertNoErrors(input.fileName, parsed.issues);
-  if (parsed.asOf && input.asOf && parsed.asOf !== input.asOf) {
-    throw new BallastError('BAD_INPUT', `${input.fileName} says its positions are as of ${parsed.asOf}, but ${input.asOf} was given.`);
+function previewPrices(store: Store, input: { fileName: string; source: FileSource }, job: JobContext): ImportPreview {
+  const opened = openSource(input.source);
+  try {
+    const sha256 = sha256Of(opened, (bytes) => job.progress('Checking file', bytes, opened.size));
+    const parsed = stagePrices(store, opened, input.fileName, job);
+    const errorLines = new Set(parsed.issues.filter((i) => i.severity === 'error').map((i) => i.line));
+    return {
+      kind: 'prices',
+      fileName: input.fileName,
+      sha256,
+      format: parsed.format,
+      detected: { layout: parsed.format === 'prices-wide' ? 'wide (date + one column per ticker)' : 'long (date, ticker, close …)', ...parsed.detected },
+      alreadyImported: alreadyImported(store, sha256, input.fileName) !== null,
+      statements: [],
+      rows: [],
+      totalRows: parsed.observations + errorLines.size,
+      rejectedRows: errorLines.size,
+      issues: parsed.issues.slice(0, MAX_LISTED_ISSUES),
+      prices: parsed.dateRange ? { tickers: parsed.tickers, from: parsed.dateRange.from, to: parsed.dateRange.to, rows: parsed.observations } : null,
+      needsMapping: false,
+      headers: null,
+      profile: null,
+    };
+  } finally {
+    store.staging.clear();
+    opened.close();
   }
-  const asOf = parsed.asOf ?? input.asOf ?? todayUtc();
-  checkCancelled(job.signal);
-  return store.transaction(() => writePositions(store, parsed, { fileName: input.fileName, sha256, actor: input.actor, accountId: input.accountId, asOf }));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Positions
+
+export interface PositionsJobInput {
+  fileName: string;
+  source: FileSource;
+  accountId?: string;
+  format?: PositionFormat;
+  profile?: string;
+  asOf?: string;
+  allowPartial?: boolean;
+  createSecurities?: boolean;
+  actor: string;
+}
+
+const WHOLE_FILE_PARSERS: Record<Exclude<PositionFileFormat, 'csv'>, (bytes: Uint8Array, fileName: string) => HoldingsFile> = {
+  ofx: parseOfx,
+  'ibkr-flex': parseIbkrFlex,
+  mt535: parseMt535,
+  semt002: parseSemt002,
+};
+
+/** Bytes of a CSV's start read to find its header, and so the profile saved for that header. */
+const HEADER_SNIFF_BYTES = 16 * 1024;
+
+/** A parsed (or, for CSV, staged) holdings file, ready to be fed to a HoldingsImport. */
+interface PreparedPositions {
+  format: PositionFileFormat;
+  detected: Record<string, string>;
+  profile: CustodianProfile | null;
+  needsMapping: boolean;
+  headers: string[] | null;
+  /** Feeds every statement, holding and cash line, and the parser's report, to the import. */
+  feed(consumer: HoldingsImport, job: Job): void;
+}
+
+function chooseFormat(opened: OpenedSource, requested: PositionFormat | undefined): { format: PositionFileFormat; reason: string } {
+  if (requested !== undefined && requested !== 'auto') return { format: requested, reason: 'chosen by the user' };
+  return detectPositionFormat(opened.head(64 * 1024));
+}
+
+/** The profile named by the PM, else the one saved for this file's header (found on the file's first bytes). */
+function profileFor(store: Store, opened: OpenedSource, input: PositionsJobInput): { profile: CustodianProfile | null; how: string | null } {
+  if (input.profile !== undefined) {
+    const named = store.custodianProfiles.get(input.profile);
+    if (!named) {
+      const known = store.custodianProfiles.list().map((p) => p.name);
+      throw new BallastError('NOT_FOUND', `There is no custodian profile "${input.profile}".${known.length ? ` Profiles: ${known.join(', ')}.` : ''}`);
+    }
+    return { profile: named, how: 'chosen by the user' };
+  }
+  const head = parseCustodianCsv(opened.head(HEADER_SNIFF_BYTES), input.fileName);
+  const saved = head.headerSignature ? store.custodianProfiles.findBySignature(head.headerSignature) : null;
+  return saved ? { profile: saved, how: 'saved for this header' } : { profile: null, how: null };
+}
+
+/**
+ * Streams a custodian CSV: the reader gets the file in chunks and hands on holdings in batches, which
+ * are parked in the connection's temp table; statements (account, date, cash) and the report come at
+ * the end, and then the parked lines are replayed in file order. Nothing holds every line in memory.
+ */
+function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput, reason: string, job: Job): PreparedPositions {
+  const { profile, how } = profileFor(store, opened, input);
+  const baseCurrency = (input.accountId ? store.accounts.get(input.accountId)?.baseCurrency : undefined) ?? 'USD';
+  store.staging.clear();
+  const result = store.staging.batch(() => {
+    const reader = createCustodianCsvReader({
+      fileName: input.fileName,
+      ...(profile ? { profile } : {}),
+      ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
+      baseCurrency,
+      batchSize: 1000,
+      onHoldings: (batch) => {
+        for (const { accountId, ...holding } of batch) store.staging.add(accountId ?? '', holding);
+      },
+    });
+    opened.forEachChunk((chunk, bytes) => {
+      checkCancelled(job.signal);
+      reader.push(chunk);
+      job.progress('Reading file', bytes, opened.size);
+    });
+    return reader.end();
+  });
+  return {
+    format: 'csv',
+    detected: { format: reason, ...result.detected, ...(profile ? { profile: `${profile.name} (${how})` } : {}) },
+    profile,
+    needsMapping: result.needsMapping,
+    headers: result.headers,
+    feed(consumer, feedJob) {
+      consumer.addParserIssues(result.issues);
+      const firsts = store.staging.firstOfGroups() as Map<string, HoldingLine>;
+      const headerLine = Number(result.detected.headerLine ?? 1);
+      const statements = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
+      for (const s of result.statements) {
+        const first = firsts.get(s.accountId ?? '');
+        if (first === undefined && s.cash.length === 0) continue;
+        const line = Math.min(first?.line ?? Number.MAX_SAFE_INTEGER, s.cash[0]?.line ?? Number.MAX_SAFE_INTEGER);
+        const hint = s.cash[0]?.currency ?? first?.currency ?? null;
+        statements.set(s.accountId ?? '', consumer.statementFor(s.accountId, s.asOf, line === Number.MAX_SAFE_INTEGER ? headerLine : line, hint));
+      }
+      const total = store.staging.count();
+      let done = 0;
+      for (const { group, payload } of store.staging.replay()) {
+        const statement = statements.get(group ?? '');
+        if (statement === undefined) throw new BallastError('INTERNAL', `${input.fileName}: a holding of account "${group}" has no statement.`);
+        consumer.holding(statement, payload as HoldingLine);
+        if (++done % PROGRESS_EVERY === 0) {
+          checkCancelled(feedJob.signal);
+          feedJob.progress('Importing holdings', done, total);
+        }
+      }
+      for (const s of result.statements) for (const c of s.cash) consumer.cash(statements.get(s.accountId ?? '')!, c);
+      feedJob.progress('Importing holdings', total, total);
+    },
+  };
+}
+
+function preparePositions(store: Store, opened: OpenedSource, input: PositionsJobInput, job: Job): PreparedPositions {
+  const chosen = chooseFormat(opened, input.format);
+  if (chosen.format === 'csv') return prepareCsv(store, opened, input, chosen.reason, job);
+  if (input.profile !== undefined) throw new BallastError('BAD_INPUT', `Custodian profiles map CSV columns; ${input.fileName} is ${chosen.format}, which names its own fields.`);
+  job.progress('Reading file', 0, opened.size);
+  const file = WHOLE_FILE_PARSERS[chosen.format](opened.readAll(), input.fileName);
+  job.progress('Reading file', opened.size, opened.size);
+  return {
+    format: chosen.format,
+    detected: { format: chosen.reason, ...file.detected },
+    profile: null,
+    needsMapping: false,
+    headers: null,
+    feed: (consumer, feedJob) => feedHoldings(consumer, file, feedJob),
+  };
+}
+
+/** Feeds a parsed holdings file to the import, checking for cancellation as it goes. */
+export function feedHoldings(consumer: HoldingsImport, file: HoldingsFile, job?: Job): void {
+  consumer.addParserIssues(file.issues);
+  const total = file.statements.reduce((n, s) => n + s.holdings.length, 0);
+  let done = 0;
+  for (const s of file.statements) {
+    if (s.holdings.length === 0 && s.cash.length === 0) continue;
+    const line = Math.min(s.holdings[0]?.line ?? Number.MAX_SAFE_INTEGER, s.cash[0]?.line ?? Number.MAX_SAFE_INTEGER);
+    const hint = s.cash[0]?.currency ?? s.holdings.find((h) => h.currency !== null)?.currency ?? null;
+    const statement = consumer.statementFor(s.accountId, s.asOf, line, hint);
+    for (const h of s.holdings) {
+      consumer.holding(statement, h);
+      if (++done % PROGRESS_EVERY === 0 && job) {
+        checkCancelled(job.signal);
+        job.progress('Importing holdings', done, total);
+      }
+    }
+    for (const c of s.cash) consumer.cash(statement, c);
+  }
+  if (job) {
+    checkCancelled(job.signal);
+    job.progress('Importing holdings', total, total);
+  }
+}
+
+function consumerOptions(input: PositionsJobInput, parsed: PreparedPositions, sha256: string, write: boolean) {
+  return {
+    fileName: input.fileName,
+    sha256,
+    actor: input.actor,
+    format: parsed.format,
+    detected: parsed.detected,
+    accountId: input.accountId,
+    asOf: input.asOf,
+    allowPartial: input.allowPartial === true,
+    createSecurities: input.createSecurities === true,
+    profile: parsed.profile?.name ?? null,
+    write,
+  };
+}
+
+/** Job: import a holdings file (any format), all rows or nothing — or minus the exclusions the PM accepted. */
+export function importPositionsJob(store: Store, input: PositionsJobInput, job: JobContext): ImportResult {
+  requireAsOfDate(input.asOf);
+  const opened = openSource(input.source);
+  try {
+    const sha256 = sha256Of(opened, (bytes) => job.progress('Reading file', bytes, opened.size));
+    const again = alreadyImported(store, sha256, input.fileName);
+    if (again) return again;
+    checkCancelled(job.signal);
+    const prepared = preparePositions(store, opened, input, job);
+    checkCancelled(job.signal);
+    return store.transaction(() => {
+      const consumer = new HoldingsImport(store, consumerOptions(input, prepared, sha256, true));
+      prepared.feed(consumer, job);
+      return consumer.finish();
+    });
+  } finally {
+    store.staging.clear();
+    opened.close();
+  }
+}
+
+export type PreviewJobInput = Omit<PositionsJobInput, 'allowPartial' | 'createSecurities'> & { kind: 'positions' | 'prices'; createSecurities?: boolean };
+
+/** Job: what a file would do — parse, validate, match — with nothing written. */
+export function previewImportJob(store: Store, input: PreviewJobInput, job: JobContext): ImportPreview {
+  if (input.kind === 'prices') return previewPrices(store, input, job);
+  requireAsOfDate(input.asOf);
+  const opened = openSource(input.source);
+  try {
+    const sha256 = sha256Of(opened, (bytes) => job.progress('Reading file', bytes, opened.size));
+    const prepared = preparePositions(store, opened, input, job);
+    const consumer = new HoldingsImport(store, consumerOptions({ ...input, allowPartial: true }, prepared, sha256, false));
+    prepared.feed(consumer, job);
+    return consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
+  } finally {
+    store.staging.clear();
+    opened.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Handlers
+
+type SourceInput = { fileName: string; contentBase64?: string | undefined; path?: string | undefined };
+
+function sourceOf(input: SourceInput): FileSource {
+  return input.path !== undefined ? { path: input.path } : { contentBase64: input.contentBase64 ?? '' };
+}
+
+function withoutSource<T extends SourceInput>(input: T): Omit<T, 'contentBase64' | 'path'> {
+  const { contentBase64: _c, path: _p, ...rest } = input;
+  return rest;
 }
 
 export function importHandlers(ctx: AppContext) {
-  /** Runs an import job on the pool for the calling transport, then tells subscribers what changed. */
-  const viaJob =
-    <I extends object>(kind: 'import.prices' | 'import.positions', changed: 'imports' | 'portfolio') =>
-    async (input: I, call: CallContext): Promise<ImportResult> => {
-      const result = (await ctx.jobs.run(kind, { ...input, actor: ctx.actor }, ctx.dbPath, { signal: call.signal, onProgress: call.progress })) as ImportResult;
-      ctx.emit({ type: 'state-changed', entity: changed });
-      return result;
-    };
+  const run = async <T>(kind: string, payload: unknown, call: CallContext): Promise<T> =>
+    (await ctx.jobs.run(kind, payload, ctx.dbPath, { signal: call.signal, onProgress: call.progress })) as T;
   return {
-    'imports.prices': viaJob<{ fileName: string; contentBase64: string }>('import.prices', 'imports'),
-    'imports.positions': viaJob<{ accountId: string; fileName: string; contentBase64: string; asOf?: string }>('import.positions', 'portfolio'),
+    'imports.preview': (input: SourceInput & Omit<PreviewJobInput, 'source' | 'actor'>, call: CallContext) =>
+      run<ImportPreview>('import.preview', { ...withoutSource(input), source: sourceOf(input), actor: ctx.actor }, call),
+    'imports.prices': async (input: SourceInput, call: CallContext) => {
+      const result = await run<ImportResult>('import.prices', { fileName: input.fileName, source: sourceOf(input), actor: ctx.actor }, call);
+      ctx.emit({ type: 'state-changed', entity: 'imports' });
+      return result;
+    },
+    'imports.positions': async (input: SourceInput & Omit<PositionsJobInput, 'source' | 'actor'>, call: CallContext) => {
+      const result = await run<ImportResult>('import.positions', { ...withoutSource(input), source: sourceOf(input), actor: ctx.actor }, call);
+      ctx.emit({ type: 'state-changed', entity: 'portfolio' });
+      return result;
+    },
     'imports.list': () =>
       ctx.store.imports.list().map(({ id, kind, fileName, sha256, format, status, rows, accountId, createdAt }) => ({ id, kind, fileName, sha256, format, status, rows, accountId, createdAt })),
+    'profiles.list': () => ctx.store.custodianProfiles.list(),
+    'profiles.save': (input: { profile: CustodianProfile }) => {
+      const saved = ctx.store.transaction(() => {
+        const before = ctx.store.custodianProfiles.get(input.profile.name);
+        const profile = ctx.store.custodianProfiles.save(input.profile);
+        ctx.store.audit.append({ actor: ctx.actor, action: before ? 'profile.update' : 'profile.create', entity: 'custodian_profile', entityId: profile.name, details: profile });
+        return profile;
+      });
+      return saved;
+    },
+    'profiles.delete': (input: { name: string }) =>
+      ctx.store.transaction(() => {
+        const deleted = ctx.store.custodianProfiles.delete(input.name);
+        if (deleted) ctx.store.audit.append({ actor: ctx.actor, action: 'profile.delete', entity: 'custodian_profile', entityId: input.name, details: null });
+        return { deleted };
+      }),
   };
 }

@@ -1,7 +1,7 @@
 import type { JobContext, JobHandlers } from '../jobs/protocol';
 import { openDatabase, type Store } from '../store';
 import { loadDemoJob } from './demo';
-import { importPositionsJob, importPricesJob } from './imports';
+import { importPositionsJob, importPricesJob, previewImportJob } from './imports';
 import { computeProposalJob } from './proposals';
 
 // Each thread keeps its own connection per database file (WAL lets them read beside the writer).
@@ -24,6 +24,7 @@ export function closeJobStores(): void {
 export const jobHandlers = {
   'demo.load': (input: Parameters<typeof loadDemoJob>[1], ctx: JobContext) => loadDemoJob(storeFor(ctx.dbPath), input, ctx),
   'import.prices': (input: Parameters<typeof importPricesJob>[1], ctx: JobContext) => importPricesJob(storeFor(ctx.dbPath), input, ctx),
+  'import.preview': (input: Parameters<typeof previewImportJob>[1], ctx: JobContext) => previewImportJob(storeFor(ctx.dbPath), input, ctx),
   'import.positions': (input: Parameters<typeof importPositionsJob>[1], ctx: JobContext) => importPositionsJob(storeFor(ctx.dbPath), input, ctx),
   'proposal.compute': (input: Parameters<typeof computeProposalJob>[1], ctx: JobContext) => computeProposalJob(storeFor(ctx.dbPath), input, ctx),
 } satisfies JobHandlers;

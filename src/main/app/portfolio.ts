@@ -36,7 +36,8 @@ export function portfolioOf(store: Store, accountId: string, asOf?: string): Por
   const valued = rows.map((r) => {
     const latest = prices.get(r.securityId);
     const price = latest?.close ?? (r.price !== null ? Number(r.price) : null);
-    const mv = price !== null ? big(r.quantity).times(big(price)) : null;
+    // Without any price, the custodian's own market value is better than leaving the holding unvalued.
+    const mv = price !== null ? big(r.quantity).times(big(price)) : r.marketValue !== null ? big(r.marketValue) : null;
     return { r, latest, price, mv };
   });
   const total = sumBig(valued.map((v) => v.mv ?? big(0))).plus(big(snapshot.cash));
@@ -44,6 +45,10 @@ export function portfolioOf(store: Store, accountId: string, asOf?: string): Por
   const positions: PositionView[] = valued.map(({ r, latest, price, mv }) => ({
     securityId: r.securityId,
     ticker: r.ticker,
+    isin: r.isin,
+    cusip: r.cusip,
+    sedol: r.sedol,
+    currency: r.currency,
     name: r.name,
     assetClass: r.assetClass,
     quantity: r.quantity,

@@ -1,4 +1,15 @@
-import type { AuditEntry, Portfolio, Proposal, ProposalSummary } from '../../shared/domain';
+import type {
+  AuditEntry,
+  CustodianProfile,
+  EmsProfile,
+  FixSettings,
+  ImportPreview,
+  ImportResult,
+  Portfolio,
+  Proposal,
+  ProposalSummary,
+} from '../../shared/domain';
+import type { FileIssue } from '../../shared/errors';
 
 const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(2)}%`);
 
@@ -11,11 +22,119 @@ export function table(headers: string[], rows: (string | number)[][], rightAlign
 }
 
 export function formatPortfolio(p: Portfolio): string {
-  const rows = p.positions.map((x) => [x.ticker, x.name, x.quantity, x.price?.toFixed(4) ?? '', x.marketValue ?? '', pct(x.weight)]);
+  const rows = p.positions.map((x) => [x.ticker, x.isin ?? x.cusip ?? x.sedol ?? '', x.name, x.quantity, x.currency, x.price?.toFixed(4) ?? '', x.marketValue ?? '', pct(x.weight)]);
   return [
     `Account ${p.account.id} (${p.account.name}) positions as of ${p.asOf ?? 'n/a'}`,
-    table(['Ticker', 'Name', 'Quantity', 'Price', 'Market value', 'Weight'], rows, [false, false, true, true, true, true]),
+    table(['Ticker', 'ISIN/CUSIP/SEDOL', 'Name', 'Quantity', 'Ccy', 'Price', 'Market value', 'Weight'], rows, [false, false, false, true, false, true, true, true]),
     `Cash ${p.cash}   Total ${p.totalValue} ${p.account.baseCurrency}`,
+  ].join('\n');
+}
+
+/**
+ * `positions --json`: the portfolio, each holding carrying every identifier the master has for it and
+ * the snapshot's as-of date, so a script needs nothing else to reconcile it with the custodian's file.
+ */
+export function positionsJson(p: Portfolio) {
+  return {
+    ...p,
+    positions: p.positions.map((x) => ({ ...x, description: x.name, asOf: p.asOf })),
+  };
+}
+
+/** The validation report: one line per issue, addressed by line and field. */
+export function formatIssues(issues: readonly FileIssue[]): string {
+  return issues
+    .map((i) => `  ${i.severity === 'warning' ? 'warning' : 'error  '} ${i.line > 0 ? `line ${i.line}` : 'file'}${i.field ? `, field ${i.field}` : ''}: ${i.reason}`)
+    .join('\n');
+}
+
+export function formatImportResult(r: ImportResult, exclusions: readonly Pick<FileIssue, 'line' | 'field' | 'reason'>[]): string {
+  if (r.status === 'already_imported') return `${r.fileName} was already imported (import ${r.importId}, SHA-256 ${r.sha256.slice(0, 12)}…); nothing changed.`;
+  const lines = [`Imported ${r.rows} ${r.kind === 'prices' ? 'prices' : 'holdings'} from ${r.fileName} (${r.format}) as import ${r.importId}.`];
+  for (const s of r.snapshots) {
+    const cash = s.cash.length ? `, cash ${s.cash.map((c) => `${c.amount} ${c.currency}`).join(' + ')}` : '';
+    const replaced = s.supersedes.length ? `; replaces snapshot ${s.supersedes.join(', ')} of the same day` : '';
+    lines.push(`  account ${s.accountId} as of ${s.asOf}: ${s.positions} holdings${cash} (snapshot ${s.snapshotId}${replaced})`);
+  }
+  if (r.securitiesCreated > 0) lines.push(`  ${r.securitiesCreated} new securit${r.securitiesCreated === 1 ? 'y' : 'ies'} created from the file.`);
+  if (r.excluded > 0) {
+    lines.push(`  ${r.excluded} row${r.excluded === 1 ? '' : 's'} left out, as accepted with --allow-partial (audited):`);
+    lines.push(formatIssues(exclusions.map((e) => ({ ...e, severity: 'error' as const }))));
+  }
+  if (r.warnings.length) lines.push(formatIssues(r.warnings.map((w) => ({ ...w, severity: 'warning' as const }))));
+  return lines.join('\n');
+}
+
+export function formatPreview(p: ImportPreview): string {
+  const errors = p.issues.filter((i) => i.severity === 'error').length;
+  const lines = [
+    `${p.fileName}: ${p.format}${p.profile ? `, custodian profile "${p.profile}"` : ''}${p.alreadyImported ? ' — already imported (importing it again changes nothing)' : ''}`,
+    ...Object.entries(p.detected).map(([k, v]) => `  ${k}: ${v}`),
+  ];
+  if (p.prices) lines.push(`Prices: ${p.prices.rows} observations of ${p.prices.tickers.length} tickers, ${p.prices.from} → ${p.prices.to}`);
+  if (p.statements.length) {
+    lines.push('Statements:');
+    for (const s of p.statements) {
+      const cash = s.cash.length ? `, cash ${s.cash.map((c) => `${c.amount} ${c.currency}`).join(' + ')}` : '';
+      lines.push(`  account ${s.accountId} as of ${s.asOf}: ${s.positions} holdings${cash}${s.supersedes.length ? ` (replaces snapshot ${s.supersedes.join(', ')})` : ''}`);
+    }
+  }
+  if (p.rows.length) {
+    lines.push(
+      table(
+        ['Line', 'Account', 'Ticker', 'ISIN', 'Description', 'Quantity', 'Price', 'Market value', 'Ccy', 'Match', 'Status'],
+        p.rows.map((r) => [
+          r.line,
+          r.accountId ?? '',
+          r.ticker ?? '',
+          r.isin ?? r.cusip ?? r.sedol ?? '',
+          (r.description ?? '').slice(0, 32),
+          `${r.quantity}${r.quantityType === 'FAMT' ? ' FAMT' : ''}`,
+          r.price ?? '',
+          r.marketValue ?? '',
+          r.currency ?? '',
+          r.match.willCreate ? 'new' : r.match.by ? `${r.match.ticker} by ${r.match.by}` : '—',
+          r.status,
+        ]),
+        [true, false, false, false, false, true, true, true],
+      ),
+    );
+  }
+  if (p.needsMapping) lines.push(`The columns could not be recognised (${(p.headers ?? []).join(', ')}): map them in a custodian profile (ballast profiles save <profile.json>).`);
+  lines.push(
+    `${p.totalRows} rows, ${p.rejectedRows} rejected, ${p.issues.length} issue${p.issues.length === 1 ? '' : 's'}.${errors ? ` The file would be REJECTED as it is${p.statements.length ? ' (or imported without the rejected rows with --allow-partial)' : ''}.` : ''}`,
+  );
+  if (p.issues.length) lines.push(formatIssues(p.issues));
+  return lines.join('\n');
+}
+
+export function formatCustodianProfiles(list: CustodianProfile[]): string {
+  if (!list.length) return 'No custodian profiles saved.';
+  return list
+    .map((p) =>
+      [
+        `${p.name}${p.headerSignature ? ` (used automatically for header ${p.headerSignature})` : ''}`,
+        ...Object.entries(p.mapping).map(([field, column]) => `  ${field.padEnd(12)} ← ${column}`),
+        ...(['delimiter', 'encoding', 'numberConvention', 'dateFormat'] as const).filter((k) => p[k] !== null).map((k) => `  ${k}: ${JSON.stringify(p[k])}`),
+      ].join('\n'),
+    )
+    .join('\n\n');
+}
+
+export function formatEmsProfiles(list: EmsProfile[]): string {
+  if (!list.length) return 'No EMS profiles saved (CSV exports use the standard layout).';
+  return list
+    .map((p) => `${p.name}: ${p.columns.map((c) => `${c.header} (${c.field})`).join(p.delimiter === '\t' ? ' <tab> ' : `${p.delimiter} `)}; ${p.orderType} ${p.timeInForce}`)
+    .join('\n');
+}
+
+export function formatFixSettings(s: FixSettings): string {
+  return [
+    `SenderCompID(49)  ${s.senderCompId}`,
+    `TargetCompID(56)  ${s.targetCompId}`,
+    `HandlInst(21)     ${s.handlInst ?? '(not sent)'}`,
+    `TimeInForce(59)   ${s.timeInForce}`,
+    `NewOrderList(35=E) ${s.newOrderList ? 'yes, one basket message after the orders' : 'no'}`,
   ].join('\n');
 }
 

@@ -2,26 +2,55 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MethodName, MethodOutput } from '../../shared/api';
+import type { FixSettings } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
+import type { JobRunner } from '../jobs/protocol';
 import { defaultDbPath, defaultResourcesDir, rendererDirIn, workerFileIn } from '../app/paths';
 import { createRuntime, type Runtime } from '../app/runtime';
 import { startHost } from '../host/server';
-import { formatAudit, formatPortfolio, formatProposal, formatProposalList } from './format';
+import {
+  formatAudit,
+  formatCustodianProfiles,
+  formatEmsProfiles,
+  formatFixSettings,
+  formatImportResult,
+  formatIssues,
+  formatPortfolio,
+  formatPreview,
+  formatProposal,
+  formatProposalList,
+  positionsJson,
+} from './format';
 
 const USAGE = `Usage: ballast <command> [options]
 
 Commands:
   demo                                   create/seed the database with the bundled demo data
   info                                   version, database, compute backend
-  import-prices <csv>                    import daily price history (wide or long CSV)
-  import-positions <csv> --account <id>  import a position snapshot (symbol, quantity[, price])
-  positions --account <id> [--as-of D]   show an account's positions
+  import-positions <file> [--account <id>] [--format auto|csv|ofx|ibkr-flex|mt535|semt002]
+                   [--profile <name>] [--as-of YYYY-MM-DD] [--allow-partial] [--create-securities]
+                                         import a holdings file (the account and date come from the
+                                         file when it names them); prints the validation report and
+                                         exits non-zero when the file is rejected
+  preview-import <file> [same options] [--prices]
+                                         what an import would do, nothing written: detected format,
+                                         statements, rows, the validation report (exit 1 if rejected)
+  import-prices <file>                   import daily price history (wide or long CSV)
+  positions --account <id> [--as-of D]   an account's positions with every identifier
   propose --account <id>                 compute a rebalance proposal
   proposals [--account <id>]             list proposals
   show <proposal>                        show one proposal
   approve <proposal> --by <name> [--comment <text>]
   reject <proposal> --by <name> --comment <text>
-  export <proposal> --format csv --out <file>
+  export <proposal> --format csv|fix44 [--profile <ems-profile>] --out <file> [--confirm-reexport]
+                                         write an approved proposal's orders (CSV basket or FIX 4.4)
+  profiles [list | save <profile.json> | delete <name>]
+                                         custodian CSV column mappings
+  ems-profiles [list | save <profile.json>]
+                                         EMS CSV basket layouts
+  fix-settings [--sender <id>] [--target <id>] [--handl-inst 1|2|3|none] [--tif DAY|GTC|OPG|IOC|CLS]
+               [--new-order-list | --no-new-order-list]
+                                         show or change the FIX session identity and order defaults
   audit [--verify] [--limit N]           audit log (and hash-chain verification)
   serve [--port N]                       browser mode: serve the UI on 127.0.0.1
 
@@ -39,7 +68,18 @@ const options = {
   by: { type: 'string' },
   comment: { type: 'string' },
   format: { type: 'string' },
+  profile: { type: 'string' },
+  'allow-partial': { type: 'boolean', default: false },
+  'create-securities': { type: 'boolean', default: false },
+  prices: { type: 'boolean', default: false },
   out: { type: 'string' },
+  'confirm-reexport': { type: 'boolean', default: false },
+  sender: { type: 'string' },
+  target: { type: 'string' },
+  'handl-inst': { type: 'string' },
+  tif: { type: 'string' },
+  'new-order-list': { type: 'boolean' },
+  'no-new-order-list': { type: 'boolean' },
   verify: { type: 'boolean', default: false },
   limit: { type: 'string' },
   port: { type: 'string' },
@@ -50,38 +90,67 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
+/** Where the CLI writes, and what runs its jobs: the process by default, injectable for tests. */
+export interface CliEnvironment {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** Tests run jobs inline; the real command uses the worker pool (out/main/worker.js). */
+  jobs?: JobRunner;
+}
+
+const processEnvironment: CliEnvironment = { stdout: process.stdout, stderr: process.stderr };
+
+/** A failure that has already been printed; only the exit status is left to give. */
+class Reported extends Error {
+  constructor(readonly status: number) {
+    super('reported');
+  }
+}
+
 /** `mainDir`: folder of the bundled entry (out/main), where worker.js sits. */
-export async function main(argv: string[], mainDir: string): Promise<number> {
+export async function main(argv: string[], mainDir: string, env: CliEnvironment = processEnvironment): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`ballast: ${(err as Error).message}\n\n${USAGE}`);
+    env.stderr.write(`ballast: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || !command) {
-    process.stdout.write(USAGE);
+    env.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
 
   const dbPath = path.resolve(values.db ?? defaultDbPath());
-  const runtime = createRuntime({ dbPath, resourcesDir: defaultResourcesDir(mainDir), workerFile: workerFileIn(mainDir) });
-  const showProgress = process.stderr.isTTY && !values.json;
+  let runtime: Runtime;
+  try {
+    runtime = createRuntime({
+      dbPath,
+      resourcesDir: defaultResourcesDir(mainDir),
+      workerFile: workerFileIn(mainDir),
+      ...(env.jobs ? { jobs: env.jobs } : {}),
+    });
+  } catch (err) {
+    printError(err, values.json, env.stderr);
+    return 1;
+  }
+  const showProgress = env.stderr.isTTY === true && !values.json;
   const unsubscribe = runtime.subscribe((event) => {
     if (showProgress && event.type === 'progress') {
       const pct = event.total > 0 ? Math.round((100 * event.current) / event.total) : 0;
-      process.stderr.write(`\r${event.step} ${pct}%`.padEnd(60) + (event.current >= event.total ? '\n' : ''));
+      env.stderr.write(`\r${event.step} ${pct}%`.padEnd(60) + (event.current >= event.total ? '\n' : ''));
     }
   });
   try {
-    if (command === 'serve') return await serve(runtime, values, rendererDirIn(mainDir));
-    const out = await run(runtime, command, rest, values);
-    process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    if (command === 'serve') return await serve(runtime, values, rendererDirIn(mainDir), env);
+    const out = await run(runtime, command, rest, values, env);
+    env.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
     return 0;
   } catch (err) {
-    printError(err, values.json);
+    if (err instanceof Reported) return err.status;
+    printError(err, values.json, env.stderr);
     return err instanceof BallastError && err.code === 'BAD_INPUT' && err.details === 'usage' ? 2 : 1;
   } finally {
     unsubscribe();
@@ -89,25 +158,44 @@ export async function main(argv: string[], mainDir: string): Promise<number> {
   }
 }
 
-async function run(runtime: Runtime, command: string, args: string[], v: Values): Promise<string> {
+const POSITION_FORMATS = ['auto', 'csv', 'ofx', 'ibkr-flex', 'mt535', 'semt002'];
+const TIME_IN_FORCE = ['DAY', 'GTC', 'OPG', 'IOC', 'CLS'];
+
+async function run(runtime: Runtime, command: string, args: string[], v: Values, env: CliEnvironment): Promise<string> {
   const call = <M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>> => runtime.dispatcher.invoke(name, input);
   const json = (value: unknown) => JSON.stringify(value, null, 2);
+  const usage = (message: string) => new BallastError('BAD_INPUT', message, 'usage');
   const need = (value: string | undefined, what: string): string => {
-    if (!value) throw new BallastError('BAD_INPUT', `${command} needs ${what}.`, 'usage');
+    if (!value) throw usage(`${command} needs ${what}.`);
     return value;
   };
   const proposalId = () => {
     const raw = need(args[0], 'a proposal id');
     const id = Number(raw);
-    if (!Number.isInteger(id) || id <= 0) throw new BallastError('BAD_INPUT', `"${raw}" is not a proposal id.`, 'usage');
+    if (!Number.isInteger(id) || id <= 0) throw usage(`"${raw}" is not a proposal id.`);
     return id;
   };
-  const readFile = (file: string) => {
+  /** Files travel as paths: the app reads them in chunks (large files stream, nothing is base64-copied). */
+  const fileArg = () => {
+    const file = need(args[0], 'a file');
+    return { fileName: path.basename(file), path: path.resolve(file) };
+  };
+  const readJsonFile = (file: string): unknown => {
     try {
-      return { fileName: path.basename(file), contentBase64: readFileSync(file).toString('base64') };
+      return JSON.parse(readFileSync(file, 'utf8')) as unknown;
     } catch (err) {
-      throw new BallastError('BAD_INPUT', `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+      throw new BallastError('BAD_INPUT', `Cannot read ${file} as JSON: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
     }
+  };
+  const positionOptions = () => {
+    if (v.format !== undefined && !POSITION_FORMATS.includes(v.format)) throw usage(`--format must be one of ${POSITION_FORMATS.join(', ')}.`);
+    return {
+      ...(v.account ? { accountId: v.account } : {}),
+      ...(v.format ? { format: v.format } : {}),
+      ...(v.profile ? { profile: v.profile } : {}),
+      ...(v['as-of'] ? { asOf: v['as-of'] } : {}),
+      ...(v['create-securities'] ? { createSecurities: true } : {}),
+    };
   };
 
   switch (command) {
@@ -121,20 +209,31 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values)
         ? json(r)
         : `${r.alreadyLoaded ? 'Demo data already loaded' : 'Demo data loaded'} into ${runtime.dbPath}: account ${r.accountId}, ${r.securities} securities, ${r.prices} prices, ${r.positions} positions.\nNext: ballast propose --account ${r.accountId} --db ${runtime.dbPath}`;
     }
-    case 'import-prices':
+    case 'import-prices': {
+      const r = await call('imports.prices', fileArg());
+      return v.json ? json(r) : formatImportResult(r, []);
+    }
     case 'import-positions': {
-      const file = need(args[0], 'a file');
-      const r =
-        command === 'import-prices'
-          ? await call('imports.prices', readFile(file))
-          : await call('imports.positions', { accountId: need(v.account, '--account <id>'), ...readFile(file), ...(v['as-of'] ? { asOf: v['as-of'] } : {}) });
-      if (v.json) return json(r);
-      const head = r.status === 'already_imported' ? `${r.fileName} was already imported (SHA-256 ${r.sha256.slice(0, 12)}…); nothing changed.` : `Imported ${r.rows} rows from ${r.fileName} (${r.format}).`;
-      return [head, ...r.warnings.map((w) => `  warning: line ${w.line}, field ${w.field}: ${w.reason}`)].join('\n');
+      const r = await call('imports.positions', { ...fileArg(), ...positionOptions(), ...(v['allow-partial'] ? { allowPartial: true } : {}) });
+      // A partial import lists what was left out: the audit row of that import names each line.
+      const exclusions =
+        r.excluded > 0 && r.importId !== null
+          ? (((await call('audit.list', { limit: 50 })).find((e) => e.action === 'import.partial' && e.entityId === String(r.importId))?.details as { exclusions?: FileIssue[] } | undefined)
+              ?.exclusions ?? [])
+          : [];
+      return v.json ? json({ ...r, exclusions }) : formatImportResult(r, exclusions);
+    }
+    case 'preview-import': {
+      const preview = await call('imports.preview', { kind: v.prices ? 'prices' : 'positions', ...fileArg(), ...(v.prices ? {} : positionOptions()) });
+      const text = v.json ? json(preview) : formatPreview(preview);
+      if (!preview.issues.some((i) => i.severity === 'error')) return text;
+      // The report is the answer either way; the status tells a script the file would be rejected.
+      env.stdout.write(`${text}\n`);
+      throw new Reported(1);
     }
     case 'positions': {
       const p = await call('portfolio.get', { accountId: need(v.account, '--account <id>'), ...(v['as-of'] ? { asOf: v['as-of'] } : {}) });
-      return v.json ? json(p) : formatPortfolio(p);
+      return v.json ? json(positionsJson(p)) : formatPortfolio(p);
     }
     case 'propose': {
       const input: Record<string, unknown> = { accountId: need(v.account, '--account <id>') };
@@ -162,9 +261,75 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values)
       return v.json ? json(p) : `Proposal ${p.id} is now ${p.status}.`;
     }
     case 'export': {
+      const id = proposalId();
       const out = need(v.out, '--out <file>');
-      const r = await call('exports.create', { proposalId: proposalId(), format: v.format ?? 'csv', path: path.resolve(out) });
-      return v.json ? json(r) : `Wrote ${r.rows} orders to ${r.path} (SHA-256 ${r.sha256}).`;
+      const format = v.format ?? 'csv';
+      if (format !== 'csv' && format !== 'fix44') throw usage('--format must be csv or fix44.');
+      try {
+        const r = await call('exports.create', {
+          proposalId: id,
+          format,
+          path: path.resolve(out),
+          ...(v.profile ? { profile: v.profile } : {}),
+          ...(v['confirm-reexport'] ? { confirmReexport: true } : {}),
+        });
+        return v.json ? json(r) : `Wrote ${r.rows} orders (${format === 'fix44' ? 'FIX 4.4' : 'CSV basket'}) to ${r.path} (SHA-256 ${r.sha256}).`;
+      } catch (err) {
+        if (err instanceof BallastError && err.code === 'CONFIRMATION_REQUIRED') {
+          throw new BallastError(err.code, `${err.message} Run again with --confirm-reexport to write it.`, err.details);
+        }
+        throw err;
+      }
+    }
+    case 'profiles': {
+      const [action = 'list', target] = args;
+      if (action === 'list') {
+        const list = await call('profiles.list', {});
+        return v.json ? json(list) : formatCustodianProfiles(list);
+      }
+      if (action === 'save') {
+        const saved = await call('profiles.save', { profile: readJsonFile(need(target, 'a profile JSON file')) });
+        return v.json ? json(saved) : `Saved custodian profile "${saved.name}".`;
+      }
+      if (action === 'delete') {
+        const name = need(target, 'a profile name');
+        const r = await call('profiles.delete', { name });
+        return v.json ? json(r) : r.deleted ? `Deleted custodian profile "${name}".` : `There is no custodian profile "${name}".`;
+      }
+      throw usage(`profiles: unknown action "${action}" (list, save or delete).`);
+    }
+    case 'ems-profiles': {
+      const [action = 'list', target] = args;
+      if (action === 'list') {
+        const list = await call('emsProfiles.list', {});
+        return v.json ? json(list) : formatEmsProfiles(list);
+      }
+      if (action === 'save') {
+        const saved = await call('emsProfiles.save', { profile: readJsonFile(need(target, 'a profile JSON file')) });
+        return v.json ? json(saved) : `Saved EMS profile "${saved.name}".`;
+      }
+      throw usage(`ems-profiles: unknown action "${action}" (list or save).`);
+    }
+    case 'fix-settings': {
+      const current = await call('settings.fix.get', {});
+      const changes: Partial<FixSettings> = {};
+      if (v.sender !== undefined) changes.senderCompId = v.sender;
+      if (v.target !== undefined) changes.targetCompId = v.target;
+      if (v['handl-inst'] !== undefined) {
+        const h = v['handl-inst'];
+        if (h !== 'none' && h !== '1' && h !== '2' && h !== '3') throw usage('--handl-inst must be 1, 2, 3 or none.');
+        changes.handlInst = h === 'none' ? null : h;
+      }
+      if (v.tif !== undefined) {
+        const tif = v.tif.toUpperCase();
+        if (!TIME_IN_FORCE.includes(tif)) throw usage(`--tif must be one of ${TIME_IN_FORCE.join(', ')}.`);
+        changes.timeInForce = tif as FixSettings['timeInForce'];
+      }
+      if (v['new-order-list'] && v['no-new-order-list']) throw usage('give --new-order-list or --no-new-order-list, not both.');
+      if (v['new-order-list']) changes.newOrderList = true;
+      if (v['no-new-order-list']) changes.newOrderList = false;
+      const settings = Object.keys(changes).length > 0 ? await call('settings.fix.set', { settings: { ...current, ...changes } }) : current;
+      return v.json ? json(settings) : formatFixSettings(settings);
     }
     case 'audit': {
       if (v.verify) {
@@ -176,11 +341,11 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values)
       return v.json ? json(rows) : formatAudit(rows);
     }
     default:
-      throw new BallastError('BAD_INPUT', `Unknown command "${command}". Run "ballast --help".`, 'usage');
+      throw usage(`Unknown command "${command}". Run "ballast --help".`);
   }
 }
 
-async function serve(runtime: Runtime, v: Values, rendererDir: string): Promise<number> {
+async function serve(runtime: Runtime, v: Values, rendererDir: string, env: CliEnvironment): Promise<number> {
   const host = await startHost({
     call: (m, input, callId) => runtime.dispatcher.call(m, input, callId),
     subscribe: (l) => runtime.subscribe(l),
@@ -188,8 +353,8 @@ async function serve(runtime: Runtime, v: Values, rendererDir: string): Promise<
     port: v.port ? Number(v.port) : 0,
   });
   // One machine-readable line: scripts and the e2e suite wait for this exact prefix.
-  process.stdout.write(`Ballast browser mode: ${host.url}?token=${host.token}\n`);
-  process.stdout.write(`Database: ${runtime.dbPath}\nPress Ctrl+C to stop.\n`);
+  env.stdout.write(`Ballast browser mode: ${host.url}?token=${host.token}\n`);
+  env.stdout.write(`Database: ${runtime.dbPath}\nPress Ctrl+C to stop.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -200,18 +365,14 @@ async function serve(runtime: Runtime, v: Values, rendererDir: string): Promise<
   return 0;
 }
 
-export function printError(err: unknown, json: boolean): void {
+/** Plain words on stderr — and for a rejected file the whole validation report: line, field, reason. */
+export function printError(err: unknown, json: boolean, stderr: CliEnvironment['stderr'] = process.stderr): void {
   const e = err instanceof BallastError ? err : new BallastError('INTERNAL', `Unexpected error: ${(err as Error)?.message ?? String(err)}`);
   if (json) {
-    process.stderr.write(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
+    stderr.write(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
     return;
   }
-  process.stderr.write(`error: ${e.message}\n`);
+  stderr.write(`error: ${e.message}\n`);
   const issues = (e.details as { issues?: FileIssue[] } | undefined)?.issues;
-  if (Array.isArray(issues)) {
-    for (const i of issues.slice(0, 50)) {
-      if (typeof i.line === 'number') process.stderr.write(`  line ${i.line}, field ${i.field}: ${i.reason}\n`);
-    }
-    if (issues.length > 50) process.stderr.write(`  … and ${issues.length - 50} more\n`);
-  }
+  if (Array.isArray(issues) && issues.length > 0) stderr.write(`${formatIssues(issues)}\n`);
 }

@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, isValidTicker, normaliseHeaderName, readCsvTable } from './csv-table';
+import {
+  chooseDelimiter,
+  createCsvByteStream,
+  createCsvRecordStream,
+  decodeUtf8,
+  isValidTicker,
+  normaliseHeaderName,
+  readCsvTable,
+} from './csv-table';
 import { IssueCollector } from './report';
 
 const table = (text: string) => {
@@ -59,5 +68,100 @@ describe('header and ticker rules', () => {
 
   it.each(['', ' SPY', 'SPY ', 'S&P', 'spy', 'A'.repeat(33), '.SPY'])('rejects ticker %j', (t) => {
     expect(isValidTicker(t)).toBe(false);
+  });
+});
+
+describe('chooseDelimiter', () => {
+  it.each([
+    ['comma', 'Symbol,Quantity,Price\nAAPL,10,1.5\nMSFT,5,2.5\n', ','],
+    ['semicolon with decimal commas', 'ISIN;Stück;Kurs\nDE0007164600;1.250;182,34\nFR0000120271;3.000;57,12\n', ';'],
+    ['tab with commas inside cells', 'Symbol\tDescription\tQty\nAAPL\tApple, Inc.\t10\nBRK.B\tBerkshire, Class B\t5\n', '\t'],
+    ['comma with semicolons inside quoted cells', 'Symbol,Description,Qty\nA,"x;y;z",1\nB,"p;q",2\n', ','],
+    ['preamble lines before the table', 'Account: 1234;;\nAs of: 31.03.2025;;\nISIN;Qty;Price\nDE0007164600;1;2,5\nFR0000120271;3;4,5\n', ';'],
+  ])('%s', (_name, sample, delimiter) => {
+    expect(chooseDelimiter(sample).delimiter).toBe(delimiter);
+  });
+
+  it('a header the caller recognises outweighs row shapes', () => {
+    const sample = 'Datum;SPY;AGG\n2024-01-02;470,1;95,5\n2024-01-03;471,2;95,6\n';
+    const score = (cells: readonly string[]) => cells.filter((cell) => normaliseHeaderName(cell) === 'datum').length;
+    expect(chooseDelimiter(sample, { headerScore: score })).toEqual({ delimiter: ';', basis: 'file' });
+  });
+
+  it('the profile wins; nothing to go on means comma', () => {
+    expect(chooseDelimiter('a,b\n1,2\n', { preferred: ';' })).toEqual({ delimiter: ';', basis: 'profile' });
+    expect(chooseDelimiter('single\ncolumn\n')).toEqual({ delimiter: ',', basis: 'default' });
+  });
+});
+
+describe('createCsvRecordStream', () => {
+  const stream = (text: string, cuts: number[] = [], maxRecordBytes?: number) => {
+    const issues = new IssueCollector();
+    const records: { line: number; cells: readonly string[] }[] = [];
+    const reader = createCsvRecordStream({ delimiter: ',', issues, onRecord: (record) => records.push(record), ...(maxRecordBytes ? { maxRecordBytes } : {}) });
+    let from = 0;
+    for (const cut of [...cuts].sort((a, b) => a - b)) {
+      reader.push(text.slice(from, Math.max(from, cut)));
+      from = Math.max(from, cut);
+    }
+    reader.push(text.slice(from));
+    reader.end();
+    return { records, issues: issues.toArray(), stopped: reader.stopped };
+  };
+
+  it('gives the same records and lines as readCsvTable, whatever the chunking (property)', () => {
+    const cell = fc.oneof(fc.stringMatching(/^[a-z0-9 .]{0,6}$/), fc.stringMatching(/^[a-z,\n"]{0,6}$/).map((s) => `"${s.replace(/"/g, '""')}"`));
+    const text = fc
+      .tuple(fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), fc.constantFrom('\n', '\r\n', '\r'))
+      .map(([rows, eol]) => rows.map((row) => row.join(',')).join(eol));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(200), { maxLength: 6 }), (t, cuts) => {
+        const whole = table(t);
+        const streamed = stream(t, cuts);
+        expect(streamed.records).toEqual(whole.header === null ? [] : [whole.header, ...whole.rows]);
+        expect(streamed.issues).toEqual(whole.issues);
+      }),
+      { seed: 61, numRuns: 300 },
+    );
+  });
+
+  it('reports an unclosed quote at the line where it opens', () => {
+    const parsed = stream('a,b\n1,"2\n3,4\n', [5]);
+    expect(parsed.records.map((r) => r.line)).toEqual([1]);
+    expect(parsed.issues).toEqual([{ line: 2, field: '', reason: expect.stringContaining('never closed'), severity: 'error' }]);
+  });
+
+  it('stops reading when a record grows past the limit instead of holding the rest of the file', () => {
+    const text = `a,b\n1,"${'x'.repeat(5000)}`;
+    const parsed = stream(text, [100, 2000, 4000], 1000);
+    expect(parsed.stopped).toBe(true);
+    expect(parsed.records).toHaveLength(1);
+    expect(parsed.issues).toEqual([{ line: 2, field: '', reason: expect.stringContaining('runs past'), severity: 'error' }]);
+  });
+});
+
+describe('createCsvByteStream', () => {
+  it('decodes, chooses the delimiter on the first window, and signals the window end once', () => {
+    const lines = ['ISIN;Name;Qty', ...Array.from({ length: 4000 }, (_, i) => `DE0007164600;Müller ${i};${i + 1}`)];
+    const bytes = new Uint8Array([0xff, 0xfe, ...Buffer.from(lines.join('\r\n'), 'utf16le')]);
+    const issues = new IssueCollector();
+    const seen: number[] = [];
+    let windowEndsAt = -1;
+    const reader = createCsvByteStream({
+      issues,
+      onRecord: (record) => seen.push(record.line),
+      onWindowEnd: () => {
+        expect(windowEndsAt).toBe(-1);
+        windowEndsAt = seen.length;
+      },
+    });
+    for (let i = 0; i < bytes.length; i += 10_000) reader.push(bytes.subarray(i, i + 10_000));
+    reader.end();
+    expect(issues.toArray()).toEqual([]);
+    expect(reader.encoding).toBe('utf-16le');
+    expect(reader.delimiter).toBe(';');
+    expect(seen).toEqual(lines.map((_, i) => i + 1));
+    expect(windowEndsAt).toBeGreaterThan(100);
+    expect(windowEndsAt).toBeLessThan(lines.length);
   });
 });

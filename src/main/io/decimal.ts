@@ -74,7 +74,8 @@ function stripGrouping(integer: string, convention: NumberConvention): string | 
     const groups = integer.split(separator);
     const [head, ...rest] = groups;
     if (head === undefined || rest.length === 0) continue;
-    if (!/^\d{1,3}$/.test(head)) continue;
+    // "0,123" is not a grouped 123: a leading group never starts with zero (and 0.123 stays a fraction).
+    if (!/^[1-9]\d{0,2}$/.test(head)) continue;
     if (rest.every((group) => /^\d{3}$/.test(group))) return groups.join('');
   }
   return null;

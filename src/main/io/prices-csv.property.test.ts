@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FileIssue } from '../../shared/errors';
+import { type DateFormat } from './date-formats';
 import { isIsoDate } from './dates';
-import { PRICE_COLUMN_ALIASES, type PriceRow, type PricesCsv, parsePricesCsv } from './prices-csv';
+import { numberEvidence } from './number-formats';
+import { createPricesCsvReader, PRICE_COLUMN_ALIASES, type PriceRow, type PricesCsv, parsePricesCsv } from './prices-csv';
 
 /**
  * Property tests: random valid files parse exactly; random corruption gives a correct parse or issues,
@@ -187,7 +189,8 @@ describe('parsePricesCsv properties', () => {
   });
 
   it('a garbage cell is reported at its line and column', () => {
-    const garbage = fc.constantFrom('abc', 'N/A', '-', '1.2.3', '0', '-5', '#VALUE!', '12,34', '1e', '$5', 'null', '∞');
+    // 'N/A', '--' and '$5' are not garbage since prices read custodian conventions (prices-csv.test.ts).
+    const garbage = fc.constantFrom('abc', '#N/A', '1.2.3', '0', '-5', '#VALUE!', '12,34', '1e', '5%', 'null', '∞', '(5)');
     fc.assert(
       fc.property(
         wideCase.chain((c) => fc.tuple(fc.constant(c), fc.nat(c.dates.length - 1), fc.nat(c.tickers.length - 1), garbage)),
@@ -261,6 +264,94 @@ describe('parsePricesCsv properties', () => {
         assertWellFormed(parsePricesCsv(text, 'x.csv'));
       }),
       { seed: SEED + 6, numRuns: RUNS * 2 },
+    );
+  });
+});
+
+/** The same observations written the European way, or with other dates, or in another encoding. */
+describe('parsePricesCsv properties — conventions, encodings, streaming', () => {
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const writeDate = (iso: string, format: DateFormat) => {
+    const [y, m, d] = iso.split('-') as [string, string, string];
+    if (format === 'DD.MM.YYYY') return `${d}.${m}.${y}`;
+    if (format === 'MM/DD/YYYY') return `${m}/${d}/${y}`;
+    if (format === 'DD/MM/YYYY') return `${d}/${m}/${y}`;
+    if (format === 'YYYYMMDD') return `${y}${m}${d}`;
+    if (format === 'DD-Mon-YYYY') return `${d}-${MONTHS[Number(m) - 1]}-${y}`;
+    return iso;
+  };
+  const style = fc.record({
+    delimiter: fc.constantFrom(',', ';', '\t'),
+    european: fc.boolean(),
+    dateFormat: fc.constantFrom<DateFormat>('YYYY-MM-DD', 'DD.MM.YYYY', 'MM/DD/YYYY', 'DD/MM/YYYY', 'YYYYMMDD', 'DD-Mon-YYYY'),
+    encoding: fc.constantFrom('utf-8', 'utf-16le', 'windows-1252'),
+  });
+
+  /** Rewrites a comma-separated, ISO, decimal-point file (the generators above) cell by cell. */
+  function restyle(text: string, eol: string, s: { delimiter: string; european: boolean; dateFormat: DateFormat }) {
+    const european = s.european && s.delimiter !== ',';
+    const cellsWritten: string[] = [];
+    const lines = text.split(eol).map((line, index) =>
+      line === ''
+        ? line
+        : line
+            .split(',')
+            .map((cell) => {
+              if (index === 0) return cell;
+              if (isIsoDate(cell)) return writeDate(cell, s.dateFormat);
+              const written = european && !/e/i.test(cell) ? cell.replace('.', ',') : cell;
+              cellsWritten.push(written);
+              return written;
+            })
+            .join(s.delimiter),
+    );
+    const settled = cellsWritten.some((cell) => numberEvidence(cell) !== 'neutral' && numberEvidence(cell) !== 'ambiguous');
+    return { text: lines.join(eol), european, settled };
+  }
+
+  const bytesOf = (text: string, encoding: string) =>
+    encoding === 'utf-16le'
+      ? new Uint8Array([0xff, 0xfe, ...Buffer.from(text, 'utf16le')])
+      : encoding === 'windows-1252'
+        ? new Uint8Array([...text].map((char) => char.charCodeAt(0)))
+        : utf8(text);
+
+  it('any delimiter, number style, date format and encoding gives the observations of the plain file', () => {
+    fc.assert(
+      fc.property(fc.oneof(wideCase.map((c) => ({ text: wideText(c), eol: c.eol })), longCase.map((c) => ({ text: longText(c), eol: c.eol }))), style, (plain, s) => {
+        const restyled = restyle(plain.text, plain.eol, s);
+        const options = {
+          // Slash dates are ambiguous until a day passes 12, and cells like 1,234 until one is not: say so when the sample cannot.
+          ...(s.dateFormat === 'DD/MM/YYYY' ? { dateFormat: s.dateFormat } : {}),
+          ...(restyled.settled ? {} : { numberConvention: restyled.european ? ('eu' as const) : ('us' as const) }),
+        };
+        const expected = parsePricesCsv(utf8(plain.text), 'p.csv');
+        const parsed = parsePricesCsv(bytesOf(restyled.text, s.encoding), 'p.csv', options);
+        expect(errorsOf(parsed.issues)).toEqual([]);
+        expect(parsed.rows).toEqual(expected.rows);
+      }),
+      { seed: SEED + 7, numRuns: RUNS },
+    );
+  });
+
+  it('the streaming reader gives the same rows whatever the chunk boundaries', () => {
+    fc.assert(
+      fc.property(fc.oneof(wideCase.map(wideText), longCase.map(longText)), fc.array(fc.nat(3000), { maxLength: 8 }), (text, cuts) => {
+        const bytes = utf8(text);
+        const rows: PriceRow[] = [];
+        const reader = createPricesCsvReader({ fileName: 'p.csv', batchSize: 4, onRows: (batch) => rows.push(...batch) });
+        let from = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          reader.push(bytes.subarray(from, Math.max(from, cut)));
+          from = Math.max(from, cut);
+        }
+        reader.push(bytes.subarray(from));
+        const result = reader.end();
+        const whole = parsePricesCsv(bytes, 'p.csv');
+        expect(result.issues).toEqual(whole.issues);
+        expect(rows).toEqual(whole.rows);
+      }),
+      { seed: SEED + 8, numRuns: RUNS },
     );
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+// Through the bundler, not node:fs (see custodian-csv.test.ts): base64 data URLs keep the bytes exact.
+import longUrl from './__fixtures__/csv/prices-long-adj-volume-synthetic.csv?url&inline';
+import wideEuUrl from './__fixtures__/csv/prices-wide-eu-synthetic.csv?url&inline';
+import wideUsUrl from './__fixtures__/csv/prices-wide-us-dates-synthetic.csv?url&inline';
 import type { FileIssue } from '../../shared/errors';
-import { parsePricesCsv } from './prices-csv';
+import { createPricesCsvReader, type PriceRow, parsePricesCsv } from './prices-csv';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const errors = (issues: FileIssue[]) => issues.filter((issue) => issue.severity === 'error');
@@ -183,20 +187,35 @@ describe('parsePricesCsv — files that are not price tables', () => {
     ]);
   });
 
-  it('semicolon-separated', () => {
-    expect(errors(parsePricesCsv('Date;SPY\n2024-01-02;1,5\n', 'x.csv').issues)[0]?.reason).toContain('not separated by commas');
+  it('semicolon-separated with decimal commas: delimiter and number convention are detected', () => {
+    const parsed = parsePricesCsv('Date;SPY\n2024-01-02;1,5\n', 'x.csv');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.rows).toEqual([{ line: 2, date: '2024-01-02', ticker: 'SPY', close: 1.5, adjClose: 1.5, volume: null }]);
+    expect(parsed.detected).toMatchObject({ delimiter: 'semicolon', numberConvention: 'European (1.234,56)' });
   });
 
-  it('not UTF-8 (Latin-1), naming the line of the first bad byte', () => {
+  it('a delimiter other than , ; or tab is named', () => {
+    expect(errors(parsePricesCsv('Date|SPY\n2024-01-02|1\n', 'x.csv').issues)[0]?.reason).toContain('not separated by commas, semicolons or tabs');
+  });
+
+  it('Windows-1252 text is decoded, and a cell that is not a price is still reported at its line', () => {
     const latin1 = new Uint8Array([...utf8('Date,SPY\n2024-01-02,1\n2024-01-03,'), 0xe9, ...utf8('\n')]);
-    expect(errors(parsePricesCsv(latin1, 'x.csv').issues)).toEqual([
-      { line: 3, field: '', reason: expect.stringContaining('not UTF-8'), severity: 'error' },
-    ]);
+    const parsed = parsePricesCsv(latin1, 'x.csv');
+    expect(errors(parsed.issues)).toEqual([{ line: 3, field: 'SPY', reason: '"é" is not a number', value: 'é', severity: 'error' }]);
+    expect(parsed.detected.encoding).toBe('windows-1252');
   });
 
-  it('UTF-16', () => {
-    const utf16 = new Uint8Array([0xff, 0xfe, 0x44, 0x00]);
-    expect(errors(parsePricesCsv(utf16, 'x.csv').issues)[0]?.reason).toContain('UTF-16');
+  it('UTF-16 (with a BOM, or recognised by its NUL bytes) reads the same as UTF-8', () => {
+    const text = 'Date,SPY\n2024-01-02,1.5\n2024-01-03,1.75\n';
+    const expected = parsePricesCsv(utf8(text), 'x.csv');
+    const le = new Uint8Array([0xff, 0xfe, ...Buffer.from(text, 'utf16le')]);
+    const bareLe = new Uint8Array(Buffer.from(text, 'utf16le'));
+    for (const bytes of [le, bareLe]) {
+      const parsed = parsePricesCsv(bytes, 'x.csv');
+      expect(parsed.issues).toEqual([]);
+      expect(parsed.rows).toEqual(expected.rows);
+      expect(parsed.detected.encoding).toBe('utf-16le');
+    }
   });
 
   it('an unclosed quote is reported at the line where it opens', () => {
@@ -211,5 +230,106 @@ describe('parsePricesCsv — files that are not price tables', () => {
     const parsed = parsePricesCsv(lines.join('\n'), 'x.csv');
     expect(errors(parsed.issues)).toHaveLength(501);
     expect(errors(parsed.issues).at(-1)).toEqual({ line: 0, field: '', reason: '700 more problems not listed', severity: 'error' });
+  });
+});
+
+describe('parsePricesCsv — conventions, encodings and synthetic fixtures', () => {
+  const urls: Record<string, string> = {
+    'prices-wide-us-dates-synthetic.csv': wideUsUrl,
+    'prices-long-adj-volume-synthetic.csv': longUrl,
+    'prices-wide-eu-synthetic.csv': wideEuUrl,
+  };
+  const fixture = (name: string) => new Uint8Array(Buffer.from((urls[name] ?? '').split(',')[1] ?? '', 'base64'));
+
+  it('a wide file with US dates (MM/DD/YYYY)', () => {
+    const parsed = parsePricesCsv(fixture('prices-wide-us-dates-synthetic.csv'), 'prices-wide-us-dates-synthetic.csv');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.format).toBe('prices-wide');
+    expect(parsed.detected).toMatchObject({ encoding: 'utf-8', delimiter: 'comma', dateFormat: 'MM/DD/YYYY', numberConvention: 'US (1,234.56)' });
+    expect(parsed.tickers).toEqual(['SPY', 'AGG', 'GLD']);
+    expect(parsed.dateRange).toEqual({ from: '2025-01-02', to: '2025-02-05' });
+    expect(parsed.rows.filter((row) => row.ticker === 'GLD')).toHaveLength(22);
+    expect(parsed.rows[0]).toEqual({ line: 2, date: '2025-01-02', ticker: 'SPY', close: 585.2, adjClose: 585.2, volume: null });
+  });
+
+  it('a long file with adjusted close, grouped volumes and DD-Mon-YYYY dates', () => {
+    const parsed = parsePricesCsv(fixture('prices-long-adj-volume-synthetic.csv'), 'prices-long.csv');
+    expect(errors(parsed.issues)).toEqual([]);
+    expect(parsed.issues.map((issue) => issue.field)).toEqual(['Open', 'High', 'Low']);
+    expect(parsed.format).toBe('prices-long');
+    expect(parsed.detected.dateFormat).toBe('DD-Mon-YYYY');
+    expect(parsed.tickers).toEqual(['SPY', 'TLT']);
+    expect(parsed.rows).toHaveLength(24);
+    expect(parsed.rows[0]).toEqual({ line: 2, date: '2025-01-02', ticker: 'SPY', close: 588.31, adjClose: 586.0744, volume: 57856080 });
+  });
+
+  it('a European wide file: Windows-1252, semicolons, DD.MM.YYYY, decimal commas', () => {
+    const parsed = parsePricesCsv(fixture('prices-wide-eu-synthetic.csv'), 'prices-eu.csv');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.detected).toMatchObject({ delimiter: 'semicolon', dateFormat: 'DD.MM.YYYY', numberConvention: 'European (1.234,56)' });
+    expect(parsed.tickers).toEqual(['SAP.DE', 'MC.PA', 'NESN.SW']);
+    expect(parsed.rows).toHaveLength(45);
+    expect(parsed.rows.every((row) => row.close > 50 && row.close < 1000)).toBe(true);
+  });
+
+  it('reads $ prices (as Nasdaq downloads write them) and n/a as no observation', () => {
+    const parsed = parsePricesCsv('Date,SPY,AGG\n01/22/2024,$470.10,n/a\n01/23/2024,"$1,470.25",$95.50\n01/24/2024,471,--\n', 'p.csv');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.rows.map((row) => [row.date, row.ticker, row.close])).toEqual([
+      ['2024-01-22', 'SPY', 470.1],
+      ['2024-01-23', 'SPY', 1470.25],
+      ['2024-01-23', 'AGG', 95.5],
+      ['2024-01-24', 'SPY', 471],
+    ]);
+    expect(where(parsePricesCsv('date,ticker,close\n2024-01-02,SPY,n/a\n', 'p.csv').issues)).toEqual([[2, 'close']]);
+  });
+
+  it('slash dates that read both ways: a warning, read as US unless told otherwise', () => {
+    const text = 'Date,SPY\n01/02/2024,1\n03/04/2024,2\n';
+    const us = parsePricesCsv(text, 'p.csv');
+    expect(us.rows.map((row) => row.date)).toEqual(['2024-01-02', '2024-03-04']);
+    expect(us.issues).toEqual([expect.objectContaining({ line: 2, field: 'Date', severity: 'warning', reason: expect.stringContaining('MM/DD/YYYY (US)') })]);
+    const dayFirst = parsePricesCsv(text, 'p.csv', { dateFormat: 'DD/MM/YYYY' });
+    expect(dayFirst.issues).toEqual([]);
+    expect(dayFirst.rows.map((row) => row.date)).toEqual(['2024-02-01', '2024-04-03']);
+  });
+
+  it('a 5 MB cell is one clean issue', () => {
+    const parsed = parsePricesCsv(`Date,SPY\n2024-01-02,1\n2024-01-03,${'9'.repeat(5 * 1024 * 1024)}\n2024-01-04,2\n`, 'p.csv');
+    expect(parsed.issues).toEqual([expect.objectContaining({ line: 3, field: 'SPY', severity: 'error', reason: expect.stringContaining('characters long') })]);
+    expect(parsed.rows).toHaveLength(2);
+  });
+});
+
+describe('createPricesCsvReader — streaming', () => {
+  const longFile = (rows: number) => {
+    const lines = ['date,ticker,close,adj_close,volume'];
+    for (let i = 0; i < rows; i++) {
+      const day = new Date(Date.UTC(2000, 0, 1) + Math.floor(i / 4) * 86_400_000).toISOString().slice(0, 10);
+      lines.push(`${day},${['SPY', 'AGG', 'GLD', 'TLT'][i % 4]},${(100 + (i % 97) / 7).toFixed(4)},${(99 + (i % 89) / 9).toFixed(4)},${1000 + i}`);
+    }
+    return new TextEncoder().encode(lines.join('\n'));
+  };
+
+  it.each([
+    ['long', longFile(20_000)],
+    ['wide', new TextEncoder().encode(['Date,SPY,AGG', ...Array.from({ length: 8000 }, (_, i) => `${new Date(Date.UTC(1990, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)},${(1 + i / 10).toFixed(2)},${(2 + i / 20).toFixed(3)}`)].join('\r\n'))],
+  ])('%s: rows arrive in batches while the file is pushed, the same as the whole-file parse', (_layout, bytes) => {
+    const batches: PriceRow[][] = [];
+    let beforeEnd = 0;
+    const reader = createPricesCsvReader({ fileName: 'p.csv', batchSize: 2000, onRows: (batch) => batches.push(batch) });
+    for (let i = 0; i < bytes.length; i += 32_768) {
+      reader.push(bytes.subarray(i, i + 32_768));
+      beforeEnd = batches.length;
+    }
+    const result = reader.end();
+    expect(errors(result.issues)).toEqual([]);
+    expect(beforeEnd).toBeGreaterThan(1);
+    expect(result.rows).toEqual([]);
+    const whole = parsePricesCsv(bytes, 'p.csv');
+    expect(batches.flat()).toEqual(whole.rows);
+    expect(result.observations).toBe(whole.rows.length);
+    expect(result.tickers).toEqual(whole.tickers);
+    expect(result.dateRange).toEqual(whole.dateRange);
   });
 });

@@ -1,15 +1,20 @@
 import type { FileIssue } from '../../shared/errors';
 import {
+  type CsvDelimiter,
   type CsvRecord,
-  decodeUtf8,
+  createCsvByteStream,
+  createCsvTextStream,
+  delimiterName,
   findColumn,
   isValidTicker,
+  MAX_CELL_CHARS,
+  normaliseHeaderName,
   normaliseTicker,
   quoted,
-  readCsvTable,
 } from './csv-table';
-import { readIsoDate } from './dates';
-import { readDecimal } from './decimal';
+import { chooseDateFormat, type DateFormat, type DateFormatChoice, readDateAs } from './date-formats';
+import type { PreferredEncoding } from './encoding';
+import { ConventionVotes, describeConvention, type NumberConventionName, NumberReader } from './number-formats';
 import { IssueCollector } from './report';
 
 export type PricesCsvFormat = 'prices-wide' | 'prices-long';
@@ -27,56 +32,395 @@ export interface PriceRow {
 export interface PricesCsv {
   /** 'prices-wide' also when the header could not be read at all; issues then carry the errors. */
   format: PricesCsvFormat;
-  /** Valid observations in file order; rows with any error are left out. */
+  /** Valid observations in file order; rows with any error are left out. Empty when a reader's onRows took them. */
   rows: PriceRow[];
   /** Tickers with at least one observation: header order (wide) or order of first appearance (long). */
   tickers: string[];
-  /** First and last date among `rows`, null when there are none. */
+  /** First and last date among the valid observations, null when there are none. */
   dateRange: { from: string; to: string } | null;
   issues: FileIssue[];
+  /** What detection found: encoding, delimiter, date format, number convention. */
+  detected: Record<string, string>;
+  /** Valid observations read (also when onRows took them). */
+  observations: number;
+}
+
+/** Overrides for what is otherwise detected per file. */
+export interface PricesCsvOptions {
+  dateFormat?: DateFormat | null;
+  numberConvention?: NumberConventionName | null;
+  delimiter?: CsvDelimiter | null;
+  encoding?: PreferredEncoding | null;
+}
+
+export interface PricesCsvReaderOptions extends PricesCsvOptions {
+  fileName: string;
+  /** Receives valid observations in file order, in batches; end() then returns rows: []. */
+  onRows?: (batch: PriceRow[]) => void;
+  batchSize?: number;
+}
+
+export interface PricesCsvReader {
+  /** Bytes of the file in chunks of any size (see createCsvByteStream: the first 64 KiB are held). */
+  push(chunk: Uint8Array): void;
+  /** Already-decoded text instead of bytes (not both in one reader). */
+  pushText(text: string): void;
+  end(): PricesCsv;
+  readonly rowsRead: number;
 }
 
 // Aliases are compared after normaliseHeaderName (lower case, letters and digits only). Any of them in the
 // header means the long layout, so a wide file cannot have a ticker column literally named e.g. CLOSE or LAST.
-const DATE_ALIASES = ['date', 'tradedate', 'pricedate', 'asof', 'asofdate'];
+const DATE_ALIASES = ['date', 'tradedate', 'pricedate', 'asof', 'asofdate', 'datum'];
 const TICKER_ALIASES = ['ticker', 'symbol'];
-const CLOSE_ALIASES = ['close', 'closeprice', 'price', 'last'];
+// "Close/Last" is how Nasdaq.com's historical-quote downloads name the close.
+const CLOSE_ALIASES = ['close', 'closeprice', 'price', 'last', 'closelast'];
 const ADJ_CLOSE_ALIASES = ['adjclose', 'adjustedclose', 'adjclosingprice', 'adjustedcloseprice', 'adjprice'];
 const VOLUME_ALIASES = ['volume', 'vol'];
+const BATCH_SIZE = 5000;
 
 /**
  * Reads a price-history CSV in either layout:
- *  - wide: `Date,<TICKER>,<TICKER>…`, each cell an adjusted close; an empty cell means no observation
- *    (a fund that had not started trading yet), so close = adjClose and volume is unknown;
+ *  - wide: `Date,<TICKER>,<TICKER>…`, each cell an adjusted close; an empty cell (or n/a, --) means no
+ *    observation (a fund that had not started trading yet), so close = adjClose and volume is unknown;
  *  - long: one observation per row with date, ticker/symbol, close and optionally adjusted close and
  *    volume.
- * Never throws on bad data: every problem is an issue with line, field and reason.
+ * Encoding (UTF-8, UTF-16, Windows-1252), delimiter (, ; tab), date format (ISO, MM/DD/YYYY, DD/MM/YYYY,
+ * DD.MM.YYYY, YYYYMMDD, DD-Mon-YYYY) and number convention (1,234.56 or 1.234,56; $ € £ allowed) are
+ * detected per file — see createPricesCsvReader. Never throws on bad data: every problem is an issue
+ * with line, field and reason.
  */
-export function parsePricesCsv(bytes: Uint8Array | string, fileName: string): PricesCsv {
-  const issues = new IssueCollector();
-  const empty = (format: PricesCsvFormat): PricesCsv => ({ format, rows: [], tickers: [], dateRange: null, issues: issues.toArray() });
-
-  const text = decodeUtf8(bytes, issues);
-  if (text === null) return empty('prices-wide');
-  const table = readCsvTable(text, issues);
-  if (table.header === null) {
-    issues.error(1, '', 'the file is empty');
-    return empty('prices-wide');
-  }
-
-  const layout = detectLayout(table.header, fileName, issues);
-  if (layout === null) return empty('prices-wide');
-  if (table.rows.length === 0) {
-    issues.error(table.header.line + 1, '', 'the file has a header but no prices');
-    return empty(layout.format);
-  }
-
-  const rows = layout.format === 'prices-wide' ? readWideRows(layout, table.rows, issues) : readLongRows(layout, table.rows, issues);
-  return { format: layout.format, rows, tickers: tickersOf(layout, rows), dateRange: dateRangeOf(rows), issues: issues.toArray() };
+export function parsePricesCsv(bytes: Uint8Array | string, fileName: string, options: PricesCsvOptions = {}): PricesCsv {
+  const reader = createPricesCsvReader({ ...options, fileName });
+  if (typeof bytes === 'string') reader.pushText(bytes.replace(/^\uFEFF/, ''));
+  else reader.push(bytes);
+  return reader.end();
 }
+
+/**
+ * The streaming core of parsePricesCsv: both layouts stream by row. The first 64 KiB decide the
+ * encoding, delimiter, header, date format and number convention; after that each row is checked and
+ * passed on, and what is remembered per row is a key for duplicate detection (date, or date and ticker).
+ */
+export function createPricesCsvReader(options: PricesCsvReaderOptions): PricesCsvReader {
+  return new PricesReader(options);
+}
+
+class PricesReader implements PricesCsvReader {
+  private readonly issues = new IssueCollector();
+  private readonly detected: Record<string, string> = {};
+  private byteStream: ReturnType<typeof createCsvByteStream> | null = null;
+  private textStream: ReturnType<typeof createCsvTextStream> | null = null;
+  private state: 'window' | 'rows' | 'failed' = 'window';
+  private readonly window: CsvRecord[] = [];
+  private layout: Layout | null = null;
+  private format: PricesCsvFormat = 'prices-wide';
+  private dates: DateFormat = 'YYYY-MM-DD';
+  private numbers: NumberReader | null = null;
+  private delimiter: CsvDelimiter = ',';
+  private readonly keep: boolean;
+  private readonly kept: PriceRow[] = [];
+  private batch: PriceRow[] = [];
+  private readonly seen = new Map<string, number>();
+  private readonly priced = new Set<string>();
+  private readonly firstSeen: string[] = [];
+  private from: string | null = null;
+  private to: string | null = null;
+  private count = 0;
+  private dataRows = 0;
+  private result: PricesCsv | null = null;
+
+  constructor(private readonly options: PricesCsvReaderOptions) {
+    this.keep = options.onRows === undefined;
+  }
+
+  get rowsRead(): number {
+    return this.dataRows;
+  }
+
+  private streamOptions() {
+    return {
+      issues: this.issues,
+      preferredDelimiter: this.options.delimiter ?? null,
+      headerScore: (cells: readonly string[]) => cells.filter((cell) => ALL_ALIASES.has(normaliseHeaderName(cell))).length,
+      onDelimiter: (choice: { delimiter: CsvDelimiter; basis: string }) => {
+        this.delimiter = choice.delimiter;
+        this.detected.delimiter = delimiterName(choice.delimiter);
+      },
+      onRecord: (record: CsvRecord) => this.onRecord(record),
+      onWindowEnd: () => this.onWindowEnd(),
+    };
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.result || this.textStream) return;
+    this.byteStream ??= createCsvByteStream({ ...this.streamOptions(), preferredEncoding: this.options.encoding ?? null });
+    this.guard(() => this.byteStream?.push(chunk));
+  }
+
+  pushText(text: string): void {
+    if (this.result || this.byteStream) return;
+    this.textStream ??= createCsvTextStream(this.streamOptions());
+    this.guard(() => this.textStream?.push(text));
+  }
+
+  end(): PricesCsv {
+    if (this.result) return this.result;
+    this.textStream ??= this.byteStream === null ? createCsvTextStream(this.streamOptions()) : null;
+    this.guard(() => {
+      this.byteStream?.end();
+      this.textStream?.end();
+      if (this.state === 'window') this.onWindowEnd();
+      if (this.state === 'rows' && this.dataRows === 0 && this.layout !== null) {
+        this.issues.error(this.layout.header.line + 1, '', 'the file has a header but no prices');
+      }
+      if (this.state === 'rows' && this.layout?.format === 'prices-wide') {
+        for (const [column, ticker] of this.layout.tickerColumns) {
+          if (!this.priced.has(ticker)) this.issues.warning(1, fieldName(this.layout, column), `no prices for ${ticker}`);
+        }
+      }
+      this.flush();
+    });
+    if (this.byteStream) this.detected.encoding = this.byteStream.encoding ?? 'utf-8';
+    const tickers =
+      this.layout?.format === 'prices-wide' ? [...this.layout.tickerColumns.values()].filter((ticker) => this.priced.has(ticker)) : [...this.firstSeen];
+    this.result = {
+      format: this.format,
+      rows: this.kept,
+      tickers,
+      dateRange: this.from === null || this.to === null ? null : { from: this.from, to: this.to },
+      issues: this.issues.toArray(),
+      detected: { ...this.detected },
+      observations: this.count,
+    };
+    return this.result;
+  }
+
+  /** A bug must not take an import down: it becomes an issue that rejects the file. */
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.state = 'failed';
+      this.issues.error(0, '', `the file could not be read (internal error: ${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  private onRecord(record: CsvRecord): void {
+    if (this.state === 'window') this.window.push(record);
+    else if (this.state === 'rows') this.readRecord(record);
+  }
+
+  private onWindowEnd(): void {
+    if (this.state !== 'window') return;
+    const records = this.window.splice(0);
+    const [header, ...body] = records;
+    if (header === undefined) {
+      this.issues.error(1, '', 'the file is empty');
+      this.state = 'failed';
+      return;
+    }
+    const layout = detectLayout(header, this.options.fileName, this.issues);
+    if (layout === null) {
+      this.state = 'failed';
+      return;
+    }
+    this.layout = layout;
+    this.format = layout.format;
+
+    const dateChoice: DateFormatChoice = chooseDateFormat(
+      body.map((record) => record.cells[layout.dateColumn] ?? ''),
+      this.options.dateFormat ?? null,
+    );
+    this.dates = dateChoice.format;
+    this.detected.dateFormat = dateChoice.format;
+    if (dateChoice.ambiguity) {
+      const example = dateChoice.ambiguity.example;
+      const line = body.find((record) => (record.cells[layout.dateColumn] ?? '').trim() === example)?.line ?? header.line + 1;
+      this.issues.warning(
+        line,
+        fieldName(layout, layout.dateColumn),
+        `dates such as ${example} read both month-first and day-first; they were read as MM/DD/YYYY (US). If they are DD/MM/YYYY, import with the date format set`,
+        example,
+      );
+    }
+
+    const votes = new ConventionVotes();
+    const numericColumns =
+      layout.format === 'prices-wide'
+        ? [...layout.tickerColumns.keys()]
+        : [layout.closeColumn, layout.adjCloseColumn, layout.volumeColumn].filter((column): column is number => column !== null);
+    for (const record of body) for (const column of numericColumns) votes.add(record.cells[column] ?? '');
+    const choice = votes.decide({ delimiter: this.delimiter, preferred: this.options.numberConvention ?? null });
+    this.numbers = new NumberReader(choice);
+    this.detected.numberConvention = describeConvention(choice.name);
+
+    this.state = 'rows';
+    for (const record of body) this.readRecord(record);
+  }
+
+  private readRecord(record: CsvRecord): void {
+    const layout = this.layout;
+    if (layout === null) return;
+    this.dataRows += 1;
+    if (!hasRightWidth(record, layout, this.issues)) return;
+    const long = record.cells.findIndex((cell) => cell.length > MAX_CELL_CHARS);
+    if (long >= 0) {
+      this.issues.error(record.line, fieldName(layout, long), `the cell is ${(record.cells[long] ?? '').length.toLocaleString('en-US')} characters long; no cell of a price file is that long`);
+      return;
+    }
+    const rows = layout.format === 'prices-wide' ? this.readWideRow(layout, record) : this.readLongRow(layout, record);
+    for (const row of rows) this.accept(row);
+  }
+
+  private accept(row: PriceRow): void {
+    this.count += 1;
+    if (!this.priced.has(row.ticker)) {
+      this.priced.add(row.ticker);
+      this.firstSeen.push(row.ticker);
+    }
+    if (this.from === null || row.date < this.from) this.from = row.date;
+    if (this.to === null || row.date > this.to) this.to = row.date;
+    if (this.keep) {
+      this.kept.push(row);
+      return;
+    }
+    this.batch.push(row);
+    if (this.batch.length >= (this.options.batchSize ?? BATCH_SIZE)) this.flush();
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.options.onRows?.(batch);
+  }
+
+  private readDate(record: CsvRecord, layout: Layout): string | null {
+    const cell = record.cells[layout.dateColumn] ?? '';
+    const reading = readDateAs(cell, this.dates);
+    if (reading.ok) return reading.value;
+    this.issues.error(record.line, fieldName(layout, layout.dateColumn), reading.reason, cell);
+    return null;
+  }
+
+  /**
+   * Prices are float64 observations, so unlike quantities they may be written in exponent form (Python
+   * writes 1.2e-05); the number itself is the exact double the text denotes.
+   */
+  private readPrice(cell: string): { ok: true; value: number | null } | { ok: false; reason: string } {
+    const trimmed = cell.trim();
+    if (trimmed === '') return { ok: true, value: null };
+    let value: number;
+    if (SCIENTIFIC_PRICE.test(trimmed)) {
+      value = Number(trimmed);
+    } else {
+      const reading = (this.numbers as NumberReader).read(trimmed);
+      if (reading.kind === 'empty') return { ok: true, value: null };
+      if (reading.kind === 'invalid') return { ok: false, reason: reading.reason };
+      if (reading.percent) return { ok: false, reason: `${quoted(cell)} is a percentage, not a price` };
+      value = Number(reading.value);
+    }
+    if (!Number.isFinite(value)) return { ok: false, reason: `${quoted(cell)} is too large` };
+    if (value <= 0) return { ok: false, reason: `${quoted(cell)} is not a positive price` };
+    return { ok: true, value };
+  }
+
+  private readWideRow(layout: WideLayout, record: CsvRecord): PriceRow[] {
+    const date = this.readDate(record, layout);
+    if (date !== null) {
+      const earlier = this.seen.get(date);
+      if (earlier !== undefined) {
+        this.issues.error(record.line, fieldName(layout, layout.dateColumn), `date ${date} already appears on line ${earlier}`, date);
+        return [];
+      }
+      this.seen.set(date, record.line);
+    }
+    const observations: PriceRow[] = [];
+    let rowOk = date !== null;
+    for (const [column, ticker] of layout.tickerColumns) {
+      const cell = record.cells[column] ?? '';
+      const price = this.readPrice(cell);
+      if (!price.ok) {
+        this.issues.error(record.line, fieldName(layout, column), price.reason, cell);
+        rowOk = false;
+        continue;
+      }
+      if (date !== null && price.value !== null) {
+        observations.push({ line: record.line, date, ticker, close: price.value, adjClose: price.value, volume: null });
+      }
+    }
+    return rowOk ? observations : [];
+  }
+
+  private readLongRow(layout: LongLayout, record: CsvRecord): PriceRow[] {
+    let rowOk = true;
+    const date = this.readDate(record, layout);
+    if (date === null) rowOk = false;
+
+    const tickerCell = record.cells[layout.tickerColumn] ?? '';
+    const ticker = normaliseTicker(tickerCell);
+    if (ticker === '') {
+      this.issues.error(record.line, fieldName(layout, layout.tickerColumn), 'ticker is empty');
+      rowOk = false;
+    } else if (!isValidTicker(ticker)) {
+      this.issues.error(record.line, fieldName(layout, layout.tickerColumn), `${quoted(tickerCell)} is not a ticker`, tickerCell);
+      rowOk = false;
+    }
+
+    const close = layout.closeColumn === null ? null : this.readPriceCell(record, layout, layout.closeColumn);
+    // An empty adjusted close is an error rather than "same as close": mixing adjusted and unadjusted
+    // closes in one series puts fake dividend-day jumps into the returns the risk model is fitted on.
+    const adjClose = layout.adjCloseColumn === null ? null : this.readPriceCell(record, layout, layout.adjCloseColumn);
+    if ((layout.closeColumn !== null && close === null) || (layout.adjCloseColumn !== null && adjClose === null)) rowOk = false;
+
+    let volume: number | null = null;
+    if (layout.volumeColumn !== null) {
+      const cell = record.cells[layout.volumeColumn] ?? '';
+      const reading = (this.numbers as NumberReader).read(cell);
+      if (reading.kind === 'invalid') {
+        this.issues.error(record.line, fieldName(layout, layout.volumeColumn), reading.reason, cell);
+        rowOk = false;
+      } else if (reading.kind === 'ok') {
+        const value = Number(reading.value);
+        if (!Number.isFinite(value) || value < 0) {
+          this.issues.error(record.line, fieldName(layout, layout.volumeColumn), `${quoted(cell)} is a negative volume`, cell);
+          rowOk = false;
+        } else {
+          volume = value;
+        }
+      }
+    }
+
+    if (!rowOk || date === null) return [];
+    const key = `${date}|${ticker}`;
+    const earlier = this.seen.get(key);
+    if (earlier !== undefined) {
+      this.issues.error(record.line, fieldName(layout, layout.dateColumn), `${ticker} on ${date} already appears on line ${earlier}`, date);
+      return [];
+    }
+    this.seen.set(key, record.line);
+    const closeValue = close ?? adjClose;
+    const adjValue = adjClose ?? close;
+    if (closeValue === null || adjValue === null) return [];
+    return [{ line: record.line, date, ticker, close: closeValue, adjClose: adjValue, volume }];
+  }
+
+  private readPriceCell(record: CsvRecord, layout: LongLayout, column: number): number | null {
+    const cell = record.cells[column] ?? '';
+    const price = this.readPrice(cell);
+    if (price.ok && price.value !== null) return price.value;
+    this.issues.error(record.line, fieldName(layout, column), price.ok ? 'price is empty' : price.reason, cell);
+    return null;
+  }
+}
+
+const ALL_ALIASES = new Set([...DATE_ALIASES, ...TICKER_ALIASES, ...CLOSE_ALIASES, ...ADJ_CLOSE_ALIASES, ...VOLUME_ALIASES]);
+const SCIENTIFIC_PRICE = /^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 
 interface WideLayout {
   format: 'prices-wide';
+  header: CsvRecord;
   headerCells: readonly string[];
   dateColumn: number;
   /** Column index → ticker, for every price column. */
@@ -85,6 +429,7 @@ interface WideLayout {
 
 interface LongLayout {
   format: 'prices-long';
+  header: CsvRecord;
   headerCells: readonly string[];
   dateColumn: number;
   tickerColumn: number;
@@ -100,7 +445,7 @@ function detectLayout(header: CsvRecord, fileName: string, issues: IssueCollecto
   const line = header.line;
 
   if (cells.length === 1 && /[;\t|]/.test(cells[0] ?? '')) {
-    issues.error(line, '', 'the columns are not separated by commas; save the file as comma-separated CSV', cells[0]);
+    issues.error(line, '', 'the columns are not separated by commas, semicolons or tabs; save the file as CSV', cells[0]);
     return null;
   }
 
@@ -121,10 +466,11 @@ function detectLayout(header: CsvRecord, fileName: string, issues: IssueCollecto
   const volumeColumn = findColumn(cells, VOLUME_ALIASES);
   const isLong = tickerColumn >= 0 || closeColumn >= 0 || adjCloseColumn >= 0;
 
-  if (!isLong) return wideLayout(cells, dateColumn, line, issues);
+  if (!isLong) return wideLayout(header, cells, dateColumn, issues);
 
   const layout: LongLayout = {
     format: 'prices-long',
+    header,
     headerCells: cells,
     dateColumn,
     tickerColumn,
@@ -152,7 +498,8 @@ function detectLayout(header: CsvRecord, fileName: string, issues: IssueCollecto
   return ok ? layout : null;
 }
 
-function wideLayout(cells: readonly string[], dateColumn: number, line: number, issues: IssueCollector): WideLayout | null {
+function wideLayout(header: CsvRecord, cells: readonly string[], dateColumn: number, issues: IssueCollector): WideLayout | null {
+  const line = header.line;
   const tickerColumns = new Map<number, string>();
   const seen = new Map<string, number>();
   let ok = true;
@@ -177,7 +524,7 @@ function wideLayout(cells: readonly string[], dateColumn: number, line: number, 
     issues.error(line, '', 'no price columns: after Date the header needs one column per ticker');
     ok = false;
   }
-  return ok ? { format: 'prices-wide', headerCells: cells, dateColumn, tickerColumns } : null;
+  return ok ? { format: 'prices-wide', header, headerCells: cells, dateColumn, tickerColumns } : null;
 }
 
 function tickerFromFileName(fileName: string): string | null {
@@ -200,154 +547,6 @@ function hasRightWidth(record: CsvRecord, layout: Layout, issues: IssueCollector
     record.cells.join(','),
   );
   return false;
-}
-
-function readDateCell(record: CsvRecord, layout: Layout, issues: IssueCollector): string | null {
-  const cell = record.cells[layout.dateColumn] ?? '';
-  const reading = readIsoDate(cell);
-  if (reading.ok) return reading.value;
-  issues.error(record.line, fieldName(layout, layout.dateColumn), reading.reason, cell);
-  return null;
-}
-
-const SCIENTIFIC_PRICE = /^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
-
-/**
- * Prices are float64 observations, so unlike quantities they may be written in exponent form (Python
- * writes 1.2e-05); the number itself is the exact double the text denotes.
- */
-function readPrice(cell: string): { ok: true; value: number } | { ok: false; reason: string } {
-  const trimmed = cell.trim();
-  if (trimmed === '') return { ok: false, reason: 'price is empty' };
-  let value: number;
-  if (SCIENTIFIC_PRICE.test(trimmed)) {
-    value = Number(trimmed);
-  } else {
-    const reading = readDecimal(trimmed);
-    if (!reading.ok) return reading;
-    value = Number(reading.value);
-  }
-  if (!Number.isFinite(value)) return { ok: false, reason: `${quoted(cell)} is too large` };
-  if (value <= 0) return { ok: false, reason: `${quoted(cell)} is not a positive price` };
-  return { ok: true, value };
-}
-
-function readWideRows(layout: WideLayout, records: readonly CsvRecord[], issues: IssueCollector): PriceRow[] {
-  const rows: PriceRow[] = [];
-  const dateLines = new Map<string, number>();
-  for (const record of records) {
-    if (!hasRightWidth(record, layout, issues)) continue;
-    const date = readDateCell(record, layout, issues);
-    if (date !== null) {
-      const earlier = dateLines.get(date);
-      if (earlier !== undefined) {
-        issues.error(record.line, fieldName(layout, layout.dateColumn), `date ${date} already appears on line ${earlier}`, date);
-        continue;
-      }
-      dateLines.set(date, record.line);
-    }
-    const observations: PriceRow[] = [];
-    let rowOk = date !== null;
-    for (const [column, ticker] of layout.tickerColumns) {
-      const cell = record.cells[column] ?? '';
-      if (cell.trim() === '') continue;
-      const price = readPrice(cell);
-      if (!price.ok) {
-        issues.error(record.line, fieldName(layout, column), price.reason, cell);
-        rowOk = false;
-        continue;
-      }
-      if (date !== null) observations.push({ line: record.line, date, ticker, close: price.value, adjClose: price.value, volume: null });
-    }
-    if (rowOk) rows.push(...observations);
-  }
-  const priced = new Set(rows.map((row) => row.ticker));
-  for (const [column, ticker] of layout.tickerColumns) {
-    if (!priced.has(ticker)) issues.warning(1, fieldName(layout, column), `no prices for ${ticker}`);
-  }
-  return rows;
-}
-
-function readLongRows(layout: LongLayout, records: readonly CsvRecord[], issues: IssueCollector): PriceRow[] {
-  const rows: PriceRow[] = [];
-  const seen = new Map<string, number>();
-  for (const record of records) {
-    if (!hasRightWidth(record, layout, issues)) continue;
-    let rowOk = true;
-    const date = readDateCell(record, layout, issues);
-    if (date === null) rowOk = false;
-
-    const tickerCell = record.cells[layout.tickerColumn] ?? '';
-    const ticker = normaliseTicker(tickerCell);
-    if (ticker === '') {
-      issues.error(record.line, fieldName(layout, layout.tickerColumn), 'ticker is empty');
-      rowOk = false;
-    } else if (!isValidTicker(ticker)) {
-      issues.error(record.line, fieldName(layout, layout.tickerColumn), `${quoted(tickerCell)} is not a ticker`, tickerCell);
-      rowOk = false;
-    }
-
-    const close = layout.closeColumn === null ? null : readPriceCell(record, layout, layout.closeColumn, issues);
-    // An empty adjusted close is an error rather than "same as close": mixing adjusted and unadjusted
-    // closes in one series puts fake dividend-day jumps into the returns the risk model is fitted on.
-    const adjClose = layout.adjCloseColumn === null ? null : readPriceCell(record, layout, layout.adjCloseColumn, issues);
-    if ((layout.closeColumn !== null && close === null) || (layout.adjCloseColumn !== null && adjClose === null)) rowOk = false;
-
-    let volume: number | null = null;
-    if (layout.volumeColumn !== null) {
-      const cell = record.cells[layout.volumeColumn] ?? '';
-      if (cell.trim() !== '') {
-        const reading = readDecimal(cell);
-        const value = reading.ok ? Number(reading.value) : Number.NaN;
-        if (!reading.ok || !Number.isFinite(value) || value < 0) {
-          issues.error(record.line, fieldName(layout, layout.volumeColumn), reading.ok ? `${quoted(cell)} is a negative volume` : reading.reason, cell);
-          rowOk = false;
-        } else {
-          volume = value;
-        }
-      }
-    }
-
-    if (rowOk && date !== null) {
-      const key = `${date}|${ticker}`;
-      const earlier = seen.get(key);
-      if (earlier !== undefined) {
-        issues.error(record.line, fieldName(layout, layout.dateColumn), `${ticker} on ${date} already appears on line ${earlier}`, date);
-        continue;
-      }
-      seen.set(key, record.line);
-      const closeValue = close ?? adjClose;
-      const adjValue = adjClose ?? close;
-      if (closeValue !== null && adjValue !== null) {
-        rows.push({ line: record.line, date, ticker, close: closeValue, adjClose: adjValue, volume });
-      }
-    }
-  }
-  return rows;
-}
-
-function readPriceCell(record: CsvRecord, layout: LongLayout, column: number, issues: IssueCollector): number | null {
-  const cell = record.cells[column] ?? '';
-  const price = readPrice(cell);
-  if (price.ok) return price.value;
-  issues.error(record.line, fieldName(layout, column), price.reason, cell);
-  return null;
-}
-
-function tickersOf(layout: Layout, rows: readonly PriceRow[]): string[] {
-  const present = new Set(rows.map((row) => row.ticker));
-  if (layout.format === 'prices-wide') return [...layout.tickerColumns.values()].filter((ticker) => present.has(ticker));
-  return [...present];
-}
-
-function dateRangeOf(rows: readonly PriceRow[]): { from: string; to: string } | null {
-  let from: string | null = null;
-  let to: string | null = null;
-  for (const { date } of rows) {
-    if (from === null || date < from) from = date;
-    if (to === null || date > to) to = date;
-  }
-  return from === null || to === null ? null : { from, to };
 }
 
 /** Header names the long layout recognises, for documentation and error messages in the app. */

@@ -92,9 +92,9 @@ describe('enumerations and formats', () => {
     expect(() => store.imports.insert({ kind: 'prices', fileName: 'p.csv', sha256: 'A'.repeat(64), format: 'csv', rows: 1 })).toThrow(/CHECK/);
   });
 
-  it('ties position imports to an account and price imports to none', () => {
-    expect(() => store.imports.insert({ kind: 'positions', fileName: 'p.csv', sha256: SHA_A, format: 'csv', rows: 1 })).toThrow(/CHECK/);
-    expect(() => store.imports.insert({ kind: 'prices', fileName: 'p.csv', sha256: SHA_A, format: 'csv', rows: 1, accountId: ids.account.id })).toThrow(/CHECK/);
+  it('never ties a price import to an account (a holdings file may cover several)', () => {
+    expect(() => store.imports.insert({ kind: 'positions', fileName: 'p.csv', sha256: SHA_A, format: 'csv', rows: 1 })).not.toThrow();
+    expect(() => store.imports.insert({ kind: 'prices', fileName: 'p.csv', sha256: SHA_B, format: 'csv', rows: 1, accountId: ids.account.id })).toThrow(/CHECK/);
   });
 });
 

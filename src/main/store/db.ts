@@ -9,9 +9,11 @@ import type { Db } from './internal';
 import { assertOpenable, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion } from './migrate';
 import { PositionsRepo } from './positions';
 import { PricesRepo } from './prices';
+import { CustodianProfilesRepo, EmsProfilesRepo } from './profiles';
 import { ProposalsRepo } from './proposals';
 import { SecuritiesRepo } from './securities';
 import { SettingsRepo } from './settings';
+import { ImportStagingRepo } from './staging';
 
 export interface OpenOptions {
   /**
@@ -34,6 +36,9 @@ export class Store {
   readonly approvals: ApprovalsRepo;
   readonly exports: ExportsRepo;
   readonly audit: AuditRepo;
+  readonly custodianProfiles: CustodianProfilesRepo;
+  readonly emsProfiles: EmsProfilesRepo;
+  readonly staging: ImportStagingRepo;
 
   constructor(
     readonly db: Db,
@@ -50,6 +55,9 @@ export class Store {
     this.approvals = new ApprovalsRepo(db);
     this.exports = new ExportsRepo(db);
     this.audit = new AuditRepo(db);
+    this.custodianProfiles = new CustodianProfilesRepo(db);
+    this.emsProfiles = new EmsProfilesRepo(db);
+    this.staging = new ImportStagingRepo(db);
   }
 
   get readonly(): boolean {

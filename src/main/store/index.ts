@@ -26,7 +26,9 @@ export {
   type ProposalFilter,
 } from './proposals';
 export { ApprovalsRepo, type DecisionInput, type DecisionRecord } from './approvals';
-export { ExportsRepo, type ExportInput } from './exports';
+export { ExportsRepo, type ExportInput, type StoredExport } from './exports';
+export { CustodianProfilesRepo, EmsProfilesRepo } from './profiles';
+export { ImportStagingRepo } from './staging';
 export {
   AuditRepo,
   appendAudit,

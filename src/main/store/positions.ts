@@ -1,5 +1,5 @@
 import type { AssetClass } from '../../shared/domain';
-import { nowIso, stmt, writeTransaction, type Db } from './internal';
+import { nowIso, requireTransaction, stmt, writeTransaction, type Db } from './internal';
 
 export interface PositionInput {
   securityId: number;
@@ -8,6 +8,8 @@ export interface PositionInput {
   price?: string | null;
   marketValue?: string | null;
   costBasis?: string | null;
+  /** FAMT: `quantity` is a face amount and `price` is per unit of face (see migration 0002). */
+  quantityType?: 'UNIT' | 'FAMT';
 }
 
 export interface SnapshotInput {
@@ -37,6 +39,9 @@ export interface PositionRow {
   ticker: string;
   name: string;
   isin: string | null;
+  cusip: string | null;
+  sedol: string | null;
+  figi: string | null;
   assetClass: AssetClass;
   currency: string;
   lotSize: number;
@@ -44,6 +49,7 @@ export interface PositionRow {
   price: string | null;
   marketValue: string | null;
   costBasis: string | null;
+  quantityType: 'UNIT' | 'FAMT';
 }
 
 const SNAPSHOT_COLUMNS = `id, account_id AS accountId, as_of AS asOf, import_id AS importId, cash,
@@ -74,16 +80,58 @@ export class PositionsRepo {
         `INSERT INTO position_snapshots (id, account_id, as_of, import_id, cash, created_at)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING ${SNAPSHOT_COLUMNS}`,
       ).get(newId, input.accountId, input.asOf, input.importId ?? null, input.cash, input.createdAt ?? nowIso()) as SnapshotRecord;
-      const insertRow = stmt(
-        this.db,
-        `INSERT INTO positions (snapshot_id, security_id, quantity, price, market_value, cost_basis)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      );
-      for (const p of input.positions) {
-        insertRow.run(newId, p.securityId, p.quantity, p.price ?? null, p.marketValue ?? null, p.costBasis ?? null);
-      }
+      this.addPositions(newId, input.positions);
       return { snapshot, superseded };
     });
+  }
+
+  /**
+   * Adds holdings to a snapshot created in the same transaction — how a streamed file writes its rows
+   * in batches without holding them all. Must run inside `store.transaction()`.
+   */
+  addPositions(snapshotId: number, positions: Iterable<PositionInput>): number {
+    requireTransaction(this.db, 'positions.addPositions');
+    const insertRow = stmt(
+      this.db,
+      `INSERT INTO positions (snapshot_id, security_id, quantity, price, market_value, cost_basis, quantity_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    let written = 0;
+    for (const p of positions) {
+      insertRow.run(snapshotId, p.securityId, p.quantity, p.price ?? null, p.marketValue ?? null, p.costBasis ?? null, p.quantityType ?? 'UNIT');
+      written++;
+    }
+    return written;
+  }
+
+  /**
+   * Sets the cash of a snapshot created in the same transaction (a streamed file sums its cash lines as
+   * it goes): `cash` in the account's base currency, and every currency's balance as the file gave it.
+   */
+  setCash(snapshotId: number, cash: string, balances: Readonly<Record<string, string>> | null = null): void {
+    requireTransaction(this.db, 'positions.setCash');
+    stmt(this.db, 'UPDATE position_snapshots SET cash = ?, cash_balances = ? WHERE id = ?').run(cash, balances === null ? null : JSON.stringify(balances), snapshotId);
+  }
+
+  /** Cash per currency as the file gave it (null for snapshots that recorded only `cash`). */
+  cashBalances(snapshotId: number): Record<string, string> | null {
+    const text = stmt(this.db, 'SELECT cash_balances FROM position_snapshots WHERE id = ?').pluck().get(snapshotId) as string | null | undefined;
+    return text == null ? null : (JSON.parse(text) as Record<string, string>);
+  }
+
+  /** The live snapshot for exactly this account and date, if any (what a new file for that day supersedes). */
+  liveSnapshot(accountId: string, asOf: string): SnapshotRecord | null {
+    return (
+      (stmt(this.db, `SELECT ${SNAPSHOT_COLUMNS} FROM position_snapshots WHERE account_id = ? AND as_of = ? AND superseded_by IS NULL`).get(
+        accountId,
+        asOf,
+      ) as SnapshotRecord | undefined) ?? null
+    );
+  }
+
+  /** Snapshots an import wrote, in id order. */
+  snapshotsOfImport(importId: number): SnapshotRecord[] {
+    return stmt(this.db, `SELECT ${SNAPSHOT_COLUMNS} FROM position_snapshots WHERE import_id = ? ORDER BY id`).all(importId) as SnapshotRecord[];
   }
 
   getSnapshot(id: number): SnapshotRecord | null {
@@ -114,11 +162,17 @@ export class PositionsRepo {
   rows(snapshotId: number): PositionRow[] {
     return stmt(
       this.db,
-      `SELECT s.id AS securityId, s.ticker, s.name, s.isin, s.asset_class AS assetClass, s.currency,
-              s.lot_size AS lotSize, p.quantity, p.price, p.market_value AS marketValue, p.cost_basis AS costBasis
+      `SELECT s.id AS securityId, s.ticker, s.name, s.isin, s.cusip, s.sedol, s.figi, s.asset_class AS assetClass, s.currency,
+              s.lot_size AS lotSize, p.quantity, p.price, p.market_value AS marketValue, p.cost_basis AS costBasis,
+              p.quantity_type AS quantityType
        FROM positions p JOIN securities s ON s.id = p.security_id
        WHERE p.snapshot_id = ? ORDER BY s.ticker`,
     ).all(snapshotId) as PositionRow[];
+  }
+
+  /** Holdings in one snapshot. */
+  countRows(snapshotId: number): number {
+    return stmt(this.db, 'SELECT count(*) FROM positions WHERE snapshot_id = ?').pluck().get(snapshotId) as number;
   }
 
   /** Holdings across live snapshots. */

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BallastError } from '../../shared/errors';
 import { Proposal, ProposalSummary } from '../../shared/domain';
 import { openDatabase, type Store } from './db';
-import { proposalInput, seedBasics, SHA_A } from './testing';
+import { proposalInput, seedBasics, SHA_A, SHA_B } from './testing';
 
 let store: Store;
 let ids: ReturnType<typeof seedBasics>;
@@ -150,8 +150,11 @@ describe('approvals and exports', () => {
     expect(decision).toEqual({ id: 1, proposalId: id, decision: 'rejected', by: 'Risk officer', at: '2024-01-03T09:00:00.000Z', comment: 'too much turnover' });
     expect(store.approvals.list(id)).toEqual([{ decision: 'rejected', by: 'Risk officer', at: '2024-01-03T09:00:00.000Z', comment: 'too much turnover' }]);
     const e1 = store.exports.record({ proposalId: id, format: 'csv', path: '/out/a.csv', sha256: SHA_A, rows: 3, createdAt: '2024-01-03T10:00:00.000Z' });
-    expect(e1).toEqual({ id: 1, proposalId: id, format: 'csv', path: '/out/a.csv', sha256: SHA_A, rows: 3, createdAt: '2024-01-03T10:00:00.000Z' });
+    expect(e1).toEqual({ id: 1, proposalId: id, format: 'csv', path: '/out/a.csv', sha256: SHA_A, rows: 3, createdAt: '2024-01-03T10:00:00.000Z', sequence: 1, reexportOf: null });
     expect(store.exports.get(e1.id)).toEqual(e1);
-    expect(store.exports.list(id)).toEqual([e1]);
+    // A second file of the same orders is numbered and points at the first.
+    const e2 = store.exports.record({ proposalId: id, format: 'fix44', path: '/out/b.fix', sha256: SHA_B, rows: 3 });
+    expect(e2).toMatchObject({ id: 2, sequence: 2, reexportOf: e1.id, format: 'fix44' });
+    expect(store.exports.list(id)).toEqual([e1, e2]);
   });
 });

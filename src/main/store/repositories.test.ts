@@ -171,8 +171,8 @@ describe('positions', () => {
     expect(superseded).toEqual([]);
     expect(snapshot).toEqual({ id: 1, accountId: 'ACC-1', asOf: '2024-01-02', importId: null, cash: '2500.75', supersededBy: null, createdAt: '2024-01-02T20:00:00.000Z' });
     expect(store.positions.rows(snapshot.id)).toEqual([
-      { securityId: ids.spy.id, ticker: 'SPY', name: 'SPDR S&P 500', isin: 'US78462F1030', assetClass: 'equity', currency: 'USD', lotSize: 1, quantity: '100.5', price: null, marketValue: null, costBasis: '40000' },
-      { securityId: ids.tlt.id, ticker: 'TLT', name: 'iShares 20+ Year Treasury', isin: null, assetClass: 'fixed_income', currency: 'USD', lotSize: 1, quantity: '300', price: '98.12', marketValue: '29436.00', costBasis: null },
+      { securityId: ids.spy.id, ticker: 'SPY', name: 'SPDR S&P 500', isin: 'US78462F1030', cusip: null, sedol: null, figi: null, assetClass: 'equity', currency: 'USD', lotSize: 1, quantity: '100.5', price: null, marketValue: null, costBasis: '40000', quantityType: 'UNIT' },
+      { securityId: ids.tlt.id, ticker: 'TLT', name: 'iShares 20+ Year Treasury', isin: null, cusip: null, sedol: null, figi: null, assetClass: 'fixed_income', currency: 'USD', lotSize: 1, quantity: '300', price: '98.12', marketValue: '29436.00', costBasis: null, quantityType: 'UNIT' },
     ]);
     expect(store.positions.count()).toBe(2);
   });

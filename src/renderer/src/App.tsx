@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
+import { type ImportResult } from '../../shared/domain';
 import { type MethodOutput } from '../../shared/api';
 import { AlertRegion } from './components/AlertRegion';
 import { Header } from './components/Header';
 import { ProgressPanel } from './components/ProgressPanel';
+import { chooseAccount, importedAccount } from './selection';
 import { useAction, useApp, useQuery } from './state';
 import { AuditView } from './views/AuditView';
 import { ImportsView } from './views/ImportsView';
@@ -30,14 +32,35 @@ export function App() {
   const [runDemo, loadingDemo] = useAction();
   const [runGenerate, generating] = useAction();
 
+  // Set after an import so the header follows the account it changed, once the accounts list knows it.
+  const [preferredAccount, setPreferredAccount] = useState<string | null>(null);
+
   // Keep a valid selection: the demo account on first sight, else the first account.
   useEffect(() => {
     const list = accounts.data;
-    if (!list || list.length === 0) return;
-    if (accountId && list.some((a) => a.id === accountId)) return;
-    const demoId = info.data?.demoAccountId;
-    setAccountId(list.find((a) => a.id === demoId)?.id ?? list[0]?.id ?? null);
-  }, [accounts.data, accountId, info.data?.demoAccountId]);
+    if (!list) return;
+    const ids = list.map((a) => a.id);
+    const next = chooseAccount(ids, accountId, preferredAccount, info.data?.demoAccountId);
+    if (preferredAccount !== null && ids.includes(preferredAccount)) setPreferredAccount(null);
+    if (next !== accountId) {
+      setAccountId(next);
+      setProposalId(null);
+    }
+  }, [accounts.data, accountId, preferredAccount, info.data?.demoAccountId]);
+
+  const reloadAccounts = accounts.reload;
+  const reloadInfo = info.reload;
+  const onImported = useCallback(
+    (result: ImportResult) => {
+      const changed = importedAccount(result);
+      if (changed) setPreferredAccount(changed);
+      reloadAccounts();
+      reloadInfo();
+    },
+    [reloadAccounts, reloadInfo],
+  );
+
+  const openImport = useCallback(() => setTab('imports'), []);
 
   const loadDemo = () =>
     runDemo(async () => {
@@ -103,7 +126,7 @@ export function App() {
           ))}
         </nav>
         <div role="tabpanel">
-          {tab === 'portfolio' && <PortfolioView accountId={accountId} />}
+          {tab === 'portfolio' && <PortfolioView accountId={accountId} onImport={openImport} />}
           {tab === 'proposals' && (
             <ProposalsView
               accountId={accountId}
@@ -111,9 +134,10 @@ export function App() {
               onSelect={setProposalId}
               onGenerate={(id) => void generate(id)}
               generating={generating}
+              onImport={openImport}
             />
           )}
-          {tab === 'imports' && <ImportsView accountId={accountId} />}
+          {tab === 'imports' && <ImportsView onImported={onImported} />}
           {tab === 'audit' && <AuditView />}
         </div>
       </main>

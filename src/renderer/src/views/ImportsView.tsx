@@ -1,153 +1,311 @@
-import { useEffect, useState, type ChangeEvent } from 'react';
-import { type ImportResult } from '../../../shared/domain';
-import { bytesToBase64, formatTimestamp } from '../format';
+import { useEffect, useRef, useState } from 'react';
+import { type CustodianProfile, type ImportPreview, type ImportResult, type PositionFormat } from '../../../shared/domain';
+import { DropZone } from '../components/DropZone';
+import { ImportPreviewPanel } from '../components/ImportPreviewPanel';
+import { IssueTable } from '../components/IssueTable';
+import { MappingEditor } from '../components/MappingEditor';
+import { ProfilesList } from '../components/ProfilesList';
+import { bytesToBase64, formatMoney, formatTimestamp } from '../format';
+import { POSITION_FORMATS, formatName, previewKey, type ImportChoices } from '../importing';
 import { issuesOf, type Issue } from '../issues';
-import { useAction, useApp, useQuery } from '../state';
+import { draftForHeaders, draftFromProfile, headerSignatureOf, profileFromDraft, type MappingDraft } from '../mapping';
+import { errorMessage, useAction, useApp, useQuery } from '../state';
 
 type Kind = 'prices' | 'positions';
 
-export function ImportsView({ accountId }: { accountId: string | null }) {
-  const { client, runLong } = useApp();
+interface ChosenFile {
+  name: string;
+  size: number;
+  contentBase64: string;
+}
+
+interface MappingSession {
+  draft: MappingDraft;
+  existing: boolean;
+  headers: readonly string[] | null;
+  /** Kept when a saved profile is edited without its file at hand; recomputed from `headers` otherwise. */
+  headerSignature: string | null;
+}
+
+const NO_CHOICES: ImportChoices = { allowPartial: false, createSecurities: false };
+
+interface Props {
+  /** Called after a file was imported, so the app can show the account it changed. */
+  onImported(result: ImportResult): void;
+}
+
+export function ImportsView({ onImported }: Props) {
+  const { client, runLong, reportError, clearErrors } = useApp();
   const [run, busy] = useAction();
-  const [targetAccount, setTargetAccount] = useState(accountId ?? '');
+  const [kind, setKind] = useState<Kind>('positions');
+  const [accountDraft, setAccountDraft] = useState('');
+  const [account, setAccount] = useState('');
   const [asOf, setAsOf] = useState('');
+  const [format, setFormat] = useState<PositionFormat>('auto');
+  const [profile, setProfile] = useState('');
+  const [file, setFile] = useState<ChosenFile | null>(null);
+  const [reading, setReading] = useState(false);
+  const [preview, setPreview] = useState<{ key: string; value: ImportPreview } | null>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const [revision, setRevision] = useState(0);
+  const [choices, setChoices] = useState<ImportChoices>(NO_CHOICES);
   const [result, setResult] = useState<ImportResult | null>(null);
-  const [issues, setIssues] = useState<{ fileName: string; list: Issue[] } | null>(null);
+  const [rejection, setRejection] = useState<{ fileName: string; message: string; list: Issue[] } | null>(null);
+  const [mapping, setMapping] = useState<MappingSession | null>(null);
+  const previewSeq = useRef(0);
+
   const history = useQuery(() => client.call('imports.list', {}), [client], ['imports']);
+  const profiles = useQuery(() => client.call('profiles.list', {}), [client]);
 
+  const key = previewKey({ kind, accountId: account, asOf, format, profile, createSecurities: choices.createSecurities });
+  const positions = kind === 'positions';
+
+  /** The options of the preview and of the import that follows it: one source so they cannot differ. */
+  const fileInput = (f: ChosenFile) => ({
+    fileName: f.name,
+    contentBase64: f.contentBase64,
+    ...(positions && account.trim() ? { accountId: account.trim() } : {}),
+    ...(positions && format !== 'auto' ? { format } : {}),
+    ...(positions && profile ? { profile } : {}),
+    ...(positions && asOf ? { asOf } : {}),
+    ...(positions && choices.createSecurities ? { createSecurities: true } : {}),
+  });
+
+  // Preview whenever the file or an option changes; a slower earlier answer never replaces a newer one.
   useEffect(() => {
-    if (accountId) setTargetAccount(accountId);
-  }, [accountId]);
-
-  const importFile = async (kind: Kind, event: ChangeEvent<HTMLInputElement>) => {
-    const input = event.currentTarget;
-    const file = input.files?.[0];
     if (!file) return;
-    setResult(null);
-    setIssues(null);
-    await run(
-      async () => {
-        const contentBase64 = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
-        const value =
-          kind === 'prices'
-            ? await runLong('imports.prices', { fileName: file.name, contentBase64 }, `Importing ${file.name}`)
-            : await runLong(
-                'imports.positions',
-                { accountId: targetAccount.trim(), fileName: file.name, contentBase64, ...(asOf ? { asOf } : {}) },
-                `Importing ${file.name}`,
-              );
-        setResult(value);
+    const mine = ++previewSeq.current;
+    setPreviewing(true);
+    setRejection(null);
+    runLong('imports.preview', { kind, ...fileInput(file) }, `Reading ${file.name}`).then(
+      (value) => {
+        if (mine !== previewSeq.current) return;
+        setPreview({ key, value });
+        setPreviewing(false);
+        if (value.needsMapping && value.headers) {
+          setMapping((open) => open ?? { draft: draftForHeaders(value.headers ?? []), existing: false, headers: value.headers, headerSignature: null });
+        }
       },
-      (error) => setIssues({ fileName: file.name, list: issuesOf(error) }),
+      (error: unknown) => {
+        if (mine !== previewSeq.current) return;
+        setPreview(null);
+        setPreviewing(false);
+        const list = issuesOf(error);
+        if (list.length > 0) setRejection({ fileName: file.name, message: errorMessage(error).message, list });
+        reportError(error);
+      },
     );
-    // Let the same file be picked again (e.g. after fixing it on disk).
-    input.value = '';
+    // fileInput reads exactly what `key` and `file` stand for.
+  }, [file, key, revision]);
+
+  const choose = async (picked: File) => {
+    clearErrors();
+    setResult(null);
+    setRejection(null);
+    setPreview(null);
+    setMapping(null);
+    setChoices(NO_CHOICES);
+    setReading(true);
+    try {
+      const contentBase64 = bytesToBase64(new Uint8Array(await picked.arrayBuffer()));
+      setFile({ name: picked.name, size: picked.size, contentBase64 });
+    } catch (error) {
+      reportError(error);
+    } finally {
+      setReading(false);
+    }
   };
+
+  const doImport = () => {
+    if (!file) return;
+    const chosen = file;
+    void run(
+      async () => {
+        const value = positions
+          ? await runLong(
+              'imports.positions',
+              {
+                ...fileInput(chosen),
+                ...(choices.allowPartial ? { allowPartial: true } : {}),
+              },
+              `Importing ${chosen.name}`,
+            )
+          : await runLong('imports.prices', { fileName: chosen.name, contentBase64: chosen.contentBase64 }, `Importing ${chosen.name}`);
+        setResult(value);
+        setFile(null);
+        setPreview(null);
+        setChoices(NO_CHOICES);
+        onImported(value);
+      },
+      (error) => {
+        const list = issuesOf(error);
+        if (list.length > 0) setRejection({ fileName: chosen.name, message: errorMessage(error).message, list });
+      },
+    );
+  };
+
+  const saveProfile = (draft: MappingDraft) => {
+    const session = mapping;
+    if (!session) return;
+    void run(async () => {
+      // Saved with the file's header signature, so the next file with this header is read with it automatically.
+      const signature = session.headers ? headerSignatureOf(session.headers) : session.headerSignature;
+      const saved = await client.call('profiles.save', { profile: profileFromDraft(draft, signature) });
+      setMapping(null);
+      profiles.reload();
+      if (file && kind === 'positions') {
+        setProfile(saved.name);
+        setRevision((n) => n + 1);
+      }
+    });
+  };
+
+  const editProfile = (p: CustodianProfile) => {
+    const fileHeaders = preview && preview.value.profile === p.name ? preview.value.headers : null;
+    setMapping({ draft: draftFromProfile(p), existing: true, headers: fileHeaders, headerSignature: p.headerSignature });
+  };
+
+  const deleteProfile = (name: string) =>
+    run(async () => {
+      await client.call('profiles.delete', { name });
+      if (profile === name) setProfile('');
+      profiles.reload();
+    });
+
+  const shownPreview = preview?.value ?? null;
+  const stale = previewing || (preview !== null && preview.key !== key);
 
   return (
     <div className="imports-layout" data-testid="imports-view">
-      <section className="panel">
-        <h2>Import files</h2>
+      <section className="panel" data-testid="import-form">
+        <h2>Import a file</h2>
         <p className="muted">
-          A file is imported whole or not at all: any bad row rejects it and nothing changes. The same file imported twice
-          is recognised by its SHA-256 and not applied again.
+          Ballast reads the file and shows what it would do before anything is written. A file is imported whole or not at all,
+          and the same file imported twice is recognised by its SHA-256 and changes nothing.
         </p>
         <div className="import-row">
-          <label>
-            Price history (CSV)
-            <input type="file" accept=".csv,text/csv" data-testid="prices-file" disabled={busy} onChange={(e) => void importFile('prices', e)} />
-          </label>
+          <fieldset className="kind" aria-label="What the file holds">
+            <label className="check">
+              <input
+                type="radio"
+                name="import-kind"
+                data-testid="import-kind-positions"
+                checked={positions}
+                onChange={() => setKind('positions')}
+              />
+              Positions (holdings)
+            </label>
+            <label className="check">
+              <input type="radio" name="import-kind" data-testid="import-kind-prices" checked={!positions} onChange={() => setKind('prices')} />
+              Price history (CSV)
+            </label>
+          </fieldset>
+          {positions && (
+            <>
+              <label>
+                <span>
+                  Account <span className="muted">(only if the file names none)</span>
+                </span>
+                <input
+                  data-testid="import-account"
+                  value={accountDraft}
+                  size={16}
+                  placeholder="from the file"
+                  onChange={(e) => setAccountDraft(e.target.value)}
+                  onBlur={() => setAccount(accountDraft)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter') setAccount(accountDraft);
+                  }}
+                />
+              </label>
+              <label>
+                <span>
+                  As of <span className="muted">(if the file has no date)</span>
+                </span>
+                <input type="date" data-testid="import-asof" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
+              </label>
+              <label>
+                Format
+                <select data-testid="import-format" value={format} onChange={(e) => setFormat(e.target.value as PositionFormat)}>
+                  {POSITION_FORMATS.map((f) => (
+                    <option key={f.value} value={f.value}>
+                      {f.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Custodian profile
+                <select data-testid="import-profile" value={profile} onChange={(e) => setProfile(e.target.value)}>
+                  <option value="">by the file’s header (automatic)</option>
+                  {(profiles.data ?? []).map((p) => (
+                    <option key={p.name} value={p.name}>
+                      {p.name}
+                    </option>
+                  ))}
+                  {profile && !(profiles.data ?? []).some((p) => p.name === profile) && <option value={profile}>{profile}</option>}
+                </select>
+              </label>
+            </>
+          )}
         </div>
-        <div className="import-row">
-          <label>
-            Account
-            <input data-testid="positions-account" value={targetAccount} size={16} onChange={(e) => setTargetAccount(e.target.value)} />
-          </label>
-          <label>
-            <span>
-              As of <span className="muted">(if the file has no date)</span>
-            </span>
-            <input type="date" data-testid="positions-asof" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
-          </label>
-          <label>
-            Positions (CSV)
-            <input
-              type="file"
-              accept=".csv,text/csv"
-              data-testid="positions-file"
-              disabled={busy || targetAccount.trim() === ''}
-              onChange={(e) => void importFile('positions', e)}
-            />
-          </label>
-        </div>
-
-        {result && (
-          <dl className="facts" data-testid="import-result" data-status={result.status}>
-            <dt>File</dt>
-            <dd>{result.fileName}</dd>
-            <dt>Status</dt>
-            <dd data-testid="import-status">{result.status === 'imported' ? 'imported' : 'already imported (no change)'}</dd>
-            <dt>Rows</dt>
-            <dd data-testid="import-rows">{result.rows}</dd>
-            <dt>Format</dt>
-            <dd>{result.format}</dd>
-            {result.kind === 'positions' && (
-              <>
-                <dt>Account / as of</dt>
-                <dd>
-                  {result.accountId ?? '—'} / {result.asOf ?? '—'}
-                </dd>
-              </>
-            )}
-            <dt>New securities</dt>
-            <dd>{result.securitiesCreated}</dd>
-            <dt>SHA-256</dt>
-            <dd className="mono">{result.sha256}</dd>
-            {result.warnings.length > 0 && (
-              <>
-                <dt>Warnings</dt>
-                <dd>
-                  <ul className="warnings">
-                    {result.warnings.map((w, i) => (
-                      <li key={i}>
-                        line {w.line}, {w.field}: {w.reason}
-                      </li>
-                    ))}
-                  </ul>
-                </dd>
-              </>
-            )}
-          </dl>
-        )}
-
-        {issues && issues.list.length > 0 && (
-          <>
-            <h3>Problems in {issues.fileName}</h3>
-            <table className="grid" data-testid="import-issues">
-              <thead>
-                <tr>
-                  <th className="num">Line</th>
-                  <th>Field</th>
-                  <th>Reason</th>
-                  <th>Value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {issues.list.map((issue, i) => (
-                  <tr key={i} data-testid="issue-row" data-line={issue.line ?? ''} data-field={issue.field}>
-                    <td className="num">{issue.line ?? '—'}</td>
-                    <td className="mono">{issue.field}</td>
-                    <td>{issue.reason}</td>
-                    <td className="mono">{issue.value ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </>
-        )}
+        <DropZone
+          accept={positions ? '.csv,.txt,.tsv,.ofx,.qfx,.xml,.fin,.535,.mt535' : '.csv,.txt,text/csv'}
+          disabled={busy || reading}
+          hint={
+            positions
+              ? 'Custodian CSV, OFX/QFX, Interactive Brokers Flex XML, SWIFT MT535 or ISO 20022 semt.002.'
+              : 'Price history CSV, wide (date + one column per ticker) or long (date, ticker, close).'
+          }
+          chosen={file ? `${file.name} (${file.size.toLocaleString('en-US')} bytes)` : null}
+          onFile={(f) => void choose(f)}
+        />
       </section>
 
-      <section className="panel">
+      {mapping && (
+        <MappingEditor
+          key={`${mapping.draft.name}|${mapping.headers?.join('|') ?? ''}`}
+          headers={mapping.headers}
+          initial={mapping.draft}
+          existing={mapping.existing}
+          busy={busy}
+          onSave={saveProfile}
+          onCancel={() => setMapping(null)}
+        />
+      )}
+
+      {file && shownPreview && (
+        <ImportPreviewPanel
+          preview={shownPreview}
+          choices={choices}
+          onChoices={setChoices}
+          stale={stale}
+          busy={busy}
+          onImport={doImport}
+          onEditMapping={() => {
+            const current = (profiles.data ?? []).find((p) => p.name === shownPreview.profile);
+            setMapping(
+              current
+                ? { draft: draftFromProfile(current), existing: true, headers: shownPreview.headers, headerSignature: null }
+                : { draft: draftForHeaders(shownPreview.headers ?? []), existing: false, headers: shownPreview.headers, headerSignature: null },
+            );
+          }}
+        />
+      )}
+
+      {result && <ImportResultPanel result={result} />}
+
+      {rejection && (
+        <section className="panel" data-testid="import-rejection">
+          <h2>Problems in {rejection.fileName}</h2>
+          <p>{rejection.message}</p>
+          <IssueTable issues={rejection.list} testId="import-issues" />
+        </section>
+      )}
+
+      <ProfilesList profiles={profiles.data} busy={busy} onEdit={editProfile} onDelete={(name) => void deleteProfile(name)} />
+
+      <section className="panel" data-testid="imports-history" data-count={history.data?.length ?? ''}>
         <h2>Imported files</h2>
         {history.data && history.data.length === 0 && <p className="muted">Nothing imported yet.</p>}
         {history.data && history.data.length > 0 && (
@@ -167,7 +325,7 @@ export function ImportsView({ accountId }: { accountId: string | null }) {
             </thead>
             <tbody>
               {history.data.map((r) => (
-                <tr key={r.id} data-testid="import-record">
+                <tr key={r.id} data-testid="import-record" data-format={r.format} data-status={r.status}>
                   <td>{r.id}</td>
                   <td>{formatTimestamp(r.createdAt)}</td>
                   <td>{r.kind}</td>
@@ -186,5 +344,69 @@ export function ImportsView({ accountId }: { accountId: string | null }) {
         )}
       </section>
     </div>
+  );
+}
+
+function ImportResultPanel({ result }: { result: ImportResult }) {
+  return (
+    <section className="panel" data-testid="import-result" data-status={result.status}>
+      <h2>{result.status === 'imported' ? `Imported ${result.fileName}` : `${result.fileName} was already imported`}</h2>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd data-testid="import-status">{result.status === 'imported' ? 'imported' : 'already imported (no change)'}</dd>
+        <dt>Rows</dt>
+        <dd data-testid="import-rows">{result.rows}</dd>
+        <dt>Format</dt>
+        <dd>{formatName(result.format)}</dd>
+        <dt>New securities</dt>
+        <dd data-testid="import-created">{result.securitiesCreated}</dd>
+        {result.excluded > 0 && (
+          <>
+            <dt>Left out</dt>
+            <dd className="warn" data-testid="import-excluded">
+              {result.excluded} rejected {result.excluded === 1 ? 'row' : 'rows'} (recorded in the audit log)
+            </dd>
+          </>
+        )}
+        <dt>SHA-256</dt>
+        <dd className="mono">{result.sha256}</dd>
+      </dl>
+      {result.snapshots.length > 0 && (
+        <table className="grid" data-testid="import-snapshots">
+          <thead>
+            <tr>
+              <th>Account</th>
+              <th>As of</th>
+              <th className="num">Positions</th>
+              <th>Cash</th>
+              <th>Replaced</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.snapshots.map((s) => (
+              <tr key={`${s.accountId}|${s.asOf}`} data-testid="snapshot-row" data-account={s.accountId}>
+                <td className="mono">{s.accountId}</td>
+                <td>{s.asOf}</td>
+                <td className="num">{s.positions}</td>
+                <td>{s.cash.length === 0 ? '—' : s.cash.map((c) => `${formatMoney(c.amount)} ${c.currency}`).join(', ')}</td>
+                <td>{s.supersedes.length === 0 ? '—' : s.supersedes.map((id) => `snapshot #${id}`).join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {result.warnings.length > 0 && (
+        <>
+          <h3>Warnings</h3>
+          <ul className="warnings">
+            {result.warnings.map((w, i) => (
+              <li key={i}>
+                line {w.line}, {w.field}: {w.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
   );
 }

@@ -1,7 +1,7 @@
 import { formatAssetClass, formatDecimal, formatMoney, formatPercent, formatPrice } from '../format';
 import { useApp, useQuery } from '../state';
 
-export function PortfolioView({ accountId }: { accountId: string | null }) {
+export function PortfolioView({ accountId, onImport }: { accountId: string | null; onImport(): void }) {
   const { client } = useApp();
   const portfolio = useQuery(
     () => (accountId ? client.call('portfolio.get', { accountId }) : undefined),
@@ -13,6 +13,11 @@ export function PortfolioView({ accountId }: { accountId: string | null }) {
     return (
       <section className="panel" data-testid="portfolio-view">
         <p className="muted">No account yet. Load the demo data or import a positions file.</p>
+        <p>
+          <button type="button" data-testid="open-import" onClick={onImport}>
+            Import positions…
+          </button>
+        </p>
       </section>
     );
   }
@@ -35,6 +40,9 @@ export function PortfolioView({ accountId }: { accountId: string | null }) {
             </dd>
           </dl>
         )}
+        <button type="button" data-testid="open-import" onClick={onImport}>
+          Import positions…
+        </button>
       </div>
       {p && (
         <table className="grid" data-testid="positions-table">

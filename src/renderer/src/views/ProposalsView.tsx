@@ -10,9 +10,10 @@ interface Props {
   onSelect(proposalId: number | null): void;
   onGenerate(accountId: string): void;
   generating: boolean;
+  onImport(): void;
 }
 
-export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, generating }: Props) {
+export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, generating, onImport }: Props) {
   const { client } = useApp();
   const list = useQuery(
     () => (accountId ? client.call('proposals.list', { accountId }) : undefined),
@@ -33,6 +34,9 @@ export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, gen
       <section className="panel proposals-list">
         <div className="panel-head">
           <h2>Proposals</h2>
+          <button type="button" data-testid="open-import" title="Import a newer holdings file before proposing" onClick={onImport}>
+            Import positions…
+          </button>
           <button
             type="button"
             className="primary"

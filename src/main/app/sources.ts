@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { BallastError } from '../../shared/errors';
+
+/**
+ * Where an import's bytes come from: an upload (base64 in the call) or a local file (CLI, desktop file
+ * dialog). Local files are read in chunks, never whole, unless a format needs the whole text at once
+ * (XML, SWIFT), and then only below a size limit.
+ */
+export type FileSource = { contentBase64: string; path?: undefined } | { path: string; contentBase64?: undefined };
+
+/** Read size for streamed files: large enough to amortise the syscalls, small enough to stay cache-friendly. */
+export const CHUNK_BYTES = 1 << 20;
+/** Formats parsed as one document (XML, OFX, MT535) are refused above this size; no real statement comes close. */
+export const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
+
+export interface OpenedSource {
+  /** Total size in bytes (for progress). */
+  size: number;
+  /** Calls `onChunk` for each piece of the file in order; returns when the file is read. */
+  forEachChunk(onChunk: (chunk: Uint8Array, bytesSoFar: number) => void): void;
+  /** The first bytes (format detection). */
+  head(bytes: number): Uint8Array;
+  /** The whole file; BAD_INPUT above `limit`. */
+  readAll(limit?: number): Uint8Array;
+  close(): void;
+}
+
+export function sourceLabel(source: FileSource): string {
+  return source.path ?? 'the uploaded file';
+}
+
+function cannotRead(path: string, err: unknown): BallastError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
+  return new BallastError('BAD_INPUT', `Cannot read ${path}: ${why}.`, { path });
+}
+
+export function openSource(source: FileSource): OpenedSource {
+  if (source.contentBase64 !== undefined) {
+    const bytes = Buffer.from(source.contentBase64, 'base64');
+    return {
+      size: bytes.length,
+      forEachChunk(onChunk) {
+        for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+          const chunk = bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES));
+          onChunk(chunk, at + chunk.length);
+        }
+      },
+      head: (n) => bytes.subarray(0, n),
+      readAll(limit = WHOLE_FILE_LIMIT) {
+        if (bytes.length > limit) throw tooLarge('the uploaded file', bytes.length, limit);
+        return bytes;
+      },
+      close() {},
+    };
+  }
+  const path = source.path;
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw cannotRead(path, Object.assign(new Error('not a file'), { code: 'EISDIR' }));
+    size = stat.size;
+  } catch (err) {
+    closeSync(fd);
+    throw err instanceof BallastError ? err : cannotRead(path, err);
+  }
+  const readAt = (buffer: Uint8Array, position: number): number => {
+    try {
+      return readSync(fd, buffer, 0, buffer.length, position);
+    } catch (err) {
+      throw cannotRead(path, err);
+    }
+  };
+  return {
+    size,
+    forEachChunk(onChunk) {
+      const buffer = new Uint8Array(CHUNK_BYTES);
+      let position = 0;
+      for (;;) {
+        const n = readAt(buffer, position);
+        if (n === 0) break;
+        position += n;
+        // A copy: the consumer may keep the chunk (e.g. a partial line) after the buffer is reused.
+        onChunk(buffer.slice(0, n), position);
+      }
+    },
+    head(n) {
+      const buffer = new Uint8Array(Math.min(n, size));
+      const read = readAt(buffer, 0);
+      return buffer.subarray(0, read);
+    },
+    readAll(limit = WHOLE_FILE_LIMIT) {
+      if (size > limit) throw tooLarge(path, size, limit);
+      const buffer = new Uint8Array(size);
+      let position = 0;
+      while (position < size) {
+        const n = readSync(fd, buffer, position, size - position, position);
+        if (n === 0) break;
+        position += n;
+      }
+      return buffer.subarray(0, position);
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+function tooLarge(what: string, size: number, limit: number): BallastError {
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(0)} MB`;
+  return new BallastError('BAD_INPUT', `${what} is ${mb(size)}; files of this format are read whole and must stay under ${mb(limit)}.`, { size, limit });
+}
+
+/** SHA-256 of the whole source, read in chunks (a re-imported file is recognised before it is parsed). */
+export function sha256Of(opened: OpenedSource, onProgress?: (bytes: number) => void): string {
+  const hash = createHash('sha256');
+  opened.forEachChunk((chunk, soFar) => {
+    hash.update(chunk);
+    onProgress?.(soFar);
+  });
+  return hash.digest('hex');
+}

@@ -1,0 +1,1122 @@
+import Big from 'big.js';
+import type { CanonicalField, CustodianProfile, DecimalString } from '../../shared/domain';
+import { type CsvDelimiter, type CsvRecord, createCsvByteStream, delimiterName, isValidTicker, MAX_CELL_CHARS, trimmedWidth } from './csv-table';
+import { chooseDateFormat, type DateFormat, type DateFormatChoice, findDateInText, readDateAs } from './date-formats';
+import { decimalSign } from './decimal';
+import type { CashLine, HoldingLine, HoldingsFile, HoldingsStatement, SecurityIdentifiersInFile } from './holdings';
+import { cusipCheckDigit, isinCheckDigit, isValidCusip, isValidIsin, isValidSedol, sedolCheckDigit } from './identifiers';
+import {
+  type AmountReading,
+  type ConventionChoice,
+  ConventionVotes,
+  conventionNamed,
+  describeConvention,
+  isEmptyMarker,
+  isKnownCurrencyCode,
+  type NumberConventionName,
+  NumberReader,
+  readAmount,
+  unwrapSpreadsheetText,
+} from './number-formats';
+import { IssueCollector } from './report';
+
+/**
+ * Custodian and broker position exports ("Positions for account … as of …", a header, one line per
+ * holding, cash and total lines, disclaimers) read into the HoldingsFile shape every position parser
+ * returns. Pure: bytes in, data and issues out; never throws on bad data.
+ *
+ * The reader streams: it holds the first 64 KiB (encoding, delimiter, header, number and date
+ * conventions are decided on it — see encoding.ts, csv-table.ts, number-formats.ts, date-formats.ts),
+ * then passes holdings on in batches, so a 200 000-row file is never held as rows. What it remembers per
+ * holding is a key per identifier (to find duplicate lines).
+ *
+ * Reading rules:
+ *  - Header: among the first 100 records, the one with the most known column names (at least two), or
+ *    the first record holding every name a profile maps. Records above it are the preamble: the first token
+ *    with two or more digits after "account"/"depot" is the account, a date on a line labelled "as of",
+ *    "statement date", "Stichtag"… (else any date; never "downloaded"/"generated") is the as-of date.
+ *  - Not holdings: a repeated header (next section; a warning if no account line preceded it); a
+ *    one-cell text line (may name the next section's account and date); total lines (Total, Grand
+ *    Total, Subtotal, Account Total, Summe) — by the symbol cell, or any cell when the line has no
+ *    identifier; a line with neither identifier nor quantity (a summary); pending activity (warning);
+ *    cash lines (CashLine): "Cash", "Cash & Cash Investments", "Kontokorrent"… in the symbol (or the
+ *    description when the symbol is empty), or a currency code as symbol with no price, amount = market
+ *    value else quantity, currency = the line's, the amount's (€, £) or baseCurrency (USD).
+ *  - Each holding line is checked, and left out with an error when any check fails: identifiers (ISIN
+ *    Luhn, CUSIP mod 10, SEDOL weights; an 8-digit CUSIP or 6-character SEDOL that a spreadsheet
+ *    stripped of its leading zero is restored with a warning; an ISIN or CUSIP in the symbol column is
+ *    recognised by its check digit); quantity present, numeric, above zero (short positions and zero
+ *    lines are refused); price not negative; market value against quantity × price (checkMarketValue);
+ *    one as-of date per account; each identifier once per account.
+ *  - Statements: one per account (the Account column, else the section or preamble account, else
+ *    opts.accountId), dated by the date column, else the section or preamble date, else opts.asOf; none
+ *    of these is an error.
+ */
+
+export interface CustodianCsvOptions {
+  /** A saved column mapping; its names win over the built-in aliases, its conventions over detection. */
+  profile?: CustodianProfile;
+  /** Used for statements when the file does not name its account. */
+  accountId?: string;
+  /** Currency of cash lines that do not say theirs. USD when absent. */
+  baseCurrency?: string;
+  /** Used when the file carries no date (no date line, no date column). */
+  asOf?: string;
+}
+
+export interface CustodianCsvResult extends HoldingsFile {
+  /** The header row as written (null when the file has none). */
+  headers: string[] | null;
+  /** Normalised header row, to find the profile for the next file of this shape (headerSignatureOf). */
+  headerSignature: string | null;
+  /** True when no quantity or no identifier column could be found: the PM must map the columns. */
+  needsMapping: boolean;
+  /** The columns used, canonical field → header as written. */
+  mapping: Partial<Record<CanonicalField, string>>;
+}
+
+/** A holding as the streaming reader hands it on: with the account its statement belongs to. */
+export interface CustodianHoldingLine extends HoldingLine {
+  accountId: string | null;
+}
+
+export interface CustodianCsvReaderOptions extends CustodianCsvOptions {
+  fileName: string;
+  /**
+   * Receives holdings in file order, in batches of `batchSize`. When given, end() returns statements
+   * without their holdings (holdings: []) — the caller has them; when absent, end() returns them all.
+   */
+  onHoldings?: (batch: CustodianHoldingLine[]) => void;
+  batchSize?: number;
+}
+
+export interface CustodianCsvReader {
+  /** Any chunk size; nothing is emitted until about 64 KiB were pushed (see the module comment). */
+  push(chunk: Uint8Array): void;
+  end(): CustodianCsvResult;
+  readonly bytesRead: number;
+  /** Data rows (holding, cash, total and text lines after the header) read so far, for progress. */
+  readonly rowsRead: number;
+}
+
+// ——— Column names ——————————————————————————————————————————————————————————————————————————————————
+
+/**
+ * Header aliases, compared after headerKey (accents folded, lower case, letters and digits only), in
+ * order of preference: when a file has both "Market Value" and "Value", the first alias wins. A
+ * header's parenthesised part is also tried on its own ("Qty (Quantity)", "Mkt Val (Market Value)").
+ */
+export const CUSTODIAN_COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>> = {
+  account: ['accountnumber', 'account', 'accountno', 'accountid', 'acctno', 'acctnumber', 'acct', 'accountnum', 'depotnummer', 'depot'],
+  asOf: ['asof', 'asofdate', 'positiondate', 'valuationdate', 'statementdate', 'reportdate', 'date', 'stichtag'],
+  symbol: ['symbol', 'ticker', 'tickersymbol', 'securitysymbol', 'sym'],
+  isin: ['isin', 'isincode', 'isinnumber'],
+  cusip: ['cusip', 'cusipnumber', 'cusipno'],
+  sedol: ['sedol', 'sedolcode'],
+  description: [
+    'description',
+    'securitydescription',
+    'securityname',
+    'name',
+    'instrumentname',
+    'instrument',
+    'issuename',
+    'assetdescription',
+    'security',
+    'bezeichnung',
+    'wertpapier',
+    'libelle',
+  ],
+  securityType: ['securitytype', 'assettype', 'type', 'assetclass', 'producttype', 'instrumenttype', 'sectype', 'wertpapierart', 'gattung'],
+  quantity: [
+    'quantity',
+    'shares',
+    'units',
+    'qty',
+    'quantityheld',
+    'sharesheld',
+    'position',
+    'nominal',
+    'nominalvalue',
+    'nominalamount',
+    'par',
+    'parvalue',
+    'paramount',
+    'faceamount',
+    'facevalue',
+    'face',
+    'originalface',
+    'stuck',
+    'stueck',
+    'anzahl',
+    'bestand',
+    'nominale',
+    'quantite',
+  ],
+  price: ['price', 'lastprice', 'closingprice', 'closeprice', 'marketprice', 'currentprice', 'unitprice', 'last', 'mark', 'kurs', 'cours'],
+  marketValue: ['marketvalue', 'mktval', 'mktvalue', 'currentvalue', 'positionvalue', 'totalvalue', 'value', 'kurswert', 'marktwert', 'valorisation'],
+  costBasis: ['costbasis', 'totalcost', 'costbasistotal', 'bookvalue', 'bookcost', 'cost', 'einstandswert', 'einstandskurswert'],
+  currency: ['currency', 'ccy', 'currencycode', 'curr', 'cur', 'waehrung', 'wahrung', 'devise'],
+};
+
+/** Quantity headers that mean face (nominal) amount rather than a number of units. */
+const FACE_AMOUNT_KEYS = new Set(['nominal', 'nominalvalue', 'nominalamount', 'par', 'parvalue', 'paramount', 'faceamount', 'facevalue', 'face', 'originalface', 'nominale']);
+const IDENTIFIER_FIELDS = ['symbol', 'isin', 'cusip', 'sedol'] as const;
+/** Resolution order: identifiers and the specific names first, the generic ones ("name", "type", "value") last. */
+const FIELD_ORDER: readonly CanonicalField[] = [
+  'isin',
+  'cusip',
+  'sedol',
+  'symbol',
+  'account',
+  'asOf',
+  'quantity',
+  'price',
+  'marketValue',
+  'costBasis',
+  'currency',
+  'securityType',
+  'description',
+];
+const FIELD_WORDS: Record<CanonicalField, string> = {
+  account: 'account',
+  asOf: 'as-of date',
+  symbol: 'symbol',
+  isin: 'ISIN',
+  cusip: 'CUSIP',
+  sedol: 'SEDOL',
+  description: 'description',
+  securityType: 'security type',
+  quantity: 'quantity',
+  price: 'price',
+  marketValue: 'market value',
+  costBasis: 'cost basis',
+  currency: 'currency',
+};
+
+/** Accents folded, lower case, letters and digits only: "Währung" → "wahrung", "Mkt Val" → "mktval". */
+export function headerKey(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+function headerKeys(name: string): string[] {
+  const keys = [headerKey(name), headerKey(name.replace(/\([^)]*\)/g, ' '))];
+  for (const match of name.matchAll(/\(([^)]*)\)/g)) keys.push(headerKey(match[1] ?? ''));
+  return [...new Set(keys.filter((key) => key !== ''))];
+}
+
+/** The normalised header row that identifies a file layout (trailing empty columns ignored). */
+export function headerSignatureOf(headers: readonly string[]): string {
+  return headers.slice(0, trimmedWidth(headers)).map(headerKey).join('|');
+}
+
+type Columns = Partial<Record<CanonicalField, number>>;
+
+function aliasColumns(cells: readonly string[], taken: Set<number>): Columns {
+  const columns: Columns = {};
+  const keys = cells.map((cell) => headerKeys(unwrapSpreadsheetText(cell)));
+  for (const field of FIELD_ORDER) {
+    for (const alias of CUSTODIAN_COLUMN_ALIASES[field]) {
+      const index = keys.findIndex((cellKeys, i) => !taken.has(i) && cellKeys.includes(alias));
+      if (index >= 0) {
+        columns[field] = index;
+        taken.add(index);
+        break;
+      }
+    }
+  }
+  return columns;
+}
+
+function profileColumns(cells: readonly string[], profile: CustodianProfile | undefined): { columns: Columns; missing: [CanonicalField, string][] } {
+  const columns: Columns = {};
+  const missing: [CanonicalField, string][] = [];
+  if (!profile) return { columns, missing };
+  const keys = cells.map((cell) => headerKey(unwrapSpreadsheetText(cell)));
+  const taken = new Set<number>();
+  for (const [field, name] of Object.entries(profile.mapping) as [CanonicalField, string | undefined][]) {
+    if (name === undefined) continue;
+    const wanted = headerKey(name);
+    const index = cells.findIndex((cell, i) => !taken.has(i) && (cell.trim() === name.trim() || (wanted !== '' && keys[i] === wanted)));
+    if (index >= 0) {
+      columns[field] = index;
+      taken.add(index);
+    } else {
+      missing.push([field, name]);
+    }
+  }
+  return { columns, missing };
+}
+
+function headerScore(cells: readonly string[], profile: CustodianProfile | undefined): number {
+  if (cells.some((cell) => cell.length > 200)) return 0;
+  const mapped = profileColumns(cells, profile);
+  const fromProfile = Object.keys(mapped.columns).length;
+  const fromAliases = Object.keys(aliasColumns(cells, new Set(Object.values(mapped.columns)))).length;
+  // A record holding every name the profile maps is that profile's header, whatever aliases say.
+  const complete = profile && Object.keys(profile.mapping).length > 0 && mapped.missing.length === 0 ? 100 : 0;
+  return complete + fromProfile * 2 + fromAliases;
+}
+
+// ——— Lines that are not holdings ————————————————————————————————————————————————————————————————
+
+const TOTAL_TEXT = /^(?:grand\s+|sub-?\s*|account\s+|portfolio\s+|positions?\s+|overall\s+)?totals?\b|^summe\b|^gesamt|^total\s/i;
+const CASH_TEXT =
+  /^(?:cash\b|cash\s*(?:&|and)\s*(?:cash\s*)?(?:investments|equivalents|sweep)|money\s*market\s*sweep|sweep\s*(?:account|cash)|core\s*cash|free\s*credit\s*balance|settled\s*cash|kontokorrent|liquidit|esp[eè]ces)/i;
+const PENDING_TEXT = /^pending\s+activity/i;
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+const ACCOUNT_IN_TEXT = /\b(?:account|acct|depot|portfolio)\b\.?(?:\s*(?:number|no\.?|nr\.?|#|id|nummer))?\s*[:#]?\s*(.*)$/i;
+const DATE_LABEL = /\b(?:as\s+of|as\s+at|statement\s+date|positions?\s+date|valuation\s+date|report\s+date|stichtag|per|date)\b/i;
+const NOT_AS_OF_LABEL = /\b(?:download|generated|printed|created|exported|run\s+on)/i;
+
+/**
+ * The account a preamble or section line names: the first token with two or more digits after
+ * "account …" ("Account: Individual XXXX-1234", "Positions for account 12345678 as of …"). A total line
+ * ("Account Total 123,456.78") names an amount, not an account.
+ */
+function accountInText(text: string): string | null {
+  if (/\btotals?\b|\bsumme\b/i.test(text)) return null;
+  const match = ACCOUNT_IN_TEXT.exec(text);
+  if (!match) return null;
+  const rest = (match[1] ?? '').split(/\bas\s+(?:of|at)\b|,|;/i)[0] ?? '';
+  for (const token of rest.split(/\s+/)) {
+    const cleaned = token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+    const digits = cleaned.replace(/\D/g, '').length;
+    if (digits >= 2 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cleaned) && !/^\d{1,2}[./-]\d{1,2}/.test(token)) return cleaned;
+  }
+  return null;
+}
+
+// ——— The reader ————————————————————————————————————————————————————————————————————————————————
+
+interface StatementState {
+  accountId: string | null;
+  asOf: { value: string; line: number } | null;
+  holdings: HoldingLine[];
+  cash: CashLine[];
+  notes: string[];
+  holdingCount: number;
+  /** "ISIN:US0378331005" → line: one entry per identifier of each holding, to report duplicate lines. */
+  seen: Map<string, number>;
+}
+
+interface Layout {
+  header: CsvRecord;
+  headers: string[];
+  signature: string;
+  width: number;
+  columns: Columns;
+  numbers: NumberReader;
+  dateFormat: DateFormatChoice | null;
+  faceAmount: boolean;
+  pricePercentHeader: boolean;
+  marketValueCurrency: string | null;
+}
+
+const MAX_NOTES = 20;
+const MAX_WARNINGS = 500;
+const PREAMBLE_SEARCH_RECORDS = 100;
+
+export function createCustodianCsvReader(options: CustodianCsvReaderOptions): CustodianCsvReader {
+  return new CustodianReader(options);
+}
+
+/** Whole-file convenience over createCustodianCsvReader; never throws. */
+export function parseCustodianCsv(bytes: Uint8Array, fileName: string, opts: CustodianCsvOptions = {}): CustodianCsvResult {
+  const reader = createCustodianCsvReader({ ...opts, fileName });
+  reader.push(bytes);
+  return reader.end();
+}
+
+class CustodianReader implements CustodianCsvReader {
+  private readonly issues = new IssueCollector();
+  private warnings = 0;
+  private readonly profile: CustodianProfile | undefined;
+  private readonly stream;
+  private readonly window: CsvRecord[] = [];
+  private state: 'window' | 'rows' | 'unmapped' | 'done' = 'window';
+  private layout: Layout | null = null;
+  private headers: string[] | null = null;
+  private needsMapping = false;
+  private mapping: Partial<Record<CanonicalField, string>> = {};
+  private readonly detected: Record<string, string> = {};
+  private readonly statements = new Map<string, StatementState>();
+  private preambleAccount: string | null = null;
+  private preambleDate: { value: string; line: number } | null = null;
+  private preambleNotes: string[] = [];
+  private sectionAccount: string | null = null;
+  private sectionDate: { value: string; line: number } | null = null;
+  /** A line naming an account was seen since the last header (multi-account files in sections). */
+  private accountAnnounced = false;
+  private batch: CustodianHoldingLine[] = [];
+  private rows = 0;
+  private finished: CustodianCsvResult | null = null;
+  private readonly keepHoldings: boolean;
+  private readonly batchSize: number;
+  private delimiter: CsvDelimiter = ',';
+
+  constructor(private readonly options: CustodianCsvReaderOptions) {
+    this.profile = options.profile;
+    this.keepHoldings = options.onHoldings === undefined;
+    this.batchSize = Math.max(1, options.batchSize ?? 1000);
+    this.stream = createCsvByteStream({
+      issues: this.issues,
+      preferredEncoding: this.profile?.encoding ?? null,
+      preferredDelimiter: this.profile?.delimiter ?? null,
+      headerScore: (cells) => headerScore(cells, this.profile),
+      onDelimiter: (choice) => {
+        this.delimiter = choice.delimiter;
+        this.detected.delimiter = `${delimiterName(choice.delimiter)}${choice.basis === 'profile' ? ' (from the profile)' : ''}`;
+      },
+      onRecord: (record) => this.onRecord(record),
+      onWindowEnd: () => this.onWindowEnd(),
+    });
+  }
+
+  get bytesRead(): number {
+    return this.stream.bytesRead;
+  }
+
+  get rowsRead(): number {
+    return this.rows;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.finished) return;
+    try {
+      this.stream.push(chunk);
+    } catch (error) {
+      this.internalError(error);
+    }
+  }
+
+  end(): CustodianCsvResult {
+    if (this.finished) return this.finished;
+    try {
+      this.stream.end();
+      if (this.state === 'window') this.onWindowEnd();
+      this.flush();
+    } catch (error) {
+      this.internalError(error);
+    }
+    this.finished = this.result();
+    return this.finished;
+  }
+
+  /** A bug must not take an import down: it becomes an issue that rejects the file. */
+  private internalError(error: unknown): void {
+    this.state = 'done';
+    this.issues.error(0, '', `the file could not be read (internal error: ${error instanceof Error ? error.message : String(error)})`);
+  }
+
+  private warn(line: number, field: string, reason: string, value?: string): void {
+    this.warnings += 1;
+    if (this.warnings <= MAX_WARNINGS) this.issues.warning(line, field, reason, value);
+  }
+
+  private onRecord(record: CsvRecord): void {
+    if (this.state === 'window') {
+      this.window.push(record);
+    } else if (this.state === 'rows') {
+      this.readRow(record);
+    }
+  }
+
+  // ——— Deciding the layout on the first window —————————————————————————————————————————————————
+
+  private onWindowEnd(): void {
+    if (this.state !== 'window') return;
+    const records = this.window.splice(0);
+    if (this.profile) this.detected.profile = this.profile.name;
+    if (records.length === 0) {
+      this.issues.error(1, '', 'the file is empty');
+      this.state = 'done';
+      return;
+    }
+
+    const headerIndex = this.findHeader(records);
+    if (headerIndex === null) {
+      const guess = guessHeader(records);
+      this.headers = guess.cells.slice(0, trimmedWidth(guess.cells)).map((cell) => cell.trim());
+      this.needsMapping = true;
+      this.issues.error(
+        guess.line,
+        '',
+        `no column header Ballast knows (such as Symbol, ISIN, Quantity, Price, Market Value) was found; map the columns in a custodian profile`,
+      );
+      this.state = 'unmapped';
+      return;
+    }
+    const header = records[headerIndex] as CsvRecord;
+    const headers = header.cells.slice(0, Math.max(1, trimmedWidth(header.cells))).map((cell) => unwrapSpreadsheetText(cell).trim());
+    this.headers = headers;
+    this.detected.headerLine = String(header.line);
+
+    const fromProfile = profileColumns(headers, this.profile);
+    const columns: Columns = { ...aliasColumns(headers, new Set(Object.values(fromProfile.columns))), ...fromProfile.columns };
+    for (const [field, name] of fromProfile.missing) {
+      this.issues.error(header.line, name, `the profile "${this.profile?.name ?? ''}" maps the ${FIELD_WORDS[field]} to a column "${name}" that this file does not have`);
+    }
+    if (this.profile?.headerSignature && this.profile.headerSignature !== headerSignatureOf(headers)) {
+      this.warn(header.line, '', `the columns differ from those the profile "${this.profile.name}" was made for; check the mapping`);
+    }
+    this.mapping = Object.fromEntries(Object.entries(columns).map(([field, index]) => [field, headers[index] ?? ''])) as Partial<Record<CanonicalField, string>>;
+
+    const hasIdentifier = IDENTIFIER_FIELDS.some((field) => columns[field] !== undefined);
+    if (columns.quantity === undefined || !hasIdentifier || fromProfile.missing.length > 0) {
+      this.needsMapping = true;
+      if (columns.quantity === undefined) {
+        this.issues.error(
+          header.line,
+          'quantity',
+          'no quantity column: none of the headers is Quantity, Shares, Units, Qty, Nominal or Par; map the columns in a custodian profile',
+        );
+      }
+      if (!hasIdentifier) {
+        this.issues.error(header.line, 'symbol', 'no security column: none of the headers is Symbol, Ticker, ISIN, CUSIP or SEDOL; map the columns in a custodian profile');
+      }
+      this.state = 'unmapped';
+      return;
+    }
+    const used = new Set(Object.values(columns));
+    const unused = headers.filter((name, index) => !used.has(index) && name !== '');
+    if (unused.length > 0) this.detected.unusedColumns = unused.join(', ');
+
+    const preamble = records.slice(0, headerIndex);
+    const body = records.slice(headerIndex + 1);
+    const dateFormat = this.chooseDates(columns, body);
+    this.readPreamble(preamble, dateFormat?.format ?? this.profile?.dateFormat ?? null);
+    const numbers = this.chooseNumbers(columns, body);
+
+    const quantityHeader = headers[columns.quantity] ?? '';
+    const priceHeader = columns.price === undefined ? '' : (headers[columns.price] ?? '');
+    const marketValueHeader = columns.marketValue === undefined ? '' : (headers[columns.marketValue] ?? '');
+    this.layout = {
+      header,
+      headers,
+      signature: headerSignatureOf(headers),
+      width: headers.length,
+      columns,
+      numbers,
+      dateFormat,
+      faceAmount: headerKeys(quantityHeader).some((key) => FACE_AMOUNT_KEYS.has(key)),
+      pricePercentHeader: /%|\bpct\b|percent|of\s+par/i.test(priceHeader),
+      marketValueCurrency: currencyNamedIn(marketValueHeader),
+    };
+    this.state = 'rows';
+    for (const record of body) this.readRow(record);
+  }
+
+  private findHeader(records: readonly CsvRecord[]): number | null {
+    let best: { index: number; score: number } | null = null;
+    const limit = Math.min(records.length, PREAMBLE_SEARCH_RECORDS);
+    for (let i = 0; i < limit; i++) {
+      const score = headerScore((records[i] as CsvRecord).cells, this.profile);
+      if (score >= 2 && (best === null || score > best.score)) best = { index: i, score };
+    }
+    return best?.index ?? null;
+  }
+
+  private chooseDates(columns: Columns, body: readonly CsvRecord[]): DateFormatChoice | null {
+    if (columns.asOf === undefined) return null;
+    const column = columns.asOf;
+    const samples = body.map((record) => unwrapSpreadsheetText(record.cells[column] ?? ''));
+    const choice = chooseDateFormat(samples, this.profile?.dateFormat ?? null);
+    this.detected.dateFormat = `${choice.format}${basisWords(choice.basis)}`;
+    if (choice.ambiguity) {
+      const line = body.find((record) => unwrapSpreadsheetText(record.cells[column] ?? '') === choice.ambiguity?.example)?.line ?? 1;
+      this.warn(line, this.headers?.[column] ?? 'date', choice.ambiguity.message, choice.ambiguity.example);
+    }
+    return choice;
+  }
+
+  private chooseNumbers(columns: Columns, body: readonly CsvRecord[]): NumberReader {
+    const votes = new ConventionVotes();
+    const numeric = (['quantity', 'price', 'marketValue', 'costBasis'] as const).map((field) => columns[field]).filter((i): i is number => i !== undefined);
+    for (const record of body) for (const column of numeric) votes.add(record.cells[column] ?? '');
+    const choice: ConventionChoice = votes.decide({
+      delimiter: this.delimiter,
+      preferred: this.profile?.numberConvention ?? null,
+      tieBreaker: () => consistentReading(columns, body),
+    });
+    this.detected.numberConvention = `${describeConvention(choice.name)}${basisWords(choice.basis)}`;
+    return new NumberReader(choice);
+  }
+
+  private readPreamble(preamble: readonly CsvRecord[], preferredDate: DateFormat | null): void {
+    let labelled: { value: string; line: number } | null = null;
+    let unlabelled: { value: string; line: number } | null = null;
+    for (const record of preamble) {
+      const text = record.cells
+        .map((cell) => unwrapSpreadsheetText(cell).trim())
+        .filter((cell) => cell !== '')
+        .join(' ');
+      if (text === '') continue;
+      if (this.preambleNotes.length < MAX_NOTES) this.preambleNotes.push(text.slice(0, 200));
+      this.preambleAccount ??= accountInText(text);
+      if (NOT_AS_OF_LABEL.test(text)) continue;
+      const isLabelled = DATE_LABEL.test(text);
+      const found = findDateInText(text, preferredDate, isLabelled);
+      if (found === null) continue;
+      if (found.ambiguous && preferredDate === null) {
+        this.warn(
+          record.line,
+          '',
+          `the date ${found.written} reads both month-first and day-first; it was read as ${found.format} (${found.date}). If that is wrong, set the date format in the custodian profile`,
+          found.written,
+        );
+      }
+      if (isLabelled) labelled ??= { value: found.date, line: record.line };
+      else unlabelled ??= { value: found.date, line: record.line };
+    }
+    this.preambleDate = labelled ?? unlabelled;
+    if (this.preambleDate) this.detected.statementDate = `${this.preambleDate.value} (line ${this.preambleDate.line})`;
+    if (this.preambleAccount) this.detected.statementAccount = this.preambleAccount;
+  }
+
+  // ——— Rows ———————————————————————————————————————————————————————————————————————————————————
+
+  private readRow(record: CsvRecord): void {
+    const layout = this.layout;
+    if (layout === null) return;
+    this.rows += 1;
+    const cells = record.cells.map((cell) => unwrapSpreadsheetText(cell));
+    const nonEmpty = cells.filter((cell) => cell.trim() !== '');
+    const first = (nonEmpty[0] ?? '').trim();
+
+    // A repeated header starts the next section of a multi-account file (or a new page of a report).
+    if ((cells[0] ?? '').trim() === layout.headers[0] && headerSignatureOf(cells) === layout.signature) {
+      if (!this.accountAnnounced) {
+        const account = this.sectionAccount ?? this.preambleAccount ?? this.options.accountId ?? null;
+        this.warn(
+          record.line,
+          '',
+          `the header repeats here without a line above it naming another account; the lines below are read as ${account === null ? 'the same statement' : `account ${account}`}`,
+        );
+      }
+      this.accountAnnounced = false;
+      return;
+    }
+    if (nonEmpty.length === 1 && layout.width >= 3 && (cells[0] ?? '').trim() !== '' && isTextLine(first)) {
+      this.readSectionLine(record.line, first);
+      return;
+    }
+
+    const width = trimmedWidth(cells);
+    if (width > layout.width || (cells.length < layout.width && width === cells.length && width > 1)) {
+      this.issues.error(record.line, '', `the row has ${width} cells but the header has ${layout.width}`, cells.join(this.delimiter));
+      return;
+    }
+    const long = cells.findIndex((cell) => cell.length > MAX_CELL_CHARS);
+    if (long >= 0) {
+      this.issues.error(
+        record.line,
+        this.field(long),
+        `the cell is ${(cells[long] ?? '').length.toLocaleString('en-US')} characters long; no cell of a holdings file is longer than ${MAX_CELL_CHARS.toLocaleString('en-US')}`,
+      );
+      return;
+    }
+    this.readHoldingOrCash(record.line, cells);
+  }
+
+  private field(column: number | undefined): string {
+    if (column === undefined) return '';
+    return this.layout?.headers[column] || `column ${column + 1}`;
+  }
+
+  private readSectionLine(line: number, text: string): void {
+    const account = accountInText(text);
+    if (account !== null) {
+      this.sectionAccount = account;
+      this.sectionDate = null;
+      this.accountAnnounced = true;
+    }
+    if (!NOT_AS_OF_LABEL.test(text) && (account !== null || DATE_LABEL.test(text))) {
+      const found = findDateInText(text, this.layout?.dateFormat?.format ?? this.profile?.dateFormat ?? null, DATE_LABEL.test(text));
+      if (found) this.sectionDate = { value: found.date, line };
+    }
+    if (account === null && PENDING_TEXT.test(text)) {
+      this.warn(line, '', 'pending activity is not a holding; it was left out', text);
+    }
+  }
+
+  private readHoldingOrCash(line: number, cells: readonly string[]): void {
+    const layout = this.layout as Layout;
+    const { columns } = layout;
+    const values = new Map<CanonicalField, string>();
+    for (const [field, column] of Object.entries(columns) as [CanonicalField, number][]) {
+      const text = (cells[column] ?? '').trim();
+      values.set(field, isEmptyMarker(text) ? '' : text);
+    }
+    const cell = (field: CanonicalField) => values.get(field) ?? '';
+    const symbolText = cell('symbol');
+    const descriptionText = cell('description');
+    const hasIdentifier = IDENTIFIER_FIELDS.some((field) => cell(field) !== '');
+
+    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && PENDING_TEXT.test(descriptionText))) {
+      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText);
+      return;
+    }
+    // "Total Return Bond Fund" is a holding: a total line has no identifier, or the word in the symbol column.
+    const firstText = (cells.find((c) => c.trim() !== '') ?? '').trim();
+    if (IDENTIFIER_FIELDS.some((field) => TOTAL_TEXT.test(cell(field))) || (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstText)))) {
+      return;
+    }
+    const isCash =
+      cell('isin') === '' &&
+      cell('cusip') === '' &&
+      cell('sedol') === '' &&
+      (CASH_TEXT.test(symbolText) ||
+        symbolText.toUpperCase() === 'CASH' ||
+        (symbolText === '' && CASH_TEXT.test(descriptionText)) ||
+        // A currency code as the symbol is a cash balance when nothing else on the line says security.
+        (isKnownCurrencyCode(symbolText.toUpperCase()) && cell('price') === '' && (descriptionText === '' || CASH_TEXT.test(descriptionText) || /cash|currency/i.test(cell('securityType')))));
+    if (isCash) {
+      this.readCash(line, cells);
+      return;
+    }
+    if (!hasIdentifier && cell('quantity') === '') return; // a summary line with only amounts in it
+
+    let rowOk = true;
+    const fail = (column: number | undefined, reason: string, value?: string) => {
+      this.issues.error(line, this.field(column), reason, value);
+      rowOk = false;
+    };
+
+    for (const field of ['symbol', 'isin', 'cusip', 'sedol', 'description', 'quantity', 'price', 'marketValue', 'currency', 'account'] as const) {
+      if (cell(field).includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', cell(field));
+    }
+
+    const identifiers = this.readIdentifiers(line, cell, fail);
+    if (!IDENTIFIER_FIELDS.some((field) => cell(field) !== '')) fail(columns.symbol, 'no symbol, ISIN, CUSIP or SEDOL on this line');
+
+    const quantityReading = layout.numbers.read(cell('quantity'));
+    let quantity: DecimalString | null = null;
+    if (quantityReading.kind === 'empty') fail(columns.quantity, 'quantity is empty');
+    else if (quantityReading.kind === 'invalid') fail(columns.quantity, quantityReading.reason, cell('quantity'));
+    else if (decimalSign(quantityReading.value) === 0) fail(columns.quantity, 'quantity is zero; leave closed positions out of the file', cell('quantity'));
+    else if (decimalSign(quantityReading.value) < 0) {
+      fail(columns.quantity, `quantity ${quantityReading.value} is negative; short positions are not supported`, cell('quantity'));
+    } else quantity = quantityReading.value;
+
+    const price = this.readMoney('price', cell('price'), fail);
+    if (price.value !== null && decimalSign(price.value) < 0) fail(columns.price, `price ${price.value} is negative`, cell('price'));
+    else if (price.value !== null && decimalSign(price.value) === 0) this.warn(line, this.field(columns.price), 'price is zero', cell('price'));
+    const marketValue = this.readMoney('marketValue', cell('marketValue'), fail);
+    const costBasis = this.readMoney('costBasis', cell('costBasis'), fail);
+
+    let currency: string | null = null;
+    const currencyText = cell('currency').toUpperCase();
+    if (currencyText !== '') {
+      if (CURRENCY_CODE.test(currencyText)) currency = currencyText;
+      else fail(columns.currency, `"${cell('currency')}" is not a currency code (three letters such as USD)`, cell('currency'));
+    }
+    const impliedCurrency = price.currency ?? marketValue.currency;
+    if (currency === null && rowOk) currency = impliedCurrency;
+    else if (currency !== null && impliedCurrency !== null && impliedCurrency !== currency && impliedCurrency !== 'GBX') {
+      this.warn(line, this.field(columns.currency), `the amounts are in ${impliedCurrency} but the currency column says ${currency}`, currency);
+    }
+
+    const securityType = cell('securityType') || null;
+    const account = this.accountFor(cell('account'));
+    const asOf = this.asOfFor(line, cell('asOf'), fail);
+
+    const explicitPercent = layout.pricePercentHeader || price.percent;
+    let priceType: HoldingLine['priceType'] = price.value === null ? null : explicitPercent || layout.faceAmount ? 'percent' : 'amount';
+    if (quantity !== null && price.value !== null && marketValue.value !== null && rowOk) {
+      priceType = this.checkMarketValue(line, { quantity, price: price.value, marketValue: marketValue.value, priceType, securityType, currency });
+      if (priceType === null) rowOk = false;
+    }
+
+    if (!rowOk || quantity === null) return;
+    const statement = this.statementFor(account);
+    if (!this.recordAsOf(statement, asOf, line)) return;
+    if (this.isDuplicate(statement, identifiers, line)) return;
+
+    const holding: CustodianHoldingLine = {
+      line,
+      identifiers,
+      description: descriptionText || null,
+      securityType,
+      quantity,
+      quantityType: layout.faceAmount || priceType === 'percent' ? 'FAMT' : 'UNIT',
+      price: price.value,
+      priceType,
+      currency,
+      marketValue: marketValue.value,
+      costBasis: costBasis.value,
+      accountId: statement.accountId,
+    };
+    statement.holdingCount += 1;
+    if (this.keepHoldings) {
+      const { accountId: _accountId, ...plain } = holding;
+      statement.holdings.push(plain);
+    } else {
+      this.batch.push(holding);
+      if (this.batch.length >= this.batchSize) this.flush();
+    }
+  }
+
+  private readIdentifiers(line: number, cell: (field: CanonicalField) => string, fail: (column: number | undefined, reason: string, value?: string) => void): SecurityIdentifiersInFile {
+    const { columns } = this.layout as Layout;
+    const compact = (text: string) => text.toUpperCase().replace(/\s+/g, '');
+    // Fidelity marks its core money-market position "SPAXX**"; the stars are not part of the ticker.
+    let ticker: string | null = cell('symbol').toUpperCase().replace(/\*+$/, '') || null;
+    let isin: string | null = compact(cell('isin')) || null;
+    let cusip: string | null = compact(cell('cusip')) || null;
+    const sedol: string | null = compact(cell('sedol')) || null;
+
+    // Some custodians put a bond's CUSIP or ISIN in the symbol column; a valid check digit says so.
+    if (ticker !== null && isin === null && isValidIsin(ticker)) [isin, ticker] = [ticker, null];
+    else if (ticker !== null && cusip === null && /\d/.test(ticker) && isValidCusip(ticker)) [cusip, ticker] = [ticker, null];
+
+    if (ticker !== null && !isValidTicker(ticker)) fail(columns.symbol, `"${cell('symbol')}" is not a ticker`, cell('symbol'));
+    if (isin !== null && !isValidIsin(isin)) {
+      const expected = isinCheckDigit(isin.slice(0, 11));
+      fail(
+        columns.isin ?? columns.symbol,
+        isin.length === 12 && expected !== null ? `ISIN ${isin} has a bad check digit (a valid one ends in ${expected})` : `"${isin}" is not an ISIN (two letters, nine letters or digits, a check digit)`,
+        isin,
+      );
+    }
+    if (cusip !== null && !isValidCusip(cusip)) {
+      const restored = `0${cusip}`;
+      if (cusip.length === 8 && isValidCusip(restored)) {
+        this.warn(line, this.field(columns.cusip), `CUSIP ${cusip} lost its leading zero (a spreadsheet?); read as ${restored}`, cusip);
+        cusip = restored;
+      } else {
+        const expected = cusipCheckDigit(cusip.slice(0, 8));
+        fail(
+          columns.cusip ?? columns.symbol,
+          cusip.length === 9 && expected !== null ? `CUSIP ${cusip} has a bad check digit (a valid one ends in ${expected})` : `"${cusip}" is not a CUSIP (nine letters or digits)`,
+          cusip,
+        );
+      }
+    }
+    let sedolValue = sedol;
+    if (sedolValue !== null && !isValidSedol(sedolValue)) {
+      const restored = `0${sedolValue}`;
+      if (sedolValue.length === 6 && isValidSedol(restored)) {
+        this.warn(line, this.field(columns.sedol), `SEDOL ${sedolValue} lost its leading zero (a spreadsheet?); read as ${restored}`, sedolValue);
+        sedolValue = restored;
+      } else {
+        const expected = sedolCheckDigit(sedolValue.slice(0, 6));
+        fail(
+          columns.sedol,
+          sedolValue.length === 7 && expected !== null ? `SEDOL ${sedolValue} has a bad check digit (a valid one ends in ${expected})` : `"${sedolValue}" is not a SEDOL (seven letters or digits)`,
+          sedolValue,
+        );
+      }
+    }
+    const identifiers: SecurityIdentifiersInFile = {};
+    if (ticker !== null) identifiers.ticker = ticker;
+    if (isin !== null) identifiers.isin = isin;
+    if (cusip !== null) identifiers.cusip = cusip;
+    if (sedolValue !== null) identifiers.sedol = sedolValue;
+    return identifiers;
+  }
+
+  private readMoney(
+    field: 'price' | 'marketValue' | 'costBasis',
+    text: string,
+    fail: (column: number | undefined, reason: string, value?: string) => void,
+  ): { value: DecimalString | null; percent: boolean; currency: string | null } {
+    const layout = this.layout as Layout;
+    const reading: AmountReading = layout.numbers.read(text);
+    if (reading.kind === 'empty') return { value: null, percent: false, currency: null };
+    if (reading.kind === 'invalid') {
+      fail(layout.columns[field], reading.reason, text);
+      return { value: null, percent: false, currency: null };
+    }
+    return { value: reading.value, percent: reading.percent, currency: reading.currency };
+  }
+
+  /**
+   * quantity × price against the file's market value. Within 0.5 % or one currency unit (whichever is
+   * larger) it agrees; up to 2 % it is a warning (rounding, a stale price); beyond 2 % an error (a
+   * shifted column, a wrong number convention). Percent prices are per 100 of face; option lines may
+   * carry the contract multiplier of 100; a bond line whose price fits only as a percentage is read as
+   * one. Returns the price type, or null when the row is rejected. A market value in another currency
+   * than the row (a "Market Value (USD)" column beside EUR prices) is not compared.
+   */
+  private checkMarketValue(
+    line: number,
+    row: { quantity: DecimalString; price: DecimalString; marketValue: DecimalString; priceType: HoldingLine['priceType']; securityType: string | null; currency: string | null },
+  ): HoldingLine['priceType'] {
+    const layout = this.layout as Layout;
+    const mvCurrency = layout.marketValueCurrency;
+    if (mvCurrency !== null && (row.currency === null || mvCurrency !== row.currency)) return row.priceType;
+    const quantity = new Big(row.quantity);
+    const price = new Big(row.price);
+    const marketValue = new Big(row.marketValue);
+    const type = row.securityType ?? '';
+    const bondLike = /bond|note|bill|debt|fixed|treasur|muni|corporate|anleihe|obligation|rente|gilt|bund/i.test(type);
+    const optionLike = /option|\bcall\b|\bput\b/i.test(type);
+    const tolerance = marketValue.abs().times('0.005').gt(1) ? marketValue.abs().times('0.005') : new Big(1);
+    const gap = (scale: Big) => quantity.times(price).times(scale).minus(marketValue).abs();
+    const fits = (scale: Big) => gap(scale).lte(tolerance);
+
+    let priceType = row.priceType;
+    let scale = new Big(priceType === 'percent' ? '0.01' : 1);
+    if (!fits(scale)) {
+      if (priceType === 'amount' && bondLike && fits(new Big('0.01'))) {
+        priceType = 'percent';
+        scale = new Big('0.01');
+      } else if (priceType === 'amount' && optionLike && fits(new Big(100))) {
+        scale = new Big(100);
+      }
+    }
+    const difference = gap(scale);
+    if (difference.lte(tolerance)) return priceType;
+    const computed = quantity.times(price).times(scale);
+    const relative = marketValue.eq(0) ? Number.POSITIVE_INFINITY : difference.div(marketValue.abs()).toNumber();
+    const percentText = Number.isFinite(relative) ? `${(relative * 100).toFixed(2)} %` : 'the market value is zero';
+    const what = `quantity × price${scale.eq('0.01') ? ' / 100' : scale.eq(100) ? ' × 100' : ''} = ${computed.round(2).toFixed()} but the market value is ${marketValue.toFixed()}`;
+    const field = this.field(layout.columns.marketValue);
+    if (relative <= 0.02) {
+      this.warn(line, field, `${what} (${percentText} apart; more than 0.5 % or one currency unit)`, row.marketValue);
+      return priceType;
+    }
+    this.issues.error(line, field, `${what} (${percentText} apart, more than 2 %): a shifted column or a wrong number?`, row.marketValue);
+    return null;
+  }
+
+  private readCash(line: number, cells: readonly string[]): void {
+    const layout = this.layout as Layout;
+    const { columns } = layout;
+    const cell = (field: CanonicalField) => {
+      const column = columns[field];
+      return column === undefined ? '' : (cells[column] ?? '').trim();
+    };
+    const fromValue = cell('marketValue') !== '' && layout.numbers.read(cell('marketValue')).kind !== 'empty';
+    const column = fromValue ? columns.marketValue : columns.quantity;
+    const text = fromValue ? cell('marketValue') : cell('quantity');
+    const reading = layout.numbers.read(text);
+    if (reading.kind === 'empty') return;
+    if (reading.kind === 'invalid') {
+      this.issues.error(line, this.field(column), reading.reason, text);
+      return;
+    }
+    const currencyText = cell('currency').toUpperCase();
+    const symbol = cell('symbol').toUpperCase();
+    const currency = CURRENCY_CODE.test(currencyText)
+      ? currencyText
+      : (reading.currency ?? (CURRENCY_CODE.test(symbol) && symbol !== 'CASH' ? symbol : (this.options.baseCurrency ?? 'USD').toUpperCase()));
+    if (decimalSign(reading.value) < 0) this.warn(line, this.field(column), `the cash balance ${reading.value} is negative (a margin loan?)`, text);
+    const statement = this.statementFor(this.accountFor(cell('account')));
+    // A cash line without a date belongs to whatever date its account's holdings have.
+    const asOf =
+      cell('asOf') === '' && this.sectionDate === null && this.preambleDate === null
+        ? null
+        : this.asOfFor(line, cell('asOf'), (c, reason, value) => this.issues.error(line, this.field(c), reason, value));
+    if (!this.recordAsOf(statement, asOf, line)) return;
+    statement.cash.push({ line, currency, amount: reading.value });
+  }
+
+  private accountFor(cellText: string): string | null {
+    if (cellText !== '') return cellText;
+    return this.sectionAccount ?? this.preambleAccount ?? this.options.accountId ?? null;
+  }
+
+  private asOfFor(line: number, cellText: string, fail: (column: number | undefined, reason: string, value?: string) => void): { value: string; line: number } | null | 'bad' {
+    const layout = this.layout as Layout;
+    if (layout.columns.asOf !== undefined && cellText !== '') {
+      const reading = readDateAs(cellText, layout.dateFormat?.format ?? 'YYYY-MM-DD');
+      if (!reading.ok) {
+        fail(layout.columns.asOf, reading.reason, cellText);
+        return 'bad';
+      }
+      return { value: reading.value, line };
+    }
+    const fallback = this.sectionDate ?? this.preambleDate;
+    if (fallback) return fallback;
+    if (this.options.asOf) return { value: this.options.asOf, line: 0 };
+    if (layout.columns.asOf !== undefined) {
+      fail(layout.columns.asOf, 'date is empty, and the file has no date line above the header');
+      return 'bad';
+    }
+    return null;
+  }
+
+  private recordAsOf(statement: StatementState, asOf: { value: string; line: number } | null | 'bad', line: number): boolean {
+    if (asOf === 'bad') return false;
+    if (asOf === null) return true;
+    if (statement.asOf === null) {
+      statement.asOf = asOf;
+      return true;
+    }
+    if (statement.asOf.value === asOf.value) return true;
+    const field = this.field(this.layout?.columns.asOf);
+    const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
+    this.issues.error(
+      line,
+      field,
+      `as-of date ${asOf.value} differs from ${statement.asOf.value}${statement.asOf.line > 0 ? ` on line ${statement.asOf.line}` : ''}${account}; one account's holdings file is one snapshot`,
+      asOf.value,
+    );
+    return false;
+  }
+
+  private isDuplicate(statement: StatementState, identifiers: SecurityIdentifiersInFile, line: number): boolean {
+    const columns = (this.layout as Layout).columns;
+    const kinds = [
+      ['ISIN', identifiers.isin, columns.isin ?? columns.symbol],
+      ['CUSIP', identifiers.cusip, columns.cusip ?? columns.symbol],
+      ['SEDOL', identifiers.sedol, columns.sedol],
+      ['symbol', identifiers.ticker, columns.symbol],
+    ] as const;
+    for (const [kind, value, column] of kinds) {
+      if (value === null || value === undefined) continue;
+      const earlier = statement.seen.get(`${kind}:${value}`);
+      if (earlier !== undefined) {
+        const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
+        this.issues.error(line, this.field(column), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
+        return true;
+      }
+    }
+    for (const [kind, value] of kinds) if (value !== null && value !== undefined) statement.seen.set(`${kind}:${value}`, line);
+    return false;
+  }
+
+  private statementFor(accountId: string | null): StatementState {
+    const key = accountId ?? '';
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = { accountId, asOf: null, holdings: [], cash: [], notes: [], holdingCount: 0, seen: new Map() };
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.options.onHoldings?.(batch);
+  }
+
+  private result(): CustodianCsvResult {
+    const statements: HoldingsStatement[] = [];
+    if (this.state === 'rows' || this.state === 'done') {
+      const headerLine = this.layout?.header.line ?? 1;
+      if (this.layout !== null && this.statements.size === 0) {
+        this.issues.error(headerLine + 1, '', 'the file has a header but no holdings or cash lines');
+      }
+      const fileAccount = [...this.statements.values()].find((s) => s.accountId !== null)?.accountId ?? null;
+      if (this.options.accountId && fileAccount !== null && fileAccount !== this.options.accountId) {
+        this.warn(0, 'account', `the file names account ${fileAccount}; the account given (${this.options.accountId}) was used only for lines without one`);
+      }
+      for (const statement of this.statements.values()) {
+        let asOf = statement.asOf?.value ?? null;
+        if (asOf === null) asOf = this.options.asOf ?? null;
+        if (asOf === null && (statement.holdingCount > 0 || statement.cash.length > 0)) {
+          this.issues.error(
+            headerLine,
+            'asOf',
+            `no as-of date${statement.accountId === null ? '' : ` for account ${statement.accountId}`}: the file has no date line above the header and no date column; give the date of the holdings`,
+          );
+        }
+        if (asOf !== null && this.options.asOf && asOf !== this.options.asOf) {
+          this.warn(statement.asOf?.line ?? 0, 'asOf', `the file says its holdings are as of ${asOf}, not ${this.options.asOf} as given`);
+        }
+        statements.push({
+          accountId: statement.accountId,
+          asOf,
+          holdings: statement.holdings,
+          cash: statement.cash,
+          notes: [...this.preambleNotes, ...statement.notes],
+        });
+      }
+      this.detected.accounts = String(statements.length);
+      this.detected.holdings = String([...this.statements.values()].reduce((sum, s) => sum + s.holdingCount, 0));
+    }
+    // Read at the end: an all-ASCII start leaves the choice open until the first non-ASCII byte.
+    this.detected.encoding = this.stream.encoding ?? 'utf-8';
+    if (this.warnings > MAX_WARNINGS) {
+      this.issues.warning(0, '', `${this.warnings - MAX_WARNINGS} more warnings not listed`);
+    }
+    const headers = this.headers;
+    return {
+      format: 'csv',
+      detected: { ...this.detected },
+      statements,
+      issues: this.issues.toArray(),
+      headers,
+      headerSignature: headers === null ? null : headerSignatureOf(headers),
+      needsMapping: this.needsMapping,
+      mapping: this.mapping,
+    };
+  }
+}
+
+function basisWords(basis: 'profile' | 'file' | 'consistency' | 'assumed' | 'default'): string {
+  switch (basis) {
+    case 'profile':
+      return ', from the profile';
+    case 'file':
+      return ', from the file';
+    case 'consistency':
+      return ', the reading in which quantity × price = market value';
+    default:
+      return ', assumed (nothing in the file settled it)';
+  }
+}
+
+/** A line of free text (a section title, a disclaimer) rather than a holding with one cell filled. */
+function isTextLine(text: string): boolean {
+  return /\s|:/.test(text) || text.length > 24;
+}
+
+function guessHeader(records: readonly CsvRecord[]): CsvRecord {
+  const sample = records.slice(0, PREAMBLE_SEARCH_RECORDS);
+  const widths = new Map<number, number>();
+  for (const record of sample) {
+    const width = trimmedWidth(record.cells);
+    if (width >= 2) widths.set(width, (widths.get(width) ?? 0) + 1);
+  }
+  let modal = 0;
+  let count = 0;
+  for (const [width, n] of widths) {
+    if (n > count) {
+      modal = width;
+      count = n;
+    }
+  }
+  return sample.find((record) => trimmedWidth(record.cells) === modal) ?? (records[0] as CsvRecord);
+}
+
+function currencyNamedIn(header: string): string | null {
+  if (/\bbase\b/i.test(header)) return 'BASE';
+  const match = /\b([A-Z]{3})\b/.exec(header.replace(/[()[\]]/g, ' '));
+  const code = match?.[1];
+  return code !== undefined && CURRENCY_CODE.test(code) && !['MKT', 'VAL', 'QTY'].includes(code) ? code : null;
+}
+
+/**
+ * The tie-breaker for files whose numbers all read both ways (1,234 · 5.000): the reading in which more
+ * rows have quantity × price = market value (or / 100 for percent prices).
+ */
+function consistentReading(columns: Columns, body: readonly CsvRecord[]): NumberConventionName | null {
+  if (columns.quantity === undefined || columns.price === undefined || columns.marketValue === undefined) return null;
+  const agreeing = { us: 0, eu: 0 };
+  for (const record of body) {
+    for (const name of ['us', 'eu'] as const) {
+      const convention = conventionNamed(name);
+      const q = readAmount(record.cells[columns.quantity] ?? '', convention);
+      const p = readAmount(record.cells[columns.price] ?? '', convention);
+      const v = readAmount(record.cells[columns.marketValue] ?? '', convention);
+      if (q.kind !== 'ok' || p.kind !== 'ok' || v.kind !== 'ok') continue;
+      const value = new Big(v.value).abs();
+      const tolerance = value.times('0.005').gt(1) ? value.times('0.005') : new Big(1);
+      const product = new Big(q.value).times(p.value);
+      if (product.minus(v.value).abs().lte(tolerance) || product.div(100).minus(v.value).abs().lte(tolerance)) agreeing[name] += 1;
+    }
+  }
+  if (agreeing.us > agreeing.eu) return 'us';
+  if (agreeing.eu > agreeing.us) return 'eu';
+  return null;
+}
