@@ -14,3 +14,5 @@ export { tradeList } from './trades';
 export type { Trade, TradeListInput, TradeListResult, TradeSide } from './trades';
 export { BASELINE_ENGINE, MIN_OBSERVATIONS, TRADING_DAYS_PER_YEAR, riskParityBaseline } from './baseline';
 export type { ProgressCallback, RiskParityBaselineInput, RiskParityBaselineResult } from './baseline';
+export * as gp from './gp';
+export * as optim from './optim';

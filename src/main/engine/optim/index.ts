@@ -1,0 +1,2 @@
+export { minimize, projectedGradientNorm } from './lbfgsb';
+export type { MinimizeOptions, MinimizeResult, Objective } from './lbfgsb';
