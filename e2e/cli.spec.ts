@@ -276,3 +276,53 @@ test.describe('ballast CLI: custodial files and EMS exports', () => {
     expect(clOrdIds(second)).toEqual(clOrdIds(first));
   });
 });
+
+test.describe('ballast solve: engine self-checks from JSON specs', () => {
+  let dir: string;
+  test.beforeAll(() => (dir = makeTempDir('cli-solve')));
+  test.afterAll(() => removeDir(dir));
+
+  const solve = (kind: string, spec: unknown) => {
+    const file = path.join(dir, `${kind}-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(spec));
+    return ballastAsync(['solve', kind, '--in', file, '--db', path.join(dir, 'solve.db')]);
+  };
+
+  test('gp with fixed hyperparameters matches the closed-form posterior', async () => {
+    // One training point: mean = k(x*,x)/(k(x,x)+σn²)·y and latent variance = σf² − k(x*,x)²/(k(x,x)+σn²).
+    const run = ok(await solve('gp', { X: [[0]], y: [2], Xtest: [[0.5]], kernel: 'rbf', hyperparameters: { lengthscales: [1], signalVariance: 1, noiseVariance: 0.25 } }));
+    const out = JSON.parse(run.stdout) as { mean: number[]; variance: number[]; lml: number };
+    const k = Math.exp(-0.125);
+    expect(out.mean[0]).toBeCloseTo((k / 1.25) * 2, 12);
+    expect(out.variance[0]).toBeCloseTo(1 - (k * k) / 1.25, 12);
+    // log N(2 | 0, 1.25)
+    expect(out.lml).toBeCloseTo(-0.5 * (4 / 1.25) - 0.5 * Math.log(1.25) - 0.5 * Math.log(2 * Math.PI), 12);
+  });
+
+  test('bo returns its evaluations and the best of them, deterministically per seed', async () => {
+    const spec = { objective: 'branin', budget: 12, seed: 3 };
+    const [a, b] = await Promise.all([solve('bo', spec), solve('bo', spec)]);
+    const first = JSON.parse(ok(a).stdout) as { best: { value: number }; evaluations: { x: number[]; value: number }[] };
+    expect(first.evaluations).toHaveLength(12);
+    expect(first.best.value).toBe(Math.min(...first.evaluations.map((e) => e.value)));
+    expect(JSON.parse(ok(b).stdout)).toEqual(first);
+  });
+
+  test('bnn reports the backend and a predictive distribution per test input', async () => {
+    const X = Array.from({ length: 24 }, (_, i) => [i / 24]);
+    const run = ok(await solve('bnn', { train: { X, y: X.map(([x]) => 2 * x!) }, test: { X: [[0.5], [4]] }, levels: [0.5, 0.9], seed: 11, config: { epochs: 40 } }));
+    const out = JSON.parse(run.stdout) as { backend: string; mean: number[]; epistemicVariance: number[]; aleatoricVariance: number[]; intervals: { level: number; lower: number[]; upper: number[] }[] };
+    expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(out.backend);
+    expect(out.mean).toHaveLength(2);
+    expect(out.intervals.map((i) => i.level)).toEqual([0.5, 0.9]);
+    for (const i of [0, 1]) expect(out.intervals[1]!.upper[i]! - out.intervals[1]!.lower[i]!).toBeGreaterThan(out.intervals[0]!.upper[i]! - out.intervals[0]!.lower[i]!);
+  });
+
+  test('a bad spec is refused with the field named and a non-zero exit', async () => {
+    const run = await solve('gp', { X: [[0], [1]], y: [1], Xtest: [[0]], kernel: 'rbf' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/y/);
+    const unknown = ballast(['solve', 'svm', '--in', 'x.json']);
+    expect(unknown.status).toBe(2);
+  });
+});

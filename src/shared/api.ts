@@ -213,7 +213,16 @@ const auditMethods = {
   'audit.verify': method({ input: Empty, output: AuditVerification, summary: 'Recompute the audit hash chain' }),
 };
 
-export const methods = defineMethods(appMethods, portfolioMethods, importMethods, proposalMethods, exportMethods, auditMethods);
+const engineMethods = {
+  'engine.solve': method({
+    input: z.object({ kind: z.enum(['gp', 'bo', 'bnn']), spec: z.unknown() }).strict(),
+    output: z.record(z.string(), z.unknown()),
+    long: true,
+    summary: 'Engine self-check: fit/predict a GP, run BO on a test function, or train/predict a BNN from a JSON spec',
+  }),
+};
+
+export const methods = defineMethods(engineMethods, appMethods, portfolioMethods, importMethods, proposalMethods, exportMethods, auditMethods);
 export type Methods = typeof methods;
 export type MethodName = keyof Methods & string;
 export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;

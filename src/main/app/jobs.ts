@@ -3,6 +3,7 @@ import { openDatabase, type Store } from '../store';
 import { loadDemoJob } from './demo';
 import { importPositionsJob, importPricesJob, previewImportJob } from './imports';
 import { computeProposalJob } from './proposals';
+import { SOLVERS, type SolverKind } from './solve';
 
 // Each thread keeps its own connection per database file (WAL lets them read beside the writer).
 const stores = new Map<string, Store>();
@@ -27,4 +28,6 @@ export const jobHandlers = {
   'import.preview': (input: Parameters<typeof previewImportJob>[1], ctx: JobContext) => previewImportJob(storeFor(ctx.dbPath), input, ctx),
   'import.positions': (input: Parameters<typeof importPositionsJob>[1], ctx: JobContext) => importPositionsJob(storeFor(ctx.dbPath), input, ctx),
   'proposal.compute': (input: Parameters<typeof computeProposalJob>[1], ctx: JobContext) => computeProposalJob(storeFor(ctx.dbPath), input, ctx),
+  'engine.solve': (input: { kind: SolverKind; spec: unknown }, ctx: JobContext) =>
+    SOLVERS[input.kind](input.spec, { signal: ctx.signal, progress: (done: number, total: number) => ctx.progress('Evaluations', done, total) }),
 } satisfies JobHandlers;

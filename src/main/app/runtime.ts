@@ -8,14 +8,14 @@ import { openDatabase } from '../store';
 import { auditHandlers } from './audit';
 import type { AppContext } from './context';
 import { demoHandlers, readDemoManifest } from './demo';
-import { Dispatcher, type HandlerTable } from './dispatch';
+import { Dispatcher, type CallContext, type HandlerTable } from './dispatch';
 import { exportHandlers } from './exports';
 import { closeJobStores } from './jobs';
 import { importHandlers } from './imports';
 import { exportsDirFor } from './paths';
 import { portfolioHandlers } from './portfolio';
 import { proposalHandlers } from './proposals';
-import { APP_VERSION, COMPUTE_BACKEND } from './version';
+import { APP_VERSION, computeBackendLabel } from './version';
 
 export interface RuntimeOptions {
   dbPath: string;
@@ -64,12 +64,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     actor: currentUser(),
     emit,
   };
-  const info = (): AppInfo => ({
+  const info = async (): Promise<AppInfo> => ({
     name: 'Ballast',
     version: APP_VERSION,
     dbPath: options.dbPath,
     schemaVersion: store.schemaVersion,
-    computeBackend: COMPUTE_BACKEND,
+    computeBackend: await computeBackendLabel(),
     hasData: store.accounts.list().length > 0 || store.prices.count() > 0,
     demoAccountId: readDemoManifest(options.resourcesDir).accountId,
     exportsDir: ctx.exportsDir,
@@ -82,6 +82,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...proposalHandlers(ctx),
     ...exportHandlers(ctx),
     ...auditHandlers(ctx),
+    'engine.solve': async (input: { kind: 'gp' | 'bo' | 'bnn'; spec?: unknown }, call: CallContext) =>
+      (await jobs.run('engine.solve', input, options.dbPath, { signal: call.signal, onProgress: call.progress })) as Record<string, unknown>,
   } satisfies HandlerTable;
   const dispatcher = new Dispatcher(handlers, emit);
   return {

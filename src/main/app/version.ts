@@ -7,4 +7,18 @@ export const APP_VERSION: string = pkg.version;
 export const CODE_VERSION: string =
   typeof __BALLAST_COMMIT__ === 'string' && __BALLAST_COMMIT__ ? `${pkg.version}+${__BALLAST_COMMIT__}` : `${pkg.version}+source`;
 
-export const COMPUTE_BACKEND = 'TypeScript float64 (risk-parity baseline; no TensorFlow.js model in use yet)';
+/**
+ * What computes what, for the header of the UI and `ballast info`: proposals (risk-parity baseline, GP and
+ * BO) run in TypeScript float64; TensorFlow.js models run on the backend chosen once at start
+ * (tfjs-node-gpu → tfjs-node → WASM → CPU). Loading TensorFlow.js takes a moment, so it happens on first ask.
+ */
+let backendLabel: Promise<string> | null = null;
+export function computeBackendLabel(): Promise<string> {
+  backendLabel ??= import('../engine/bnn/backend')
+    .then((m) => m.initComputeBackend())
+    .then(
+      (info) => `TensorFlow.js ${info.name} (${info.detail}); allocator, GP and BO in TypeScript float64`,
+      (err: unknown) => `TensorFlow.js unavailable (${err instanceof Error ? err.message : String(err)}); allocator, GP and BO in TypeScript float64`,
+    );
+  return backendLabel;
+}

@@ -53,6 +53,7 @@ Commands:
                                          show or change the FIX session identity and order defaults
   audit [--verify] [--limit N]           audit log (and hash-chain verification)
   serve [--port N]                       browser mode: serve the UI on 127.0.0.1
+  solve <gp|bo|bnn> --in <spec.json>     engine self-check: answer a JSON spec with JSON (see README)
 
 Options:
   --db <path>   database file (default: $BALLAST_DB, else ${'<userData>'}/ballast.db)
@@ -62,6 +63,7 @@ Options:
 
 const options = {
   db: { type: 'string' },
+  in: { type: 'string' },
   json: { type: 'boolean', default: false },
   account: { type: 'string' },
   'as-of': { type: 'string' },
@@ -339,6 +341,12 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
       }
       const rows = await call('audit.list', v.limit ? { limit: Number(v.limit) } : {});
       return v.json ? json(rows) : formatAudit(rows);
+    }
+    case 'solve': {
+      const kind = need(args[0], 'what to solve: gp, bo or bnn');
+      if (kind !== 'gp' && kind !== 'bo' && kind !== 'bnn') throw usage(`solve takes gp, bo or bnn, not "${kind}".`);
+      const spec = readJsonFile(need(v.in, '--in <spec.json>'));
+      return json(await call('engine.solve', { kind, spec }));
     }
     default:
       throw usage(`Unknown command "${command}". Run "ballast --help".`);
