@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { BallastError } from '../../../shared/errors';
+import { BayesianOptimizer, type BayesianOptimizerOptions, type ProgressEvent } from './optimizer';
+import { FAST, braninOf, run } from './optimizerTestSupport';
+import { branin, problemSpace } from './testFunctions';
+
+describe('BayesianOptimizer determinism and persistence', () => {
+  const options: BayesianOptimizerOptions = { space: problemSpace(branin), seed: 11, direction: 'minimize', initialDesign: 5, ...FAST };
+
+  it('asks the same points for the same seed and the same tells, and other points for another seed', () => {
+    const a = run(new BayesianOptimizer(options), 12, braninOf);
+    const b = run(new BayesianOptimizer(options), 12, braninOf);
+    expect(b).toEqual(a);
+    const c = run(new BayesianOptimizer({ ...options, seed: 12 }), 12, braninOf);
+    expect(c.map((s) => s.params)).not.toEqual(a.map((s) => s.params));
+  });
+
+  it('resumes from JSON exactly where it stopped, pending points included', () => {
+    const batched = { ...options, batchSize: 2 };
+    const uninterrupted = new BayesianOptimizer(batched);
+    const reference = run(uninterrupted, 20, braninOf);
+
+    const first = new BayesianOptimizer(batched);
+    const before = run(first, 10, braninOf);
+    // Leave one point of the next batch pending across the save.
+    const [told, pending] = first.ask();
+    first.tell(told!.id, { value: braninOf(told!.params) });
+    const saved = JSON.parse(JSON.stringify(first.toJSON()));
+    const resumed = BayesianOptimizer.fromJSON(saved);
+    resumed.tell(pending!.id, { value: braninOf(pending!.params) });
+    const after = run(resumed, 8, braninOf);
+
+    expect([...before, told, pending, ...after]).toEqual(reference);
+    expect(resumed.best()).toEqual(uninterrupted.best());
+    expect(resumed.toJSON()).toEqual(uninterrupted.toJSON());
+  });
+
+  it('refuses a state that is not its own', () => {
+    expect(() => BayesianOptimizer.fromJSON({ format: 'something-else' })).toThrow(BallastError);
+    const state = new BayesianOptimizer(options).toJSON();
+    expect(() => BayesianOptimizer.fromJSON({ ...state, version: 99 })).toThrow(/not valid/);
+  });
+});
+
+describe('BayesianOptimizer API contract', () => {
+  it('reports progress and can be cancelled between restarts without changing its state', () => {
+    const optimizer = new BayesianOptimizer({ space: problemSpace(branin), seed: 4, direction: 'minimize', initialDesign: 4, ...FAST });
+    run(optimizer, 6, braninOf);
+    const events: ProgressEvent[] = [];
+    const signal = { aborted: false };
+    const before = optimizer.toJSON();
+    expect(() =>
+      optimizer.ask(1, {
+        signal,
+        onProgress: (e) => {
+          events.push(e);
+          if (e.stage === 'acquisition' && e.current === 1) signal.aborted = true;
+        },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'CANCELLED' }));
+    expect(events.map((e) => e.stage)).toContain('fit');
+    expect(optimizer.toJSON()).toEqual(before);
+    const twin = BayesianOptimizer.fromJSON(before);
+    expect(optimizer.ask()).toEqual(twin.ask());
+  });
+
+  it('rejects unknown ids, double tells and non-finite values', () => {
+    const optimizer = new BayesianOptimizer({ space: problemSpace(branin), seed: 0, direction: 'minimize' });
+    const [s] = optimizer.ask();
+    expect(() => optimizer.tell(99, { value: 1 })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => optimizer.tell(s!.id, { value: NaN })).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
+    optimizer.tell(s!.id, { value: 1 });
+    expect(() => optimizer.tell(s!.id, { value: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+    expect(() => new BayesianOptimizer({ space: [], seed: 0, direction: 'minimize' })).toThrow(BallastError);
+  });
+
+  it('takes outside observations into account and never re-proposes them', () => {
+    const optimizer = new BayesianOptimizer({ space: problemSpace(branin), seed: 0, direction: 'minimize', initialDesign: 2, ...FAST });
+    const known = [
+      { x1: Math.PI, x2: 2.275 },
+      { x1: 0, x2: 0 },
+      { x1: 10, x2: 15 },
+    ];
+    for (const p of known) optimizer.addObservation(p, { value: braninOf(p) });
+    const asked = run(optimizer, 5, braninOf);
+    for (const s of asked) expect(known).not.toContainEqual(s.params);
+    expect(optimizer.best()!.params).toEqual(known[0]);
+  });
+});

@@ -1,0 +1,755 @@
+/**
+ * Bayesian optimisation with an ask/tell interface: the caller asks for parameter sets, evaluates them
+ * however it likes (a walk-forward backtest, in Ballast), and tells the outcome back, possibly in any order
+ * and in batches. Deterministic: the same seed and the same tells give the same asks, and a run restored
+ * from `toJSON()` continues exactly as an uninterrupted one.
+ *
+ * One ask, model phase:
+ *   1. fit the objective GP on feasible evaluations, failed ones imputed at the worst feasible value, and a
+ *      feasibility GP on ±1 labels when some failed;
+ *   2. believe pending points at their posterior mean (Kriging believer, Ginsbourger et al. 2010);
+ *   3. maximise the acquisition — log EI (Ament et al. 2023) × P(feasible) × π(x)^(β/n) (πBO), or GP-UCB,
+ *      or Thompson sampling — from a scrambled-Sobol candidate set by multi-start L-BFGS-B plus discrete
+ *      neighbour moves;
+ *   4. for a batch, condition both models on the chosen point at its mean and repeat.
+ * Before there is a model (the initial design, or too few feasible points) points come from the same
+ * scrambled Sobol sequence, drawn through the prior when there is one; with failures known but fewer than two
+ * feasible points, the optimiser maximises P(feasible)·σ, which sends it away from the failures without
+ * hugging the one success. No point is ever proposed twice (duplicates are judged in the encoded space).
+ */
+import { z } from 'zod';
+import { BallastError } from '../../../shared/errors';
+import type { GaussianProcess, KernelName } from '../gp';
+import { type Matrix, matrixFromData, zeros } from '../linalg';
+import { createRng, mixSeed } from '../random';
+import {
+  VARIANCE_FLOOR,
+  type AcquisitionValue,
+  confidenceBound,
+  gpUcbBeta,
+  logExpectedImprovement,
+  logProbabilityOfFeasibility,
+} from './acquisition';
+import { type AcquisitionScorer, maximizeAcquisition } from './acquisitionOptimizer';
+import { SOBOL_MAX_DIMENSION, SobolSequence, latinHypercube } from './designs';
+import { fitFeasibilityModel, fitObjectiveModel } from './models';
+import { ParameterPriorSchema, PriorModel, type Priors } from './priors';
+import {
+  type ParameterLimit,
+  ParameterSpecSchema,
+  type ParameterSpec,
+  type ParameterValues,
+  SearchSpace,
+  encodedDistance,
+} from './space';
+
+export type Direction = 'minimize' | 'maximize';
+export type AcquisitionName = 'logEI' | 'ucb' | 'thompson';
+
+export interface BayesianOptimizerOptions {
+  /** The parameters; guardrail limits, if any, are applied on top (see `limits`). */
+  space: readonly ParameterSpec[];
+  seed: number;
+  direction: Direction;
+  /** Default 'logEI'. */
+  acquisition?: AcquisitionName;
+  /**
+   * The objective is noisy: the GP learns a noise variance, log EI improves on the best posterior mean at an
+   * evaluated point (not the best noisy observation), and `best()` recommends by posterior mean. Default false.
+   */
+  noisy?: boolean;
+  /** Points per `ask()` when no count is given. Default 1. */
+  batchSize?: number;
+  /** Quasi-random points before the first model. Default 2p + 1 for p parameters, at least 4 and at most 20. */
+  initialDesign?: number;
+  kernel?: KernelName;
+  /** πBO beliefs per parameter. */
+  priors?: Priors;
+  /** β in π(x)^(β/n). Default 10. */
+  priorStrength?: number;
+  /** Hard limits from guardrails: the space is cut down to them before anything is proposed. */
+  limits?: Readonly<Record<string, ParameterLimit>>;
+  /** Local searches per acquisition maximisation. Default 8. */
+  acquisitionRestarts?: number;
+  /** Quasi-random candidates scored before the local searches. Default 1024. */
+  rawSamples?: number;
+  /** Random starts of the GP hyperparameter fit beyond the default start. Default 2. */
+  gpRestarts?: number;
+  /**
+   * Feed failed evaluations to the objective GP at the worst feasible value seen, besides modelling
+   * P(feasible). Default true.
+   */
+  imputeInfeasible?: boolean;
+  /** Two encoded points closer than this (largest coordinate difference) are the same point. Default 1e-6. */
+  duplicateTolerance?: number;
+  /** GP-UCB: δ and the scale on Srinivas et al.'s β_t (defaults 0.1 and 0.2). */
+  ucb?: { delta?: number; scale?: number };
+}
+
+/** Hooks that belong to a run in this process, not to its saved state. */
+export interface RunHooks {
+  onProgress?: (event: ProgressEvent) => void;
+  /** Checked before each model fit and between acquisition restarts; raising it makes `ask` throw CANCELLED. */
+  signal?: { readonly aborted: boolean };
+}
+
+export interface ProgressEvent {
+  stage: 'design' | 'fit' | 'acquisition';
+  /** Which point of the batch (0-based) and how many. */
+  point: number;
+  points: number;
+  /** Progress inside the stage (restarts for 'acquisition'). */
+  current: number;
+  total: number;
+}
+
+export interface Suggestion {
+  id: number;
+  params: ParameterValues;
+  /** Where the point came from: the initial design, the model, or the feasibility search before any success. */
+  source: 'design' | 'model' | 'feasibility';
+}
+
+export type Outcome = { value: number } | { infeasible: true };
+
+export type TrialStatus = 'pending' | 'complete' | 'infeasible';
+
+export interface Trial {
+  id: number;
+  params: ParameterValues;
+  status: TrialStatus;
+  value?: number;
+  source: Suggestion['source'] | 'external';
+}
+
+export interface Recommendation {
+  id: number;
+  params: ParameterValues;
+  /** The observed value at the recommended point. */
+  value: number;
+  /** Noisy objectives: the posterior mean there, the better estimate of the true value. */
+  estimate?: number;
+}
+
+const STATE_FORMAT = 'ballast-bayesian-optimizer';
+const STATE_VERSION = 1;
+
+const ParameterLimitSchema = z.union([
+  z.object({ allowed: z.array(z.union([z.string(), z.number(), z.boolean()])) }),
+  z.object({ lower: z.number().optional(), upper: z.number().optional() }),
+]);
+
+const OptionsSchema = z.object({
+  space: z.array(ParameterSpecSchema).min(1),
+  seed: z.number().int(),
+  direction: z.enum(['minimize', 'maximize']),
+  acquisition: z.enum(['logEI', 'ucb', 'thompson']).optional(),
+  noisy: z.boolean().optional(),
+  batchSize: z.number().int().positive().optional(),
+  initialDesign: z.number().int().nonnegative().optional(),
+  kernel: z.enum(['rbf', 'matern32', 'matern52']).optional(),
+  priors: z.record(z.string(), ParameterPriorSchema).optional(),
+  priorStrength: z.number().nonnegative().optional(),
+  limits: z.record(z.string(), ParameterLimitSchema).optional(),
+  acquisitionRestarts: z.number().int().positive().optional(),
+  rawSamples: z.number().int().positive().optional(),
+  gpRestarts: z.number().int().nonnegative().optional(),
+  imputeInfeasible: z.boolean().optional(),
+  duplicateTolerance: z.number().nonnegative().optional(),
+  ucb: z.object({ delta: z.number().positive().optional(), scale: z.number().positive().optional() }).optional(),
+});
+
+const ParamValuesSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]));
+
+const StateSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  version: z.literal(STATE_VERSION),
+  options: OptionsSchema,
+  trials: z.array(
+    z.object({
+      id: z.number().int().nonnegative(),
+      params: ParamValuesSchema,
+      status: z.enum(['pending', 'complete', 'infeasible']),
+      value: z.number().optional(),
+      source: z.enum(['design', 'model', 'feasibility', 'external']),
+    }),
+  ),
+  nextId: z.number().int().nonnegative(),
+  askCount: z.number().int().nonnegative(),
+  designCursor: z.number().int().nonnegative(),
+});
+export type BayesianOptimizerState = z.infer<typeof StateSchema>;
+
+interface Resolved {
+  acquisition: AcquisitionName;
+  noisy: boolean;
+  batchSize: number;
+  initialDesign: number;
+  kernel: KernelName;
+  priorStrength: number;
+  acquisitionRestarts: number;
+  rawSamples: number;
+  gpRestarts: number;
+  duplicateTolerance: number;
+  imputeInfeasible: boolean;
+  ucbDelta: number;
+  ucbScale: number;
+}
+
+interface InternalTrial extends Trial {
+  encoded: Float64Array;
+}
+
+/** Random-stream labels mixed with the seed, so each use of randomness is independent of the others. */
+const STREAM = { design: 1, candidates: 2, objectiveFit: 3, feasibilityFit: 4, thompson: 5, recommend: 6 } as const;
+
+export class BayesianOptimizer {
+  readonly space: SearchSpace;
+  readonly direction: Direction;
+  readonly seed: number;
+  private readonly options: BayesianOptimizerOptions;
+  private readonly settings: Resolved;
+  private readonly prior: PriorModel | null;
+  private hooks: RunHooks;
+  private readonly trialList: InternalTrial[] = [];
+  private readonly trialById = new Map<number, InternalTrial>();
+  private nextId = 0;
+  private askCount = 0;
+  private designCursor = 0;
+  private design: { sequence: { next(): Float64Array }; position: number };
+
+  constructor(options: BayesianOptimizerOptions, hooks: RunHooks = {}) {
+    const parsed = OptionsSchema.safeParse(options);
+    if (!parsed.success) throw new BallastError('BAD_INPUT', `optimiser options are not valid: ${parsed.error.message}`);
+    this.options = structuredClone(parsed.data) as BayesianOptimizerOptions;
+    const base = new SearchSpace(options.space);
+    this.space = options.limits ? base.restrict(options.limits) : base;
+    this.direction = options.direction;
+    this.seed = options.seed;
+    this.hooks = hooks;
+    const parameterCount = this.space.parameters.length;
+    this.settings = {
+      acquisition: options.acquisition ?? 'logEI',
+      noisy: options.noisy ?? false,
+      batchSize: options.batchSize ?? 1,
+      initialDesign: options.initialDesign ?? Math.min(20, Math.max(4, 2 * parameterCount + 1)),
+      kernel: options.kernel ?? 'matern52',
+      priorStrength: options.priorStrength ?? 10,
+      acquisitionRestarts: options.acquisitionRestarts ?? 8,
+      rawSamples: options.rawSamples ?? 1024,
+      gpRestarts: options.gpRestarts ?? 2,
+      duplicateTolerance: options.duplicateTolerance ?? 1e-6,
+      imputeInfeasible: options.imputeInfeasible ?? true,
+      ucbDelta: options.ucb?.delta ?? 0.1,
+      ucbScale: options.ucb?.scale ?? 0.2,
+    };
+    this.prior = options.priors && Object.keys(options.priors).length > 0 ? new PriorModel(this.space, options.priors) : null;
+    this.design = { sequence: spaceFillingSequence(this.space.dimension, mixSeed(this.seed, STREAM.design)), position: 0 };
+  }
+
+  /** Replaces the progress callback and cancellation signal (they are not part of the saved state). */
+  setHooks(hooks: RunHooks): void {
+    this.hooks = hooks;
+  }
+
+  get trials(): readonly Trial[] {
+    return this.trialList.map(publicTrial);
+  }
+
+  get pendingCount(): number {
+    return this.trialList.filter((t) => t.status === 'pending').length;
+  }
+
+  /**
+   * The next `count` points (default `batchSize`). Fewer when a finite (all-discrete) space runs out of
+   * unseen points. Throws BallastError('CANCELLED') if the signal is raised; the state is then unchanged.
+   */
+  ask(count: number = this.settings.batchSize, hooks: RunHooks = this.hooks): Suggestion[] {
+    if (!Number.isInteger(count) || count < 1) throw new BallastError('BAD_INPUT', `ask for at least one point, got ${count}`);
+    const askIndex = this.askCount;
+    const chosen: { encoded: Float64Array; source: Suggestion['source'] }[] = [];
+    let cursor = this.designCursor;
+    const excluded = (p: Float64Array) => this.isDuplicate(p, chosen);
+
+    // Initial design first: it tops up to `initialDesign` trials in total.
+    while (chosen.length < count && this.trialList.length + chosen.length < this.settings.initialDesign) {
+      hooks.onProgress?.({ stage: 'design', point: chosen.length, points: count, current: 0, total: 1 });
+      const next = this.nextDesignPoint(cursor, excluded);
+      if (next === null) break;
+      cursor = next.cursor;
+      chosen.push({ encoded: next.encoded, source: 'design' });
+    }
+    if (chosen.length < count) {
+      const fromModel = this.modelPoints(count - chosen.length, askIndex, chosen, cursor, hooks);
+      cursor = fromModel.cursor;
+      chosen.push(...fromModel.points);
+    }
+
+    this.designCursor = cursor;
+    this.askCount++;
+    return chosen.map(({ encoded, source }) => {
+      const params = this.space.decode(encoded);
+      const trial: InternalTrial = { id: this.nextId++, params, status: 'pending', source, encoded: this.space.encode(params) };
+      this.trialList.push(trial);
+      this.trialById.set(trial.id, trial);
+      return { id: trial.id, params: { ...params }, source };
+    });
+  }
+
+  /** Records the outcome of an asked point. */
+  tell(id: number, outcome: Outcome): void {
+    const trial = this.trialById.get(id);
+    if (!trial) throw new BallastError('NOT_FOUND', `there is no suggestion with id ${id}`);
+    if (trial.status !== 'pending') throw new BallastError('INVALID_STATE', `suggestion ${id} already has an outcome`);
+    applyOutcome(trial, outcome);
+  }
+
+  /** Adds an evaluation made outside this optimiser (a warm start from earlier runs, a PM's own try). */
+  addObservation(params: ParameterValues, outcome: Outcome): number {
+    const encoded = this.space.encode(params);
+    const canonical = this.space.decode(encoded);
+    const trial: InternalTrial = { id: this.nextId++, params: canonical, status: 'pending', source: 'external', encoded: this.space.encode(canonical) };
+    applyOutcome(trial, outcome);
+    this.trialList.push(trial);
+    this.trialById.set(trial.id, trial);
+    return trial.id;
+  }
+
+  /**
+   * The recommended point: the best feasible observation, or for noisy objectives the evaluated point with
+   * the best posterior mean. Undefined while nothing feasible is known.
+   */
+  best(): Recommendation | undefined {
+    const feasible = this.trialList.filter((t) => t.status === 'complete');
+    if (feasible.length === 0) return undefined;
+    const sign = this.direction === 'minimize' ? 1 : -1;
+    if (!this.settings.noisy || feasible.length < 3) {
+      let best = feasible[0]!;
+      for (const t of feasible) if (sign * t.value! < sign * best.value!) best = t;
+      return { id: best.id, params: { ...best.params }, value: best.value! };
+    }
+    const X = stackEncoded(feasible);
+    const y = Float64Array.from(feasible, (t) => sign * t.value!);
+    const gp = fitObjectiveModel(X, y, {
+      kernel: this.settings.kernel,
+      noisy: true,
+      restarts: this.settings.gpRestarts,
+      seed: mixSeed(this.seed, STREAM.recommend, this.toldCount()),
+    });
+    const { mean } = gp.predict(X);
+    let bestIndex = 0;
+    for (let i = 1; i < mean.length; i++) if (mean[i]! < mean[bestIndex]!) bestIndex = i;
+    const best = feasible[bestIndex]!;
+    return { id: best.id, params: { ...best.params }, value: best.value!, estimate: sign * mean[bestIndex]! };
+  }
+
+  toJSON(): BayesianOptimizerState {
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      options: structuredClone(this.options) as BayesianOptimizerState['options'],
+      trials: this.trialList.map((t) => {
+        const out: BayesianOptimizerState['trials'][number] = { id: t.id, params: { ...t.params }, status: t.status, source: t.source };
+        if (t.value !== undefined) out.value = t.value;
+        return out;
+      }),
+      nextId: this.nextId,
+      askCount: this.askCount,
+      designCursor: this.designCursor,
+    };
+  }
+
+  static fromJSON(state: unknown, hooks: RunHooks = {}): BayesianOptimizer {
+    const parsed = StateSchema.safeParse(state);
+    if (!parsed.success) {
+      throw new BallastError('BAD_INPUT', `the saved optimiser state is not valid: ${parsed.error.message}`);
+    }
+    const s = parsed.data;
+    const optimizer = new BayesianOptimizer(s.options as BayesianOptimizerOptions, hooks);
+    for (const t of s.trials) {
+      const trial: InternalTrial = { ...t, params: { ...t.params }, encoded: optimizer.space.encode(t.params) };
+      if (optimizer.trialById.has(t.id)) throw new BallastError('BAD_INPUT', `the saved state lists trial ${t.id} twice`);
+      if (t.status === 'complete' && (t.value === undefined || !Number.isFinite(t.value))) {
+        throw new BallastError('BAD_INPUT', `saved trial ${t.id} is complete but has no finite value`);
+      }
+      optimizer.trialList.push(trial);
+      optimizer.trialById.set(t.id, trial);
+    }
+    optimizer.nextId = s.nextId;
+    optimizer.askCount = s.askCount;
+    optimizer.designCursor = s.designCursor;
+    return optimizer;
+  }
+
+  private toldCount(): number {
+    return this.trialList.filter((t) => t.status !== 'pending').length;
+  }
+
+  private isDuplicate(point: Float64Array, chosen: readonly { encoded: Float64Array }[]): boolean {
+    const tolerance = this.settings.duplicateTolerance;
+    for (const t of this.trialList) if (encodedDistance(t.encoded, point) <= tolerance) return true;
+    for (const c of chosen) if (encodedDistance(c.encoded, point) <= tolerance) return true;
+    return false;
+  }
+
+  /** Next unseen design point from the space-filling sequence at or after `cursor`; null if none turns up. */
+  private nextDesignPoint(cursor: number, excluded: (p: Float64Array) => boolean): { encoded: Float64Array; cursor: number } | null {
+    const attempts = Number.isFinite(this.space.cardinality) ? Math.max(64, 4 * this.space.cardinality) : 64;
+    for (let a = 0; a < attempts; a++) {
+      const uniform = this.designPointAt(cursor++);
+      const encoded = this.prior ? this.prior.sample(uniform) : this.space.snap(uniform);
+      if (!excluded(encoded)) return { encoded, cursor };
+    }
+    return null;
+  }
+
+  /**
+   * Point `index` of the design sequence. The generator is a cache: the committed position lives in
+   * `designCursor`, so a cancelled ask (which never commits) simply rebuilds it.
+   */
+  private designPointAt(index: number): Float64Array {
+    if (index < this.design.position) this.design = { sequence: spaceFillingSequence(this.space.dimension, mixSeed(this.seed, STREAM.design)), position: 0 };
+    while (this.design.position < index) {
+      this.design.sequence.next();
+      this.design.position++;
+    }
+    this.design.position++;
+    return this.design.sequence.next();
+  }
+
+  private modelPoints(
+    count: number,
+    askIndex: number,
+    alreadyChosen: readonly { encoded: Float64Array; source: Suggestion['source'] }[],
+    startCursor: number,
+    hooks: RunHooks,
+  ): { points: { encoded: Float64Array; source: Suggestion['source'] }[]; cursor: number } {
+    const points: { encoded: Float64Array; source: Suggestion['source'] }[] = [];
+    const chosen = [...alreadyChosen];
+    const excluded = (p: Float64Array) => this.isDuplicate(p, chosen);
+    let cursor = startCursor;
+    const complete = this.trialList.filter((t) => t.status === 'complete');
+    const infeasible = this.trialList.filter((t) => t.status === 'infeasible');
+    const sign = this.direction === 'minimize' ? 1 : -1;
+
+    if (Number.isFinite(this.space.cardinality) && this.trialList.length + chosen.length >= this.space.cardinality) {
+      return { points, cursor };
+    }
+    const checkCancelled = () => {
+      if (hooks.signal?.aborted) throw new BallastError('CANCELLED', 'The search for the next point was cancelled.');
+    };
+
+    if (complete.length < 2 && infeasible.length === 0) {
+      // No model yet: keep filling the space.
+      for (let k = 0; k < count; k++) {
+        const next = this.nextDesignPoint(cursor, excluded);
+        if (next === null) break;
+        cursor = next.cursor;
+        const p = { encoded: next.encoded, source: 'design' as const };
+        points.push(p);
+        chosen.push(p);
+      }
+      return { points, cursor };
+    }
+
+    checkCancelled();
+    hooks.onProgress?.({ stage: 'fit', point: 0, points: count, current: 0, total: 1 });
+    let objective: GaussianProcess | null = null;
+    if (complete.length >= 2) {
+      // Failed evaluations enter the objective model at the worst feasible value seen (SMAC's "crash cost",
+      // Lindauer et al. 2022). Without it the objective GP knows nothing where evaluations fail, its variance
+      // there never shrinks, and EI × P(feasible) keeps probing the failing region: on a Branin with a third of
+      // the box infeasible, half to three quarters of the model's proposals failed; with it, about one in ten.
+      const imputed = this.settings.imputeInfeasible ? infeasible : [];
+      let worst = -Infinity;
+      for (const t of complete) worst = Math.max(worst, sign * t.value!);
+      objective = fitObjectiveModel(
+        stackEncoded([...complete, ...imputed]),
+        Float64Array.from([...complete, ...imputed], (t) => (t.status === 'complete' ? sign * t.value! : worst)),
+        {
+          kernel: this.settings.kernel,
+          noisy: this.settings.noisy,
+          restarts: this.settings.gpRestarts,
+          seed: mixSeed(this.seed, STREAM.objectiveFit, askIndex),
+          signal: hooks.signal,
+        },
+      );
+    }
+    let feasibility: GaussianProcess | null = null;
+    if (infeasible.length > 0) {
+      checkCancelled();
+      const told = [...complete, ...infeasible].sort((a, b) => a.id - b.id);
+      feasibility = fitFeasibilityModel(stackEncoded(told), Float64Array.from(told, (t) => (t.status === 'complete' ? 1 : -1)), {
+        kernel: this.settings.kernel,
+        restarts: this.settings.gpRestarts,
+        seed: mixSeed(this.seed, STREAM.feasibilityFit, askIndex),
+        signal: hooks.signal,
+      });
+    }
+
+    // Incumbent for EI, on the internal (minimised) scale.
+    let incumbent = Infinity;
+    if (objective) {
+      if (this.settings.noisy) {
+        const { mean } = objective.predict(stackEncoded(complete));
+        for (const m of mean) incumbent = Math.min(incumbent, m);
+      } else {
+        for (const t of complete) incumbent = Math.min(incumbent, sign * t.value!);
+      }
+    }
+
+    // Pending points (asked earlier, or chosen above in this ask) are believed at the posterior mean.
+    const pending = [...this.trialList.filter((t) => t.status === 'pending').map((t) => t.encoded), ...alreadyChosen.map((c) => c.encoded)];
+    if (pending.length > 0) {
+      const P = stackRows(pending);
+      if (objective) {
+        const believed = objective.predict(P).mean;
+        objective = objective.condition(P, believed);
+        for (const b of believed) incumbent = Math.min(incumbent, b);
+      }
+      if (feasibility) feasibility = feasibility.condition(P, feasibility.predict(P).mean);
+    }
+
+    const told = complete.length + infeasible.length;
+    const priorWeight = this.prior && this.settings.priorStrength > 0 ? this.settings.priorStrength / Math.max(1, told) : 0;
+    const thompson = this.settings.acquisition === 'thompson' && objective !== null;
+    let thompsonDraws: { candidates: Matrix; objective: Float64Array[]; feasibility: Float64Array[] | null } | null = null;
+
+    for (let k = 0; k < count; k++) {
+      checkCancelled();
+      const candidateSeed = mixSeed(this.seed, STREAM.candidates, askIndex, k);
+      let picked: Float64Array | null = null;
+      if (thompson) {
+        if (thompsonDraws === null) {
+          const candidates = this.candidateSet(Math.min(this.settings.rawSamples, 640), candidateSeed, complete, sign);
+          thompsonDraws = {
+            candidates,
+            objective: objective!.samplePosterior(candidates, count, mixSeed(this.seed, STREAM.thompson, askIndex)),
+            feasibility: feasibility ? feasibility.samplePosterior(candidates, count, mixSeed(this.seed, STREAM.thompson, askIndex, 1)) : null,
+          };
+        }
+        picked = pickThompson(thompsonDraws, k, excluded);
+      } else {
+        const scorer = this.scorer(objective, feasibility, incumbent, priorWeight, told);
+        const candidates = this.candidateSet(this.settings.rawSamples, candidateSeed, complete, sign);
+        const result = maximizeAcquisition(this.space, scorer, {
+          candidates,
+          restarts: this.settings.acquisitionRestarts,
+          isExcluded: excluded,
+          signal: hooks.signal,
+          onRestart: (current, total) => hooks.onProgress?.({ stage: 'acquisition', point: k, points: count, current, total }),
+        });
+        picked = result ? result.point : null;
+      }
+      if (picked === null) {
+        // Every candidate is taken: fall back to the space-filling sequence, which also detects exhaustion.
+        const next = this.nextDesignPoint(cursor, excluded);
+        if (next === null) break;
+        cursor = next.cursor;
+        picked = next.encoded;
+      }
+      const source = objective ? 'model' : 'feasibility';
+      const p = { encoded: picked, source: source as Suggestion['source'] };
+      points.push(p);
+      chosen.push(p);
+      if (k + 1 < count && !thompson) {
+        const X1 = matrixFromData(1, picked.length, picked.slice());
+        if (objective) {
+          const believed = objective.predict(X1).mean;
+          objective = objective.condition(X1, believed);
+          incumbent = Math.min(incumbent, believed[0]!);
+        }
+        if (feasibility) feasibility = feasibility.condition(X1, feasibility.predict(X1).mean);
+      }
+    }
+    return { points, cursor };
+  }
+
+  /**
+   * Acquisition in log space: log EI + log P(feasible) + (β/n) log π, n = evaluations told so far. With UCB
+   * the feasibility term is added to the confidence-bound score as a log-barrier-like penalty (a heuristic:
+   * UCB can be negative, so it cannot be multiplied by a probability).
+   */
+  private scorer(
+    objective: GaussianProcess | null,
+    feasibility: GaussianProcess | null,
+    incumbent: number,
+    priorWeight: number,
+    told: number,
+  ): AcquisitionScorer {
+    const useUcb = this.settings.acquisition === 'ucb';
+    const beta = gpUcbBeta(told + 1, this.space.dimension, { delta: this.settings.ucbDelta, scale: this.settings.ucbScale });
+    const outMean = objective?.outputTransform?.mean ?? 0;
+    const outScale = objective?.outputTransform?.scale ?? 1;
+    const standardIncumbent = (incumbent - outMean) / outScale;
+    // UCB and Thompson treat the prior only through the initial design: π^(β/n) needs a positive acquisition.
+    const prior = this.prior && priorWeight > 0 && !useUcb ? this.prior : null;
+    const objectiveTerm = (mean: number, variance: number): AcquisitionValue => {
+      const m = (mean - outMean) / outScale;
+      const v = variance / (outScale * outScale);
+      const a = useUcb ? confidenceBound(m, v, beta) : logExpectedImprovement(m, v, standardIncumbent);
+      return { value: a.value, dMean: a.dMean / outScale, dVariance: a.dVariance / (outScale * outScale) };
+    };
+    // Before two feasible points exist there is no objective model; the search then looks for feasible points
+    // it has not already pinned down: P(feasible) · σ_c, so it neither hugs the one known success nor the
+    // failures (log form: log P + ½ log σ_c²).
+    const feasibilityTerm = (mean: number, variance: number): AcquisitionValue => {
+      const a = logProbabilityOfFeasibility(mean, variance);
+      if (objective) return a;
+      const floored = variance < VARIANCE_FLOOR;
+      return {
+        value: a.value + 0.5 * Math.log(floored ? VARIANCE_FLOOR : variance),
+        dMean: a.dMean,
+        dVariance: a.dVariance + (floored ? 0 : 0.5 / variance),
+      };
+    };
+    return {
+      scoreBatch: (points) => {
+        const out = new Float64Array(points.rows);
+        if (objective) {
+          const p = objective.predict(points);
+          for (let i = 0; i < points.rows; i++) out[i] = objectiveTerm(p.mean[i]!, p.variance[i]!).value;
+        }
+        if (feasibility) {
+          const p = feasibility.predict(points);
+          for (let i = 0; i < points.rows; i++) out[i] = out[i]! + feasibilityTerm(p.mean[i]!, p.variance[i]!).value;
+        }
+        if (prior) {
+          const d = points.cols;
+          for (let i = 0; i < points.rows; i++) out[i] = out[i]! + priorWeight * prior.logDensity(points.data.subarray(i * d, (i + 1) * d));
+        }
+        return out;
+      },
+      scoreWithGradient: (point) => {
+        const gradient = new Float64Array(point.length);
+        let value = 0;
+        const addModel = (gp: GaussianProcess, term: (mean: number, variance: number) => AcquisitionValue) => {
+          const p = gp.predictWithGradient(point);
+          const a = term(p.mean, p.variance);
+          value += a.value;
+          for (let j = 0; j < gradient.length; j++) {
+            gradient[j] = gradient[j]! + a.dMean * p.meanGradient[j]! + a.dVariance * p.varianceGradient[j]!;
+          }
+        };
+        if (objective) addModel(objective, objectiveTerm);
+        if (feasibility) addModel(feasibility, feasibilityTerm);
+        if (prior) {
+          const priorGradient = new Float64Array(point.length);
+          value += priorWeight * prior.logDensity(point, priorGradient);
+          for (let j = 0; j < gradient.length; j++) gradient[j] = gradient[j]! + priorWeight * priorGradient[j]!;
+        }
+        return { value, gradient };
+      },
+    };
+  }
+
+  /**
+   * Candidates: scrambled Sobol points over the whole space, plus a fifth as many Gaussian perturbations
+   * of the best evaluated points (BoTorch's "sample around best"), which is where the maximiser usually is.
+   */
+  private candidateSet(size: number, seed: number, complete: readonly InternalTrial[], sign: number): Matrix {
+    const d = this.space.dimension;
+    const globalCount = size;
+    const localCount = complete.length > 0 ? Math.ceil(size / 5) : 0;
+    const sequence = spaceFillingSequence(d, seed);
+    const out = zeros(globalCount + localCount, d);
+    for (let i = 0; i < globalCount; i++) out.data.set(this.space.snap(sequence.next()), i * d);
+    if (localCount > 0) {
+      const top = [...complete].sort((a, b) => sign * a.value! - sign * b.value! || a.id - b.id).slice(0, 5);
+      const rng = createRng(mixSeed(seed, 7));
+      const raw = new Float64Array(d);
+      for (let i = 0; i < localCount; i++) {
+        const centre = top[i % top.length]!.encoded;
+        // Two scales: fine refinement and a wider look around the basin.
+        const sd = i % 2 === 0 ? 0.01 : 0.1;
+        for (let j = 0; j < d; j++) raw[j] = centre[j]! + sd * rng.normal();
+        out.data.set(this.space.snap(raw), (globalCount + i) * d);
+      }
+    }
+    return out;
+  }
+}
+
+function applyOutcome(trial: InternalTrial, outcome: Outcome): void {
+  if ('infeasible' in outcome && outcome.infeasible === true) {
+    trial.status = 'infeasible';
+    delete trial.value;
+    return;
+  }
+  const value = (outcome as { value: unknown }).value;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new BallastError('BAD_INPUT', `the outcome of suggestion ${trial.id} must be a finite value or { infeasible: true }, got ${String(value)}`);
+  }
+  trial.status = 'complete';
+  trial.value = value;
+}
+
+function publicTrial(t: InternalTrial): Trial {
+  const out: Trial = { id: t.id, params: { ...t.params }, status: t.status, source: t.source };
+  if (t.value !== undefined) out.value = t.value;
+  return out;
+}
+
+function stackEncoded(trials: readonly InternalTrial[]): Matrix {
+  return stackRows(trials.map((t) => t.encoded));
+}
+
+function stackRows(rows: readonly Float64Array[]): Matrix {
+  const d = rows[0]!.length;
+  const m = zeros(rows.length, d);
+  rows.forEach((r, i) => m.data.set(r, i * d));
+  return m;
+}
+
+function spaceFillingSequence(dimension: number, seed: number): { next(): Float64Array } {
+  if (dimension <= SOBOL_MAX_DIMENSION) return new SobolSequence(dimension, { scramble: true, seed });
+  // Beyond the direction-number table: Latin hypercube blocks of 256, one after another.
+  let block: Matrix | null = null;
+  let index = 0;
+  let blockNumber = 0;
+  return {
+    next() {
+      if (block === null || index >= block.rows) {
+        block = latinHypercube(256, dimension, mixSeed(seed, blockNumber++));
+        index = 0;
+      }
+      const row = block.data.slice(index * dimension, (index + 1) * dimension);
+      index++;
+      return row;
+    },
+  };
+}
+
+function pickThompson(
+  draws: { candidates: Matrix; objective: Float64Array[]; feasibility: Float64Array[] | null },
+  k: number,
+  excluded: (p: Float64Array) => boolean,
+): Float64Array | null {
+  const { candidates } = draws;
+  const d = candidates.cols;
+  const f = draws.objective[k]!;
+  const c = draws.feasibility?.[k];
+  // Constrained Thompson sampling (Eriksson & Poloczek 2021, SCBO): the best sampled objective among
+  // candidates whose sampled feasibility latent is positive; if none, the most feasible-looking one.
+  let best = -1;
+  let bestFeasible = false;
+  for (let i = 0; i < candidates.rows; i++) {
+    const point = candidates.data.subarray(i * d, (i + 1) * d);
+    if (excluded(point)) continue;
+    const feasible = c === undefined || c[i]! > 0;
+    if (best < 0) {
+      best = i;
+      bestFeasible = feasible;
+      continue;
+    }
+    if (feasible && !bestFeasible) {
+      best = i;
+      bestFeasible = true;
+    } else if (feasible === bestFeasible) {
+      const better = feasible ? f[i]! < f[best]! : c![i]! > c![best]!;
+      if (better) best = i;
+    }
+  }
+  return best < 0 ? null : candidates.data.slice(best * d, (best + 1) * d);
+}
+
