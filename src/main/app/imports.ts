@@ -64,20 +64,35 @@ const warningRows = (issues: readonly FileIssue[]) =>
 // ---------------------------------------------------------------------------------------------------
 // Prices
 
+interface PriceObservation {
+  ticker: string;
+  date: string;
+  close: number;
+  adjClose: number;
+  volume: number | null;
+}
+
 /**
- * Writes a parsed price file. Must run inside `store.transaction` (the caller decides how much else
- * belongs to the same all-or-nothing unit, e.g. the demo load). Tickers not yet known become
- * securities named after the ticker; their details can be completed later.
+ * Writes price observations with their import record and audit row. Must run inside `store.transaction`
+ * (the caller decides how much else belongs to the same all-or-nothing unit, e.g. the demo load).
+ * Tickers not yet known become securities named after the ticker; their details can be completed later.
  */
-export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: string; sha256: string; actor: string }, job?: Job): ImportResult {
+function writePriceObservations(
+  store: Store,
+  parsed: Pick<PricesCsv, 'format' | 'tickers' | 'dateRange' | 'issues'> & { detected?: unknown },
+  meta: { fileName: string; sha256: string; actor: string },
+  observations: Iterable<PriceObservation>,
+  total: number,
+  job?: Job,
+): ImportResult {
   const warnings = warningRows(parsed.issues);
   const record = store.imports.insert({
     kind: 'prices',
     fileName: meta.fileName,
     sha256: meta.sha256,
     format: parsed.format,
-    rows: parsed.rows.length,
-    report: { warnings, tickers: parsed.tickers, dateRange: parsed.dateRange },
+    rows: total,
+    report: { warnings, tickers: parsed.tickers, dateRange: parsed.dateRange, ...(parsed.detected ? { detected: parsed.detected } : {}) },
   });
   let created = 0;
   const ids = new Map<string, number>();
@@ -86,17 +101,19 @@ export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: s
     if (r.created) created++;
     ids.set(ticker, r.security.id);
   }
-  const total = parsed.rows.length;
   let done = 0;
-  for (let start = 0; start < total; start += PROGRESS_EVERY) {
+  let batch: PriceInput[] = [];
+  const write = () => {
+    store.prices.insertMany(batch);
+    batch = [];
     if (job) checkCancelled(job.signal);
-    const chunk = parsed.rows.slice(start, start + PROGRESS_EVERY);
-    store.prices.insertMany(
-      chunk.map((r) => ({ securityId: ids.get(r.ticker)!, date: r.date, close: r.close, adjClose: r.adjClose, volume: r.volume, importId: record.id })),
-    );
-    done += chunk.length;
     job?.progress('Writing prices', done, total);
+  };
+  for (const o of observations) {
+    batch.push({ securityId: ids.get(o.ticker)!, date: o.date, close: o.close, adjClose: o.adjClose, volume: o.volume, importId: record.id });
+    if (++done % PROGRESS_EVERY === 0) write();
   }
+  write();
   store.audit.append({
     actor: meta.actor,
     action: 'import.prices',
@@ -119,6 +136,11 @@ export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: s
     excluded: 0,
     snapshots: [],
   };
+}
+
+/** A price file parsed in memory (the bundled demo); see writePriceObservations. */
+export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: string; sha256: string; actor: string }, job?: Job): ImportResult {
+  return writePriceObservations(store, parsed, meta, parsed.rows, parsed.rows.length, job);
 }
 
 function rejectPrices(fileName: string, parsed: PricesCsv): void {
@@ -171,61 +193,13 @@ export function importPricesJob(store: Store, input: PricesJobInput, job: JobCon
     const parsed = stagePrices(store, opened, input.fileName, job);
     rejectPrices(input.fileName, parsed);
     checkCancelled(job.signal);
-    return store.transaction(() => {
-      const warnings = warningRows(parsed.issues);
-      const record = store.imports.insert({
-        kind: 'prices',
-        fileName: input.fileName,
-        sha256,
-        format: parsed.format,
-        rows: parsed.observations,
-        report: { warnings, tickers: parsed.tickers, dateRange: parsed.dateRange, detected: parsed.detected },
-      });
-      let created = 0;
-      const ids = new Map<string, number>();
-      for (const ticker of parsed.tickers) {
-        const r = store.securities.ensure({ ticker, name: ticker, assetClass: 'other', currency: 'USD' });
-        if (r.created) created++;
-        ids.set(ticker, r.security.id);
-      }
-      const total = parsed.observations;
-      let done = 0;
-      let batch: PriceInput[] = [];
-      const write = () => {
-        store.prices.insertMany(batch);
-        batch = [];
-        checkCancelled(job.signal);
-        job.progress('Writing prices', done, total);
-      };
+    const staged = function* (): Generator<PriceObservation> {
       for (const { group, payload } of store.staging.replay()) {
         const [, date, close, adjClose, volume] = payload as [number, string, number, number, number | null];
-        batch.push({ securityId: ids.get(group!)!, date, close, adjClose, volume, importId: record.id });
-        if (++done % PROGRESS_EVERY === 0) write();
+        yield { ticker: group!, date, close, adjClose, volume };
       }
-      write();
-      store.audit.append({
-        actor: input.actor,
-        action: 'import.prices',
-        entity: 'import',
-        entityId: record.id,
-        details: { fileName: input.fileName, sha256, format: parsed.format, rows: total, tickers: parsed.tickers.length, securitiesCreated: created, dateRange: parsed.dateRange },
-      });
-      return {
-        importId: record.id,
-        kind: 'prices' as const,
-        fileName: input.fileName,
-        sha256,
-        format: parsed.format,
-        status: 'imported' as const,
-        rows: total,
-        securitiesCreated: created,
-        warnings,
-        accountId: null,
-        asOf: parsed.dateRange?.to ?? null,
-        excluded: 0,
-        snapshots: [],
-      };
-    });
+    };
+    return store.transaction(() => writePriceObservations(store, parsed, { fileName: input.fileName, sha256, actor: input.actor }, staged(), parsed.observations, job));
   } finally {
     store.staging.clear();
     opened.close();
