@@ -27,7 +27,10 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const methods = (args.includes('--methods') ? args[args.indexOf('--methods') + 1]! : 'bbb,dropout').split(',');
+// bbb: Bayes by backprop refitted on every window; dropout: MC dropout, refitted; online: Bayes by backprop
+// fitted once, then updated block by block with the stored posterior as the prior (variance inflated ×2 so
+// old evidence fades on a drifting market).
+const methods = (args.includes('--methods') ? args[args.indexOf('--methods') + 1]! : 'bbb,dropout,online').split(',');
 const log = (...m: unknown[]) => (json ? console.error(...m) : console.log(...m));
 
 const LEVELS = [0.5, 0.8, 0.9, 0.95];
@@ -62,7 +65,7 @@ function syntheticData(rows: number, features: number, seed: number) {
 async function speed() {
   const features = 10;
   const out: Record<string, unknown> = {};
-  for (const method of methods) {
+  for (const method of methods.filter((m) => m !== 'online')) {
     const config: BnnConfigInput = { method: method === 'dropout' ? 'mc-dropout' : 'bayes-by-backprop', seed: 1 };
     // Throughput: a fixed epoch budget without validation, so every epoch sees every row.
     const rows = quick ? 4000 : 10_000;
@@ -181,6 +184,20 @@ function scoreGaussian(s: Scores, y: number, mean: number, variance: number) {
   s.crps += gaussianCrps(y, mean, variance);
 }
 
+function bnnConfig(method: string, start: number): BnnConfigInput {
+  return {
+    method: method === 'dropout' ? 'mc-dropout' : 'bayes-by-backprop',
+    seed: 7 + start,
+    batchSize: 512,
+    epochs: quick ? 40 : 60,
+    klAnnealingEpochs: 5,
+    patience: 5,
+    learningRateDrops: 1,
+    validationMode: 'tail',
+    validationFraction: 0.15,
+  };
+}
+
 async function calibration() {
   const panel = loadUs50();
   const days = panel.returns.length;
@@ -195,7 +212,7 @@ async function calibration() {
   }
 
   const trainDays = quick ? 504 : 756;
-  const block = quick ? 126 : 63;
+  const block = 126;
   const testStart = panel.dates.findIndex((d) => d >= (quick ? '2018-01-01' : '2008-01-01'));
   const testEnd = quick ? panel.dates.findIndex((d) => d >= '2021-01-01') : days - 1;
   const samples = 32;
@@ -204,6 +221,7 @@ async function calibration() {
   const scores: Record<string, Scores> = { homoscedastic: emptyScores(), ewma: emptyScores() };
   for (const m of methods) scores[m] = emptyScores();
   const blocks: unknown[] = [];
+  let online: { model: BayesianNeuralNetwork; seenUntil: number } | undefined;
   const rng = createRng(2024);
   const t0 = Date.now();
 
@@ -261,19 +279,25 @@ async function calibration() {
     }
     const blockInfo: Record<string, unknown> = { from: panel.dates[start + 1], to: panel.dates[end], trainRows: Xt.length };
     for (const m of methods) {
-      const config: BnnConfigInput = {
-        method: m === 'dropout' ? 'mc-dropout' : 'bayes-by-backprop',
-        seed: 7 + start,
-        batchSize: 512,
-        epochs: quick ? 40 : 60,
-        klAnnealingEpochs: 5,
-        patience: 5,
-        learningRateDrops: 1,
-        validationMode: 'tail',
-        validationFraction: 0.15,
-      };
-      const model = new BayesianNeuralNetwork(config);
-      const summary = await model.fit(Xt, yt);
+      let model: BayesianNeuralNetwork;
+      let summary: { epochsRun: number; bestEpoch: number };
+      if (m === 'online' && online) {
+        // The rows that became known since the last fit or update: the previous block's forecasts.
+        const Xn: number[][] = [];
+        const yn: number[] = [];
+        for (let s = online.seenUntil; s + 1 < start; s++) {
+          for (let j = 0; j < assets; j++) {
+            Xn.push(featuresAt(panel, ewmaVar, market, s, j));
+            yn.push(panel.returns[s + 1]![j]!);
+          }
+        }
+        summary = await online.model.update(Xn, yn, { prior: 'posterior', priorVarianceInflation: 2, epochs: 20 });
+        model = online.model;
+      } else {
+        model = new BayesianNeuralNetwork(bnnConfig(m, start));
+        summary = await model.fit(Xt, yt);
+      }
+      if (m === 'online') online = { model, seenUntil: start - 1 };
       const p = await model.predict(testX, { samples, levels: LEVELS, returnSamples: true });
       const s = scores[m]!;
       const n = testY.length;
@@ -287,11 +311,12 @@ async function calibration() {
         s.crps += mixtureCrps(target, p.sampleMeans!, p.sampleVariances!, samples, i, n);
       }
       blockInfo[m] = { epochs: summary.epochsRun, bestEpoch: summary.bestEpoch };
-      model.dispose();
+      if (m !== 'online') model.dispose();
     }
     blocks.push(blockInfo);
     log(`block ${panel.dates[start + 1]} → ${panel.dates[end]}: ${Xt.length} training rows, ${((Date.now() - t0) / 1000).toFixed(0)} s so far`);
   }
+  online?.model.dispose();
   return {
     data: 'us_equity50_daily/us50_adjclose_2000_2026.csv.gz (50 US large caps, Yahoo adjusted closes; see its PROVENANCE.md)',
     target: 'next-day log return, percent',

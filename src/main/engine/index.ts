@@ -16,3 +16,4 @@ export { BASELINE_ENGINE, MIN_OBSERVATIONS, TRADING_DAYS_PER_YEAR, riskParityBas
 export type { ProgressCallback, RiskParityBaselineInput, RiskParityBaselineResult } from './baseline';
 export * as gp from './gp';
 export * as optim from './optim';
+export * as bo from './bo';

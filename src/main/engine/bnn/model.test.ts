@@ -179,6 +179,22 @@ describe('BayesianNeuralNetwork lifecycle', () => {
     stored.dispose();
   });
 
+  it('draws the same S networks for every input, however many rows are predicted at once', async () => {
+    const data = heteroscedastic(200, 13);
+    for (const method of ['bayes-by-backprop', 'mc-dropout'] as const) {
+      const model = new BayesianNeuralNetwork({ ...small, method, epochs: 3 });
+      await model.fit(data.X, data.y);
+      const many = heteroscedastic(2100, 14).X; // more than one internal chunk
+      const all = await model.predict(many, { samples: 8, seed: 3, returnSamples: true });
+      const pair = await model.predict([many[5]!, many[2090]!], { samples: 8, seed: 3, returnSamples: true });
+      for (let s = 0; s < 8; s++) {
+        expect(pair.sampleMeans![s * 2]).toBeCloseTo(all.sampleMeans![s * 2100 + 5]!, 5);
+        expect(pair.sampleMeans![s * 2 + 1]).toBeCloseTo(all.sampleMeans![s * 2100 + 2090]!, 5);
+      }
+      model.dispose();
+    }
+  });
+
   it('warm-starts MC dropout (no posterior to carry) and refuses a posterior prior for it', async () => {
     const data = heteroscedastic(200, 9);
     const model = new BayesianNeuralNetwork({ ...small, method: 'mc-dropout', epochs: 5 });

@@ -185,6 +185,9 @@ function runSeed(seed: number, run: number): number {
 /** Validation NLL gain (standardised units, per row) that counts as an improvement for early stopping. */
 const MIN_IMPROVEMENT = 1e-4;
 
+/** Rows per forward pass in predict(): S × rows × width floats must fit comfortably in memory. */
+const PREDICT_CHUNK_ROWS = 2048;
+
 /** Stream index for prediction draws, so they never replay the training run's random numbers. */
 const PREDICTION_STREAM = 0x70726564;
 
@@ -456,20 +459,29 @@ export class BayesianNeuralNetwork {
     const data = toDataset(X, undefined, this.dims, 'prediction inputs');
     const n = data.rows;
     const seed = parsed.data.seed ?? mixSeed(this.config.seed, PREDICTION_STREAM);
-    const noise = new NormalStream(createRng(seed));
-    const x = tf.tensor2d(standardisedFeatures(data, norm), [n, data.cols]);
-    const out = tf.tidy(() => network.sampleOutputs(x, samples, noise));
-    x.dispose();
-    const raw = await out.data();
-    out.dispose();
-
+    const features = standardisedFeatures(data, norm);
     const sampleMeans = new Float64Array(samples * n);
     const sampleVariances = new Float64Array(samples * n);
     const yVarScale = norm.yStd * norm.yStd;
-    for (let k = 0; k < samples * n; k++) {
-      sampleMeans[k] = raw[2 * k]! * norm.yStd + norm.yMean;
-      const logVariance = Math.min(LOG_VARIANCE_MAX, Math.max(LOG_VARIANCE_MIN, raw[2 * k + 1]!));
-      sampleVariances[k] = Math.exp(logVariance) * yVarScale;
+    // Rows go through in chunks to bound memory. Each chunk restarts the same noise stream, and the draws
+    // (weights or masks) come first and do not depend on the rows, so every chunk sees the same S networks.
+    for (let from = 0; from < n; from += PREDICT_CHUNK_ROWS) {
+      const rows = Math.min(PREDICT_CHUNK_ROWS, n - from);
+      const noise = new NormalStream(createRng(seed));
+      const x = tf.tensor2d(features.subarray(from * data.cols, (from + rows) * data.cols), [rows, data.cols]);
+      const out = tf.tidy(() => network.sampleOutputs(x, samples, noise));
+      x.dispose();
+      const raw = await out.data();
+      out.dispose();
+      for (let s = 0; s < samples; s++) {
+        for (let r = 0; r < rows; r++) {
+          const k = s * rows + r;
+          const target = s * n + from + r;
+          sampleMeans[target] = raw[2 * k]! * norm.yStd + norm.yMean;
+          const logVariance = Math.min(LOG_VARIANCE_MAX, Math.max(LOG_VARIANCE_MIN, raw[2 * k + 1]!));
+          sampleVariances[target] = Math.exp(logVariance) * yVarScale;
+        }
+      }
     }
     const mean = new Float64Array(n);
     const epistemicVariance = new Float64Array(n);
