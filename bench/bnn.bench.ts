@@ -266,6 +266,13 @@ async function calibration() {
       homMean.push(m);
       homVar.push(v / (n - 1));
     }
+    // Per-block scores show where a method wins or loses (crises, calm years).
+    const before = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, { n: v.n, nll: v.nll, crps: v.crps }]));
+    const blockScores = (k: string) => {
+      const s = scores[k]!;
+      const b = before[k]!;
+      return { meanNll: (s.nll - b.nll) / (s.n - b.n), meanCrps: (s.crps - b.crps) / (s.n - b.n) };
+    };
     const testX: number[][] = [];
     const testY: number[] = [];
     for (let s = start; s < end; s++) {
@@ -310,9 +317,11 @@ async function calibration() {
         s.nll += mixtureNll(target, p.sampleMeans!, p.sampleVariances!, samples, i, n);
         s.crps += mixtureCrps(target, p.sampleMeans!, p.sampleVariances!, samples, i, n);
       }
-      blockInfo[m] = { epochs: summary.epochsRun, bestEpoch: summary.bestEpoch };
+      blockInfo[m] = { epochs: summary.epochsRun, bestEpoch: summary.bestEpoch, ...blockScores(m) };
       if (m !== 'online') model.dispose();
     }
+    blockInfo.homoscedastic = blockScores('homoscedastic');
+    blockInfo.ewma = blockScores('ewma');
     blocks.push(blockInfo);
     log(`block ${panel.dates[start + 1]} → ${panel.dates[end]}: ${Xt.length} training rows, ${((Date.now() - t0) / 1000).toFixed(0)} s so far`);
   }
@@ -339,9 +348,18 @@ async function calibration() {
 async function main() {
   const backend = await initComputeBackend();
   log(`backend: ${backend.name} — ${backend.detail}`);
-  const results: Record<string, unknown> = {};
-  if (only !== 'calibration') results.speed = await speed();
-  if (only !== 'speed') results.calibration = await calibration();
+  const resultsFile = path.join(root, 'bench', 'results', 'bnn.json');
+  // With --only, the other part's last results are kept (each part carries its own run date).
+  let results: Record<string, unknown> = {};
+  if (only) {
+    try {
+      results = (JSON.parse(readFileSync(resultsFile, 'utf8')) as { results?: Record<string, unknown> }).results ?? {};
+    } catch {
+      results = {};
+    }
+  }
+  if (only !== 'calibration') results.speed = { date: new Date().toISOString(), loadAverage: os.loadavg(), ...(await speed()) };
+  if (only !== 'speed') results.calibration = { date: new Date().toISOString(), quick, ...(await calibration()) };
   const out = {
     suite: 'bnn',
     node: process.version,
@@ -352,7 +370,7 @@ async function main() {
     results,
   };
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', 'bnn.json'), JSON.stringify(out, null, 2));
+  writeFileSync(resultsFile, JSON.stringify(out, null, 2));
   if (json) console.log(JSON.stringify(out, null, 2));
   else {
     const cal = results.calibration as { results: Record<string, ReturnType<typeof summarise>> } | undefined;
