@@ -6,5 +6,7 @@ export default defineConfig({
     environment: 'node',
     pool: 'forks',
     testTimeout: 60_000,
+    // Fixed fast-check seed under CI, random locally (see the file).
+    setupFiles: ['src/test/fast-check-setup.ts'],
   },
 });

@@ -20,7 +20,7 @@ import {
   normalQuantile,
   type BnnConfigInput,
 } from '../src/main/engine/bnn';
-import { createRng } from '../src/main/engine/random';
+import { createRng } from '../src/main/engine/math/random';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);

@@ -26,7 +26,7 @@ import {
   type TestProblem,
   withNoise,
 } from '../src/main/engine/bo/testFunctions';
-import { createRng, mixSeed } from '../src/main/engine/random';
+import { createRng, mixSeed } from '../src/main/engine/math/random';
 
 const root = path.resolve(import.meta.dirname, '..');
 const PYTHON = '/usr/bin/python3';

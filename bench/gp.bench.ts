@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fitGaussianProcess, logMarginalLikelihood, type KernelName } from '../src/main/engine/gp';
-import { matrixFromData, matrixFromRows } from '../src/main/engine/linalg';
-import { createRng } from '../src/main/engine/random';
+import { matrixFromData, matrixFromRows } from '../src/main/engine/math/linalg';
+import { createRng } from '../src/main/engine/math/random';
 import { time } from './stats';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
-import { createRng } from '../random';
+import { createRng } from '../math/random';
 import { initComputeBackend } from './backend';
 import { BayesianNeuralNetwork, type BnnPrediction } from './model';
 import { intervalCoverage } from './scoring';

@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BallastError } from '../../../shared/errors';
-import type { Matrix } from '../linalg';
-import { createRng, mixSeed, type Rng } from '../random';
+import type { Matrix } from '../math/linalg';
+import { createRng, mixSeed, type Rng } from '../math/random';
 import { Adam } from './adam';
 import { computeBackendInfo, initComputeBackend } from './backend';
 import { BnnConfigSchema, PredictOptionsSchema, type BnnConfig, type BnnConfigInput, type PredictOptions } from './config';

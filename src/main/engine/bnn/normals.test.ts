@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../random';
+import { createRng } from '../math/random';
 import { normalCdf } from './gaussian';
 import { NormalStream } from './normals';
 

@@ -5,7 +5,7 @@
  * generator seeded from the caller's `Rng`. The layer index and the value come from disjoint bits of each
  * 32-bit draw (7 and 25 bits), avoiding the index/value correlation Doornik (2005) found in the original.
  */
-import type { Rng } from '../random';
+import type { Rng } from '../math/random';
 
 const LAYERS = 128;
 const R = 3.442619855899; // start of the tail strip

@@ -6,7 +6,7 @@
  * only ever sees snapped points, discrete parameters are optimised as discrete, never rounded afterwards.
  */
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, matrixFromData } from '../linalg';
+import { type Matrix, matrixFromData } from '../math/linalg';
 import { minimize } from '../optim/lbfgsb';
 import type { SearchSpace } from './space';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
-import type { Matrix } from '../linalg';
+import type { Matrix } from '../math/linalg';
 import reference from './__fixtures__/sobol-scipy.json';
 import { SOBOL_MAX_DIMENSION, SobolSequence, latinHypercube, sobolPoints } from './designs';
 

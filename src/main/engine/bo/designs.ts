@@ -3,8 +3,8 @@
  * hypercubes. Both are seeded; both return an n×d Matrix, one point per row.
  */
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, zeros } from '../linalg';
-import { createRng, type Rng } from '../random';
+import { type Matrix, zeros } from '../math/linalg';
+import { createRng, type Rng } from '../math/random';
 import { SOBOL_DIRECTION_ROWS } from './sobolDirections';
 
 const BITS = 32;

@@ -5,7 +5,7 @@
  * the hyperparameters that keep small-data fits away from degenerate lengthscales.
  */
 import { fitGaussianProcess, type GaussianProcess, type GpFitOptions, type KernelName } from '../gp';
-import type { Matrix } from '../linalg';
+import type { Matrix } from '../math/linalg';
 
 export interface ObjectiveModelOptions {
   kernel: KernelName;

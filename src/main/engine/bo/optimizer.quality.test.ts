@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../random';
+import { createRng } from '../math/random';
 import { BayesianOptimizer } from './optimizer';
 import { FAST, braninOf, run } from './optimizerTestSupport';
 import { branin, problemPoint, problemSpace, withNoise } from './testFunctions';

@@ -20,8 +20,8 @@
 import { z } from 'zod';
 import { BallastError } from '../../../shared/errors';
 import type { GaussianProcess, KernelName } from '../gp';
-import { type Matrix, matrixFromData, zeros } from '../linalg';
-import { createRng, mixSeed } from '../random';
+import { type Matrix, matrixFromData, zeros } from '../math/linalg';
+import { createRng, mixSeed } from '../math/random';
 import {
   VARIANCE_FLOOR,
   type AcquisitionValue,

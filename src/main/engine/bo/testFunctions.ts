@@ -2,7 +2,7 @@
  * Standard BO test problems (definitions from Surjanovic & Bingham, "Virtual Library of Simulation
  * Experiments", sfu.ca/~ssurjano), all to be minimised, plus seeded noisy variants.
  */
-import { createRng } from '../random';
+import { createRng } from '../math/random';
 import type { ParameterSpec } from './space';
 
 export interface TestProblem {

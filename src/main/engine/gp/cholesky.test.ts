@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Matrix, matmul, matrixFromData, matrixFromRows, transpose } from '../linalg';
+import { type Matrix, matmul, matrixFromData, matrixFromRows, transpose } from '../math/linalg';
 import {
   backSubstitute,
   choleskyWithJitter,

@@ -1,4 +1,4 @@
-import { type CholeskyFailureReason, type CholeskyResult, type Matrix, cholesky, zeros } from '../linalg';
+import { type CholeskyFailureReason, type CholeskyResult, type Matrix, cholesky, zeros } from '../math/linalg';
 
 export interface JitterOptions {
   /** First jitter tried after the plain factorisation fails, relative to the mean diagonal (default 1e-10). */

@@ -1,7 +1,7 @@
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, zeros } from '../linalg';
+import { type Matrix, zeros } from '../math/linalg';
 import { minimize } from '../optim/lbfgsb';
-import { createRng, type Rng } from '../random';
+import { createRng, type Rng } from '../math/random';
 import { GaussianProcess } from './gaussianProcess';
 import { kernelProfile } from './kernels';
 import { checkHyperparameters, checkTrainingData, factorisePrior } from './likelihood';

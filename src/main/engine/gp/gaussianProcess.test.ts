@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, matrixFromData, matrixFromRows } from '../linalg';
+import { type Matrix, matrixFromData, matrixFromRows } from '../math/linalg';
 import { randomPoints, syntheticData } from './__fixtures__/synthetic';
 import { fitGaussianProcess } from './fit';
 import type { GaussianProcess } from './gaussianProcess';

@@ -1,6 +1,6 @@
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, matrixFromData, zeros } from '../linalg';
-import { createRng } from '../random';
+import { type Matrix, matrixFromData, zeros } from '../math/linalg';
+import { createRng } from '../math/random';
 import { backSubstitute, choleskyWithJitter, factorWithFloor, forwardSubstitute, forwardSubstituteMatrix } from './cholesky';
 import { type KernelProfile, crossCovariance, kernelProfile, priorCovariance, scaleByLengthscales } from './kernels';
 import { factorisePrior } from './likelihood';

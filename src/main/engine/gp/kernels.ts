@@ -1,5 +1,5 @@
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, zeros } from '../linalg';
+import { type Matrix, zeros } from '../math/linalg';
 import type { KernelName } from './types';
 
 const SQRT3 = Math.sqrt(3);

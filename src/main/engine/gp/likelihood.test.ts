@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
-import { matrixFromData, matrixFromRows } from '../linalg';
+import { matrixFromData, matrixFromRows } from '../math/linalg';
 import fixture from './__fixtures__/gp-sklearn.json';
 import { syntheticData } from './__fixtures__/synthetic';
 import { logPriorInLogSpace } from './fit';

@@ -1,5 +1,5 @@
 import { BallastError } from '../../../shared/errors';
-import { type Matrix, zeros } from '../linalg';
+import { type Matrix, zeros } from '../math/linalg';
 import { type JitterOptions, backSubstitute, choleskyWithJitter, forwardSubstitute, inverseFromCholesky } from './cholesky';
 import { kernelProfile, scaleByLengthscales, squaredDistance } from './kernels';
 import type { GpHyperparameters, KernelName } from './types';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matrixFromRows } from '../linalg';
+import { matrixFromRows } from '../math/linalg';
 import fixture from './__fixtures__/gp-sklearn.json';
 import { defaultHyperparameterBounds, fitGaussianProcess } from './fit';
 import type { KernelName } from './types';

@@ -1,4 +1,4 @@
-import type { Matrix } from '../linalg';
+import type { Matrix } from '../math/linalg';
 
 /** Stationary kernels; the Matérn pair are the usual choice for BO objectives, which are rarely C∞. */
 export type KernelName = 'rbf' | 'matern32' | 'matern52';

@@ -1,5 +1,5 @@
-import { type Matrix, matrixFromData } from '../../linalg';
-import { createRng } from '../../random';
+import { type Matrix, matrixFromData } from '../../math/linalg';
+import { createRng } from '../../math/random';
 
 /** Seeded design and responses for the GP tests: n points in [0, 1]^d and a smooth function plus noise. */
 export function syntheticData(n: number, d: number, seed: number, noise = 0.05): { X: Matrix; y: Float64Array } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BallastError } from '../../shared/errors';
-import { matrixFromRows, toRows } from './linalg';
+import { BallastError } from '../../../shared/errors';
+import { matrixFromRows, toRows } from '../math/linalg';
 import { simpleReturns } from './returns';
 
 describe('simpleReturns', () => {

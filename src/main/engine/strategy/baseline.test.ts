@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EngineName } from '../../shared/domain';
-import { BallastError } from '../../shared/errors';
-import lw from './__fixtures__/ledoit-wolf-sklearn.json';
-import reference from './__fixtures__/risk-budgeting-reference.json';
+import { EngineName } from '../../../shared/domain';
+import { BallastError } from '../../../shared/errors';
+import lw from '../risk/__fixtures__/ledoit-wolf-sklearn.json';
+import reference from '../risk/__fixtures__/risk-budgeting-reference.json';
 import { BASELINE_ENGINE, MIN_OBSERVATIONS, riskParityBaseline } from './baseline';
-import { ledoitWolfCovariance } from './covariance';
-import { type Matrix, lastRows, matrixFromData, matrixFromRows, quadraticForm } from './linalg';
-import { riskBudgetWeights, riskContributions } from './riskBudgeting';
-import { simpleReturns } from './returns';
+import { ledoitWolfCovariance } from '../risk/covariance';
+import { type Matrix, lastRows, matrixFromData, matrixFromRows, quadraticForm } from '../math/linalg';
+import { riskBudgetWeights, riskContributions } from '../risk/riskBudgeting';
+import { simpleReturns } from '../features/returns';
 
 const etf = lw.cases.find((c) => c.name === 'etf-daily-6');
 if (etf?.prices === undefined) throw new Error('etf case missing from the Ledoit-Wolf fixture');

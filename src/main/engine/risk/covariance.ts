@@ -1,4 +1,4 @@
-import { type Matrix, zeros } from './linalg';
+import { type Matrix, zeros } from '../math/linalg';
 
 export interface CovarianceEstimate {
   covariance: Matrix;

@@ -1,5 +1,5 @@
-import { BallastError } from '../../shared/errors';
-import { type Matrix, cholesky, choleskySolve, matvec, quadraticForm, zeros } from './linalg';
+import { BallastError } from '../../../shared/errors';
+import { type Matrix, cholesky, choleskySolve, matvec, quadraticForm, zeros } from '../math/linalg';
 
 /**
  * Default stopping tolerance on the risk-contribution spread max_i(RC_i/b_i) / min_i(RC_i/b_i) − 1.

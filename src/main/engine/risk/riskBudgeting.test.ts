@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BallastError } from '../../shared/errors';
+import { BallastError } from '../../../shared/errors';
 import reference from './__fixtures__/risk-budgeting-reference.json';
-import { type Matrix, cholesky, matrixFromData, matrixFromRows, quadraticForm, zeros } from './linalg';
+import { type Matrix, cholesky, matrixFromData, matrixFromRows, quadraticForm, zeros } from '../math/linalg';
 import {
   DEFAULT_RISK_BUDGET_TOLERANCE,
   budgetSpread,

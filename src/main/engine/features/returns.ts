@@ -1,5 +1,5 @@
-import { BallastError } from '../../shared/errors';
-import { type Matrix, zeros } from './linalg';
+import { BallastError } from '../../../shared/errors';
+import { type Matrix, zeros } from '../math/linalg';
 
 /**
  * Simple (arithmetic) returns r[t] = p[t+1] / p[t] − 1 from a T×N matrix of adjusted closes, oldest first.

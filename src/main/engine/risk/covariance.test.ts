@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import fixture from './__fixtures__/ledoit-wolf-sklearn.json';
 import { ledoitWolfCovariance, sampleCovariance } from './covariance';
-import { type Matrix, cholesky, isSymmetric, matrixFromData, matrixFromRows } from './linalg';
-import { simpleReturns } from './returns';
+import { type Matrix, cholesky, isSymmetric, matrixFromData, matrixFromRows } from '../math/linalg';
+import { simpleReturns } from '../features/returns';
 
 const SEED = 20240601;
 const RELATIVE = 1e-10;

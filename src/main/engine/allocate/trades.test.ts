@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BallastError } from '../../shared/errors';
+import { BallastError } from '../../../shared/errors';
 import { type TradeListInput, type TradeListResult, tradeList } from './trades';
 
 const SEED = 20240601;

@@ -1,8 +1,8 @@
-import { BallastError } from '../../shared/errors';
-import { ledoitWolfCovariance } from './covariance';
-import { type Matrix, lastRows, quadraticForm } from './linalg';
-import { DEFAULT_RISK_BUDGET_TOLERANCE, riskBudgetWeights } from './riskBudgeting';
-import { simpleReturns } from './returns';
+import { BallastError } from '../../../shared/errors';
+import { ledoitWolfCovariance } from '../risk/covariance';
+import { type Matrix, lastRows, quadraticForm } from '../math/linalg';
+import { DEFAULT_RISK_BUDGET_TOLERANCE, riskBudgetWeights } from '../risk/riskBudgeting';
+import { simpleReturns } from '../features/returns';
 
 export const BASELINE_ENGINE = {
   name: 'risk-parity-baseline',

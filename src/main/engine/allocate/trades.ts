@@ -1,4 +1,4 @@
-import { BallastError } from '../../shared/errors';
+import { BallastError } from '../../../shared/errors';
 
 export interface TradeListInput {
   /** Per-share prices, > 0. */
