@@ -18,7 +18,9 @@ import {
   ProposalId,
   ProposalSummary,
   Security,
+  BreakerStateName,
 } from './domain';
+import { StrategyParameters } from './strategy';
 import type { Result } from './errors';
 
 /**
@@ -156,6 +158,12 @@ const proposalMethods = {
         accountId: AccountId,
         lookbackDays: z.number().int().min(60).max(5000).optional(),
         cashFloor: z.number().min(0).max(0.5).optional(),
+        /** 'bayesian' (default): BNN forecasts → uncertainty-aware allocation → circuit breaker. 'baseline': risk parity. */
+        engine: z.enum(['bayesian', 'baseline']).optional(),
+        /** Strategy parameters θ (defaults, or the account's accepted tuning run, when omitted). */
+        theta: StrategyParameters.optional(),
+        /** The PM overrides the circuit breaker's state for this proposal only; audited with the reason. */
+        breakerOverride: z.object({ state: BreakerStateName, reason: z.string().trim().min(3), by: z.string().trim().min(1) }).strict().optional(),
       })
       .strict(),
     output: Proposal,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ForecastConfig, StrategyParameters } from './strategy';
 import { FileIssue } from './errors';
 
 /**
@@ -247,7 +248,7 @@ export type ImportRecord = z.infer<typeof ImportRecord>;
 export const ProposalStatus = z.enum(['pending', 'approved', 'rejected', 'exported', 'superseded']);
 export type ProposalStatus = z.infer<typeof ProposalStatus>;
 
-export const EngineName = z.enum(['risk-parity-baseline']);
+export const EngineName = z.enum(['risk-parity-baseline', 'bayesian']);
 export type EngineName = z.infer<typeof EngineName>;
 
 export const ProposalParameters = z.object({
@@ -257,8 +258,93 @@ export const ProposalParameters = z.object({
   cashFloor: z.number().min(0).max(0.5),
   /** Risk budgets per ticker (fractions summing to 1); equal risk contribution when omitted. */
   riskBudgets: z.record(z.string(), z.number().positive()).optional(),
+  /** Bayesian engine: the strategy parameters θ used, and where they came from ('default', a file, a tuning run). */
+  theta: StrategyParameters.optional(),
+  thetaSource: z.string().optional(),
+  /** Bayesian engine: the forecast model's settings. */
+  forecast: ForecastConfig.optional(),
 });
 export type ProposalParameters = z.infer<typeof ProposalParameters>;
+
+/** One asset's forecast of its log return over the horizon (fractions): predictive mean, 90 % interval, and the two spreads. */
+export const AssetForecast = z.object({
+  mean: z.number(),
+  lower90: z.number(),
+  upper90: z.number(),
+  epistemicSd: z.number().nonnegative(),
+  aleatoricSd: z.number().nonnegative(),
+});
+export type AssetForecast = z.infer<typeof AssetForecast>;
+
+/** The target portfolio's predictive return over the horizon, and how likely it beats keeping current weights. */
+export const PortfolioConfidence = z.object({
+  horizonDays: z.number().int().positive(),
+  expectedReturn: z.number(),
+  lower90: z.number(),
+  upper90: z.number(),
+  /** P(target's risk-adjusted outcome net of costs > current weights'), from the predictive samples. */
+  probabilityBeatsCurrent: z.number().min(0).max(1),
+});
+export type PortfolioConfidence = z.infer<typeof PortfolioConfidence>;
+
+export const BreakerStateName = z.enum(['NORMAL', 'CAUTION', 'DE_RISKED']);
+export type BreakerStateName = z.infer<typeof BreakerStateName>;
+
+export const BreakerTransition = z.object({
+  date: IsoDate,
+  from: BreakerStateName,
+  to: BreakerStateName,
+  certainty: z.number(),
+  reason: z.string(),
+});
+export type BreakerTransition = z.infer<typeof BreakerTransition>;
+
+export const BreakerInfo = z.object({
+  state: BreakerStateName,
+  /** The certainty score on the decision date (see engine/breaker for its definition). */
+  certainty: z.number(),
+  thresholds: z.object({ warn: z.number(), trip: z.number(), reset: z.number() }),
+  /** The state in words: why it is what it is. */
+  reason: z.string(),
+  /** Date the current state began. */
+  since: IsoDate,
+  /** Fraction of the risky target kept (1 in NORMAL); the rest is moved to cash. */
+  exposure: z.number().min(0).max(1),
+  /** What the model said, when a PM overrode it for this proposal. */
+  override: z.object({ modelState: BreakerStateName, reason: z.string(), by: z.string() }).nullable(),
+  /** Transitions over the trailing history the state was computed from, newest last. */
+  transitions: z.array(BreakerTransition),
+});
+export type BreakerInfo = z.infer<typeof BreakerInfo>;
+
+/** Exact Shapley values of each asset's weight change (target − current) over grouped inputs; they sum to the change. */
+export const Attribution = z.object({
+  groups: z.array(z.object({ key: z.string(), label: z.string() })),
+  assets: z.array(
+    z.object({
+      ticker: z.string(),
+      change: z.number(),
+      /** Keyed by group key. */
+      contributions: z.record(z.string(), z.number()),
+      riskContributionBefore: z.number(),
+      riskContributionAfter: z.number(),
+    }),
+  ),
+  cash: z.object({ change: z.number(), contributions: z.record(z.string(), z.number()) }),
+});
+export type Attribution = z.infer<typeof Attribution>;
+
+export const ModelRunRef = z.object({
+  id: z.number().int().positive(),
+  /** Last date whose realised returns the model trained on. */
+  trainedThrough: IsoDate,
+  /** Date of the features the forecasts were made from. */
+  forecastDate: IsoDate,
+  horizonDays: z.number().int().positive(),
+  seed: z.number().int(),
+  backend: z.string(),
+});
+export type ModelRunRef = z.infer<typeof ModelRunRef>;
 
 export const ProposalAsset = z.object({
   securityId: z.number().int().positive(),
@@ -278,6 +364,10 @@ export const ProposalAsset = z.object({
   riskContribution: z.number(),
   /** Annualised volatility from the shrunk covariance. */
   volatility: z.number(),
+  /** Bayesian engine: the asset's forecast (absent for the baseline). */
+  forecast: AssetForecast.nullable().optional(),
+  /** Bayesian engine: the risk-budgeting anchor weight the forecasts tilt from. */
+  anchorWeight: z.number().optional(),
 });
 export type ProposalAsset = z.infer<typeof ProposalAsset>;
 
@@ -359,6 +449,13 @@ export const Proposal = ProposalSummary.extend({
   diagnostics: ProposalDiagnostics,
   decisions: z.array(Decision),
   exports: z.array(ExportRecord),
+  /** Bayesian engine (null for the baseline). */
+  modelRun: ModelRunRef.nullable().optional(),
+  confidence: PortfolioConfidence.nullable().optional(),
+  breaker: BreakerInfo.nullable().optional(),
+  attribution: Attribution.nullable().optional(),
+  /** Things the PM should know before approving, in words (e.g. prices older than the latest business day). */
+  warnings: z.array(z.string()).optional(),
 });
 export type Proposal = z.infer<typeof Proposal>;
 

@@ -1,3 +1,4 @@
 export * from './api';
 export * from './domain';
 export * from './errors';
+export * from './strategy';
