@@ -4,6 +4,7 @@ import { type MethodOutput } from '../../shared/api';
 import { AlertRegion } from './components/AlertRegion';
 import { Header } from './components/Header';
 import { ProgressPanel } from './components/ProgressPanel';
+import { createInput, generateLabel, type GenerateRequest } from './bayesian';
 import { chooseAccount, importedAccount } from './selection';
 import { useAction, useApp, useQuery } from './state';
 import { AuditView } from './views/AuditView';
@@ -19,6 +20,9 @@ const TABS = [
   { id: 'audit', label: 'Audit' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
+
+/** The welcome panel's one-click proposal: the Bayesian engine, no override. */
+const DEFAULT_GENERATE: GenerateRequest = { engine: 'bayesian', override: { enabled: false, state: 'NORMAL', reason: '', by: '' } };
 
 export function App() {
   const { client, runLong } = useApp();
@@ -72,14 +76,19 @@ export function App() {
     });
 
   const generate = useCallback(
-    (forAccount: string) =>
-      runGenerate(async () => {
-        const proposal = await runLong('proposals.create', { accountId: forAccount }, `Computing proposal for ${forAccount}`);
+    async (forAccount: string, request: GenerateRequest = DEFAULT_GENERATE): Promise<boolean> => {
+      // A Bayesian proposal may first have to train the forecast model (minutes): the progress panel shows
+      // the server's step ("Training forecast model: retrain 12 of 80"), the time spent, and Cancel.
+      const made = await runGenerate(async () => {
+        const proposal = await runLong('proposals.create', createInput(forAccount, request), generateLabel(forAccount, request));
         setAccountId(proposal.accountId);
         setProposalId(proposal.id);
         setTab('proposals');
         setWelcomeClosed(true);
-      }),
+        return true;
+      });
+      return made === true;
+    },
     [runGenerate, runLong],
   );
 
@@ -132,7 +141,7 @@ export function App() {
               accountId={accountId}
               selectedId={proposalId}
               onSelect={setProposalId}
-              onGenerate={(id) => void generate(id)}
+              onGenerate={generate}
               generating={generating}
               onImport={openImport}
             />

@@ -55,6 +55,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   IMPORT_REJECTED: true,
   INSUFFICIENT_DATA: true,
   NUMERICAL: true,
+  INFEASIBLE: true,
   CANCELLED: true,
   CONFIRMATION_REQUIRED: true,
   DB_TOO_NEW: true,

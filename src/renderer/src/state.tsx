@@ -13,6 +13,8 @@ export interface RunningCall {
   current: number;
   total: number;
   cancelling: boolean;
+  /** Date.now() when the call started: a multi-minute training shows its elapsed time. */
+  startedAt: number;
 }
 
 export interface ShownError {
@@ -83,7 +85,7 @@ export function AppProvider({ client, children }: { client: BallastClient; child
   const runLong = useCallback(
     async <M extends MethodName>(method: M, input: MethodInput<M>, label: string): Promise<MethodOutput<M>> => {
       const callId = newCallId();
-      setRunning((calls) => [...calls, { callId, method, label, step: 'Starting', current: 0, total: 0, cancelling: false }]);
+      setRunning((calls) => [...calls, { callId, method, label, step: 'Starting', current: 0, total: 0, cancelling: false, startedAt: Date.now() }]);
       try {
         return await client.call(method, input, { callId });
       } finally {

@@ -1,17 +1,8 @@
 import { useState } from 'react';
 import { type Proposal } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
+import { rememberedReviewer, rememberReviewer } from '../reviewer';
 import { useAction, useApp } from '../state';
-
-const REVIEWER_KEY = 'ballast.reviewer';
-
-function rememberedReviewer(): string {
-  try {
-    return localStorage.getItem(REVIEWER_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
 
 /** Approve or reject a pending proposal, and the record of who decided what. */
 export function DecisionPanel({ proposal, onChanged }: { proposal: Proposal; onChanged(): void }) {
@@ -29,11 +20,7 @@ export function DecisionPanel({ proposal, onChanged }: { proposal: Proposal; onC
       } else {
         await client.call('proposals.reject', input);
       }
-      try {
-        localStorage.setItem(REVIEWER_KEY, by.trim());
-      } catch {
-        // Storage may be unavailable (private window); remembering the name is only a convenience.
-      }
+      rememberReviewer(by);
       setComment('');
       onChanged();
     });

@@ -1,6 +1,10 @@
 import { lazy, Suspense, useMemo } from 'react';
-import { type Proposal } from '../../../shared/domain';
-import { riskChartOption, weightsChartOption } from '../charts/options';
+import { type Proposal, type ProposalAsset } from '../../../shared/domain';
+import { anchorCashWeight, formatWithInterval, hasAnchor, hasForecasts, horizonDays, horizonPhrase } from '../bayesian';
+import { forecastChartOption, riskChartOption, weightsChartOption } from '../charts/options';
+import { AttributionTable } from '../components/AttributionTable';
+import { ConfidencePanel, ModelRunLine, ProposalWarnings, strategySummary } from '../components/BayesianPanels';
+import { BreakerPanel } from '../components/BreakerPanel';
 import { DecisionPanel } from '../components/DecisionPanel';
 import { ExportPanel } from '../components/ExportPanel';
 import { StatusBadge } from '../components/StatusBadge';
@@ -25,12 +29,51 @@ export function ProposalDetail({ proposalId }: { proposalId: number }) {
   return <ProposalBody proposal={proposal} onChanged={query.reload} />;
 }
 
+/** The asset's forecast cell: mean and 90 % interval in words, the raw numbers as attributes for tests and tools. */
+function ForecastCells({ asset }: { asset: ProposalAsset }) {
+  const f = asset.forecast;
+  if (!f) {
+    return (
+      <>
+        <td className="muted" data-testid="asset-forecast" data-missing="true">
+          no forecast
+        </td>
+        <td className="num muted">—</td>
+      </>
+    );
+  }
+  return (
+    <>
+      <td
+        className="num"
+        data-testid="asset-forecast"
+        data-mean={f.mean}
+        data-lower90={f.lower90}
+        data-upper90={f.upper90}
+        data-epistemic-sd={f.epistemicSd}
+        data-aleatoric-sd={f.aleatoricSd}
+      >
+        {formatWithInterval(f.mean, f.lower90, f.upper90)}
+      </td>
+      <td className="num">
+        {formatPercent(f.epistemicSd)} / {formatPercent(f.aleatoricSd)}
+      </td>
+    </>
+  );
+}
+
 function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged(): void }) {
   const weightsOption = useMemo(() => weightsChartOption(proposal), [proposal]);
   const riskOption = useMemo(() => riskChartOption(proposal), [proposal]);
+  const forecasts = hasForecasts(proposal);
+  const forecastOption = useMemo(() => (forecasts ? forecastChartOption(proposal) : null), [proposal, forecasts]);
   const p = proposal;
   const d = p.diagnostics;
   const budgets = p.parameters.riskBudgets;
+  const anchor = hasAnchor(p);
+  const anchorCash = anchorCashWeight(p);
+  const horizon = horizonPhrase(horizonDays(p));
+  const strategy = strategySummary(p);
 
   return (
     <section className="panel proposal-detail" data-testid="proposal-detail" data-proposal-id={p.id}>
@@ -43,6 +86,9 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
         </h2>
         <StatusBadge status={p.status} testId="proposal-status" />
       </div>
+
+      <ProposalWarnings warnings={p.warnings} />
+      {p.modelRun && <ModelRunLine run={p.modelRun} />}
 
       <dl className="facts" data-testid="proposal-facts">
         <dt>Created</dt>
@@ -71,24 +117,56 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
                 .join(', ')
             : 'equal risk contribution'}
         </dd>
+        {strategy && (
+          <>
+            <dt>Strategy parameters</dt>
+            <dd data-testid="strategy-parameters">{strategy}</dd>
+          </>
+        )}
         <dt>Seed</dt>
         <dd data-testid="proposal-seed">{p.seed}</dd>
         <dt>Code version</dt>
         <dd className="mono">{p.codeVersion}</dd>
       </dl>
 
-      <div className="charts">
-        <Suspense fallback={<p className="muted">Loading charts…</p>}>
+      {(p.breaker || p.confidence) && (
+        <div className="bayes-summary">
+          {p.breaker && <BreakerPanel breaker={p.breaker} />}
+          {p.confidence && <ConfidencePanel confidence={p.confidence} />}
+        </div>
+      )}
+
+      <Suspense fallback={<p className="muted">Loading charts…</p>}>
+        <div className="charts">
           <figure>
-            <figcaption>Weights per ticker: current, target and post-trade</figcaption>
-            <EChart option={weightsOption} height={260} label="Current, target and post-trade weights per ticker and cash" testId="weights-chart" />
+            <figcaption>Weights per ticker: current, {anchor ? 'risk-budgeting anchor, ' : ''}target and post-trade</figcaption>
+            <EChart
+              option={weightsOption}
+              height={260}
+              label={`Current, ${anchor ? 'anchor, ' : ''}target and post-trade weights per ticker and cash`}
+              testId="weights-chart"
+            />
           </figure>
           <figure>
             <figcaption>Risk contribution at target weights</figcaption>
             <EChart option={riskOption} height={260} label="Share of portfolio risk per ticker at the target weights" testId="risk-chart" />
           </figure>
-        </Suspense>
-      </div>
+        </div>
+        {forecastOption && (
+          <figure className="forecast-figure">
+            <figcaption>
+              Expected return {horizon} per asset, with its 90 % interval (log return, not annualised). Hover an asset for
+              model uncertainty and market noise.
+            </figcaption>
+            <EChart
+              option={forecastOption}
+              height={280}
+              label={`Each asset's expected return ${horizon} with its 90 % interval`}
+              testId="forecast-chart"
+            />
+          </figure>
+        )}
+      </Suspense>
 
       <h3>Allocation</h3>
       <table className="grid" data-testid="allocation-table">
@@ -100,15 +178,37 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
             <th className="num">Current qty</th>
             <th className="num">Target qty</th>
             <th className="num">Current</th>
+            {anchor && (
+              <th className="num" title="Risk-budgeting weight the forecasts tilt from">
+                Anchor
+              </th>
+            )}
             <th className="num">Target</th>
             <th className="num">Post-trade</th>
             <th className="num">Risk contrib.</th>
             <th className="num">Volatility</th>
+            {forecasts && (
+              <>
+                <th className="num" title={`Expected log return ${horizon}, not annualised`}>
+                  Forecast
+                  <br />
+                  (90 % interval)
+                </th>
+                <th
+                  className="num"
+                  title="Standard deviations of the forecast: model uncertainty (epistemic: how unsure the model is about the expected return) and market noise (aleatoric: the return's own randomness)"
+                >
+                  Model uncertainty /
+                  <br />
+                  market noise (sd)
+                </th>
+              </>
+            )}
           </tr>
         </thead>
         <tbody>
           {p.assets.map((a) => (
-            <tr key={a.securityId}>
+            <tr key={a.securityId} data-testid="asset-row" data-ticker={a.ticker}>
               <td className="mono" title={a.name}>
                 {a.ticker}
               </td>
@@ -117,10 +217,16 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
               <td className="num">{formatDecimal(a.currentQuantity)}</td>
               <td className="num">{formatDecimal(a.targetQuantity)}</td>
               <td className="num">{formatPercent(a.currentWeight)}</td>
+              {anchor && (
+                <td className="num" data-testid="asset-anchor" data-value={a.anchorWeight}>
+                  {formatPercent(a.anchorWeight)}
+                </td>
+              )}
               <td className="num">{formatPercent(a.targetWeight)}</td>
               <td className="num">{formatPercent(a.postTradeWeight)}</td>
               <td className="num">{formatPercent(a.riskContribution)}</td>
               <td className="num">{formatPercent(a.volatility)}</td>
+              {forecasts && <ForecastCells asset={a} />}
             </tr>
           ))}
           <tr className="subtotal">
@@ -129,12 +235,15 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
             <td className="num">{formatMoney(p.cash.current)}</td>
             <td className="num">{formatMoney(p.cash.postTrade)}</td>
             <td className="num">{formatPercent(p.cash.currentWeight)}</td>
+            {anchor && <td className="num">{formatPercent(anchorCash)}</td>}
             <td className="num">{formatPercent(p.cash.targetWeight)}</td>
             <td className="num">{formatPercent(p.cash.postTradeWeight)}</td>
-            <td colSpan={2} />
+            <td colSpan={forecasts ? 4 : 2} />
           </tr>
         </tbody>
       </table>
+
+      {p.attribution && <AttributionTable attribution={p.attribution} />}
 
       <h3>Trades ({p.trades.length})</h3>
       <table className="grid" data-testid="trades-table">

@@ -1,6 +1,8 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { formatMoney, formatPercent, formatTimestamp } from '../format';
 import { useApp, useQuery } from '../state';
+import { type GenerateRequest } from '../bayesian';
+import { GenerateControl } from '../components/GenerateControl';
 import { StatusBadge } from '../components/StatusBadge';
 import { ProposalDetail } from './ProposalDetail';
 
@@ -8,7 +10,8 @@ interface Props {
   accountId: string | null;
   selectedId: number | null;
   onSelect(proposalId: number | null): void;
-  onGenerate(accountId: string): void;
+  /** Resolves true when a proposal was made. */
+  onGenerate(accountId: string, request: GenerateRequest): Promise<boolean>;
   generating: boolean;
   onImport(): void;
 }
@@ -21,13 +24,22 @@ export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, gen
     ['proposals'],
   );
   const proposals = list.data;
+  const { loading, reload } = list;
+  const refetchedFor = useRef<number | null>(null);
 
   // Open the newest proposal when nothing (or a proposal of another account) is selected.
   useEffect(() => {
-    if (!proposals) return;
+    if (!proposals || loading) return;
     if (selectedId != null && proposals.some((p) => p.id === selectedId)) return;
+    // A proposal just generated can be newer than the list loaded so far (its answer may beat the list's
+    // "changed" event): load the list once more instead of jumping to an older proposal.
+    if (selectedId != null && proposals.every((p) => p.id < selectedId) && refetchedFor.current !== selectedId) {
+      refetchedFor.current = selectedId;
+      reload();
+      return;
+    }
     onSelect(proposals[0]?.id ?? null);
-  }, [proposals, selectedId, onSelect]);
+  }, [proposals, loading, reload, selectedId, onSelect]);
 
   return (
     <div className="proposals-layout" data-testid="proposals-view">
@@ -37,15 +49,7 @@ export function ProposalsView({ accountId, selectedId, onSelect, onGenerate, gen
           <button type="button" data-testid="open-import" title="Import a newer holdings file before proposing" onClick={onImport}>
             Import positions…
           </button>
-          <button
-            type="button"
-            className="primary"
-            data-testid="generate-proposal"
-            disabled={!accountId || generating}
-            onClick={() => accountId && onGenerate(accountId)}
-          >
-            {generating ? 'Computing…' : 'Generate proposal'}
-          </button>
+          <GenerateControl accountId={accountId} generating={generating} onGenerate={onGenerate} />
         </div>
         {!accountId && <p className="muted">Select an account first.</p>}
         {proposals && proposals.length === 0 && <p className="muted">No proposals for this account yet.</p>}

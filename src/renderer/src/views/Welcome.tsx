@@ -17,8 +17,9 @@ export function Welcome({ demo, loading, generating, onLoadDemo, onGenerate, onD
     <section className="panel welcome" data-testid="welcome-panel">
       <h2>Welcome to Ballast</h2>
       <p>
-        Ballast imports your positions and market history, computes a risk-balanced rebalance proposal for an account, and
-        lets you approve or reject it before exporting the trade list as CSV. Everything runs and stays on this computer.
+        Ballast imports your positions and market history, computes a rebalance proposal for an account (Bayesian forecasts
+        with their uncertainty and a circuit breaker, or a risk-parity baseline), and lets you approve or reject it before
+        exporting the trade list as CSV. Everything runs and stays on this computer.
       </p>
       {!demo ? (
         <p>
