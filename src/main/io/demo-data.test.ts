@@ -6,8 +6,10 @@ import positionsText from '../../../resources/demo/demo-account-positions.synthe
 import pricesText from '../../../resources/demo/etf_adjclose_core13.csv?raw';
 import provenanceText from '../../../resources/demo/PROVENANCE.md?raw';
 import securitiesText from '../../../resources/demo/securities.json?raw';
+import tbillText from '../../../resources/demo/tbill_13week_yield.csv?raw';
 import { parseDemoManifest, parseDemoSecurities } from './demo-manifest';
 import { cusipFromIsin, isValidIsin } from './identifiers';
+import { parseIndicatorsCsv } from './indicators-csv';
 import { parsePositionsCsv } from './positions-csv';
 import { parsePricesCsv } from './prices-csv';
 import { errorsIn } from './report';
@@ -33,6 +35,15 @@ describe('bundled demo data', () => {
       pricesFile: 'etf_adjclose_core13.csv',
       positionsFile: 'demo-account-positions.synthetic.csv',
       securitiesFile: 'securities.json',
+      indicators: [
+        {
+          file: 'tbill_13week_yield.csv',
+          name: 'TBILL-13W',
+          role: 'cash-rate',
+          unit: 'percent',
+          description: '13-week US T-bill discount yield (CBOE ^IRX), percent per year',
+        },
+      ],
     });
   });
 
@@ -54,6 +65,33 @@ describe('bundled demo data', () => {
     expect(prices.rows).toHaveLength(5459 * 13);
     const dates = new Set(prices.rows.map((row) => row.date));
     for (const stressDay of ['2008-10-13', '2020-03-16', '2022-06-13']) expect(dates.has(stressDay)).toBe(true);
+  });
+
+  it('the T-bill file is the recorded, trimmed copy: ^IRX in percent from 2004, covering every price date', async () => {
+    const recorded = /tbill_13week_yield\.csv[^\n]*?`([0-9a-f]{64})`/.exec(provenanceText)?.[1];
+    expect(recorded).toBeDefined();
+    expect(await sha256Hex(encode(tbillText))).toBe(recorded);
+    const spec = manifest.indicators[0]!;
+    const tbill = parseIndicatorsCsv(encode(tbillText), spec.file, { name: spec.name });
+    expect(tbill.issues).toEqual([]);
+    expect(tbill.format).toBe('indicators-single');
+    expect(tbill.series.map((s) => [s.name, s.header])).toEqual([['TBILL-13W', '^IRX']]);
+    expect(tbill.dateRange).toEqual({ from: '2004-01-02', to: '2026-08-03' });
+    expect(tbill.percentSigns).toBe(false);
+    const points = tbill.series[0]!.points;
+    expect(points).toHaveLength(5676);
+    // Percent, not fractions: the 2006–07 and 2023–24 peaks are above 4.9, the whole range within [−0.2, 5.5].
+    const values = points.map((p) => p.value);
+    expect(Math.max(...values)).toBeGreaterThan(4.9);
+    expect(Math.max(...values)).toBeLessThan(5.5);
+    expect(Math.min(...values)).toBeGreaterThan(-0.2);
+    // The seven non-positive values PROVENANCE.md describes: slightly negative yields in March 2020, no zeros.
+    expect(points.filter((p) => p.value <= 0).map((p) => p.date)).toEqual(['2020-03-19', '2020-03-20', '2020-03-23', '2020-03-24', '2020-03-25', '2020-03-26', '2020-03-27']);
+    // Every price date has a rate on or before it (5 bond-market holidays are carried forward).
+    const rateDates = new Set(points.map((p) => p.date));
+    const missing = [...new Set(prices.rows.map((row) => row.date))].filter((date) => !rateDates.has(date));
+    expect(missing).toEqual(['2005-10-10', '2005-11-11', '2006-10-09', '2010-10-11', '2016-11-11']);
+    expect(points[0]!.date < prices.dateRange!.from).toBe(true);
   });
 
   it('securities cover every ticker once, with valid identifiers', () => {

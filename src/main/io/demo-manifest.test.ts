@@ -25,6 +25,20 @@ describe('parseDemoSecurities', () => {
     }
   });
 
+  it('reads bundled indicator series, defaulting to none, and checks their name, role and unit', () => {
+    const base = { accountId: 'DEMO', accountName: 'Demo', baseCurrency: 'USD', pricesFile: 'p.csv', positionsFile: 'h.csv', securitiesFile: 's.json' };
+    expect(parseDemoManifest(JSON.stringify(base)).indicators).toEqual([]);
+    const tbill = { file: 't.csv', name: 'tbill-13w', role: 'cash-rate', unit: 'percent', description: 'T-bill' };
+    expect(parseDemoManifest(JSON.stringify({ ...base, indicators: [tbill] })).indicators).toEqual([{ ...tbill, name: 'TBILL-13W' }]);
+    for (const [change, field] of [
+      [{ name: 'not a name!' }, 'indicators.0.name'],
+      [{ role: 'rate' }, 'indicators.0.role'],
+      [{ unit: 'bps' }, 'indicators.0.unit'],
+    ] as const) {
+      expect(() => parseDemoManifest(JSON.stringify({ ...base, indicators: [{ ...tbill, ...change }] }))).toThrow(new RegExp(field.replace(/\./g, '\\.')));
+    }
+  });
+
   it('rejects a ticker listed twice and text that is not JSON', () => {
     expect(() => parseDemoSecurities(JSON.stringify([security, security]))).toThrow(/listed twice/);
     expect(() => parseDemoManifest('{')).toThrow(/demo\.json: not valid JSON/);

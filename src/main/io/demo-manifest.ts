@@ -1,7 +1,20 @@
 import { z } from 'zod';
 import { AccountId, AssetClass } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
+import { IndicatorName, IndicatorRole, IndicatorUnit } from '../../shared/indicators';
 import { isValidCusip, isValidIsin, isValidSedol } from './identifiers';
+
+/** One bundled indicator series (e.g. the T-bill yield the demo's cash earns). */
+export const DemoIndicator = z
+  .object({
+    file: z.string().min(1),
+    name: IndicatorName,
+    role: IndicatorRole,
+    unit: IndicatorUnit,
+    description: z.string().min(1),
+  })
+  .strict();
+export type DemoIndicator = z.infer<typeof DemoIndicator>;
 
 /** resources/demo/demo.json: which bundled files make up the demo account. */
 export const DemoManifest = z
@@ -12,6 +25,7 @@ export const DemoManifest = z
     pricesFile: z.string().min(1),
     positionsFile: z.string().min(1),
     securitiesFile: z.string().min(1),
+    indicators: z.array(DemoIndicator).default([]),
   })
   .strict();
 export type DemoManifest = z.infer<typeof DemoManifest>;

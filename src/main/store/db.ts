@@ -3,10 +3,14 @@ import { BallastError } from '../../shared/errors';
 import { AccountsRepo } from './accounts';
 import { ApprovalsRepo } from './approvals';
 import { AuditRepo } from './audit';
+import { BreakerEventsRepo } from './breaker-events';
 import { ExportsRepo } from './exports';
+import { ForecastsRepo } from './forecasts';
 import { ImportsRepo } from './imports';
+import { IndicatorsRepo } from './indicators';
 import type { Db } from './internal';
 import { assertOpenable, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion } from './migrate';
+import { ModelRunsRepo } from './model-runs';
 import { PositionsRepo } from './positions';
 import { PricesRepo } from './prices';
 import { CustodianProfilesRepo, EmsProfilesRepo } from './profiles';
@@ -39,6 +43,10 @@ export class Store {
   readonly custodianProfiles: CustodianProfilesRepo;
   readonly emsProfiles: EmsProfilesRepo;
   readonly staging: ImportStagingRepo;
+  readonly indicators: IndicatorsRepo;
+  readonly modelRuns: ModelRunsRepo;
+  readonly forecasts: ForecastsRepo;
+  readonly breakerEvents: BreakerEventsRepo;
 
   constructor(
     readonly db: Db,
@@ -58,6 +66,10 @@ export class Store {
     this.custodianProfiles = new CustodianProfilesRepo(db);
     this.emsProfiles = new EmsProfilesRepo(db);
     this.staging = new ImportStagingRepo(db);
+    this.indicators = new IndicatorsRepo(db);
+    this.modelRuns = new ModelRunsRepo(db);
+    this.forecasts = new ForecastsRepo(db);
+    this.breakerEvents = new BreakerEventsRepo(db);
   }
 
   get readonly(): boolean {

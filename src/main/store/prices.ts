@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BallastError } from '../../shared/errors';
 import { requireTransaction, stmt, type Db } from './internal';
 
@@ -146,6 +147,41 @@ export class PricesRepo {
 
   count(): number {
     return stmt(this.db, 'SELECT count(*) FROM prices').pluck().get() as number;
+  }
+
+  /**
+   * A cheap, stable fingerprint (64 hex) of the price history a model trains on: every (date, security,
+   * adjusted close — close where there is none) row of `securityIds` dated on or before `to`. A model run
+   * stores it; if the same call later gives another value, the history up to the run's last date was
+   * restated (a vendor re-adjusted for a dividend or split, a price was corrected, a row was added or
+   * removed) and the run must be retrained from scratch, whereas prices appended after `to` leave it
+   * unchanged and only extend the run.
+   *
+   * Computed in SQL, one aggregate per security over its primary-key range: each row is mixed into two
+   * integers modulo two primes below 2³¹ (price in units of 1e-9, date and security, squared so that
+   * swapping values between rows changes the sum) and summed; count, sums and first and last date are
+   * then hashed with the ids and `to`. Integer arithmetic only, so the value is the same on every run and
+   * platform. It detects any change of a price by more than 1e-9 (far below any restatement), any row
+   * added, removed or moved; it is a checksum, not a cryptographic hash.
+   */
+  fingerprint(securityIds: readonly number[], to: string): string {
+    const aggregate = stmt(
+      this.db,
+      `WITH r AS (
+         SELECT security_id AS s, CAST(replace(date, '-', '') AS INTEGER) AS d,
+                CAST(coalesce(adj_close, close) * 1e9 AS INTEGER) AS p
+         FROM prices WHERE security_id = ? AND date <= ?
+       ), m AS (
+         SELECT ((p % 2147483647) * 48271 + d * 69621 + s) % 2147483647 AS x,
+                ((p % 2147483629) * 16807 + d * 40692 + s * 7) % 2147483629 AS y
+         FROM r
+       )
+       SELECT count(*), coalesce(sum((x * x + 12345) % 2147483647), 0), coalesce(sum((y * y + 54321) % 2147483629), 0)
+       FROM m`,
+    ).raw(true);
+    const bounds = stmt(this.db, 'SELECT min(date), max(date) FROM prices WHERE security_id = ? AND date <= ?').raw(true);
+    const parts = securityIds.map((id) => [id, ...(aggregate.get(id, to) as unknown[]), ...(bounds.get(id, to) as unknown[])].join(':'));
+    return createHash('sha256').update(`prices-v1|${to}|${parts.join('|')}`).digest('hex');
   }
 
   /** Observations per security with their first and last date, ordered by ticker. */
