@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { EXPORT_HEADER, cliPath, makeTempDir, readExportCsv, removeDir, repoRoot, sha256File } from './support';
+import { EXPORT_HEADER, QUICK_FORECAST_CONFIG, cliPath, makeTempDir, readExportCsv, removeDir, repoRoot, sha256File } from './support';
 
 /*
  * The built CLI (out/main/cli.js) as a PM's script would use it: real worker pool, real files, exit
@@ -16,7 +16,7 @@ interface Run {
 }
 
 function ballast(args: string[]): Run {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(), encoding: 'utf8', timeout: 180_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -81,7 +81,7 @@ test.describe('ballast CLI', () => {
   });
 
   test('propose --json prints a risk-parity proposal', () => {
-    proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--json'])).stdout) as ProposalJson;
+    proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--engine', 'baseline', '--json'])).stdout) as ProposalJson;
     expect(proposal.status).toBe('pending');
     expect(proposal.engine).toBe('risk-parity-baseline');
     const total = proposal.assets.reduce((s, a) => s + a.targetWeight, 0) + proposal.cash.targetWeight;
@@ -251,7 +251,7 @@ test.describe('ballast CLI: custodial files and EMS exports', () => {
 
   test('FIX 4.4 export of an approved proposal; a second export needs --confirm-reexport and keeps the ClOrdIDs', () => {
     ok(ballast(['demo', '--db', db]));
-    const proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--json'])).stdout) as ProposalJson;
+    const proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--engine', 'baseline', '--json'])).stdout) as ProposalJson;
     ok(ballast(['approve', String(proposal.id), '--by', 'Alice Example', '--db', db]));
     const first = path.join(dir, 'orders-1.fix');
     ok(ballast(['export', String(proposal.id), '--format', 'fix44', '--out', first, '--db', db]));
@@ -324,5 +324,82 @@ test.describe('ballast solve: engine self-checks from JSON specs', () => {
     expect(run.stderr).toMatch(/y/);
     const unknown = ballast(['solve', 'svm', '--in', 'x.json']);
     expect(unknown.status).toBe(2);
+  });
+});
+
+test.describe('ballast CLI: the Bayesian strategy', () => {
+  let dir: string;
+  let db: string;
+
+  test.beforeAll(() => {
+    dir = makeTempDir('cli-strategy');
+    db = path.join(dir, 'ballast.db');
+    ok(ballast(['demo', '--db', db]));
+    // The small forecast model, as a PM would set it: seconds instead of minutes on 22 years of demo history.
+    ok(ballast(['strategy-settings', '--db', db, '--forecast', QUICK_FORECAST_CONFIG]));
+  });
+
+  test.afterAll(() => removeDir(dir));
+
+  test('propose --json: forecasts, confidence, breaker and attribution, from a stored model run', () => {
+    const p = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--json'])).stdout) as {
+      engine: string;
+      modelRun: { id: number; horizonDays: number };
+      assets: { ticker: string; targetWeight: number; currentWeight: number; forecast: { mean: number; lower90: number; upper90: number } }[];
+      confidence: { probabilityBeatsCurrent: number };
+      breaker: { state: string; reason: string };
+      attribution: { assets: { change: number; contributions: Record<string, number> }[] };
+    };
+    expect(p.engine).toBe('bayesian');
+    expect(p.modelRun.horizonDays).toBe(21);
+    for (const a of p.assets) expect(a.forecast.lower90).toBeLessThan(a.forecast.upper90);
+    expect(['NORMAL', 'CAUTION', 'DE_RISKED']).toContain(p.breaker.state);
+    for (const row of p.attribution.assets) {
+      expect(Object.values(row.contributions).reduce((s, x) => s + x, 0)).toBeCloseTo(row.change, 10);
+    }
+    const text = ok(ballast(['show', '1', '--db', db])).stdout;
+    expect(text).toContain('Circuit breaker:');
+    expect(text).toContain('probability the target beats keeping current weights');
+    expect(text).toContain('Why each weight changes');
+  });
+
+  test('backtest --json: the strategy beside every baseline, stress windows, coverage and breaker', () => {
+    const r = JSON.parse(ok(ballast(['backtest', '--db', db, '--to', '2023-12-29', '--json'])).stdout) as {
+      strategy: string;
+      to: string;
+      tickers: string[];
+      metrics: Record<string, number>;
+      baselines: Record<string, { metrics: Record<string, number> }>;
+      stress: { name: string; maxDrawdown: Record<string, number> }[];
+      forecasts: { count: number; coverage: Record<string, number> };
+      breaker: { timeInState: Record<string, number>; events: unknown[] };
+      daily: { date: string; equity: number; cashWeight: number; breaker: string }[];
+      rebalances: { date: string; weights: Record<string, number>; turnover: number; cost: number }[];
+    };
+    expect(r.strategy).toBe('bayesian');
+    expect(r.to <= '2023-12-29').toBe(true);
+    expect(r.tickers).toHaveLength(13);
+    expect(Object.keys(r.metrics).sort()).toEqual(['cagr', 'calmar', 'costDrag', 'maxDrawdown', 'sharpe', 'sortino', 'turnover', 'volatility']);
+    expect(Object.keys(r.baselines)).toEqual(expect.arrayContaining(['erc', 'equal', 'inverse-vol', 'min-variance', '60-40', 'bayesian-no-breaker', 'bayesian-no-uncertainty-penalty']));
+    expect(r.stress.length).toBeGreaterThanOrEqual(3);
+    expect(r.forecasts.count).toBeGreaterThan(0);
+    expect(r.daily.every((d) => d.equity > 0 && d.cashWeight >= 0)).toBe(true);
+    const text = ok(ballast(['backtest', '--db', db, '--to', '2023-12-29', '--strategy', 'erc'])).stdout;
+    expect(text).toContain('Backtest of erc');
+  });
+
+  test('bad flag values are usage errors (exit 2), not crashes', () => {
+    for (const args of [
+      ['backtest', '--cost-bps', 'abc'],
+      ['backtest', '--from', '2020-13-45'],
+      ['backtest', '--strategy', 'magic'],
+      ['propose', '--account', 'DEMO', '--engine', 'quantum'],
+      ['propose', '--account', 'DEMO', '--override-breaker', 'PANIC', '--reason', 'x', '--by', 'y'],
+      ['propose', '--account', 'DEMO', '--override-breaker', 'CAUTION', '--by', 'y'],
+    ]) {
+      const r = ballast([...args, '--db', db]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^error: /);
+    }
   });
 });

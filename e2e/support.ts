@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -43,9 +43,26 @@ export interface BallastServer {
   stop(): Promise<void>;
 }
 
-/** Starts `ballast serve` on a fresh database and resolves once it prints its URL. */
+/**
+ * A small forecast model for UI flows (a few retrains, a narrow network): the Bayesian proposal path runs for real
+ * in seconds instead of the minutes the default model trains on 20 years of demo history. Set through the same
+ * CLI command a PM would use.
+ */
+export const QUICK_FORECAST_CONFIG = path.join(repoRoot, 'e2e', 'data', 'quick-forecast.json');
+
+export function useQuickForecastModel(dbPath: string): void {
+  const r = spawnSync(process.execPath, [cliPath, 'strategy-settings', '--db', dbPath, '--forecast', QUICK_FORECAST_CONFIG, '--json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`strategy-settings failed (${r.status}): ${r.stderr}`);
+}
+
+/** Starts `ballast serve` on a fresh database (with the quick forecast model) and resolves once it prints its URL. */
 export async function startServer(dbPath: string): Promise<BallastServer> {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} does not exist: run \`npm run build\` before the e2e specs.`);
+  useQuickForecastModel(dbPath);
   const child = spawn(process.execPath, [cliPath, 'serve', '--db', dbPath, '--port', '0'], {
     cwd: repoRoot,
     env: process.env,

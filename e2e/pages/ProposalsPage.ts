@@ -359,14 +359,16 @@ export class ProposalsPage {
   }
 
   /** A freshly generated proposal: baseline engine, pending, both charts drawn, at least one trade. */
-  async expectPendingProposal(): Promise<void> {
+  /** A pending proposal on screen; the engine is the Bayesian strategy (the default) unless `baseline` is asked for. */
+  async expectPendingProposal(engine: 'bayesian' | 'baseline' = 'bayesian'): Promise<void> {
     // The server may qualify the label (covariance estimator, budgets); the engine's name leads it.
-    await expect(this.engineLabel).toHaveText(/^Risk-parity baseline\b/);
+    await expect(this.engineLabel).toHaveText(engine === 'bayesian' ? /^Bayesian\b/ : /^Risk-parity baseline\b/);
     await expect(this.status).toHaveAttribute('data-status', 'pending');
     await expect(this.weightsChartCanvas).toBeVisible();
     await expect(this.riskChartCanvas).toBeVisible();
     await expect(this.tradeRows.first()).toBeVisible();
-    await expect(this.diagnostics).toContainText('Converged');
+    if (engine === 'baseline') await expect(this.diagnostics).toContainText('Converged');
+    else await this.expectBayesianPanels();
   }
 
   async approve(name: string, comment: string): Promise<void> {

@@ -20,7 +20,9 @@ import {
   Security,
   BreakerStateName,
 } from './domain';
-import { StrategyParameters } from './strategy';
+import { ForecastConfig, StrategyParameters } from './strategy';
+import { Indicator, IndicatorImportResult, IndicatorName, IndicatorRole, IndicatorUnit } from './indicators';
+import { BacktestInput, BacktestReport } from './backtest';
 import type { Result } from './errors';
 
 /**
@@ -70,7 +72,15 @@ const appMethods = {
   'app.info': method({ input: Empty, output: AppInfo, summary: 'Version, database path, compute backend, whether data is loaded' }),
   'demo.load': method({
     input: Empty,
-    output: z.object({ accountId: AccountId, securities: z.number().int(), prices: z.number().int(), positions: z.number().int(), alreadyLoaded: z.boolean() }),
+    output: z.object({
+      accountId: AccountId,
+      securities: z.number().int(),
+      prices: z.number().int(),
+      positions: z.number().int(),
+      /** Indicator series in the store (the demo's T-bill cash rate among them). */
+      indicators: z.number().int().optional(),
+      alreadyLoaded: z.boolean(),
+    }),
     long: true,
     summary: 'Seed the database with the bundled demo market history and demo account',
   }),
@@ -151,6 +161,28 @@ const importMethods = {
   'profiles.delete': method({ input: z.object({ name: z.string().min(1) }).strict(), output: z.object({ deleted: z.boolean() }), summary: 'Delete a custodian profile' }),
 };
 
+const indicatorMethods = {
+  'indicators.import': method({
+    input: z
+      .object({
+        ...fileSource,
+        /** Name of the series in a one-series file (default: its header, else the file name). */
+        name: IndicatorName.optional(),
+        /** 'input' (default): a model input. 'cash-rate': the rate cash earns (one series at most). */
+        role: IndicatorRole.optional(),
+        /** Default: percent for a cash rate or a file written with % signs, else level. */
+        unit: IndicatorUnit.optional(),
+        description: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict()
+      .refine(oneSource, oneSourceMessage),
+    output: IndicatorImportResult,
+    long: true,
+    summary: 'Import indicator series (CSV date,value or date + one column per series), all rows or nothing',
+  }),
+  'indicators.list': method({ input: Empty, output: z.array(Indicator), summary: 'Indicator series: name, unit, role, date range' }),
+};
+
 const proposalMethods = {
   'proposals.create': method({
     input: z
@@ -206,6 +238,18 @@ const exportMethods = {
     output: ExportRecord,
     summary: 'Write the trade list of an approved proposal (atomic write, SHA-256 recorded)',
   }),
+  'exports.download': method({
+    input: z.object({ exportId: z.number().int().positive() }).strict(),
+    output: z.object({
+      exportId: z.number().int().positive(),
+      fileName: z.string().min(1),
+      mediaType: z.string().min(1),
+      contentBase64: Base64,
+      sha256: z.string(),
+      bytes: z.number().int().nonnegative(),
+    }),
+    summary: 'The bytes of a trade list written to the exports folder (browser mode downloads it); refused if the file changed since',
+  }),
   'emsProfiles.list': method({ input: Empty, output: z.array(EmsProfile), summary: 'EMS CSV basket layouts' }),
   'emsProfiles.save': method({ input: z.object({ profile: EmsProfile }).strict(), output: EmsProfile, summary: 'Create or replace an EMS profile' }),
   'settings.fix.get': method({ input: Empty, output: FixSettings, summary: 'FIX session identity and order defaults' }),
@@ -222,6 +266,28 @@ const auditMethods = {
 };
 
 const engineMethods = {
+  'strategy.settings': method({
+    input: Empty,
+    output: z.object({ parameters: StrategyParameters, forecast: ForecastConfig, maxPriceAgeBusinessDays: z.number().int() }),
+    summary: 'The default strategy parameters θ, the forecast model settings and the stale-price limit',
+  }),
+  'strategy.saveSettings': method({
+    input: z
+      .object({
+        parameters: StrategyParameters.optional(),
+        forecast: ForecastConfig.optional(),
+        maxPriceAgeBusinessDays: z.number().int().min(0).max(260).optional(),
+      })
+      .strict(),
+    output: z.object({ parameters: StrategyParameters, forecast: ForecastConfig, maxPriceAgeBusinessDays: z.number().int() }),
+    summary: 'Save the default strategy parameters θ, the forecast model settings or the stale-price limit',
+  }),
+  'backtest.run': method({
+    input: BacktestInput,
+    output: BacktestReport,
+    long: true,
+    summary: 'Walk-forward backtest of the Bayesian strategy (or a baseline) beside every baseline and ablation, over stored forecasts',
+  }),
   'engine.solve': method({
     input: z.object({ kind: z.enum(['gp', 'bo', 'bnn']), spec: z.unknown() }).strict(),
     output: z.record(z.string(), z.unknown()),
@@ -230,7 +296,7 @@ const engineMethods = {
   }),
 };
 
-export const methods = defineMethods(engineMethods, appMethods, portfolioMethods, importMethods, proposalMethods, exportMethods, auditMethods);
+export const methods = defineMethods(engineMethods, appMethods, portfolioMethods, importMethods, indicatorMethods, proposalMethods, exportMethods, auditMethods);
 export type Methods = typeof methods;
 export type MethodName = keyof Methods & string;
 export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;

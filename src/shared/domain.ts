@@ -389,6 +389,11 @@ export const Decision = z.object({
   by: z.string(),
   at: IsoTimestamp,
   comment: z.string().nullable(),
+  /**
+   * The audit chain's head when the decision was recorded (entries, hash of the last one): an anchor that
+   * lets a copy of this record expose a later rewrite of the log. Absent on decisions made before it existed.
+   */
+  auditAnchor: z.object({ rows: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });
 export type Decision = z.infer<typeof Decision>;
 
@@ -471,10 +476,34 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/** What `audit.verify` compared the chain with besides itself (see src/main/app/anchors.ts). */
+export const AuditAnchorSummary = z.object({
+  /** Anchors compared: checkpoint-file entries, exported trade lists, approval records. */
+  checked: z.number().int().nonnegative(),
+  /** Where they were found, in words ("checkpoint file …/ballast.db.audit-anchors: 41 entries"). */
+  sources: z.array(z.string()),
+  /** The longest chain any anchor saw. */
+  latestRows: z.number().int().nonnegative(),
+  /** Anchors whose signature by this installation's key was checked and holds. */
+  signed: z.number().int().nonnegative(),
+  /** Signed anchors that could not be checked here: the key lives in the desktop app's OS keychain. */
+  signaturesUnchecked: z.number().int().nonnegative(),
+  /** Things worth knowing that do not break the chain (an anchor file that could not be read, unsigned anchors). */
+  notes: z.array(z.string()),
+});
+export type AuditAnchorSummary = z.infer<typeof AuditAnchorSummary>;
+
 export const AuditVerification = z.object({
   ok: z.boolean(),
   rows: z.number().int().nonnegative(),
   firstBadId: z.number().int().nullable(),
   reason: z.string().nullable(),
+  /**
+   * What is wrong, when something is: an entry edited in place, removed or inserted (the chain itself
+   * shows it), entries cut from the end, the log recomputed after an edit, or an anchor whose signature
+   * is not this installation's (both need the anchors).
+   */
+  finding: z.enum(['edited', 'broken-link', 'truncated', 'rechained', 'forged-anchor']).nullable().optional(),
+  anchors: AuditAnchorSummary.optional(),
 });
 export type AuditVerification = z.infer<typeof AuditVerification>;

@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   'IMPORT_REJECTED', // a file failed validation; details.issues lists line, field and reason
   'INSUFFICIENT_DATA', // not enough price history to estimate risk
   'NUMERICAL', // the engine could not produce a trustworthy result (e.g. covariance not PD)
+  'INFEASIBLE', // the mandate's constraints admit no portfolio; details.constraint names the one that breaks it
   'CANCELLED', // the caller cancelled a long-running job
   'CONFIRMATION_REQUIRED', // e.g. a second export of the same orders, or importing a file minus its rejected rows
   'DB_TOO_NEW', // the database was written by a newer Ballast

@@ -2,3 +2,5 @@ export * from './api';
 export * from './domain';
 export * from './errors';
 export * from './strategy';
+export * from './backtest';
+export * from './indicators';

@@ -47,6 +47,12 @@ export const BreakerSettings = z
     /** Trading days of the certainty metric's own history that set its normal range. */
     trailingDays: z.number().int().min(20).max(2520).default(504),
     enabled: z.boolean().default(true),
+    /**
+     * What the certainty score measures: 'epistemic' — the spread of the network's weight draws (the model not
+     * knowing), or 'predictive' — epistemic plus aleatoric (the model's whole uncertainty about the next
+     * period's returns, which also rises when it expects a turbulent market).
+     */
+    metric: z.enum(['epistemic', 'predictive']).default('epistemic'),
   })
   .strict();
 

@@ -108,8 +108,8 @@ describe('app layer through the dispatcher', () => {
     let second: Proposal;
 
     beforeAll(async () => {
-      first = await invoke('proposals.create', { accountId: 'DEMO' });
-      second = await invoke('proposals.create', { accountId: 'DEMO' });
+      first = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
+      second = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
     });
 
     it('produces a fully invested risk-parity target', () => {
@@ -204,7 +204,7 @@ describe('app layer through the dispatcher', () => {
       });
 
       it('rejects a pending proposal with its comment', async () => {
-        const third = await invoke('proposals.create', { accountId: 'DEMO', cashFloor: 0.05 });
+        const third = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline', cashFloor: 0.05 });
         // An approved proposal is not superseded by a newer one.
         expect((await invoke('proposals.get', { proposalId: second.id })).status).toBe('approved');
         const rejected = await invoke('proposals.reject', { proposalId: third.id, by: 'Bob', comment: 'wait for month end' });
@@ -216,7 +216,7 @@ describe('app layer through the dispatcher', () => {
 
     describe('exports', () => {
       it('refuses a proposal that is not approved', async () => {
-        const pending = await invoke('proposals.create', { accountId: 'DEMO' });
+        const pending = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
         expect(pending.status).toBe('pending');
         const before = await snapshot();
         const target = path.join(dir, 'pending.csv');
@@ -354,7 +354,7 @@ describe('app layer through the dispatcher', () => {
       ['wrong type: base64 with bad characters', 'imports.prices', { fileName: 'x.csv', contentBase64: 'not base64!' }],
       ['extra key on an empty input', 'app.info', { extra: 1 }],
       ['extra key beside valid ones', 'proposals.get', { proposalId: 1, sneaky: true }],
-      ['extra key on a long method', 'proposals.create', { accountId: 'DEMO', engine: 'other' }],
+      ['extra key on a long method', 'proposals.create', { accountId: 'DEMO', colour: 'blue' }],
       ['negative proposalId', 'proposals.get', { proposalId: -1 }],
       ['zero proposalId', 'proposals.approve', { proposalId: 0, by: 'x' }],
       ['fractional proposalId', 'proposals.get', { proposalId: 1.5 }],
@@ -396,7 +396,7 @@ describe('app layer through the dispatcher', () => {
 
   describe('cancellation', () => {
     it('cancelling a running proposal yields CANCELLED or the finished proposal, never a crash', async () => {
-      const running = call('proposals.create', { accountId: 'DEMO' }, 'cancel-me');
+      const running = call('proposals.create', { accountId: 'DEMO', engine: 'baseline' }, 'cancel-me');
       const cancel = await call('jobs.cancel', { callId: 'cancel-me' });
       expect(cancel.ok).toBe(true);
       const result = await running;
@@ -420,7 +420,7 @@ describe('app layer through the dispatcher', () => {
       const events: PushEvent[] = [];
       const unsubscribe = runtime.subscribe((e) => events.push(e));
       try {
-        const p = await invoke('proposals.create', { accountId: 'DEMO' }, 'progress-1');
+        const p = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' }, 'progress-1');
         expect(p.status).toBe('pending');
       } finally {
         unsubscribe();
@@ -436,7 +436,7 @@ describe('app layer through the dispatcher', () => {
       expect(events.findIndex((e) => e.type === 'state-changed')).toBeGreaterThan(events.findIndex((e) => e.type === 'progress'));
       // Unsubscribed: nothing more arrives.
       const count = events.length;
-      await invoke('proposals.create', { accountId: 'DEMO' });
+      await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
       expect(events).toHaveLength(count);
     });
   });
@@ -472,7 +472,7 @@ describe('cancellation before the job starts', () => {
   it('a proposal cancelled before it runs is CANCELLED and stores nothing', async () => {
     const before = await runtime.dispatcher.invoke('proposals.list', {});
     const auditBefore = await runtime.dispatcher.invoke('audit.verify', {});
-    const running = runtime.dispatcher.call('proposals.create', { accountId: 'DEMO' }, 'early');
+    const running = runtime.dispatcher.call('proposals.create', { accountId: 'DEMO', engine: 'baseline' }, 'early');
     expect(await runtime.dispatcher.invoke('jobs.cancel', { callId: 'early' })).toEqual({ cancelled: true });
     const result = await running;
     expect(result.ok).toBe(false);

@@ -331,7 +331,7 @@ describe('custodial imports and EMS exports through the dispatcher', () => {
     };
 
     beforeAll(async () => {
-      const created = await invoke('proposals.create', { accountId: 'DEMO' });
+      const created = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
       proposal = await invoke('proposals.approve', { proposalId: created.id, by: 'Alice PM' });
     });
 

@@ -2,6 +2,8 @@ import type { JobContext, JobHandlers } from '../jobs/protocol';
 import { openDatabase, type Store } from '../store';
 import { loadDemoJob } from './demo';
 import { importPositionsJob, importPricesJob, previewImportJob } from './imports';
+import { importIndicatorsJob } from './indicators';
+import { backtestJob } from './backtest';
 import { computeProposalJob } from './proposals';
 import { SOLVERS, type SolverKind } from './solve';
 
@@ -27,7 +29,9 @@ export const jobHandlers = {
   'import.prices': (input: Parameters<typeof importPricesJob>[1], ctx: JobContext) => importPricesJob(storeFor(ctx.dbPath), input, ctx),
   'import.preview': (input: Parameters<typeof previewImportJob>[1], ctx: JobContext) => previewImportJob(storeFor(ctx.dbPath), input, ctx),
   'import.positions': (input: Parameters<typeof importPositionsJob>[1], ctx: JobContext) => importPositionsJob(storeFor(ctx.dbPath), input, ctx),
+  'import.indicators': (input: Parameters<typeof importIndicatorsJob>[1], ctx: JobContext) => importIndicatorsJob(storeFor(ctx.dbPath), input, ctx),
   'proposal.compute': (input: Parameters<typeof computeProposalJob>[1], ctx: JobContext) => computeProposalJob(storeFor(ctx.dbPath), input, ctx),
+  'backtest.run': (input: Parameters<typeof backtestJob>[1], ctx: JobContext) => backtestJob(storeFor(ctx.dbPath), input, ctx),
   'engine.solve': (input: { kind: SolverKind; spec: unknown }, ctx: JobContext) =>
     SOLVERS[input.kind](input.spec, { signal: ctx.signal, progress: (done: number, total: number) => ctx.progress('Evaluations', done, total) }),
 } satisfies JobHandlers;

@@ -1,9 +1,35 @@
 import type Big from 'big.js';
-import type { Proposal, ProposalAsset, ProposalParameters, ProposalTrade } from '../../shared/domain';
+import type { MethodInput } from '../../shared/api';
+import type {
+  AssetForecast,
+  BreakerInfo,
+  BreakerStateName,
+  BreakerTransition,
+  EngineName,
+  Proposal,
+  ProposalAsset,
+  ProposalParameters,
+  ProposalTrade,
+} from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
-import { BASELINE_ENGINE, matrixFromData, riskParityBaseline, tradeList } from '../engine';
+import {
+  DEFAULT_FORECAST_CONFIG,
+  DEFAULT_STRATEGY_PARAMETERS,
+  ForecastConfig,
+  StrategyParameters,
+  type ForecastConfigInput,
+  type StrategyParametersInput,
+} from '../../shared/strategy';
+import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, matrixFromData, riskContributions, riskParityBaseline, tradeList, type Matrix } from '../engine';
+import type { ForecastSet, ForecastSlice } from '../engine/forecast/types';
+import { predictAt } from '../engine/forecast/walkForward';
+import { mixSeed } from '../engine/math/random';
+import { proposalDecision } from '../engine/strategy/proposal';
+import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
-import type { ProposalDetail, Store } from '../store';
+import type { ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
+import { ensureForecasts } from './forecasts';
+import { loadMarketPanel } from './market-panel';
 import type { AppContext } from './context';
 import type { CallContext } from './dispatch';
 import { requireAccount } from './portfolio';
@@ -13,28 +39,52 @@ import { CODE_VERSION } from './version';
 export const DEFAULT_PARAMETERS: ProposalParameters = { lookbackDays: 756, cashFloor: 0.02 };
 
 /** Payload stored with a proposal: what `Proposal` needs beyond the table's columns. */
-interface ProposalPayload {
-  assets: ProposalAsset[];
-  cash: Proposal['cash'];
-  diagnostics: Proposal['diagnostics'];
-}
+type ProposalPayload = Pick<Proposal, 'assets' | 'cash' | 'diagnostics' | 'modelRun' | 'confidence' | 'breaker' | 'attribution' | 'warnings'>;
 
 export interface ComputeProposalInput {
   accountId: string;
   parameters: ProposalParameters;
   actor: string;
+  engine?: 'bayesian' | 'baseline';
+  breakerOverride?: { state: BreakerStateName; reason: string; by: string };
+}
+
+/** What an engine adds to a proposal beyond weights: per-asset extras and the Bayesian panels. */
+interface EngineOutcome {
+  engine: { name: EngineName; label: string };
+  targetWeights: Float64Array;
+  riskContributions: Float64Array;
+  volatilities: Float64Array;
+  riskBudgets: Float64Array;
+  diagnostics: Proposal['diagnostics'];
+  dataFrom: string;
+  seed: number;
+  parameters: ProposalParameters;
+  forecasts?: (AssetForecast | null)[];
+  anchorWeights?: Float64Array;
+  bayesian?: Pick<Proposal, 'modelRun' | 'confidence' | 'breaker' | 'attribution'> & { modelRunId: number; transitions: BreakerTransition[] };
+}
+
+interface ProposalContext {
+  accountId: string;
+  snapshot: SnapshotRecord;
+  universe: SecurityRecord[];
+  asOf: string;
+  quantities: Big[];
+  prices: Float64Array;
+  cash: Big;
+  marketValues: Big[];
+  totalExact: Big;
+  total: number;
+  lastPriceDates: string[];
 }
 
 /**
- * Job: computes and stores a rebalance proposal for an account with the risk-parity baseline.
- *
- * Universe: every security held, plus every security whose price history is current and at least as
- * long as the lookback — the model allocates across what the PM imported prices for. The as-of date is
- * the latest date on which every security in the universe has a price, so no position is valued on a
- * stale quote. Deterministic: no random draws, so the recorded seed is 0.
+ * Universe: every security held, plus every security whose price history is current and at least as long as the
+ * lookback — the model allocates across what the PM imported prices for. The as-of date is the latest date on
+ * which every security in the universe has a price, so no position is valued on a stale quote.
  */
-export function computeProposalJob(store: Store, input: ComputeProposalInput, job: JobContext): number {
-  const { accountId, parameters } = input;
+function proposalContext(store: Store, accountId: string, lookbackDays: number): ProposalContext {
   requireAccount(store, accountId);
   const snapshot = store.positions.latestSnapshot(accountId);
   if (!snapshot) throw new BallastError('INVALID_STATE', `Account ${accountId} has no positions yet: import a positions file first.`);
@@ -50,11 +100,25 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
   const universe = store.securities
     .list()
     .filter((s) => s.assetClass !== 'cash')
-    .filter((s) => held.has(s.id) || ((byId.get(s.id)?.lastDate ?? '') === newest && (byId.get(s.id)?.count ?? 0) > parameters.lookbackDays));
-  const n = universe.length;
-  if (n < 2) throw new BallastError('INSUFFICIENT_DATA', 'A proposal needs price history for at least two securities.');
+    .filter((s) => held.has(s.id) || ((byId.get(s.id)?.lastDate ?? '') === newest && (byId.get(s.id)?.count ?? 0) > lookbackDays));
+  if (universe.length < 2) throw new BallastError('INSUFFICIENT_DATA', 'A proposal needs price history for at least two securities.');
   const asOf = universe.reduce((m, s) => (byId.get(s.id)!.lastDate < m ? byId.get(s.id)!.lastDate : m), newest);
+  // Valuation and trades at the as-of close (not the adjusted series used for returns).
+  const latest = store.prices.latestMany(universe.map((s) => s.id), asOf);
+  const prices = new Float64Array(universe.map((s) => latest.get(s.id)!.close));
+  const heldQty = new Map(holdings.map((h) => [h.securityId, h.quantity]));
+  const quantities = universe.map((s) => big(heldQty.get(s.id) ?? '0'));
+  const cash = big(snapshot.cash);
+  const marketValues = quantities.map((q, i) => q.times(big(prices[i]!)));
+  const totalExact = sumBig(marketValues).plus(cash);
+  const total = Number(totalExact);
+  if (!(total > 0)) throw new BallastError('INVALID_STATE', `Account ${accountId} has no value to allocate.`);
+  return { accountId, snapshot, universe, asOf, quantities, prices, cash, marketValues, totalExact, total, lastPriceDates: universe.map((s) => byId.get(s.id)!.lastDate) };
+}
 
+function baselineOutcome(store: Store, c: ProposalContext, parameters: ProposalParameters, job: JobContext): EngineOutcome {
+  const { universe, asOf } = c;
+  const n = universe.length;
   job.progress('Loading prices', 0, 1);
   const matrix = store.prices.priceMatrix(
     universe.map((s) => s.id),
@@ -62,7 +126,6 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
   );
   const rows = matrix.dates.length;
   const budgets = parameters.riskBudgets ? budgetVector(universe.map((s) => s.ticker), parameters.riskBudgets) : undefined;
-
   let result;
   try {
     result = riskParityBaseline({
@@ -86,25 +149,48 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
     }
     throw err;
   }
-  const dataFrom = matrix.dates[rows - 1 - result.observations]!;
+  return {
+    engine: BASELINE_ENGINE,
+    targetWeights: result.targetWeights,
+    riskContributions: result.riskContributions,
+    volatilities: result.volatilities,
+    riskBudgets: budgets ?? new Float64Array(n).fill(1 / n),
+    diagnostics: {
+      converged: result.converged,
+      iterations: result.iterations,
+      tolerance: result.tolerance,
+      riskContributionSpread: result.spread,
+      shrinkageIntensity: result.shrinkage,
+      portfolioVolatility: result.portfolioVolatility,
+      observations: result.observations,
+    },
+    dataFrom: matrix.dates[rows - 1 - result.observations]!,
+    seed: 0,
+    parameters,
+  };
+}
 
-  // Valuation and trades at the as-of close (not the adjusted series used for returns).
-  const latest = store.prices.latestMany(universe.map((s) => s.id), asOf);
-  const prices = new Float64Array(universe.map((s) => latest.get(s.id)!.close));
-  const heldQty = new Map(holdings.map((h) => [h.securityId, h.quantity]));
-  const quantities = universe.map((s) => big(heldQty.get(s.id) ?? '0'));
-  const cash = big(snapshot.cash);
-  const marketValues = quantities.map((q, i) => q.times(big(prices[i]!)));
-  const totalExact = sumBig(marketValues).plus(cash);
-  const total = Number(totalExact);
-  if (!(total > 0)) throw new BallastError('INVALID_STATE', `Account ${accountId} has no value to allocate.`);
+/**
+ * Job: computes and stores a rebalance proposal for an account — with the Bayesian strategy (default) or the
+ * risk-parity baseline. Deterministic for a given database: the forecast model's seed and the predictive draws'
+ * seed are recorded with the proposal.
+ */
+export async function computeProposalJob(store: Store, input: ComputeProposalInput, job: JobContext): Promise<number> {
+  const { accountId } = input;
+  const engine = input.engine ?? 'bayesian';
+  const theta = engine === 'bayesian' ? resolveTheta(store, input.parameters) : undefined;
+  const lookback = theta ? theta.covariance.lookbackDays : input.parameters.lookbackDays;
+  const c = proposalContext(store, accountId, lookback);
+  const outcome = theta ? await bayesianOutcome(store, c, input, theta, job) : baselineOutcome(store, c, input.parameters, job);
+  const { universe, prices, quantities, cash, marketValues, total, totalExact, snapshot, asOf } = c;
+  const cashFloor = theta ? theta.constraints.cashFloor : input.parameters.cashFloor;
 
   const trades = tradeList({
     prices,
     heldQuantities: new Float64Array(quantities.map(Number)),
     cash: Number(cash),
-    targetWeights: result.targetWeights,
-    cashFloor: parameters.cashFloor,
+    targetWeights: outcome.targetWeights,
+    cashFloor: Math.min(cashFloor, Math.max(0, 1 - outcome.targetWeights.reduce((a, b) => a + b, 0))),
   });
 
   const tradeRows: (ProposalTrade & { seq: number })[] = trades.trades.map((t, seq) => {
@@ -140,13 +226,16 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
     currentQuantity: decimal(quantities[i]!),
     targetQuantity: decimal(postQty[i]!),
     currentWeight: Number(marketValues[i]!) / total,
-    targetWeight: result.targetWeights[i]!,
+    targetWeight: outcome.targetWeights[i]!,
     postTradeWeight: Number(postQty[i]!.times(big(prices[i]!))) / total,
-    riskBudget: budgets ? budgets[i]! : 1 / n,
-    riskContribution: result.riskContributions[i]!,
-    volatility: result.volatilities[i]!,
+    riskBudget: outcome.riskBudgets[i]!,
+    riskContribution: outcome.riskContributions[i]!,
+    volatility: outcome.volatilities[i]!,
+    ...(outcome.forecasts ? { forecast: outcome.forecasts[i] ?? null } : {}),
+    ...(outcome.anchorWeights ? { anchorWeight: outcome.anchorWeights[i]! } : {}),
   }));
   const targetCashWeight = 1 - assets.reduce((a, x) => a + x.targetWeight, 0);
+  const warnings = staleness(store, c);
   const payload: ProposalPayload = {
     assets,
     cash: {
@@ -156,15 +245,11 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
       targetWeight: targetCashWeight,
       postTradeWeight: Number(postTradeCash) / total,
     },
-    diagnostics: {
-      converged: result.converged,
-      iterations: result.iterations,
-      tolerance: result.tolerance,
-      riskContributionSpread: result.spread,
-      shrinkageIntensity: result.shrinkage,
-      portfolioVolatility: result.portfolioVolatility,
-      observations: result.observations,
-    },
+    diagnostics: outcome.diagnostics,
+    ...(outcome.bayesian
+      ? { modelRun: outcome.bayesian.modelRun, confidence: outcome.bayesian.confidence, breaker: outcome.bayesian.breaker, attribution: outcome.bayesian.attribution }
+      : {}),
+    warnings,
   };
   // One-way turnover: half the sum of absolute traded value over total value.
   const turnover = Number(sumBig(tradeRows.map((t) => big(t.notional)))) / total / 2;
@@ -175,12 +260,12 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
     const id = store.proposals.insert(
       {
         accountId,
-        engine: BASELINE_ENGINE.name,
-        engineLabel: BASELINE_ENGINE.label,
-        parameters,
-        seed: 0,
+        engine: outcome.engine.name,
+        engineLabel: outcome.engine.label,
+        parameters: outcome.parameters,
+        seed: outcome.seed,
         codeVersion: CODE_VERSION,
-        dataFrom,
+        dataFrom: outcome.dataFrom,
         dataTo: asOf,
         asOf,
         positionsAsOf: snapshot.asOf,
@@ -188,16 +273,38 @@ export function computeProposalJob(store: Store, input: ComputeProposalInput, jo
         totalValue: money(totalExact),
         payload,
         turnover,
+        ...(outcome.bayesian ? { modelRunId: outcome.bayesian.modelRunId } : {}),
       },
       tradeRows.map(({ securityId, side, quantity, price, notional, currency }) => ({ securityId, side, quantity, price, notional, currency })),
     );
+    const breaker = outcome.bayesian?.breaker;
+    if (outcome.bayesian) recordBreakerEvents(store, accountId, outcome.bayesian.transitions, breaker ?? null, id);
     store.audit.append({
       actor: input.actor,
       action: 'proposal.create',
       entity: 'proposal',
       entityId: id,
-      details: { accountId, engine: BASELINE_ENGINE.name, parameters, seed: 0, codeVersion: CODE_VERSION, dataRange: { from: dataFrom, to: asOf }, trades: tradeRows.length, supersededProposals: superseded },
+      details: {
+        accountId,
+        engine: outcome.engine.name,
+        parameters: outcome.parameters,
+        seed: outcome.seed,
+        codeVersion: CODE_VERSION,
+        dataRange: { from: outcome.dataFrom, to: asOf },
+        trades: tradeRows.length,
+        supersededProposals: superseded,
+        ...(outcome.bayesian ? { modelRunId: outcome.bayesian.modelRunId, breaker: breaker ? { state: breaker.state, certainty: breaker.certainty } : null } : {}),
+      },
     });
+    if (breaker?.override) {
+      store.audit.append({
+        actor: breaker.override.by,
+        action: 'breaker.override',
+        entity: 'proposal',
+        entityId: id,
+        details: { accountId, modelState: breaker.override.modelState, state: breaker.state, reason: breaker.override.reason },
+      });
+    }
     return id;
   });
 }
@@ -212,6 +319,234 @@ function budgetVector(tickers: string[], budgets: Record<string, number>): Float
   return v.map((x) => x / s);
 }
 
+
+const THETA_KEY = 'strategy.parameters';
+const FORECAST_CONFIG_KEY = 'strategy.forecastConfig';
+const MAX_PRICE_AGE_KEY = 'proposal.maxPriceAgeBusinessDays';
+/** Predictive draws of the network for a proposal's confidence (the decision's Monte Carlo budget). */
+export const PROPOSAL_DRAWS = 100;
+
+/** θ for a proposal: the request's, else the PM's saved defaults, else the built-in defaults. */
+function resolveTheta(store: Store, parameters: ProposalParameters): StrategyParameters {
+  if (parameters.theta) return StrategyParameters.parse(parameters.theta);
+  const saved = store.settings.get(THETA_KEY);
+  const base = saved ? StrategyParameters.parse(JSON.parse(saved)) : DEFAULT_STRATEGY_PARAMETERS;
+  // The generic proposal knobs still apply: a cash floor set on the request wins over θ's.
+  return { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } };
+}
+
+export function forecastConfigSetting(store: Store): ForecastConfig {
+  const saved = store.settings.get(FORECAST_CONFIG_KEY);
+  return saved ? ForecastConfig.parse(JSON.parse(saved)) : DEFAULT_FORECAST_CONFIG;
+}
+
+export function strategySettings(store: Store): { parameters: StrategyParameters; forecast: ForecastConfig; maxPriceAgeBusinessDays: number } {
+  const saved = store.settings.get(THETA_KEY);
+  return {
+    parameters: saved ? StrategyParameters.parse(JSON.parse(saved)) : DEFAULT_STRATEGY_PARAMETERS,
+    forecast: forecastConfigSetting(store),
+    maxPriceAgeBusinessDays: maxPriceAge(store),
+  };
+}
+
+export function saveStrategySettings(
+  store: Store,
+  input: { parameters?: StrategyParametersInput; forecast?: ForecastConfigInput; maxPriceAgeBusinessDays?: number },
+): ReturnType<typeof strategySettings> {
+  store.transaction(() => {
+    if (input.parameters) store.settings.set(THETA_KEY, JSON.stringify(StrategyParameters.parse(input.parameters)));
+    if (input.forecast) store.settings.set(FORECAST_CONFIG_KEY, JSON.stringify(ForecastConfig.parse(input.forecast)));
+    if (input.maxPriceAgeBusinessDays !== undefined) store.settings.set(MAX_PRICE_AGE_KEY, String(input.maxPriceAgeBusinessDays));
+  });
+  return strategySettings(store);
+}
+
+function maxPriceAge(store: Store): number {
+  const n = Number(store.settings.get(MAX_PRICE_AGE_KEY) ?? '3');
+  return Number.isInteger(n) && n >= 0 ? n : 3;
+}
+
+/** Business days (Mon–Fri) strictly after `from` up to and including `to`. */
+export function businessDaysBetween(from: string, to: string): number {
+  let count = 0;
+  const day = new Date(`${from}T00:00:00Z`);
+  const end = new Date(`${to}T00:00:00Z`);
+  while (day < end) {
+    day.setUTCDate(day.getUTCDate() + 1);
+    const w = day.getUTCDay();
+    if (w !== 0 && w !== 6) count++;
+  }
+  return count;
+}
+
+/** The latest business day on or before `today` (UTC). */
+export function latestBusinessDay(today: Date): string {
+  const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() - 1);
+  return day.toISOString().slice(0, 10);
+}
+
+/** Prices older than the latest business day by more than the setting, named per security. */
+function staleness(store: Store, c: ProposalContext): string[] {
+  const limit = maxPriceAge(store);
+  const latest = latestBusinessDay(new Date());
+  const stale = c.universe
+    .map((s, i) => ({ ticker: s.ticker, last: c.lastPriceDates[i]!, age: businessDaysBetween(c.lastPriceDates[i]!, latest) }))
+    .filter((x) => x.age > limit);
+  if (stale.length === 0) return [];
+  const byDate = new Map<string, string[]>();
+  for (const x of stale) byDate.set(x.last, [...(byDate.get(x.last) ?? []), x.ticker]);
+  return [...byDate.entries()].map(
+    ([last, tickers]) =>
+      `Prices for ${tickers.join(', ')} end ${last}, ${businessDaysBetween(last, latest)} business days before the latest business day (${latest}); the limit is ${limit}. Import current prices before trading on this proposal.`,
+  );
+}
+
+async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeProposalInput, theta: StrategyParameters, job: JobContext): Promise<EngineOutcome> {
+  const config = forecastConfigSetting(store);
+  const market = loadMarketPanel(store, { tickers: c.universe.map((s) => s.ticker), to: c.asOf });
+  const { panel } = market;
+  job.progress('Forecast model', 0, 1);
+  const ensured = await ensureForecasts(store, market, config, job);
+  const t = panel.dates.length - 1;
+  const drawSeed = mixSeed(config.seed, ensured.runId, PROPOSAL_DRAWS);
+  job.progress('Predictive draws', 0, 1);
+  const today = await predictAt(panel, config, ensured.checkpoint.modelBytes, { date: panel.dates[t]!, samples: PROPOSAL_DRAWS, seed: drawSeed });
+  // The breaker's history is the stored forecast series; today's forecast is appended when newer.
+  const combined = appendSlice(ensured.forecasts, today.slice);
+  const track = breakerTrack(panel.dates, combined, theta);
+  const n = panel.tickers.length;
+  const current = Float64Array.from(c.marketValues, (v) => Number(v) / c.total);
+  const cashRate = panel.cashRate ? panel.cashRate[t]! : 0;
+  const result = proposalDecision({
+    panel,
+    t,
+    current,
+    forecast: today.slice,
+    horizonDays: config.horizonDays,
+    theta,
+    track,
+    draws: { means: today.sampleMeans, variances: today.sampleVariances, count: PROPOSAL_DRAWS },
+    cashRate,
+    portfolioValue: c.total,
+    ...(input.breakerOverride ? { override: input.breakerOverride } : {}),
+  });
+  const { decision } = result;
+  const k = decision.columns.length;
+  const columnOf = new Map(decision.columns.map((j, col) => [j, col]));
+  const weights = decision.weights;
+  const shares = riskContributionsOrZero(decision.covariance, decision.columns, weights, n);
+  const volatilities = Float64Array.from({ length: n }, (_v, i) => {
+    const col = columnOf.get(i);
+    return col === undefined ? 0 : Math.sqrt(TRADING_DAYS_PER_YEAR * decision.covariance.data[col * k + col]!);
+  });
+  const forecasts = panel.tickers.map((_ticker, i) => {
+    const mean = today.slice.mean[i]!;
+    if (!Number.isFinite(mean)) return null;
+    return {
+      mean,
+      lower90: today.slice.lower90[i]!,
+      upper90: today.slice.upper90[i]!,
+      epistemicSd: Math.sqrt(today.slice.epistemicVariance[i]!),
+      aleatoricSd: Math.sqrt(today.slice.aleatoricVariance[i]!),
+    };
+  });
+  let portfolioVariance = 0;
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) portfolioVariance += weights[decision.columns[a]!]! * weights[decision.columns[b]!]! * decision.covariance.data[a * k + b]!;
+  const run = store.modelRuns.get(ensured.runId)!;
+  const anchorSum = decision.anchor.reduce((a, b) => a + b, 0);
+  return {
+    engine: BAYESIAN_ENGINE,
+    targetWeights: weights,
+    riskContributions: shares,
+    volatilities,
+    riskBudgets: Float64Array.from(decision.anchor, (a) => (anchorSum > 0 ? a / anchorSum : 0)),
+    diagnostics: {
+      converged: true,
+      iterations: decision.allocation.iterations,
+      tolerance: 1e-10,
+      riskContributionSpread: 0,
+      shrinkageIntensity: 0,
+      portfolioVolatility: Math.sqrt(TRADING_DAYS_PER_YEAR * portfolioVariance),
+      observations: theta.covariance.lookbackDays,
+    },
+    dataFrom: panel.dates[Math.max(0, t - theta.covariance.lookbackDays)]!,
+    seed: drawSeed,
+    parameters: { ...input.parameters, cashFloor: theta.constraints.cashFloor, theta, thetaSource: input.parameters.theta ? 'request' : store.settings.get(THETA_KEY) ? 'settings' : 'default', forecast: config },
+    forecasts,
+    anchorWeights: decision.anchor,
+    bayesian: {
+      modelRunId: ensured.runId,
+      modelRun: {
+        id: ensured.runId,
+        trainedThrough: run.trainedThrough ?? ensured.checkpoint.trainedThroughDate,
+        forecastDate: today.date,
+        horizonDays: config.horizonDays,
+        seed: config.seed,
+        backend: run.backend,
+      },
+      confidence: result.confidence,
+      breaker: result.breaker,
+      attribution: result.attribution,
+      transitions: track.transitions,
+    },
+  };
+}
+
+function riskContributionsOrZero(covariance: Matrix, columns: readonly number[], weights: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const w = Float64Array.from(columns, (j) => weights[j]!);
+  if (!w.some((x) => x > 0)) return out;
+  const shares = riskContributions(covariance, w);
+  columns.forEach((j, c) => (out[j] = shares[c]!));
+  return out;
+}
+
+/** The stored forecast set with one more date (today's live forecast) when it is newer than the last stored one. */
+function appendSlice(set: ForecastSet, slice: ForecastSlice): ForecastSet {
+  if (set.dates.length > 0 && set.dates[set.dates.length - 1]! >= slice.date) return set;
+  const join = (a: Float64Array, b: Float64Array) => {
+    const out = new Float64Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  };
+  const nan = new Float64Array(set.tickers.length).fill(Number.NaN);
+  return {
+    ...set,
+    dates: [...set.dates, slice.date],
+    mean: join(set.mean, slice.mean),
+    epistemicVariance: join(set.epistemicVariance, slice.epistemicVariance),
+    aleatoricVariance: join(set.aleatoricVariance, slice.aleatoricVariance),
+    lower50: join(set.lower50, nan),
+    upper50: join(set.upper50, nan),
+    lower90: join(set.lower90, slice.lower90),
+    upper90: join(set.upper90, slice.upper90),
+  };
+}
+
+/** Model transitions not yet recorded for the account, and the PM's override, into breaker_events. */
+function recordBreakerEvents(store: Store, accountId: string, transitions: readonly BreakerTransition[], breaker: BreakerInfo | null, proposalId: number): void {
+  const known = new Set(store.breakerEvents.list(accountId).filter((e) => e.kind === 'model').map((e) => `${e.date}|${e.toState}`));
+  for (const tr of transitions) {
+    if (known.has(`${tr.date}|${tr.to}`)) continue;
+    store.breakerEvents.append({ accountId, date: tr.date, fromState: tr.from, toState: tr.to, certainty: tr.certainty, reason: tr.reason, kind: 'model', actor: 'model', proposalId: null });
+  }
+  if (breaker?.override) {
+    store.breakerEvents.append({
+      accountId,
+      date: breaker.since,
+      fromState: breaker.override.modelState,
+      toState: breaker.state,
+      certainty: breaker.certainty,
+      reason: breaker.override.reason,
+      kind: 'override',
+      actor: breaker.override.by,
+      proposalId,
+    });
+  }
+}
+
 export function toProposal(detail: ProposalDetail): Proposal {
   const payload = detail.payload as ProposalPayload;
   const { snapshotId: _s, payload: _p, trades, ...rest } = detail;
@@ -221,6 +556,11 @@ export function toProposal(detail: ProposalDetail): Proposal {
     cash: payload.cash,
     assets: payload.assets,
     diagnostics: payload.diagnostics,
+    modelRun: payload.modelRun ?? null,
+    confidence: payload.confidence ?? null,
+    breaker: payload.breaker ?? null,
+    attribution: payload.attribution ?? null,
+    warnings: payload.warnings ?? [],
     trades: trades.map(({ seq: _seq, ...t }) => t),
   };
 }
@@ -249,19 +589,29 @@ function decide(ctx: AppContext, input: { proposalId: number; by: string; commen
 
 export function proposalHandlers(ctx: AppContext) {
   return {
-    'proposals.create': async (input: { accountId: string; lookbackDays?: number; cashFloor?: number }, call: CallContext) => {
+    'proposals.create': async (input: MethodInput<'proposals.create'>, call: CallContext) => {
       requireAccount(ctx.store, input.accountId);
       const parameters: ProposalParameters = {
         lookbackDays: input.lookbackDays ?? DEFAULT_PARAMETERS.lookbackDays,
         cashFloor: input.cashFloor ?? DEFAULT_PARAMETERS.cashFloor,
+        ...(input.theta ? { theta: StrategyParameters.parse(input.theta) } : {}),
       };
-      const id = (await ctx.jobs.run('proposal.compute', { accountId: input.accountId, parameters, actor: ctx.actor } satisfies ComputeProposalInput, ctx.dbPath, {
+      const job: ComputeProposalInput = {
+        accountId: input.accountId,
+        parameters,
+        actor: ctx.actor,
+        engine: input.engine ?? 'bayesian',
+        ...(input.breakerOverride ? { breakerOverride: input.breakerOverride } : {}),
+      };
+      const id = (await ctx.jobs.run('proposal.compute', job, ctx.dbPath, {
         signal: call.signal,
         onProgress: call.progress,
       })) as number;
       ctx.emit({ type: 'state-changed', entity: 'proposals' });
       return getProposal(ctx.store, id);
     },
+    'strategy.settings': () => strategySettings(ctx.store),
+    'strategy.saveSettings': (input: MethodInput<'strategy.saveSettings'>) => saveStrategySettings(ctx.store, input),
     'proposals.list': (input: { accountId?: string }) => ctx.store.proposals.list(input.accountId ? { accountId: input.accountId } : {}),
     'proposals.get': (input: { proposalId: number }) => getProposal(ctx.store, input.proposalId),
     'proposals.approve': (input: { proposalId: number; by: string; comment?: string }) => decide(ctx, input, 'approved'),

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import type { AppInfo, PushEvent } from '../../shared/api';
+import type { AppInfo, MethodInput, MethodOutput, PushEvent } from '../../shared/api';
 import { JobPool } from '../jobs/pool';
 import type { JobRunner } from '../jobs/protocol';
 import { openDatabase } from '../store';
+import { afterEveryHandler, AuditCheckpoint, checkpointFileFor, type AnchorKey } from './anchors';
 import { auditHandlers } from './audit';
 import type { AppContext } from './context';
 import { demoHandlers, readDemoManifest } from './demo';
@@ -12,6 +13,7 @@ import { Dispatcher, type CallContext, type HandlerTable } from './dispatch';
 import { exportHandlers } from './exports';
 import { closeJobStores } from './jobs';
 import { importHandlers } from './imports';
+import { indicatorHandlers } from './indicators';
 import { exportsDirFor } from './paths';
 import { portfolioHandlers } from './portfolio';
 import { proposalHandlers } from './proposals';
@@ -25,6 +27,8 @@ export interface RuntimeOptions {
   /** Tests pass an InlineJobRunner; production uses the worker pool. */
   jobs?: JobRunner;
   poolSize?: number;
+  /** Signs audit anchors; the desktop app passes a key kept in the OS keychain, other hosts have none. */
+  anchorKey?: AnchorKey | null;
 }
 
 export interface Runtime {
@@ -64,6 +68,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     actor: currentUser(),
     emit,
   };
+  // The checkpoint file beside the database copies every audit entry's hash as it is written (app/anchors.ts).
+  const checkpoint = options.dbPath === ':memory:' ? null : new AuditCheckpoint(checkpointFileFor(options.dbPath), options.anchorKey ?? null);
+  ctx.anchors = { key: options.anchorKey ?? null, checkpoint };
+  checkpoint?.sync(store);
   const info = async (): Promise<AppInfo> => ({
     name: 'Ballast',
     version: APP_VERSION,
@@ -79,13 +87,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...demoHandlers(ctx),
     ...portfolioHandlers(ctx),
     ...importHandlers(ctx),
+    ...indicatorHandlers(ctx),
     ...proposalHandlers(ctx),
     ...exportHandlers(ctx),
     ...auditHandlers(ctx),
+    'backtest.run': async (input: MethodInput<'backtest.run'>, call: CallContext) =>
+      (await jobs.run('backtest.run', input, options.dbPath, { signal: call.signal, onProgress: call.progress })) as MethodOutput<'backtest.run'>,
     'engine.solve': async (input: { kind: 'gp' | 'bo' | 'bnn'; spec?: unknown }, call: CallContext) =>
       (await jobs.run('engine.solve', input, options.dbPath, { signal: call.signal, onProgress: call.progress })) as Record<string, unknown>,
   } satisfies HandlerTable;
-  const dispatcher = new Dispatcher(handlers, emit);
+  const dispatcher = new Dispatcher(checkpoint ? afterEveryHandler(handlers, () => checkpoint.sync(store)) : handlers, emit);
   return {
     dbPath: options.dbPath,
     dispatcher,
@@ -96,6 +107,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async close() {
       await jobs.close();
       closeJobStores();
+      checkpoint?.sync(store);
       store.close();
     },
   };

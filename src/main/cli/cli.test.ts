@@ -116,7 +116,7 @@ describe('ballast CLI (in-process)', () => {
 
   it('export: FIX 4.4 and CSV basket; a second export needs --confirm-reexport', async () => {
     ok(await ballast('demo'));
-    proposalId = (JSON.parse(ok(await ballast('propose', '--account', 'DEMO', '--json')).stdout) as { id: number }).id;
+    proposalId = (JSON.parse(ok(await ballast('propose', '--account', 'DEMO', '--engine', 'baseline', '--json')).stdout) as { id: number }).id;
     ok(await ballast('approve', String(proposalId), '--by', 'Alice PM'));
     const fix = path.join(dir, 'orders.fix');
     expect(ok(await ballast('export', String(proposalId), '--format', 'fix44', '--out', fix)).stdout).toContain('(FIX 4.4)');

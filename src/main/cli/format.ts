@@ -10,6 +10,7 @@ import type {
   ProposalSummary,
 } from '../../shared/domain';
 import type { FileIssue } from '../../shared/errors';
+import type { BacktestReport, PerformanceMetrics } from '../../shared/backtest';
 
 const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(2)}%`);
 
@@ -139,20 +140,88 @@ export function formatFixSettings(s: FixSettings): string {
 }
 
 export function formatProposal(p: Proposal): string {
-  const assets = p.assets.map((a) => [a.ticker, pct(a.currentWeight), pct(a.targetWeight), pct(a.postTradeWeight), pct(a.riskContribution), pct(a.volatility)]);
-  assets.push(['CASH', pct(p.cash.currentWeight), pct(p.cash.targetWeight), pct(p.cash.postTradeWeight), '', '']);
+  const bayesian = p.engine === 'bayesian';
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(2)}%`;
+  const assets = p.assets.map((a) => {
+    const row = [a.ticker, pct(a.currentWeight), pct(a.targetWeight), pct(a.postTradeWeight), pct(a.riskContribution), pct(a.volatility)];
+    if (bayesian) {
+      const f = a.forecast;
+      row.splice(2, 0, a.anchorWeight !== undefined ? pct(a.anchorWeight) : '');
+      row.push(f ? `${signed(f.mean)} [${signed(f.lower90)}, ${signed(f.upper90)}]` : 'no forecast', f ? `${pct(f.epistemicSd)} / ${pct(f.aleatoricSd)}` : '');
+    }
+    return row;
+  });
+  const cashRow = ['CASH', pct(p.cash.currentWeight), pct(p.cash.targetWeight), pct(p.cash.postTradeWeight), '', ''];
+  if (bayesian) {
+    cashRow.splice(2, 0, '');
+    cashRow.push('', '');
+  }
+  assets.push(cashRow);
+  const headers = bayesian
+    ? ['Ticker', 'Current', 'Anchor', 'Target', 'Post-trade', 'Risk contrib.', 'Vol (ann.)', `Forecast ${p.modelRun?.horizonDays ?? ''}d [90% interval]`, 'Epistemic / aleatoric sd']
+    : ['Ticker', 'Current', 'Target', 'Post-trade', 'Risk contrib.', 'Vol (ann.)'];
   const trades = p.trades.map((t) => [t.side, t.ticker, t.quantity, t.price.toFixed(4), t.notional]);
   const d = p.diagnostics;
-  return [
+  const lines = [
     `Proposal ${p.id} — ${p.engineLabel} — ${p.status}`,
     `Account ${p.accountId}, prices as of ${p.asOf}, data ${p.dataRange.from} → ${p.dataRange.to}, total value ${p.totalValue}`,
+  ];
+  for (const w of p.warnings ?? []) lines.push(`WARNING: ${w}`);
+  if (p.modelRun) {
+    lines.push(`Forecast model run ${p.modelRun.id}: trained through ${p.modelRun.trainedThrough}, forecast of ${p.modelRun.forecastDate}, horizon ${p.modelRun.horizonDays} trading days, seed ${p.modelRun.seed}, ${p.modelRun.backend}`);
+  }
+  if (p.breaker) {
+    const b = p.breaker;
+    lines.push(
+      `Circuit breaker: ${b.state} since ${b.since} (certainty ${b.certainty.toFixed(2)}; warn ${b.thresholds.warn}, trip ${b.thresholds.trip}, reset ${b.thresholds.reset}); risky exposure kept ${pct(b.exposure)}`,
+      `  ${b.reason}`,
+    );
+  }
+  if (p.confidence) {
+    const c = p.confidence;
+    lines.push(
+      `Portfolio over ${c.horizonDays} trading days: expected ${signed(c.expectedReturn)}, 90% interval [${signed(c.lower90)}, ${signed(c.upper90)}]; probability the target beats keeping current weights ${pct(c.probabilityBeatsCurrent)}`,
+    );
+  }
+  lines.push('', table(headers, assets, headers.map((_h, i) => i > 0)), '');
+  if (p.attribution) {
+    const groups = p.attribution.groups;
+    const rows = p.attribution.assets.map((a) => [a.ticker, signed(a.change), ...groups.map((g) => signed(a.contributions[g.key] ?? 0)), `${pct(a.riskContributionBefore)} → ${pct(a.riskContributionAfter)}`]);
+    rows.push(['CASH', signed(p.attribution.cash.change), ...groups.map((g) => signed(p.attribution!.cash.contributions[g.key] ?? 0)), '']);
+    lines.push('Why each weight changes (exact Shapley attribution; the parts add up to the change):');
+    lines.push(table(['Ticker', 'Change', ...groups.map((g) => g.label), 'Risk share before → after'], rows, [false, true, ...groups.map(() => true), true]), '');
+  }
+  lines.push(p.trades.length ? table(['Side', 'Ticker', 'Quantity', 'Price', 'Notional'], trades, [false, false, true, true, true]) : 'No trades.', '');
+  lines.push(
+    bayesian
+      ? `Allocator: ${d.iterations} solver iterations; portfolio volatility ${pct(d.portfolioVolatility)}; risk from the last ${d.observations} daily returns.`
+      : `Converged ${d.converged} in ${d.iterations} iterations (tolerance ${d.tolerance}); risk-contribution spread ${d.riskContributionSpread.toExponential(2)}; Ledoit–Wolf shrinkage ${d.shrinkageIntensity.toFixed(4)}; portfolio volatility ${pct(d.portfolioVolatility)}.`,
+  );
+  return lines.join('\n');
+}
+
+export function formatBacktest(r: BacktestReport): string {
+  const row = (name: string, m: PerformanceMetrics) => [name, pct(m.cagr), pct(m.volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.maxDrawdown), m.calmar.toFixed(2), pct(m.turnover), pct(m.costDrag)];
+  const rows = [row(r.strategy, r.metrics), ...Object.entries(r.baselines).map(([name, b]) => row(name, b.metrics))];
+  const names = [r.strategy, ...Object.keys(r.baselines)];
+  const lines = [
+    `Backtest of ${r.strategy} on ${r.tickers.length} securities (${r.tickers.join(', ')}), ${r.from} → ${r.to}, ${r.rebalances.length} rebalances${r.modelRunId ? `, forecasts from model run ${r.modelRunId} (seed ${r.seed})` : ''}`,
     '',
-    table(['Ticker', 'Current', 'Target', 'Post-trade', 'Risk contrib.', 'Vol (ann.)'], assets, [false, true, true, true, true, true]),
+    table(['Strategy', 'CAGR', 'Volatility', 'Sharpe', 'Sortino', 'Max drawdown', 'Calmar', 'Turnover/yr', 'Cost drag/yr'], rows, [false, true, true, true, true, true, true, true, true]),
     '',
-    p.trades.length ? table(['Side', 'Ticker', 'Quantity', 'Price', 'Notional'], trades, [false, false, true, true, true]) : 'No trades.',
-    '',
-    `Converged ${d.converged} in ${d.iterations} iterations (tolerance ${d.tolerance}); risk-contribution spread ${d.riskContributionSpread.toExponential(2)}; Ledoit–Wolf shrinkage ${d.shrinkageIntensity.toFixed(4)}; portfolio volatility ${pct(d.portfolioVolatility)}.`,
-  ].join('\n');
+    'Stress windows (max drawdown inside each):',
+    table(['Window', 'From', 'To', ...names], r.stress.map((w) => [w.name, w.from, w.to, ...names.map((n) => (w.maxDrawdown[n] === null || w.maxDrawdown[n] === undefined ? '' : pct(w.maxDrawdown[n]!)))]), [false, false, false, ...names.map(() => true)]),
+  ];
+  if (r.forecasts) {
+    const c = r.forecasts.coverage;
+    lines.push('', `Forecasts: ${r.forecasts.count} scored; 50% intervals cover ${c['0.5'] === null ? 'n/a' : pct(c['0.5'])}, 90% intervals cover ${c['0.9'] === null ? 'n/a' : pct(c['0.9'])}.`);
+  }
+  if (r.breaker) {
+    const t = r.breaker.timeInState;
+    lines.push(`Circuit breaker: time in NORMAL ${pct(t.NORMAL ?? 0)}, CAUTION ${pct(t.CAUTION ?? 0)}, DE_RISKED ${pct(t.DE_RISKED ?? 0)}; ${r.breaker.events.length} transitions.`);
+    for (const e of r.breaker.events.slice(-12)) lines.push(`  ${e.date}: ${e.from} → ${e.to}`);
+  }
+  return lines.join('\n');
 }
 
 export function formatProposalList(list: ProposalSummary[]): string {

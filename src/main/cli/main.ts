@@ -4,12 +4,14 @@ import { parseArgs } from 'node:util';
 import type { MethodName, MethodOutput } from '../../shared/api';
 import type { FixSettings } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
+import { IndicatorName } from '../../shared/indicators';
 import type { JobRunner } from '../jobs/protocol';
 import { defaultDbPath, defaultResourcesDir, rendererDirIn, workerFileIn } from '../app/paths';
 import { createRuntime, type Runtime } from '../app/runtime';
 import { startHost } from '../host/server';
 import {
   formatAudit,
+  formatBacktest,
   formatCustodianProfiles,
   formatEmsProfiles,
   formatFixSettings,
@@ -21,6 +23,7 @@ import {
   formatProposalList,
   positionsJson,
 } from './format';
+import { formatIndicatorImport, formatIndicators } from './format-indicators';
 
 const USAGE = `Usage: ballast <command> [options]
 
@@ -36,8 +39,21 @@ Commands:
                                          what an import would do, nothing written: detected format,
                                          statements, rows, the validation report (exit 1 if rejected)
   import-prices <file>                   import daily price history (wide or long CSV)
+  import-indicators <file> [--name <N>] [--role input|cash-rate] [--unit percent|level|fraction]
+                                         import indicator series (CSV date,value, or date + one column
+                                         per series): model inputs such as VIX, or the cash rate
+  indicators                             indicator series: unit, role, date range, observations
   positions --account <id> [--as-of D]   an account's positions with every identifier
-  propose --account <id>                 compute a rebalance proposal
+  propose --account <id> [--engine bayesian|baseline] [--params theta.json]
+          [--override-breaker NORMAL|CAUTION|DE_RISKED --reason <text> --by <name>]
+                                         compute a rebalance proposal (Bayesian strategy by default;
+                                         trains the forecast model first when the data moved past it)
+  backtest [--tickers A,B,…] [--from D] [--to D] [--strategy bayesian|erc|equal|inverse-vol|min-variance|60-40]
+           [--params theta.json] [--cost-bps N] [--seed S]
+                                         walk-forward backtest beside every baseline and ablation
+  strategy-settings [--params theta.json] [--forecast forecast.json] [--max-price-age N]
+                                         show or change the default θ, the forecast model settings and
+                                         the stale-price limit (business days)
   proposals [--account <id>]             list proposals
   show <proposal>                        show one proposal
   approve <proposal> --by <name> [--comment <text>]
@@ -87,6 +103,21 @@ const options = {
   port: { type: 'string' },
   lookback: { type: 'string' },
   'cash-floor': { type: 'string' },
+  engine: { type: 'string' },
+  'override-breaker': { type: 'string' },
+  reason: { type: 'string' },
+  params: { type: 'string' },
+  forecast: { type: 'string' },
+  'max-price-age': { type: 'string' },
+  tickers: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  strategy: { type: 'string' },
+  'cost-bps': { type: 'string' },
+  seed: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  unit: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -161,6 +192,10 @@ export async function main(argv: string[], mainDir: string, env: CliEnvironment 
 }
 
 const POSITION_FORMATS = ['auto', 'csv', 'ofx', 'ibkr-flex', 'mt535', 'semt002'];
+const INDICATOR_ROLES = ['input', 'cash-rate'];
+const INDICATOR_UNITS = ['percent', 'level', 'fraction'];
+const BREAKER_STATES = ['NORMAL', 'CAUTION', 'DE_RISKED'];
+const BACKTEST_STRATEGIES = ['bayesian', 'erc', 'equal', 'inverse-vol', 'min-variance', '60-40', 'bayesian-no-breaker', 'bayesian-no-uncertainty-penalty'];
 const TIME_IN_FORCE = ['DAY', 'GTC', 'OPG', 'IOC', 'CLS'];
 
 async function run(runtime: Runtime, command: string, args: string[], v: Values, env: CliEnvironment): Promise<string> {
@@ -170,6 +205,20 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
   const need = (value: string | undefined, what: string): string => {
     if (!value) throw usage(`${command} needs ${what}.`);
     return value;
+  };
+  const wholeNumber = (flag: string, raw: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw usage(`${flag} must be a whole number, not "${raw}".`);
+    return n;
+  };
+  const decimalNumber = (flag: string, raw: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw usage(`${flag} must be a number, not "${raw}".`);
+    return n;
+  };
+  const isoDate = (flag: string, raw: string): string => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw usage(`${flag} must be a date YYYY-MM-DD, not "${raw}".`);
+    return raw;
   };
   const proposalId = () => {
     const raw = need(args[0], 'a proposal id');
@@ -195,7 +244,7 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
       ...(v.account ? { accountId: v.account } : {}),
       ...(v.format ? { format: v.format } : {}),
       ...(v.profile ? { profile: v.profile } : {}),
-      ...(v['as-of'] ? { asOf: v['as-of'] } : {}),
+      ...(v['as-of'] ? { asOf: isoDate('--as-of', v['as-of']) } : {}),
       ...(v['create-securities'] ? { createSecurities: true } : {}),
     };
   };
@@ -209,11 +258,29 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
       const r = await call('demo.load', {});
       return v.json
         ? json(r)
-        : `${r.alreadyLoaded ? 'Demo data already loaded' : 'Demo data loaded'} into ${runtime.dbPath}: account ${r.accountId}, ${r.securities} securities, ${r.prices} prices, ${r.positions} positions.\nNext: ballast propose --account ${r.accountId} --db ${runtime.dbPath}`;
+        : `${r.alreadyLoaded ? 'Demo data already loaded' : 'Demo data loaded'} into ${runtime.dbPath}: account ${r.accountId}, ${r.securities} securities, ${r.prices} prices, ${r.positions} positions, ${r.indicators ?? 0} indicator series.\nNext: ballast propose --account ${r.accountId} --db ${runtime.dbPath}`;
     }
     case 'import-prices': {
       const r = await call('imports.prices', fileArg());
       return v.json ? json(r) : formatImportResult(r, []);
+    }
+    case 'import-indicators': {
+      if (v.role !== undefined && !INDICATOR_ROLES.includes(v.role)) throw usage(`--role must be ${INDICATOR_ROLES.join(' or ')}.`);
+      if (v.unit !== undefined && !INDICATOR_UNITS.includes(v.unit)) throw usage(`--unit must be one of ${INDICATOR_UNITS.join(', ')}.`);
+      if (v.name !== undefined && !IndicatorName.safeParse(v.name).success) {
+        throw usage(`--name "${v.name}" is not an indicator name: letters, digits and . ^ = _ / - (at most 32), e.g. VIX or TBILL-13W.`);
+      }
+      const r = await call('indicators.import', {
+        ...fileArg(),
+        ...(v.name !== undefined ? { name: v.name } : {}),
+        ...(v.role !== undefined ? { role: v.role } : {}),
+        ...(v.unit !== undefined ? { unit: v.unit } : {}),
+      });
+      return v.json ? json(r) : formatIndicatorImport(r);
+    }
+    case 'indicators': {
+      const list = await call('indicators.list', {});
+      return v.json ? json(list) : formatIndicators(list);
     }
     case 'import-positions': {
       const r = await call('imports.positions', { ...fileArg(), ...positionOptions(), ...(v['allow-partial'] ? { allowPartial: true } : {}) });
@@ -234,15 +301,48 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
       throw new Reported(1);
     }
     case 'positions': {
-      const p = await call('portfolio.get', { accountId: need(v.account, '--account <id>'), ...(v['as-of'] ? { asOf: v['as-of'] } : {}) });
+      const p = await call('portfolio.get', { accountId: need(v.account, '--account <id>'), ...(v['as-of'] ? { asOf: isoDate('--as-of', v['as-of']) } : {}) });
       return v.json ? json(positionsJson(p)) : formatPortfolio(p);
     }
     case 'propose': {
       const input: Record<string, unknown> = { accountId: need(v.account, '--account <id>') };
-      if (v.lookback) input.lookbackDays = Number(v.lookback);
-      if (v['cash-floor']) input.cashFloor = Number(v['cash-floor']);
+      if (v.lookback) input.lookbackDays = wholeNumber('--lookback', v.lookback);
+      if (v['cash-floor']) input.cashFloor = decimalNumber('--cash-floor', v['cash-floor']);
+      if (v.engine !== undefined) {
+        if (v.engine !== 'bayesian' && v.engine !== 'baseline') throw usage('--engine must be bayesian or baseline.');
+        input.engine = v.engine;
+      }
+      if (v.params) input.theta = readJsonFile(v.params);
+      if (v['override-breaker'] !== undefined) {
+        const state = v['override-breaker'].toUpperCase().replace('-', '_');
+        if (!BREAKER_STATES.includes(state)) throw usage(`--override-breaker must be one of ${BREAKER_STATES.join(', ')}.`);
+        input.breakerOverride = { state, reason: need(v.reason, '--reason <text> (why the breaker is overridden)'), by: need(v.by, '--by <name>') };
+      } else if (v.reason !== undefined) throw usage('--reason goes with --override-breaker.');
       const p = await call('proposals.create', input);
       return v.json ? json(p) : formatProposal(p);
+    }
+    case 'backtest': {
+      const input: Record<string, unknown> = {};
+      if (v.tickers) input.tickers = v.tickers.split(',').map((t) => t.trim()).filter(Boolean);
+      if (v.from) input.from = isoDate('--from', v.from);
+      if (v.to) input.to = isoDate('--to', v.to);
+      if (v.strategy !== undefined) {
+        if (!BACKTEST_STRATEGIES.includes(v.strategy)) throw usage(`--strategy must be one of ${BACKTEST_STRATEGIES.join(', ')}.`);
+        input.strategy = v.strategy;
+      }
+      if (v.params) input.parameters = readJsonFile(v.params);
+      if (v['cost-bps'] !== undefined) input.costBps = decimalNumber('--cost-bps', v['cost-bps']);
+      if (v.seed !== undefined) input.seed = wholeNumber('--seed', v.seed);
+      const r = await call('backtest.run', input);
+      return v.json ? json(r) : formatBacktest(r);
+    }
+    case 'strategy-settings': {
+      const changes: Record<string, unknown> = {};
+      if (v.params) changes.parameters = readJsonFile(v.params);
+      if (v.forecast) changes.forecast = readJsonFile(v.forecast);
+      if (v['max-price-age'] !== undefined) changes.maxPriceAgeBusinessDays = wholeNumber('--max-price-age', v['max-price-age']);
+      const r = Object.keys(changes).length > 0 ? await call('strategy.saveSettings', changes) : await call('strategy.settings', {});
+      return json(r);
     }
     case 'proposals': {
       const list = await call('proposals.list', v.account ? { accountId: v.account } : {});
@@ -337,9 +437,14 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
       if (v.verify) {
         const r = await call('audit.verify', {});
         if (!r.ok) throw new BallastError('INVALID_STATE', `Audit chain broken at row ${r.firstBadId}: ${r.reason}`, r);
-        return v.json ? json(r) : `Audit chain verified: ${r.rows} rows, no edits detected.`;
+        if (v.json) return json(r);
+        const anchors = r.anchors;
+        const against = anchors && anchors.checked > 0 ? `; it agrees with ${anchors.checked} anchor${anchors.checked === 1 ? '' : 's'} (${anchors.sources.join('; ')})` : '; no anchors found outside the log yet';
+        return [`Audit chain verified: ${r.rows} rows, no edits detected${against}.`, ...(anchors?.notes ?? []).map((n) => `note: ${n}`)].join('\n');
       }
-      const rows = await call('audit.list', v.limit ? { limit: Number(v.limit) } : {});
+      const limit = v.limit === undefined ? undefined : wholeNumber('--limit', v.limit);
+      if (limit !== undefined && (limit < 1 || limit > 10_000)) throw usage(`--limit must be from 1 to 10000, not ${limit}.`);
+      const rows = await call('audit.list', limit === undefined ? {} : { limit });
       return v.json ? json(rows) : formatAudit(rows);
     }
     case 'solve': {
@@ -354,11 +459,18 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
 }
 
 async function serve(runtime: Runtime, v: Values, rendererDir: string, env: CliEnvironment): Promise<number> {
+  const port = v.port === undefined ? 0 : Number(v.port);
+  if (v.port !== undefined && (!/^\d+$/.test(v.port.trim()) || !Number.isInteger(port) || port > 65535)) {
+    // main() leaves the runtime open for serve, so a refusal here closes it itself.
+    await runtime.close();
+    throw new BallastError('BAD_INPUT', `--port must be a whole number from 0 to 65535 (0 picks a free port), not "${v.port}".`, 'usage');
+  }
   const host = await startHost({
-    call: (m, input, callId) => runtime.dispatcher.call(m, input, callId),
+    // The host hands each call its file access (none, or its upload's temporary file): the dispatcher enforces it.
+    call: (m, input, callId, access) => runtime.dispatcher.call(m, input, callId, access),
     subscribe: (l) => runtime.subscribe(l),
     rendererDir,
-    port: v.port ? Number(v.port) : 0,
+    port,
   });
   // One machine-readable line: scripts and the e2e suite wait for this exact prefix.
   env.stdout.write(`Ballast browser mode: ${host.url}?token=${host.token}\n`);

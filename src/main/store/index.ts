@@ -30,6 +30,28 @@ export { ExportsRepo, type ExportInput, type StoredExport } from './exports';
 export { CustodianProfilesRepo, EmsProfilesRepo } from './profiles';
 export { ImportStagingRepo } from './staging';
 export {
+  IndicatorsRepo,
+  type IndicatorInput,
+  type IndicatorRecord,
+  type IndicatorPoint,
+  type UpsertSeriesResult,
+  type CashRateSeries,
+} from './indicators';
+export {
+  ModelRunsRepo,
+  modelRunConfigKey,
+  type ModelRunInput,
+  type ModelRunRecord,
+  type ModelRunSummary,
+  type CompleteFields,
+  type ModelRunKind,
+  type ModelRunStatus,
+  type ModelRunFilter,
+  type SaveBlockFields,
+} from './model-runs';
+export { ForecastsRepo, forecastRows, type ForecastRowInput, type StoredForecastSet, type ForecastGrid } from './forecasts';
+export { BreakerEventsRepo, type BreakerEventInput, type BreakerEventRecord, type BreakerEventKind } from './breaker-events';
+export {
   AuditRepo,
   appendAudit,
   verifyAuditChain,
@@ -40,3 +62,15 @@ export {
   type AuditInput,
   type AuditRecord,
 } from './audit';
+export {
+  approvalAnchors,
+  auditHashAt,
+  auditHashesAfter,
+  auditHead,
+  checkAnchors,
+  type AnchorCheck,
+  type AnchorFinding,
+  type AnchorFindingKind,
+  type AnchorObservation,
+  type AuditHead,
+} from './anchors';

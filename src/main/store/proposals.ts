@@ -22,6 +22,8 @@ export interface ProposalInput {
   /** Assets, cash and diagnostics as computed; stored as JSON. */
   payload: unknown;
   turnover: number;
+  /** The model run whose forecasts a Bayesian proposal used; null/absent for the baseline. */
+  modelRunId?: number | null;
   createdAt?: string;
 }
 
@@ -71,6 +73,7 @@ export interface ProposalDetail extends ProposalRecord {
   dataRange: { from: string; to: string };
   positionsAsOf: string | null;
   snapshotId: number | null;
+  modelRunId: number | null;
   payload: unknown;
   trades: TradeRecord[];
   decisions: Decision[];
@@ -95,6 +98,7 @@ interface DetailRow extends ProposalRecord {
   dataTo: string;
   positionsAsOf: string | null;
   snapshotId: number | null;
+  modelRunId: number | null;
   payload: string;
 }
 
@@ -113,8 +117,8 @@ export class ProposalsRepo {
       const id = stmt(
         this.db,
         `INSERT INTO proposals (account_id, status, engine, engine_label, parameters, seed, code_version,
-           data_from, data_to, as_of, positions_as_of, snapshot_id, total_value, payload, turnover, created_at)
-         VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+           data_from, data_to, as_of, positions_as_of, snapshot_id, total_value, payload, turnover, created_at, model_run_id)
+         VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
         .pluck()
         .get(
@@ -133,6 +137,7 @@ export class ProposalsRepo {
           toJsonText(proposal.payload),
           proposal.turnover,
           proposal.createdAt ?? nowIso(),
+          proposal.modelRunId ?? null,
         ) as number;
       const insertTrade = stmt(
         this.db,
@@ -211,7 +216,7 @@ export class ProposalsRepo {
     const row = stmt(
       this.db,
       `SELECT ${SUMMARY_COLUMNS}, p.parameters, p.seed, p.code_version AS codeVersion, p.data_from AS dataFrom,
-         p.data_to AS dataTo, p.positions_as_of AS positionsAsOf, p.snapshot_id AS snapshotId, p.payload
+         p.data_to AS dataTo, p.positions_as_of AS positionsAsOf, p.snapshot_id AS snapshotId, p.model_run_id AS modelRunId, p.payload
        FROM proposals p WHERE p.id = ?`,
     ).get(id) as DetailRow | undefined;
     if (!row) return null;

@@ -194,6 +194,11 @@ export function certaintyScores(
 }
 
 /** Fraction of the target's risky weight kept in each state. */
+/** The measured spread in words (BreakerSettings.metric; settings written before it existed mean 'epistemic'). */
+function spreadName(settings: BreakerSettings): string {
+  return settings.metric === 'predictive' ? 'the forecasts\u2019 predictive spread (model uncertainty plus expected market noise)' : 'the forecasts\u2019 epistemic spread';
+}
+
 export function breakerExposure(state: BreakerStateName, settings: BreakerSettings): number {
   if (!settings.enabled) return 1;
   return state === 'NORMAL' ? 1 : state === 'CAUTION' ? settings.cautionExposure : settings.floorExposure;
@@ -237,7 +242,7 @@ export function stepBreaker(
   const words = new Phrases(settings);
   if (!Number.isFinite(certainty)) {
     const reason =
-      'Model certainty is not available on this date: the forecasts\u2019 epistemic spread has too little history to ' +
+      `Model certainty is not available on this date: ${spreadName(settings)} has too little history to ` +
       `set its normal range over the previous ${settings.trailingDays} trading days, or a held asset has no forecast. ` +
       `The breaker stays ${current.state} with ${words.exposureClause(current.state, 'stays')}.`;
     return stay(current, settings, reason);
@@ -478,9 +483,9 @@ class Phrases {
   spreadClause(certainty: number): string {
     const window = `over the previous ${this.settings.trailingDays} trading days`;
     const size = signed(Math.abs(certainty), 1);
-    if (size === '0.0') return `the forecasts\u2019 epistemic spread is at its median ${window}`;
+    if (size === '0.0') return `${spreadName(this.settings)} is at its median ${window}`;
     const side = certainty < 0 ? 'above' : 'below';
-    return `the forecasts\u2019 epistemic spread is ${size} standard deviations ${side} its median ${window}`;
+    return `${spreadName(this.settings)} is ${size} standard deviations ${side} its median ${window}`;
   }
 
   exposureClause(state: BreakerStateName, verb: 'stays'): string {
