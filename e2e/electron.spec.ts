@@ -40,6 +40,8 @@ test.describe('desktop app (Electron)', () => {
     const app = new BallastApp(page);
     await app.ready();
     await expect(app.transport).toHaveText('Desktop');
+    // Served by the app:// protocol handler (CSP as a response header), never over file:// (issue 11).
+    expect(page.url()).toBe('app://ballast/index.html');
 
     await app.welcome.loadDemo();
     await app.welcome.generate();
@@ -51,6 +53,8 @@ test.describe('desktop app (Electron)', () => {
     expect(csv.header).toEqual(EXPORT_HEADER);
     expect(csv.records.length).toBeGreaterThanOrEqual(1);
     expect(sha256File(written.path)).toBe(written.sha256);
+    // The audit chain's head as the file was written, beside it (the basket's own bytes stay as the EMS expects).
+    expect(existsSync(`${written.path}.anchor.json`)).toBe(true);
 
     await app.audit.verify();
     await expect(app.audit.verifyResult).toHaveAttribute('data-ok', 'true');

@@ -9,6 +9,7 @@ import {
 import { BallastError, type Result } from '../../shared/errors';
 import { toApiError } from '../jobs/errors';
 import type { JobProgress } from '../jobs/protocol';
+import { assertFileAccess, LOCAL_FILE_ACCESS, type FileAccess } from './file-access';
 
 export interface CallContext {
   callId: string;
@@ -38,7 +39,11 @@ export class Dispatcher {
     private readonly emit: (event: PushEvent) => void,
   ) {}
 
-  async call(name: string, rawInput: unknown, callId?: string): Promise<Result<unknown>> {
+  /**
+   * `access` says which local files this caller may name (app/file-access.ts): the HTTP host and the
+   * desktop IPC pass their own; in-process callers (CLI, tests) get the local user's.
+   */
+  async call(name: string, rawInput: unknown, callId?: string, access: FileAccess = LOCAL_FILE_ACCESS): Promise<Result<unknown>> {
     try {
       if (!isMethodName(name)) throw new BallastError('UNKNOWN_METHOD', `Unknown method "${name}".`);
       const spec = methods[name];
@@ -56,6 +61,7 @@ export class Dispatcher {
           { issues },
         );
       }
+      assertFileAccess(name, parsed.data, access);
       if (name === 'jobs.cancel') {
         const target = this.active.get((parsed.data as { callId: string }).callId);
         target?.abort();

@@ -1,12 +1,15 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, realpathSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import type { MethodOutput } from '../../shared/api';
 import type { EmsProfile, ExportFormat, ExportRecord, FixSettings } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
 import { writeFix44Orders } from '../io/fix44';
 import { clientOrderId, DEFAULT_EMS_PROFILE, writeTradeListCsv, type TradeListTrade } from '../io/trade-list-csv';
-import type { StoredExport } from '../store';
+import { auditHead, type StoredExport } from '../store';
+import { anchorText, sidecarContent, sidecarFor, signHead } from './anchors';
 import type { AppContext } from './context';
-import { writeFileAtomic } from './files';
+import { isInside } from './file-access';
+import { sha256Hex, writeFileAtomic } from './files';
 import { getProposal } from './proposals';
 import { getFixSettings, nextFixSeqNum, setFixSettings, setNextFixSeqNum } from './settings';
 
@@ -72,7 +75,11 @@ export function exportProposal(ctx: AppContext, input: ExportInput): ExportRecor
 
   // The file name is checked first: it is the one thing the PM can fix without thinking about re-exports.
   if (existsSync(path.resolve(target))) throw new BallastError('INVALID_STATE', `${path.resolve(target)} already exists; choose another file name.`);
+  if (existsSync(sidecarFor(path.resolve(target)))) {
+    throw new BallastError('INVALID_STATE', `${sidecarFor(path.resolve(target))} already exists; choose another file name.`);
+  }
   let written: { path: string; sha256: string } | null = null;
+  let sidecar: { path: string } | null = null;
   try {
     const record = store.transaction(() => {
       // Checked under the write lock: two windows exporting at once cannot both be "the first".
@@ -89,13 +96,16 @@ export function exportProposal(ctx: AppContext, input: ExportInput): ExportRecor
           },
         );
       }
+      // The audit chain's head as this file is written, read under the write lock: the file carries it
+      // (FIX Text(58); a CSV basket's sidecar) so a later rewrite of the log cannot go unnoticed.
+      const anchor = signHead(auditHead(store.db), ctx.anchors?.key ?? null);
       let text: string;
       let rows: number;
       let fix: { firstSeqNum: number; lastSeqNum: number; messages: number; listId: string | null; settings: FixSettings } | null = null;
       if (input.format === 'fix44') {
         const settings = getFixSettings(store);
         const firstSeqNum = nextFixSeqNum(store);
-        const orders = writeFix44Orders({ proposalId: proposal.id, accountId: proposal.accountId, trades, settings, sendingTime: new Date(), firstSeqNum });
+        const orders = writeFix44Orders({ proposalId: proposal.id, accountId: proposal.accountId, trades, settings, sendingTime: new Date(), firstSeqNum, text: anchorText(anchor) });
         setNextFixSeqNum(store, orders.nextSeqNum);
         text = orders.text;
         rows = trades.length;
@@ -104,6 +114,7 @@ export function exportProposal(ctx: AppContext, input: ExportInput): ExportRecor
         ({ text, rows } = writeTradeListCsv({ accountId: proposal.accountId, proposalId: proposal.id, createdAt: proposal.createdAt, trades }, profile!));
       }
       written = writeFileAtomic(target, text);
+      sidecar = writeFileAtomic(sidecarFor(written.path), sidecarContent(written.path, written.sha256, anchor));
       const rec = store.exports.record({ proposalId: proposal.id, format: input.format, path: written.path, sha256: written.sha256, rows });
       if (proposal.status === 'approved') store.proposals.transition(proposal.id, ['approved'], 'exported');
       store.audit.append({
@@ -122,6 +133,7 @@ export function exportProposal(ctx: AppContext, input: ExportInput): ExportRecor
           reexportOf: rec.reexportOf,
           confirmed: rec.sequence > 1,
           clientOrderIds: orderIds,
+          auditAnchor: { rows: anchor.rows, hash: anchor.hash },
           ...(fix ? { fix } : {}),
         },
       });
@@ -131,15 +143,67 @@ export function exportProposal(ctx: AppContext, input: ExportInput): ExportRecor
     const { sequence: _s, reexportOf: _r, ...exportRecord } = record;
     return exportRecord;
   } catch (err) {
-    const file = written as { path: string } | null;
-    if (file) unlinkSync(file.path);
+    for (const file of [written as { path: string } | null, sidecar as { path: string } | null]) if (file) unlinkSync(file.path);
     throw err;
   }
+}
+
+/** Trade lists are a few kilobytes; anything near this is not one of ours. */
+const MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The bytes of an export, for browser mode, where the file is on the server's disk and the PM needs it in
+ * the browser. Only files inside the exports folder are served (resolved through symlinks), and only when
+ * they still hash to what was recorded: a changed trade list must never reach an EMS looking approved.
+ */
+export function exportDownload(ctx: AppContext, exportId: number): MethodOutput<'exports.download'> {
+  const record = ctx.store.exports.get(exportId);
+  if (!record) throw new BallastError('NOT_FOUND', `There is no export ${exportId}.`);
+  let real: string;
+  let folder: string;
+  try {
+    real = realpathSync(record.path);
+    folder = realpathSync(ctx.exportsDir);
+  } catch {
+    throw new BallastError('NOT_FOUND', `The file of export ${exportId} (${record.path}) is no longer there.`);
+  }
+  if (!isInside(folder, real)) {
+    throw new BallastError('UNAUTHORIZED', `Export ${exportId} was written outside the exports folder (${record.path}); only files in ${ctx.exportsDir} can be downloaded.`);
+  }
+  const fd = openSync(real, 'r');
+  let bytes: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_DOWNLOAD_BYTES) throw new BallastError('INVALID_STATE', `The file of export ${exportId} is ${size} bytes, too large to be a trade list.`);
+    bytes = Buffer.alloc(size);
+    let offset = 0;
+    while (offset < size) {
+      const n = readSync(fd, bytes, offset, size - offset, offset);
+      if (n === 0) break;
+      offset += n;
+    }
+    bytes = bytes.subarray(0, offset);
+  } finally {
+    closeSync(fd);
+  }
+  const sha256 = sha256Hex(bytes);
+  if (sha256 !== record.sha256) {
+    throw new BallastError('INVALID_STATE', `The file of export ${exportId} changed after it was written (SHA-256 ${sha256}, recorded ${record.sha256}); it is not served.`);
+  }
+  return {
+    exportId,
+    fileName: path.basename(record.path),
+    mediaType: record.format === 'csv' ? 'text/csv' : 'application/octet-stream',
+    contentBase64: bytes.toString('base64'),
+    sha256,
+    bytes: bytes.length,
+  };
 }
 
 export function exportHandlers(ctx: AppContext) {
   return {
     'exports.create': (input: ExportInput) => exportProposal(ctx, input),
+    'exports.download': (input: { exportId: number }) => exportDownload(ctx, input.exportId),
     'emsProfiles.list': () => ctx.store.emsProfiles.list(),
     'emsProfiles.save': (input: { profile: EmsProfile }) => {
       if (isBuiltIn(input.profile.name)) {

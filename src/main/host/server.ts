@@ -1,14 +1,20 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PushEvent } from '../../shared/api';
 import type { Result } from '../../shared/errors';
+import { grantedFileAccess, type FileAccess } from '../app/file-access';
+import { WHOLE_FILE_LIMIT } from '../app/sources';
 
 export interface HostOptions {
-  /** Dispatches one contract call; the same function the IPC transport and the CLI use. */
-  call(method: string, input: unknown, callId: string | undefined): Promise<Result<unknown>>;
+  /**
+   * Dispatches one contract call; the same function the IPC transport and the CLI use. `access` names the
+   * only local files the call may touch (none, or the temporary file of its upload): pass it on.
+   */
+  call(method: string, input: unknown, callId: string | undefined, access: FileAccess): Promise<Result<unknown>>;
   /** Subscribes to push events; returns an unsubscribe function. */
   subscribe(listener: (event: PushEvent) => void): () => void;
   /** Folder of the built renderer (out/renderer). */
@@ -16,14 +22,58 @@ export interface HostOptions {
   port?: number;
   /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
+  /** Body limit of an ordinary JSON call (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Body limit of a call that carries a file inline as base64 or an engine spec (default 16 MiB). */
+  maxInlineFileBodyBytes?: number;
+  /** Upload limits by file kind (defaults: UPLOAD_LIMITS). */
+  uploadLimits?: Partial<UploadLimits>;
 }
+
+/**
+ * Uploads go to a temporary file, never to memory. Formats read as a stream (CSV) may be large; formats
+ * parsed as one document (OFX, XML, MT535) are refused above the size the parsers accept anyway.
+ */
+export interface UploadLimits {
+  streamed: number;
+  wholeFile: number;
+  /** Uploads waiting for their call at once, and their bytes together: a token holder cannot fill the disk. */
+  pendingFiles: number;
+  pendingBytes: number;
+}
+
+export const UPLOAD_LIMITS: UploadLimits = {
+  streamed: 1024 * 1024 * 1024,
+  wholeFile: WHOLE_FILE_LIMIT,
+  pendingFiles: 8,
+  pendingBytes: 2 * 1024 * 1024 * 1024,
+};
+
+/** An upload not used by a call within this time is deleted. */
+const UPLOAD_TTL_MS = 15 * 60 * 1000;
+
+/** Extensions of the formats the importers read in chunks; everything else is held whole to parse. */
+const STREAMED_EXTENSIONS = new Set(['.csv', '.tsv', '.txt']);
+
+export function uploadLimitFor(fileName: string, limits: UploadLimits = UPLOAD_LIMITS): number {
+  return STREAMED_EXTENSIONS.has(path.extname(fileName).toLowerCase()) ? limits.streamed : limits.wholeFile;
+}
+
+/** Methods that take a file (`fileName` + `contentBase64` or an upload) — the only ones an upload may feed. */
+export const FILE_METHODS: ReadonlySet<string> = new Set(['imports.preview', 'imports.prices', 'imports.positions', 'indicators.import']);
+
+const JSON_BODY_LIMIT = 1024 * 1024;
+const INLINE_FILE_BODY_LIMIT = 16 * 1024 * 1024;
+/** Calls whose JSON may be large: a file inline as base64, an engine self-check spec with its data. */
+const LARGE_BODY_METHODS: ReadonlySet<string> = new Set([...FILE_METHODS, 'engine.solve']);
 
 export interface RunningHost {
   url: string;
   port: number;
   token: string;
   server: Server;
+  /** Private folder of pending uploads (removed by close). */
+  uploadDir: string;
   close(): Promise<void>;
 }
 
@@ -49,8 +99,23 @@ const MIME: Record<string, string> = {
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenBytes = Buffer.from(token);
-  const maxBody = options.maxBodyBytes ?? 256 * 1024 * 1024;
+  const jsonLimit = options.maxBodyBytes ?? JSON_BODY_LIMIT;
+  const inlineLimit = Math.max(jsonLimit, options.maxInlineFileBodyBytes ?? INLINE_FILE_BODY_LIMIT);
+  const bodyLimitFor = (method: string) => (LARGE_BODY_METHODS.has(method) ? inlineLimit : jsonLimit);
+  const uploadLimits: UploadLimits = { ...UPLOAD_LIMITS, ...options.uploadLimits };
   const rendererRoot = path.resolve(options.rendererDir);
+  // Private to this process (0700), removed on close; file names inside are chosen here, never by a client.
+  const uploadDir = mkdtempSync(path.join(tmpdir(), 'ballast-uploads-'));
+  const uploads = new Map<string, { file: string; bytes: number; expires: number }>();
+  const dropUpload = (id: string) => {
+    const upload = uploads.get(id);
+    uploads.delete(id);
+    if (upload) rmSync(upload.file, { force: true });
+  };
+  const sweepUploads = () => {
+    const now = Date.now();
+    for (const [id, upload] of uploads) if (upload.expires <= now) dropUpload(id);
+  };
   let port = 0;
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -94,6 +159,45 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
 
+    const tooLarge = (limit: number) => {
+      // Answer, then drop the connection rather than reading the rest of an oversized upload.
+      res.setHeader('Connection', 'close');
+      res.on('finish', () => req.destroy());
+      return sendJson(res, 413, { ok: false, error: { code: 'BAD_INPUT', message: `The request is larger than ${limit} bytes.` } });
+    };
+
+    if (url.pathname === '/api/upload') {
+      if (req.method !== 'POST') return sendJson(res, 405, deny('Use POST.'));
+      const auth = req.headers.authorization ?? '';
+      if (!tokenOk(auth.startsWith('Bearer ') ? auth.slice(7) : null)) return sendJson(res, 401, deny('Missing or wrong access token.'));
+      if (!(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+        return sendJson(res, 415, badInput('Send the file as its bytes (Content-Type: application/octet-stream).'));
+      }
+      const fileName = url.searchParams.get('fileName') ?? '';
+      if (fileName === '' || fileName.length > 255) return sendJson(res, 400, badInput('Name the file: /api/upload?fileName=<name>.'));
+      const limit = uploadLimitFor(fileName, uploadLimits);
+      if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(limit);
+      sweepUploads();
+      const pendingBytes = [...uploads.values()].reduce((n, u) => n + u.bytes, 0);
+      if (uploads.size >= uploadLimits.pendingFiles || pendingBytes >= uploadLimits.pendingBytes) {
+        res.setHeader('Connection', 'close');
+        res.on('finish', () => req.destroy());
+        return sendJson(res, 429, badInput('Too many uploads are waiting to be imported; import or cancel them first.'));
+      }
+      const id = randomBytes(18).toString('base64url');
+      const file = path.join(uploadDir, id);
+      let received: { bytes: number; sha256: string };
+      try {
+        received = await streamToFile(req, file, limit);
+      } catch (err) {
+        rmSync(file, { force: true });
+        if (err instanceof BodyTooLarge) return tooLarge(limit);
+        throw err;
+      }
+      uploads.set(id, { file, bytes: received.bytes, expires: Date.now() + UPLOAD_TTL_MS });
+      return sendJson(res, 200, { ok: true, value: { uploadId: id, bytes: received.bytes, sha256: received.sha256 } });
+    }
+
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') return sendJson(res, 405, deny('Use POST.'));
       const auth = req.headers.authorization ?? '';
@@ -101,29 +205,56 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
         return sendJson(res, 415, { ok: false, error: { code: 'BAD_INPUT', message: 'Send JSON (Content-Type: application/json).' } });
       }
-      let body: { input?: unknown; callId?: unknown };
-      const tooLarge = () => {
-        // Answer, then drop the connection rather than reading the rest of an oversized upload.
-        res.setHeader('Connection', 'close');
-        res.on('finish', () => req.destroy());
-        return sendJson(res, 413, { ok: false, error: { code: 'BAD_INPUT', message: `The request is larger than ${maxBody} bytes.` } });
-      };
-      if (Number(req.headers['content-length'] ?? 0) > maxBody) return tooLarge();
+      const method = safeDecode(url.pathname.slice('/api/call/'.length));
+      if (method === null) return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: 'The method name is not valid URL encoding.' } });
+      // The limit depends on the method, known from the URL before a byte of the body is read.
+      const maxBody = bodyLimitFor(method);
+      let body: { input?: unknown; callId?: unknown; upload?: unknown };
+      if (Number(req.headers['content-length'] ?? 0) > maxBody) return tooLarge(maxBody);
       try {
         body = JSON.parse(await readBody(req, maxBody)) as typeof body;
       } catch (err) {
-        if (err instanceof BodyTooLarge) return tooLarge();
+        if (err instanceof BodyTooLarge) return tooLarge(maxBody);
         return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: `The request body is not valid JSON (${(err as Error).message}).` } });
       }
       // `null`, numbers and arrays are valid JSON but not a call envelope.
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: 'The request body must be a JSON object such as {"input": {…}}.' } });
       }
-      const method = safeDecode(url.pathname.slice('/api/call/'.length));
-      if (method === null) return sendJson(res, 400, { ok: false, error: { code: 'BAD_INPUT', message: 'The method name is not valid URL encoding.' } });
       const callId = typeof body.callId === 'string' && body.callId.length <= 100 ? body.callId : undefined;
-      const result = await options.call(method, body.input, callId);
-      return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
+      // A path is a request to read or write this computer's disk; over HTTP only the server names one
+      // (the temporary file of an upload). The dispatcher checks the same through `access`.
+      if (isObject(body.input) && 'path' in body.input) {
+        return sendJson(res, 403, {
+          ok: false,
+          error: {
+            code: 'UNAUTHORIZED',
+            message: 'File paths are not accepted in browser mode: upload the file instead, and exports are written to the exports folder (download them from there).',
+          },
+        });
+      }
+      if (body.upload === undefined) {
+        const result = await options.call(method, body.input, callId, grantedFileAccess('http'));
+        return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
+      }
+      if (typeof body.upload !== 'string' || !FILE_METHODS.has(method)) {
+        return sendJson(res, 400, badInput(`An upload can feed ${[...FILE_METHODS].join(', ')} only, named by the uploadId /api/upload returned.`));
+      }
+      const input = body.input === undefined ? {} : body.input;
+      if (!isObject(input) || 'contentBase64' in input) {
+        return sendJson(res, 400, badInput('Give the file either as an upload or as contentBase64, not both.'));
+      }
+      sweepUploads();
+      const upload = uploads.get(body.upload);
+      if (!upload) return sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: 'That upload does not exist or has expired; upload the file again.' } });
+      // One upload, one call: the file is removed whatever the call's outcome.
+      uploads.delete(body.upload);
+      try {
+        const result = await options.call(method, { ...input, path: upload.file }, callId, grantedFileAccess('http', [upload.file]));
+        return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
+      } finally {
+        rmSync(upload.file, { force: true });
+      }
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, deny('Use GET.'));
@@ -160,10 +291,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     port,
     token,
     server,
+    uploadDir,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          uploads.clear();
+          rmSync(uploadDir, { recursive: true, force: true });
+          resolve();
+        });
       }),
   };
 }
@@ -181,6 +317,14 @@ function deny(message: string) {
   return { ok: false, error: { code: 'UNAUTHORIZED', message } };
 }
 
+function badInput(message: string) {
+  return { ok: false, error: { code: 'BAD_INPUT', message } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function statusFor(code: string): number {
   switch (code) {
     case 'BAD_INPUT':
@@ -193,9 +337,11 @@ function statusFor(code: string): number {
     case 'CANCELLED':
       return 409;
     case 'UNAUTHORIZED':
-      return 401;
+      // A refusal of what the call asks (a file path), not of who asks: the token was fine.
+      return 403;
     case 'INSUFFICIENT_DATA':
     case 'NUMERICAL':
+    case 'INFEASIBLE':
       return 422;
     default:
       return 500;
@@ -226,5 +372,64 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+  });
+}
+
+/**
+ * Writes the request body to a new file (created exclusively, owner-only) as it arrives, hashing it on
+ * the way; stops at `limit` bytes. Backpressure comes from the synchronous writes: the socket is not read
+ * faster than the disk takes it.
+ */
+function streamToFile(req: IncomingMessage, file: string, limit: number): Promise<{ bytes: number; sha256: string }> {
+  return new Promise((resolve, reject) => {
+    let fd: number | null = openSync(file, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let size = 0;
+    const finish = (err: Error | null) => {
+      if (fd !== null) {
+        try {
+          if (!err) fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+          fd = null;
+        }
+      }
+      if (err) {
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+        reject(err);
+      } else resolve({ bytes: size, sha256: hash.digest('hex') });
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (fd === null) return;
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        finish(new BodyTooLarge(`upload larger than ${limit} bytes`));
+        return;
+      }
+      try {
+        let offset = 0;
+        while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+        hash.update(chunk);
+      } catch (err) {
+        req.removeAllListeners('data');
+        req.pause();
+        finish(err as Error);
+      }
+    });
+    req.on('end', () => {
+      if (fd !== null) finish(null);
+    });
+    req.on('error', (err) => {
+      if (fd !== null) finish(err);
+    });
+    req.on('aborted', () => {
+      if (fd !== null) finish(new Error('the upload was interrupted'));
+    });
   });
 }

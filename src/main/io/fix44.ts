@@ -31,6 +31,12 @@ export interface Fix44OrdersInput {
   firstSeqNum: number;
   /** Market unless told otherwise; a limit order needs each trade's limitPrice. */
   orderType?: OrderType;
+  /**
+   * Text(58) of every order (last field, the dictionary's place for it in NewOrderSingle and in a
+   * NewOrderList entry). Ballast puts its audit anchor here: any FIX 4.4 reader accepts Text, and the
+   * EMS passes it through without acting on it.
+   */
+  text?: string;
 }
 
 export interface Fix44Orders {
@@ -100,6 +106,7 @@ export function writeFix44Orders(input: Fix44OrdersInput): Fix44Orders {
   const targetCompId = fixText(settings.targetCompId, 'FIX settings: TargetCompID');
   const account = fixText(input.accountId, 'FIX export: the account id');
   const timestamp = fixTimestamp(input.sendingTime);
+  const text = input.text === undefined ? null : fixText(input.text, 'FIX export: Text(58)');
 
   const orders = input.trades.map((trade, index) => {
     const sequence = index + 1;
@@ -120,6 +127,7 @@ export function writeFix44Orders(input: Fix44OrdersInput): Fix44Orders {
       ...(orderType === 'LMT' ? [[44, formatLimitPrice(trade.limitPrice, what)] as const] : []),
       [15, trade.currency],
       [59, timeInForce],
+      ...(text === null ? [] : [[58, text] as const]),
     ];
     return fields;
   });
@@ -237,6 +245,7 @@ const ORDER_FIELD_VALUES: Readonly<Record<number, readonly string[] | null>> = {
   44: null,
   15: null,
   59: ['0', '1', '2', '3', '7'],
+  58: null,
 };
 const LIST_FIELDS = new Set([66, 394, 68, 73]);
 

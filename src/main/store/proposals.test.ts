@@ -62,7 +62,7 @@ describe('proposals', () => {
       assets: [],
       diagnostics: { converged: true, iterations: 12, tolerance: 1e-10, riskContributionSpread: 0, shrinkageIntensity: 0.3, portfolioVolatility: 0.1, observations: 252 },
     });
-    expect(proposal.decisions).toEqual([{ decision: 'approved', by: 'Jane PM', at: expect.any(String), comment: 'ok' }]);
+    expect(proposal.decisions).toEqual([{ decision: 'approved', by: 'Jane PM', at: expect.any(String), comment: 'ok', auditAnchor: { rows: 0, hash: '0'.repeat(64) } }]);
     expect(proposal.exports[0]).toMatchObject({ proposalId: id, format: 'csv', rows: 2, sha256: SHA_A });
   });
 
@@ -147,8 +147,10 @@ describe('approvals and exports', () => {
   it('records decisions and exports oldest first', () => {
     const id = store.proposals.insert(proposalInput(ids.account.id), []);
     const decision = store.approvals.record({ proposalId: id, decision: 'rejected', by: 'Risk officer', comment: 'too much turnover', at: '2024-01-03T09:00:00.000Z' });
-    expect(decision).toEqual({ id: 1, proposalId: id, decision: 'rejected', by: 'Risk officer', at: '2024-01-03T09:00:00.000Z', comment: 'too much turnover' });
-    expect(store.approvals.list(id)).toEqual([{ decision: 'rejected', by: 'Risk officer', at: '2024-01-03T09:00:00.000Z', comment: 'too much turnover' }]);
+    // Each decision carries the audit chain's head it was made under (schema 4); the log is empty here.
+    const anchor = { rows: 0, hash: '0'.repeat(64) };
+    expect(decision).toEqual({ id: 1, proposalId: id, decision: 'rejected', by: 'Risk officer', at: '2024-01-03T09:00:00.000Z', comment: 'too much turnover', auditAnchor: anchor });
+    expect(store.approvals.list(id)).toEqual([{ decision: 'rejected', by: 'Risk officer', at: '2024-01-03T09:00:00.000Z', comment: 'too much turnover', auditAnchor: anchor }]);
     const e1 = store.exports.record({ proposalId: id, format: 'csv', path: '/out/a.csv', sha256: SHA_A, rows: 3, createdAt: '2024-01-03T10:00:00.000Z' });
     expect(e1).toEqual({ id: 1, proposalId: id, format: 'csv', path: '/out/a.csv', sha256: SHA_A, rows: 3, createdAt: '2024-01-03T10:00:00.000Z', sequence: 1, reexportOf: null });
     expect(store.exports.get(e1.id)).toEqual(e1);

@@ -189,12 +189,21 @@ export function httpTransport(opts: HttpTransportOptions): Transport {
           },
         };
       }
+      // A file travels as an upload (streamed to a temporary file on the server), never as a path and
+      // not inside the JSON call: the server refuses paths, and keeps JSON bodies small (issue 11).
+      let envelope: { input: unknown; callId: string; upload?: string } = { input, callId };
+      if (UPLOAD_METHODS.has(method) && hasInlineFile(input)) {
+        const uploaded = await uploadFile(fetchImpl, base, opts.token, input.fileName, input.contentBase64);
+        if ('failure' in uploaded) return uploaded.failure;
+        const { contentBase64: _inline, ...rest } = input;
+        envelope = { input: rest, callId, upload: uploaded.uploadId };
+      }
       let response: Response;
       try {
         response = await fetchImpl(`${base}/api/call/${encodeURIComponent(method)}`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${opts.token}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ input, callId }),
+          body: JSON.stringify(envelope),
         });
       } catch {
         return {
@@ -223,6 +232,50 @@ export function httpTransport(opts: HttpTransportOptions): Transport {
       };
     },
   };
+}
+
+/** Contract methods that take a file; over HTTP their bytes go to /api/upload first. */
+const UPLOAD_METHODS: ReadonlySet<string> = new Set(['imports.preview', 'imports.prices', 'imports.positions', 'indicators.import']);
+
+function hasInlineFile(input: unknown): input is { fileName: string; contentBase64: string } & Record<string, unknown> {
+  return isRecord(input) && typeof input.contentBase64 === 'string' && typeof input.fileName === 'string';
+}
+
+export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+async function uploadFile(
+  fetchImpl: typeof fetch,
+  base: string,
+  token: string,
+  fileName: string,
+  contentBase64: string,
+): Promise<{ uploadId: string } | { failure: unknown }> {
+  let response: Response;
+  try {
+    response = await fetchImpl(`${base}/api/upload?fileName=${encodeURIComponent(fileName)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+      body: new Blob([base64ToBytes(contentBase64)]),
+    });
+  } catch {
+    return { failure: { ok: false, error: { code: 'INTERNAL', message: 'Cannot reach the Ballast server to upload the file. Is "ballast serve" still running?' } } };
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    return { failure: { ok: false, error: { code: 'INTERNAL', message: `The Ballast server answered the upload with HTTP ${response.status} and no readable result.` } } };
+  }
+  if (isRecord(body) && body.ok === true && isRecord(body.value) && typeof body.value.uploadId === 'string') return { uploadId: body.value.uploadId };
+  if (response.status === 413) {
+    return { failure: { ok: false, error: { code: 'BAD_INPUT', message: `${fileName} is larger than the server accepts for this kind of file.` } } };
+  }
+  return { failure: body };
 }
 
 export function createClient(transport: Transport): BallastClient {

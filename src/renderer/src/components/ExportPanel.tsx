@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { type ExportFormat, type ExportRecord, type Proposal } from '../../../shared/domain';
 import { ApiCallError } from '../api';
+import { downloadExport } from '../download';
 import { BUILT_IN_PROFILE_NAMES } from '../ems';
 import { formatTimestamp } from '../format';
 import { useApp, useQuery } from '../state';
@@ -157,6 +158,16 @@ export function ExportPanel({ proposal, onChanged }: { proposal: Proposal; onCha
           <dd className="mono selectable-text" data-testid="export-sha256">
             {fresh.sha256}
           </dd>
+          {!desktop && (
+            <>
+              <dt>Copy</dt>
+              <dd>
+                <button type="button" data-testid="export-download" onClick={() => void downloadExport(client, fresh.id).catch(reportError)}>
+                  Download
+                </button>
+              </dd>
+            </>
+          )}
         </dl>
       )}
       {proposal.exports.length > 0 && (
