@@ -16,7 +16,7 @@ interface Run {
 }
 
 function ballast(args: string[]): Run {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(), encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(), encoding: 'utf8', timeout: 180_000, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
