@@ -14,7 +14,7 @@ import {
 import { chooseDateFormat, type DateFormat, readDateAs } from './date-formats';
 import type { PreferredEncoding } from './encoding';
 import { ConventionVotes, describeConvention, type NumberConventionName, NumberReader } from './number-formats';
-import { PRICE_COLUMN_ALIASES } from './prices-csv';
+import { PRICE_COLUMN_ALIASES, headerDateColumn } from './prices-csv';
 import { IssueCollector } from './report';
 
 export type IndicatorsCsvFormat = 'indicators-single' | 'indicators-wide';
@@ -253,22 +253,9 @@ function readValue(cell: string, numbers: NumberReader): { ok: true; value: numb
 }
 
 function detectLayout(header: CsvRecord, body: readonly CsvRecord[], fileName: string, requestedName: string | null, issues: IssueCollector): Layout | null {
-  const cells = header.cells.map((cell) => cell.trim());
-  const line = header.line;
-  if (cells.length === 1 && /[;\t|]/.test(cells[0] ?? '')) {
-    issues.error(line, '', 'the columns are not separated by commas, semicolons or tabs; save the file as CSV', cells[0]);
-    return null;
-  }
-  let dateColumn = findColumn(cells, DATE_ALIASES);
-  // pandas writes an unnamed date index as an empty first header cell (",VIX,TERM_SPREAD").
-  if (dateColumn < 0 && cells[0] === '' && cells.length > 1) {
-    dateColumn = 0;
-    issues.warning(line, '', 'the first column has no name; it is read as the date column');
-  }
-  if (dateColumn < 0) {
-    issues.error(line, cells[0] ?? '', 'no date column: the header needs a column named Date');
-    return null;
-  }
+  const found = headerDateColumn(header, issues, DATE_ALIASES);
+  if (!found) return null;
+  const { cells, line, dateColumn } = found;
   // Columns without a header and without a value (a spreadsheet's stray trailing delimiter) are no series.
   const unused = (column: number) => cells[column] === '' && body.every((record) => (record.cells[column] ?? '').trim() === '');
   let valueColumns = cells.map((_, index) => index).filter((index) => index !== dateColumn && !unused(index));

@@ -440,16 +440,22 @@ interface LongLayout {
 
 type Layout = WideLayout | LongLayout;
 
-function detectLayout(header: CsvRecord, fileName: string, issues: IssueCollector): Layout | null {
+/**
+ * The header's trimmed cells and its date column, shared by price and indicator files; reports (and returns null
+ * for) a file that is not comma-, semicolon- or tab-separated, or has no date column.
+ */
+export function headerDateColumn(
+  header: CsvRecord,
+  issues: IssueCollector,
+  dateAliases: readonly string[] = DATE_ALIASES,
+): { cells: string[]; line: number; dateColumn: number } | null {
   const cells = header.cells.map((cell) => cell.trim());
   const line = header.line;
-
   if (cells.length === 1 && /[;\t|]/.test(cells[0] ?? '')) {
     issues.error(line, '', 'the columns are not separated by commas, semicolons or tabs; save the file as CSV', cells[0]);
     return null;
   }
-
-  let dateColumn = findColumn(cells, DATE_ALIASES);
+  let dateColumn = findColumn(cells, dateAliases);
   // pandas writes an unnamed date index as an empty first header cell (",SPY,AGG").
   if (dateColumn < 0 && cells[0] === '' && cells.length > 1) {
     dateColumn = 0;
@@ -459,6 +465,13 @@ function detectLayout(header: CsvRecord, fileName: string, issues: IssueCollecto
     issues.error(line, cells[0] ?? '', 'no date column: the header needs a column named Date');
     return null;
   }
+  return { cells, line, dateColumn };
+}
+
+function detectLayout(header: CsvRecord, fileName: string, issues: IssueCollector): Layout | null {
+  const found = headerDateColumn(header, issues);
+  if (!found) return null;
+  const { cells, line, dateColumn } = found;
 
   const tickerColumn = findColumn(cells, TICKER_ALIASES);
   const closeColumn = findColumn(cells, CLOSE_ALIASES);
