@@ -7,6 +7,11 @@ import { z } from 'zod';
  *
  * Units: weights are fractions of total account value; rates and volatilities annualised fractions; costs in
  * basis points of traded value per side; days are trading days.
+ *
+ * Defaults: chosen on the demo ETFs' early years only (first decision 2007-12 → 2012-12, by Sharpe, in
+ * `npm run bench -- strategy`): γ 10, tracking-error budget 2 %, breaker warn −1 / trip −2 over a 252-day window.
+ * κ = 20 is a product choice — the early data could not tell κ 0, 20 and 200 apart (the tracking-error budget
+ * binds first) — so the uncertainty penalty stays on, at a size where it acts.
  */
 export const RebalanceRule = z
   .object({
@@ -37,15 +42,15 @@ export const BreakerSettings = z
      * `warn`, → DE_RISKED below `trip`; back one step only when it rises above `reset` (hysteresis), and never
      * before `minDwellDays` in the current state.
      */
-    warn: z.number().default(-1.5),
-    trip: z.number().default(-2.5),
+    warn: z.number().default(-1),
+    trip: z.number().default(-2),
     reset: z.number().default(-0.5),
     minDwellDays: z.number().int().min(0).max(252).default(10),
     /** Risky exposure (fraction of the target's risky weight kept) in CAUTION and in DE_RISKED; the rest goes to cash. */
     cautionExposure: z.number().min(0).max(1).default(0.7),
     floorExposure: z.number().min(0).max(1).default(0.35),
     /** Trading days of the certainty metric's own history that set its normal range. */
-    trailingDays: z.number().int().min(20).max(2520).default(504),
+    trailingDays: z.number().int().min(20).max(2520).default(252),
     enabled: z.boolean().default(true),
     /**
      * What the certainty score measures: 'epistemic' — the spread of the network's weight draws (the model not
@@ -92,10 +97,13 @@ export const StrategyParameters = z
   .object({
     /** γ in the mean–variance tilt around the risk-budgeting anchor (per unit of horizon variance). */
     riskAversion: z.number().positive().max(1000).default(10),
-    /** κ: epistemic variance added to the risk term, so an unsure forecast moves weights less. */
-    uncertaintyPenalty: z.number().min(0).max(1000).default(1),
+    /**
+     * κ: epistemic variance added to the risk term, so an unsure forecast moves weights less. The epistemic
+     * variance of a 21-day forecast is ~1e-5–1e-4 against a horizon variance of ~1e-3, so κ acts from ~10 up.
+     */
+    uncertaintyPenalty: z.number().min(0).max(1000).default(20),
     /** Annualised tracking-error budget of the target around the anchor. */
-    trackingErrorBudget: z.number().min(0).max(0.5).default(0.04),
+    trackingErrorBudget: z.number().min(0).max(0.5).default(0.02),
     rebalance: RebalanceRule.default(RebalanceRule.parse({})),
     covariance: CovarianceSettings.default(CovarianceSettings.parse({})),
     costs: CostSettings.default(CostSettings.parse({})),

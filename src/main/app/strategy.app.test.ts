@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodName, PushEvent } from '../../shared/api';
 import type { Proposal } from '../../shared/domain';
+import { DEFAULT_STRATEGY_PARAMETERS } from '../../shared/strategy';
 import { InlineJobRunner } from '../jobs/inline';
 import { jobHandlers } from './jobs';
 import { businessDaysBetween, latestBusinessDay } from './proposals';
@@ -85,7 +86,7 @@ describe('the Bayesian strategy through the dispatcher', () => {
     expect(['NORMAL', 'CAUTION', 'DE_RISKED']).toContain(breaker.state);
     expect(breaker.reason.length).toBeGreaterThan(20);
     expect(breaker.override).toBeNull();
-    expect(breaker.thresholds).toEqual({ warn: -1.5, trip: -2.5, reset: -0.5 });
+    expect(breaker.thresholds).toEqual({ warn: DEFAULT_STRATEGY_PARAMETERS.breaker.warn, trip: DEFAULT_STRATEGY_PARAMETERS.breaker.trip, reset: DEFAULT_STRATEGY_PARAMETERS.breaker.reset });
 
     const attribution = first.attribution!;
     expect(attribution.groups.map((g) => g.key)).toEqual(['forecasts', 'uncertainty', 'riskModel', 'breaker', 'costsConstraints']);
@@ -115,17 +116,22 @@ describe('the Bayesian strategy through the dispatcher', () => {
   }, 240_000);
 
   it('a PM overrides the breaker for one proposal, with the reason audited and kept', async () => {
-    const p = await invoke('proposals.create', { accountId: 'DEMO', breakerOverride: { state: 'DE_RISKED', reason: 'election night gap risk', by: 'A. Smith' } });
-    expect(p.breaker!.state).toBe('DE_RISKED');
+    // Override to a state the model is not in, so the override visibly changes the target.
+    const state = first.breaker!.state === 'DE_RISKED' ? 'NORMAL' : 'DE_RISKED';
+    const p = await invoke('proposals.create', { accountId: 'DEMO', breakerOverride: { state, reason: 'election night gap risk', by: 'A. Smith' } });
+    const theta = p.parameters.theta!;
+    const exposure = state === 'DE_RISKED' ? theta.breaker.floorExposure : 1;
+    expect(p.breaker!.state).toBe(state);
     expect(p.breaker!.override).toEqual({ modelState: first.breaker!.state, reason: 'election night gap risk', by: 'A. Smith' });
-    expect(p.breaker!.exposure).toBe(p.parameters.theta!.breaker.floorExposure);
-    expect(p.cash.targetWeight).toBeGreaterThan(first.cash.targetWeight + 0.3);
+    expect(p.breaker!.exposure).toBe(exposure);
+    const risky = p.assets.reduce((sum, a) => sum + a.targetWeight, 0);
+    expect(risky).toBeCloseTo(exposure * (1 - theta.constraints.cashFloor), 2);
     const audit = await invoke('audit.list', { limit: 5 });
     expect(audit.find((e) => e.action === 'breaker.override')).toMatchObject({ actor: 'A. Smith', entityId: String(p.id) });
     const db = new Database(runtime.dbPath, { readonly: true });
     try {
       const events = db.prepare('SELECT kind, to_state, reason, proposal_id FROM breaker_events WHERE kind = ?').all('override');
-      expect(events).toEqual([{ kind: 'override', to_state: 'DE_RISKED', reason: 'election night gap risk', proposal_id: p.id }]);
+      expect(events).toEqual([{ kind: 'override', to_state: state, reason: 'election night gap risk', proposal_id: p.id }]);
     } finally {
       db.close();
     }

@@ -1,3 +1,5 @@
+import { indexAtOrBefore } from '../features/panel';
+
 /**
  * Walk-forward forecasts of each asset's log return over the next `horizon` trading days, as stored in the
  * `forecasts` table and read back by backtests, tuning runs and proposals. Row-major by forecast date, then
@@ -33,16 +35,7 @@ export interface ForecastSlice {
 
 /** The newest forecast date ≤ `date` as a slice, or undefined when there is none. Causal by construction. */
 export function forecastAtOrBefore(set: ForecastSet, date: string): ForecastSlice | undefined {
-  let lo = 0;
-  let hi = set.dates.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (set.dates[mid]! <= date) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const found = indexAtOrBefore(set.dates, date);
   if (found < 0) return undefined;
   const n = set.tickers.length;
   const at = (a: Float64Array) => a.subarray(found * n, found * n + n);

@@ -21,7 +21,7 @@ import type { StrategyParameters } from '../../../shared/strategy';
 import { allocate, type AllocationProblem, type AllocationResult } from '../allocate/allocator';
 import type { BacktestStrategy, RebalanceDecision } from '../backtest/backtest';
 import { applyExposure, certaintyScores, portfolioEpistemicSpread, runBreaker, type BreakerStep } from '../breaker/breaker';
-import type { PricePanel } from '../features/panel';
+import { indexAtOrBefore, type PricePanel } from '../features/panel';
 import { forecastAtOrBefore, type ForecastSet, type ForecastSlice } from '../forecast/types';
 import { type Matrix, zeros } from '../math/linalg';
 import { ledoitWolfCovariance } from '../risk/covariance';
@@ -95,16 +95,7 @@ export function breakerTrack(panelDates: readonly string[], forecasts: ForecastS
 
 /** The breaker step in force on `date`: the one of the newest forecast date ≤ date. */
 export function breakerAt(track: BreakerTrack, date: string): { step: BreakerStep; certainty: number; index: number } | undefined {
-  let lo = 0;
-  let hi = track.dates.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (track.dates[mid]! <= date) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const found = indexAtOrBefore(track.dates, date);
   return found < 0 ? undefined : { step: track.steps[found]!, certainty: track.certainty[found]!, index: found };
 }
 
