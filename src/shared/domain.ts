@@ -301,8 +301,8 @@ export type BreakerTransition = z.infer<typeof BreakerTransition>;
 
 export const BreakerInfo = z.object({
   state: BreakerStateName,
-  /** The certainty score on the decision date (see engine/breaker for its definition). */
-  certainty: z.number(),
+  /** The certainty score on the decision date (see engine/breaker); null while its history is too short to score. */
+  certainty: z.number().nullable(),
   thresholds: z.object({ warn: z.number(), trip: z.number(), reset: z.number() }),
   /** The state in words: why it is what it is. */
   reason: z.string(),

@@ -20,7 +20,7 @@ import { createRuntime, type Runtime } from './runtime';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const resourcesDir = path.join(repoRoot, 'resources');
-const QUICK_FORECAST = { minTrainDays: 504, trainWindowDays: 504, retrainEveryDays: 1260, strideDays: 21, samples: 16, epochs: 5, updateEpochs: 2, hiddenLayers: [8], seed: 7 };
+const QUICK_FORECAST = { minTrainDays: 504, trainWindowDays: 504, retrainEveryDays: 1260, strideDays: 10, samples: 16, epochs: 5, updateEpochs: 2, hiddenLayers: [8], seed: 7 };
 
 function makeRuntime(dir: string): Runtime {
   return createRuntime({ dbPath: path.join(dir, 'ballast.db'), resourcesDir, workerFile: 'unused', jobs: new InlineJobRunner(jobHandlers) });

@@ -173,7 +173,7 @@ export function formatProposal(p: Proposal): string {
   if (p.breaker) {
     const b = p.breaker;
     lines.push(
-      `Circuit breaker: ${b.state} since ${b.since} (certainty ${b.certainty.toFixed(2)}; warn ${b.thresholds.warn}, trip ${b.thresholds.trip}, reset ${b.thresholds.reset}); risky exposure kept ${pct(b.exposure)}`,
+      `Circuit breaker: ${b.state} since ${b.since} (certainty ${b.certainty === null ? "not yet scored" : b.certainty.toFixed(2)}; warn ${b.thresholds.warn}, trip ${b.thresholds.trip}, reset ${b.thresholds.reset}); risky exposure kept ${pct(b.exposure)}`,
       `  ${b.reason}`,
     );
   }

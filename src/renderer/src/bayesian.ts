@@ -136,8 +136,8 @@ export interface GaugeLayout {
  * A horizontal bullet gauge: red, amber and green zones split at trip and warn, a tick at reset, and the score.
  * The scale spans the thresholds and the score with a margin, so the score never sits on the gauge's edge.
  */
-export function gaugeLayout(certainty: number, t: BreakerInfo['thresholds']): GaugeLayout {
-  const finite = Number.isFinite(certainty);
+export function gaugeLayout(certainty: number | null, t: BreakerInfo['thresholds']): GaugeLayout {
+  const finite = certainty !== null && Number.isFinite(certainty);
   const points = [t.warn, t.trip, t.reset, ...(finite ? [certainty] : [])].filter(Number.isFinite);
   let lo = Math.min(...points);
   let hi = Math.max(...points);

@@ -151,7 +151,7 @@ export function proposalDecision(input: ProposalDecisionInput): ProposalDecision
   const modelReason = breakerEnabled ? describeBreaker(modelStep, certainty, theta.breaker) : 'The circuit breaker is switched off in the strategy parameters.';
   const breaker: BreakerInfo = {
     state,
-    certainty,
+    certainty: Number.isFinite(certainty) ? certainty : null,
     thresholds,
     reason: input.override
       ? `Overridden by ${input.override.by} to ${state.replace('_', '-').toLowerCase()} for this proposal: ${input.override.reason}. The model said: ${modelReason}`
