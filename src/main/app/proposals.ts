@@ -46,6 +46,8 @@ export interface ComputeProposalInput {
   parameters: ProposalParameters;
   actor: string;
   engine?: 'bayesian' | 'baseline';
+  /** The request named a cash floor: it then wins over θ's. */
+  cashFloorGiven?: boolean;
   breakerOverride?: { state: BreakerStateName; reason: string; by: string };
 }
 
@@ -178,7 +180,7 @@ function baselineOutcome(store: Store, c: ProposalContext, parameters: ProposalP
 export async function computeProposalJob(store: Store, input: ComputeProposalInput, job: JobContext): Promise<number> {
   const { accountId } = input;
   const engine = input.engine ?? 'bayesian';
-  const theta = engine === 'bayesian' ? resolveTheta(store, input.parameters) : undefined;
+  const theta = engine === 'bayesian' ? resolveTheta(store, input.parameters, input.cashFloorGiven === true) : undefined;
   const lookback = theta ? theta.covariance.lookbackDays : input.parameters.lookbackDays;
   const c = proposalContext(store, accountId, lookback);
   const outcome = theta ? await bayesianOutcome(store, c, input, theta, job) : baselineOutcome(store, c, input.parameters, job);
@@ -327,12 +329,15 @@ const MAX_PRICE_AGE_KEY = 'proposal.maxPriceAgeBusinessDays';
 export const PROPOSAL_DRAWS = 100;
 
 /** θ for a proposal: the request's, else the PM's saved defaults, else the built-in defaults. */
-function resolveTheta(store: Store, parameters: ProposalParameters): StrategyParameters {
-  if (parameters.theta) return StrategyParameters.parse(parameters.theta);
+function resolveTheta(store: Store, parameters: ProposalParameters, cashFloorGiven: boolean): StrategyParameters {
   const saved = store.settings.get(THETA_KEY);
-  const base = saved ? StrategyParameters.parse(JSON.parse(saved)) : DEFAULT_STRATEGY_PARAMETERS;
-  // The generic proposal knobs still apply: a cash floor set on the request wins over θ's.
-  return { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } };
+  const base = parameters.theta
+    ? StrategyParameters.parse(parameters.theta)
+    : saved
+      ? StrategyParameters.parse(JSON.parse(saved))
+      : DEFAULT_STRATEGY_PARAMETERS;
+  // A cash floor named on the request wins over θ's; otherwise θ's stands.
+  return cashFloorGiven ? { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } } : base;
 }
 
 export function forecastConfigSetting(store: Store): ForecastConfig {
@@ -601,6 +606,7 @@ export function proposalHandlers(ctx: AppContext) {
         parameters,
         actor: ctx.actor,
         engine: input.engine ?? 'bayesian',
+        cashFloorGiven: input.cashFloor !== undefined,
         ...(input.breakerOverride ? { breakerOverride: input.breakerOverride } : {}),
       };
       const id = (await ctx.jobs.run('proposal.compute', job, ctx.dbPath, {

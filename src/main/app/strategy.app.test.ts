@@ -141,6 +141,20 @@ describe('the Bayesian strategy through the dispatcher', () => {
     expect(next.breaker!.state).toBe(first.breaker!.state);
   }, 240_000);
 
+  it('uses the saved θ, and a cash floor named on the request wins over it', async () => {
+    await invoke('strategy.saveSettings', { parameters: { constraints: { cashFloor: 0.1 } } });
+    try {
+      const saved = await invoke('proposals.create', { accountId: 'DEMO' });
+      expect(saved.parameters.thetaSource).toBe('settings');
+      expect(saved.parameters.theta!.constraints.cashFloor).toBe(0.1);
+      expect(saved.cash.targetWeight).toBeGreaterThanOrEqual(0.1 - 1e-9);
+      const named = await invoke('proposals.create', { accountId: 'DEMO', cashFloor: 0.05 });
+      expect(named.parameters.theta!.constraints.cashFloor).toBe(0.05);
+    } finally {
+      await invoke('strategy.saveSettings', { parameters: {} });
+    }
+  }, 240_000);
+
   it('the baseline stays selectable', async () => {
     const p = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
     expect(p.engine).toBe('risk-parity-baseline');

@@ -15,7 +15,8 @@ import {
   stepBreaker,
 } from './breaker';
 
-const DEFAULTS = DEFAULT_STRATEGY_PARAMETERS.breaker;
+// The settings these tests were written against, pinned so a change of the product's defaults does not move them.
+const DEFAULTS: BreakerSettings = { ...DEFAULT_STRATEGY_PARAMETERS.breaker, warn: -1.5, trip: -2.5, reset: -0.5, trailingDays: 504 };
 const settingsWith = (overrides: Partial<BreakerSettings> = {}): BreakerSettings => ({ ...DEFAULTS, ...overrides });
 
 /** Ascending ISO dates, one per calendar day from 2020-01-01 (the strings only need to sort). */
