@@ -466,12 +466,13 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
     riskContributions: shares,
     volatilities,
     riskBudgets: Float64Array.from(decision.anchor, (a) => (anchorSum > 0 ? a / anchorSum : 0)),
+    // The anchor's risk budgeting and the risk model, as the baseline reports them; iterations count the allocator's QP solves.
     diagnostics: {
-      converged: true,
+      converged: result.riskModel.converged,
       iterations: decision.allocation.iterations,
-      tolerance: 1e-10,
-      riskContributionSpread: 0,
-      shrinkageIntensity: 0,
+      tolerance: result.riskModel.tolerance,
+      riskContributionSpread: result.riskModel.spread,
+      shrinkageIntensity: result.riskModel.shrinkage,
       portfolioVolatility: Math.sqrt(TRADING_DAYS_PER_YEAR * portfolioVariance),
       observations: theta.covariance.lookbackDays,
     },

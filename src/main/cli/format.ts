@@ -194,7 +194,7 @@ export function formatProposal(p: Proposal): string {
   lines.push(p.trades.length ? table(['Side', 'Ticker', 'Quantity', 'Price', 'Notional'], trades, [false, false, true, true, true]) : 'No trades.', '');
   lines.push(
     bayesian
-      ? `Allocator: ${d.iterations} solver iterations; portfolio volatility ${pct(d.portfolioVolatility)}; risk from the last ${d.observations} daily returns.`
+      ? `Allocator: ${d.iterations} QP solves; portfolio volatility ${pct(d.portfolioVolatility)}; risk from the last ${d.observations} daily returns (shrinkage ${d.shrinkageIntensity.toFixed(4)}); anchor risk budgeting converged ${d.converged}, spread ${d.riskContributionSpread.toExponential(2)}.`
       : `Converged ${d.converged} in ${d.iterations} iterations (tolerance ${d.tolerance}); risk-contribution spread ${d.riskContributionSpread.toExponential(2)}; Ledoit–Wolf shrinkage ${d.shrinkageIntensity.toFixed(4)}; portfolio volatility ${pct(d.portfolioVolatility)}.`,
   );
   return lines.join('\n');

@@ -11,7 +11,7 @@ import { mixtureQuantiles, normalCdf } from '../bnn/gaussian';
 import type { ForecastSlice } from '../forecast/types';
 import type { Matrix } from '../math/linalg';
 import { riskContributions } from '../risk/riskBudgeting';
-import { allocateWith, decisionBasis, type AllocationSwitches, type BreakerTrack, type DecisionInput, type StrategyDecision } from './strategy';
+import { allocateWith, decisionBasis, type AllocationSwitches, type BreakerTrack, type DecisionBasis, type DecisionInput, type StrategyDecision } from './strategy';
 
 export const ATTRIBUTION_GROUPS = [
   { key: 'forecasts', label: 'Forecast means' },
@@ -40,6 +40,7 @@ export interface ProposalDecisionInput extends Omit<DecisionInput, 'exposure' | 
 
 export interface ProposalDecision {
   decision: StrategyDecision;
+  riskModel: DecisionBasis['riskModel'];
   breaker: BreakerInfo;
   confidence: PortfolioConfidence;
   attribution: Attribution;
@@ -161,7 +162,7 @@ export function proposalDecision(input: ProposalDecisionInput): ProposalDecision
     override: input.override ? { modelState, reason: input.override.reason, by: input.override.by } : null,
     transitions: track.transitions,
   };
-  return { decision, breaker, confidence, attribution };
+  return { decision, riskModel: basis.riskModel, breaker, confidence, attribution };
 }
 
 interface ConfidenceInput {

@@ -116,8 +116,11 @@ export function investableAssets(panel: PricePanel, t: number, lookbackDays: num
   return out;
 }
 
-/** Daily covariance of simple returns over `lookbackDays` ending at t, for the listed columns. */
-export function dailyCovariance(panel: PricePanel, t: number, columns: readonly number[], theta: StrategyParameters): Matrix {
+/**
+ * Daily covariance of simple returns over `lookbackDays` ending at t, for the listed columns, with the Ledoit–Wolf
+ * shrinkage intensity (0 for EWMA, which does not shrink).
+ */
+export function dailyCovariance(panel: PricePanel, t: number, columns: readonly number[], theta: StrategyParameters): { covariance: Matrix; shrinkage: number } {
   const L = theta.covariance.lookbackDays;
   const k = columns.length;
   const returns = zeros(L, k);
@@ -129,7 +132,9 @@ export function dailyCovariance(panel: PricePanel, t: number, columns: readonly 
       returns.data[r * k + c] = data[day * cols + j]! / data[(day - 1) * cols + j]! - 1;
     }
   }
-  return theta.covariance.estimator === 'ewma' ? ewmaCovariance(returns, theta.covariance.halfLifeDays) : ledoitWolfCovariance(returns).covariance;
+  if (theta.covariance.estimator === 'ewma') return { covariance: ewmaCovariance(returns, theta.covariance.halfLifeDays), shrinkage: 0 };
+  const { covariance, shrinkage } = ledoitWolfCovariance(returns);
+  return { covariance, shrinkage };
 }
 
 export interface DecisionInput {
@@ -181,6 +186,8 @@ export interface DecisionBasis {
   covariance: Matrix;
   horizonCovariance: Matrix;
   anchor: Float64Array;
+  /** How the risk model and the anchor's risk budgeting came out (shown with a proposal). */
+  riskModel: { shrinkage: number; converged: boolean; iterations: number; spread: number; tolerance: number };
 }
 
 export function decisionBasis(input: Pick<DecisionInput, 'panel' | 't' | 'forecast' | 'horizonDays' | 'theta'>): DecisionBasis {
@@ -192,14 +199,22 @@ export function decisionBasis(input: Pick<DecisionInput, 'panel' | 't' | 'foreca
   if (columns.length === 0) {
     throw new BallastError('INSUFFICIENT_DATA', `No asset has ${theta.covariance.lookbackDays} days of prices and a forecast on ${panel.dates[t]}.`);
   }
-  const covariance = dailyCovariance(panel, t, columns, theta);
+  const { covariance, shrinkage } = dailyCovariance(panel, t, columns, theta);
   const k = columns.length;
   const horizonCovariance = zeros(k, k);
   for (let q = 0; q < k * k; q++) horizonCovariance.data[q] = covariance.data[q]! * horizonDays;
-  const erc = riskBudgetWeights(covariance, undefined, { tolerance: 1e-10 });
+  const tolerance = 1e-10;
+  const erc = riskBudgetWeights(covariance, undefined, { tolerance });
   const budget = 1 - theta.constraints.cashFloor;
   const anchor = expand(erc.weights.map((w) => w * budget), columns, n);
-  return { columns, investable, covariance, horizonCovariance, anchor };
+  return {
+    columns,
+    investable,
+    covariance,
+    horizonCovariance,
+    anchor,
+    riskModel: { shrinkage, converged: erc.converged, iterations: erc.iterations, spread: erc.spread, tolerance },
+  };
 }
 
 /** The switches of one allocation (what attribution turns on and off). */
