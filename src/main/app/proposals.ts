@@ -478,7 +478,7 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
     },
     dataFrom: panel.dates[Math.max(0, t - theta.covariance.lookbackDays)]!,
     seed: drawSeed,
-    parameters: { ...input.parameters, cashFloor: theta.constraints.cashFloor, theta, thetaSource: input.parameters.theta ? 'request' : store.settings.get(THETA_KEY) ? 'settings' : 'default', forecast: config },
+    parameters: { ...input.parameters, lookbackDays: theta.covariance.lookbackDays, cashFloor: theta.constraints.cashFloor, theta, thetaSource: input.parameters.theta ? 'request' : store.settings.get(THETA_KEY) ? 'settings' : 'default', forecast: config },
     forecasts,
     anchorWeights: decision.anchor,
     bayesian: {
