@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { BallastError } from '../../shared/errors';
-import { DEFAULT_FORECAST_CONFIG, StrategyParameters, type StrategyParameters as Theta } from '../../shared/strategy';
+import { StrategyParameters, type StrategyParameters as Theta } from '../../shared/strategy';
 import type { BacktestInput, BacktestReport, StressWindow } from '../../shared/backtest';
 import { BASELINE_NAMES, baselineStrategies, findStressWindows, runBacktest, windowDrawdown, type BacktestResult, type BacktestStrategy } from '../engine/backtest';
-import { forwardLogReturns } from '../engine/features/features';
 import { indexAtOrBefore } from '../engine/features/panel';
+import { realisedCoverage } from '../engine/forecast/walkForward';
 import type { ForecastSet } from '../engine/forecast/types';
 import { bayesianStrategy } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
 import type { Store } from '../store';
 import { ensureForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
+import { forecastConfigSetting } from './proposals';
 
 const STRESS_WINDOWS_KEY = 'strategy.stressWindows';
 
@@ -26,26 +27,6 @@ export function stressWindowsSetting(store: Store): StressWindow[] {
   if (text === null) return DEFAULT_STRESS_WINDOWS;
   const parsed = z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })).safeParse(JSON.parse(text));
   return parsed.success ? parsed.data : DEFAULT_STRESS_WINDOWS;
-}
-
-/** Share of realised h-day log returns inside the stored 50 % and 90 % intervals, over forecast dates in [from, to]. */
-export function forecastCoverage(forecasts: ForecastSet, realised: Float64Array, panelDates: readonly string[], n: number, from: string, to: string) {
-  let count = 0;
-  let in50 = 0;
-  let in90 = 0;
-  forecasts.dates.forEach((date, d) => {
-    if (date < from || date > to) return;
-    const t = indexAtOrBefore(panelDates, date);
-    for (let i = 0; i < n; i++) {
-      const y = realised[t * n + i]!;
-      const k = d * n + i;
-      if (!Number.isFinite(y) || !Number.isFinite(forecasts.mean[k]!)) continue;
-      count++;
-      if (y >= forecasts.lower50[k]! && y <= forecasts.upper50[k]!) in50++;
-      if (y >= forecasts.lower90[k]! && y <= forecasts.upper90[k]!) in90++;
-    }
-  });
-  return { count, coverage: { '0.5': count ? in50 / count : null, '0.9': count ? in90 / count : null } };
 }
 
 function summary(result: BacktestResult) {
@@ -65,7 +46,9 @@ export async function backtestJob(store: Store, input: BacktestInput, job: JobCo
   const theta: Theta = StrategyParameters.parse(input.parameters ?? {});
   if (input.costBps !== undefined) theta.costs.bpsPerSide = input.costBps;
   const strategyName = input.strategy ?? 'bayesian';
-  const forecastConfig = { ...DEFAULT_FORECAST_CONFIG, ...(input.seed !== undefined ? { seed: input.seed } : {}) };
+  // The same forecast model proposals use (the saved setting), so a backtest shows the breaker track and forecasts a
+  // proposal will see; a seed on the request picks another draw of that model.
+  const forecastConfig = { ...forecastConfigSetting(store), ...(input.seed !== undefined ? { seed: input.seed } : {}) };
 
   let forecasts: ForecastSet | undefined;
   let runId: number | null = null;
@@ -116,7 +99,8 @@ export async function backtestJob(store: Store, input: BacktestInput, job: JobCo
   ];
   const stress = windows.map((w) => ({ ...w, maxDrawdown: Object.fromEntries(names.map((name) => [name, windowDrawdown(results[name]!, w.from, w.to)])) }));
 
-  const forecastSummary = forecasts ? forecastCoverage(forecasts, forwardLogReturns(panel, forecasts.horizon), panel.dates, n, from, to) : null;
+  const coverage = forecasts ? realisedCoverage(forecasts, panel, undefined, { from, to }) : null;
+  const forecastSummary = coverage ? { count: coverage.count, coverage: { '0.5': coverage.fifty, '0.9': coverage.ninety } } : null;
   return {
     strategy: strategyName,
     from: result.from,

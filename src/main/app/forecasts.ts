@@ -11,7 +11,12 @@ import { CODE_VERSION, computeBackendLabel } from './version';
 export interface EnsuredForecasts {
   runId: number;
   forecasts: ForecastSet;
-  checkpoint: WalkForwardCheckpoint;
+  /**
+   * The model's state after the panel's last date, for today's predictive draws. Null only when the caller said it
+   * needs none and the stored run has seen prices after this panel's end: its forecasts up to the end are exact
+   * (each was made from data up to its own date), its state is not this panel's.
+   */
+  checkpoint: WalkForwardCheckpoint | null;
   /** 'reused' (nothing to do), 'extended' (new prices, incremental update), 'resumed' (an interrupted run finished) or 'trained' (a new run). */
   mode: 'reused' | 'extended' | 'resumed' | 'trained';
 }
@@ -42,7 +47,13 @@ export function decodeCheckpoint(blob: Uint8Array): WalkForwardCheckpoint {
  *   checkpoint — the stored posterior is the prior for the new data — and forecasts only the new dates ('extended').
  * - No run, or the history the run trained on was restated (its fingerprint changed): a new run ('trained').
  */
-export async function ensureForecasts(store: Store, market: MarketPanel, configInput: ForecastConfigInput, job: JobContext): Promise<EnsuredForecasts> {
+export async function ensureForecasts(
+  store: Store,
+  market: MarketPanel,
+  configInput: ForecastConfigInput,
+  job: JobContext,
+  options: { needsModelState?: boolean } = {},
+): Promise<EnsuredForecasts> {
   const config = ForecastConfig.parse(configInput);
   const { panel, securities } = market;
   const ids = securities.map((s) => s.id);
@@ -61,6 +72,17 @@ export async function ensureForecasts(store: Store, market: MarketPanel, configI
     latest && latest.checkpoint && latest.dataTo && (latest.dataTo === newest ? fingerprint : store.prices.fingerprint(ids, latest.dataTo)) === latest.dataFingerprint;
   if (usable && latest.status === 'complete' && latest.dataTo === newest) {
     return { runId: latest.id, forecasts: store.forecasts.read(latest.id, ids), checkpoint: decodeCheckpoint(latest.checkpoint!), mode: 'reused' };
+  }
+  // A history cut before the run's end (a backtest to an earlier date): the run's forecasts up to the cut are what a
+  // run on the cut history would have made, provided the cut history is the run's own (its prefix fingerprint).
+  if (
+    !options.needsModelState &&
+    latest?.status === 'complete' &&
+    latest.dataTo !== null &&
+    latest.dataTo > newest &&
+    store.prices.fingerprint(ids, latest.dataTo) === latest.dataFingerprint
+  ) {
+    return { runId: latest.id, forecasts: store.forecasts.read(latest.id, ids, { to: newest }), checkpoint: null, mode: 'reused' };
   }
   if (usable) {
     runId = latest.id;

@@ -412,11 +412,13 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
   const market = loadMarketPanel(store, { tickers: c.universe.map((s) => s.ticker), to: c.asOf });
   const { panel } = market;
   job.progress('Forecast model', 0, 1);
-  const ensured = await ensureForecasts(store, market, config, job);
+  const ensured = await ensureForecasts(store, market, config, job, { needsModelState: true });
+  if (!ensured.checkpoint) throw new BallastError('INTERNAL', 'The forecast model has no state for today.');
+  const checkpoint = ensured.checkpoint;
   const t = panel.dates.length - 1;
   const drawSeed = mixSeed(config.seed, ensured.runId, PROPOSAL_DRAWS);
   job.progress('Predictive draws', 0, 1);
-  const today = await predictAt(panel, config, ensured.checkpoint.modelBytes, { date: panel.dates[t]!, samples: PROPOSAL_DRAWS, seed: drawSeed });
+  const today = await predictAt(panel, config, checkpoint.modelBytes, { date: panel.dates[t]!, samples: PROPOSAL_DRAWS, seed: drawSeed });
   // The breaker's history is the stored forecast series; today's forecast is appended when newer.
   const combined = appendSlice(ensured.forecasts, today.slice);
   const track = breakerTrack(panel.dates, combined, theta);
@@ -485,7 +487,7 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
       modelRunId: ensured.runId,
       modelRun: {
         id: ensured.runId,
-        trainedThrough: run.trainedThrough ?? ensured.checkpoint.trainedThroughDate,
+        trainedThrough: run.trainedThrough ?? checkpoint.trainedThroughDate,
         forecastDate: today.date,
         horizonDays: config.horizonDays,
         seed: config.seed,

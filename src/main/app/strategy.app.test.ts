@@ -184,6 +184,13 @@ describe('the Bayesian strategy through the dispatcher', () => {
     expect(r.breaker!.timeInState.NORMAL! + r.breaker!.timeInState.CAUTION! + r.breaker!.timeInState.DE_RISKED!).toBeCloseTo(1, 9);
     // Cash earns the T-bill rate: an all-cash day's equity would grow; here simply the rate series was loaded.
     expect((await invoke('indicators.list', {})).some((s) => s.role === 'cash-rate')).toBe(true);
+    // The proposals' model run (trained on the whole history) serves a backtest cut earlier: same run, its
+    // forecasts up to the cut only, nothing retrained.
+    const full = await invoke('backtest.run', {});
+    expect(r.modelRunId).not.toBeNull();
+    expect(full.modelRunId).toBe(r.modelRunId);
+    expect(full.forecasts!.count).toBeGreaterThan(r.forecasts!.count);
+    expect((await invoke('proposals.create', { accountId: 'DEMO' })).modelRun?.id).toBe(r.modelRunId);
   }, 240_000);
 });
 

@@ -528,13 +528,19 @@ export async function walkForwardForecasts(panel: PricePanel, configInput: Forec
 }
 
 /** Share of forecasts (with a known outcome) whose realised log return fell inside the 50 % and 90 % intervals. */
-export function realisedCoverage(forecasts: ForecastSet, panel: PricePanel, targets = forwardLogReturns(panel, forecasts.horizon)): { fifty: number | null; ninety: number | null; count: number } {
+export function realisedCoverage(
+  forecasts: ForecastSet,
+  panel: PricePanel,
+  targets = forwardLogReturns(panel, forecasts.horizon),
+  range: { from?: string; to?: string } = {},
+): { fifty: number | null; ninety: number | null; count: number } {
   const N = forecasts.tickers.length;
   let count = 0;
   let fifty = 0;
   let ninety = 0;
   let cursor = 0;
   forecasts.dates.forEach((date, d) => {
+    if ((range.from !== undefined && date < range.from) || (range.to !== undefined && date > range.to)) return;
     while (cursor < panel.dates.length && panel.dates[cursor]! < date) cursor++;
     if (panel.dates[cursor] !== date) return;
     for (let i = 0; i < N; i++) {
