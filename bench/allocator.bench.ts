@@ -14,7 +14,8 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type AllocateOptions, type AllocationProblem, type AllocationResult, type QpSolverName, allocate } from '../src/main/engine/allocate';
-import { matrixFromData, matrixFromRows } from '../src/main/engine/math/linalg';
+import { matrixFromData } from '../src/main/engine/math/linalg';
+import { type CvxoptFixtureCase, problemFromCvxoptCase } from '../src/main/engine/allocate/cvxoptFixture';
 import { createRng } from '../src/main/engine/math/random';
 import { ledoitWolfCovariance } from '../src/main/engine/risk/covariance';
 import { riskBudgetWeights } from '../src/main/engine/risk/riskBudgeting';
@@ -252,25 +253,6 @@ function shapleyStyle(p: AllocationProblem) {
   return { allocations: 32, cold: run({}), warmWithFullDecisionMultiplier: run({ warmStart }) };
 }
 
-interface FixtureCase {
-  name: string;
-  tickers: string[];
-  assetClasses: string[] | null;
-  current: number[];
-  anchor: number[];
-  expectedReturns: number[];
-  epistemicVariance: number[];
-  covariance: number[][];
-  horizonDays: number;
-  riskAversion: number;
-  uncertaintyPenalty: number;
-  trackingErrorBudget: number;
-  costs: { bpsPerSide: number; impactCoefficient: number; dailyVolatility?: number[]; adv?: number[]; portfolioValue?: number };
-  constraints: Parameters<typeof ConstraintSettings.parse>[0];
-  investable: boolean[] | null;
-  expected: { weights: number[] };
-}
-
 function agreement() {
   const python = '/usr/bin/python3';
   let source = 'fixture';
@@ -282,29 +264,8 @@ function agreement() {
       text = run.stdout;
     } else log(`allocator_cvxopt.py failed (${run.stderr.trim().split('\n').pop()}); using the committed fixture`);
   }
-  const cases = (JSON.parse(text) as { cases: FixtureCase[] }).cases.map((c) => {
-    const p: AllocationProblem = {
-      tickers: c.tickers,
-      assetClasses: c.assetClasses ?? undefined,
-      current: Float64Array.from(c.current),
-      anchor: Float64Array.from(c.anchor),
-      expectedReturns: Float64Array.from(c.expectedReturns),
-      epistemicVariance: Float64Array.from(c.epistemicVariance),
-      covariance: matrixFromRows(c.covariance),
-      horizonDays: c.horizonDays,
-      riskAversion: c.riskAversion,
-      uncertaintyPenalty: c.uncertaintyPenalty,
-      trackingErrorBudget: c.trackingErrorBudget,
-      costs: {
-        bpsPerSide: c.costs.bpsPerSide,
-        impactCoefficient: c.costs.impactCoefficient,
-        dailyVolatility: c.costs.dailyVolatility && Float64Array.from(c.costs.dailyVolatility),
-        adv: c.costs.adv && Float64Array.from(c.costs.adv),
-        portfolioValue: c.costs.portfolioValue,
-      },
-      constraints: ConstraintSettings.parse(c.constraints),
-      investable: c.investable ?? undefined,
-    };
+  const cases = (JSON.parse(text) as { cases: CvxoptFixtureCase[] }).cases.map((c) => {
+    const p = problemFromCvxoptCase(c);
     const r = allocate(p);
     const maxAbsWeightDifference = r.ok ? Math.max(...Array.from(r.weights, (w, i) => Math.abs(w - c.expected.weights[i]!))) : null;
     return { name: c.name, n: c.tickers.length, maxAbsWeightDifference };

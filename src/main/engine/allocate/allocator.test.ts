@@ -6,6 +6,7 @@ import { matrixFromData, matrixFromRows } from '../math/linalg';
 import { createRng } from '../math/random';
 import fixtureJson from './__fixtures__/allocator-cvxopt.json';
 import { type AllocationProblem, type AllocationResult, allocate, minimumVarianceWeights } from './allocator';
+import { type CvxoptFixtureCase, problemFromCvxoptCase } from './cvxoptFixture';
 
 const SEED = 20_261_207;
 type ConstraintInput = NonNullable<StrategyParametersInput['constraints']>;
@@ -117,51 +118,8 @@ function trackingError(p: AllocationProblem, w: Float64Array): number {
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface FixtureCase {
-  name: string;
-  tickers: string[];
-  assetClasses: string[] | null;
-  current: number[];
-  anchor: number[];
-  expectedReturns: number[];
-  epistemicVariance: number[];
-  covariance: number[][];
-  horizonDays: number;
-  riskAversion: number;
-  uncertaintyPenalty: number;
-  trackingErrorBudget: number;
-  costs: { bpsPerSide: number; impactCoefficient: number; dailyVolatility?: number[]; adv?: number[]; portfolioValue?: number };
-  constraints: ConstraintInput;
-  investable: boolean[] | null;
-  expected: { weights: number[]; trackingError: number; turnover: number; expectedCost: number; objective: number; polish: { applied: boolean } };
-}
-
-const fixture = fixtureJson as unknown as { cases: FixtureCase[] };
-
-function fromFixture(c: FixtureCase): AllocationProblem {
-  return {
-    tickers: c.tickers,
-    assetClasses: c.assetClasses ?? undefined,
-    current: Float64Array.from(c.current),
-    anchor: Float64Array.from(c.anchor),
-    expectedReturns: Float64Array.from(c.expectedReturns),
-    epistemicVariance: Float64Array.from(c.epistemicVariance),
-    covariance: matrixFromRows(c.covariance),
-    horizonDays: c.horizonDays,
-    riskAversion: c.riskAversion,
-    uncertaintyPenalty: c.uncertaintyPenalty,
-    trackingErrorBudget: c.trackingErrorBudget,
-    costs: {
-      bpsPerSide: c.costs.bpsPerSide,
-      impactCoefficient: c.costs.impactCoefficient,
-      dailyVolatility: c.costs.dailyVolatility && Float64Array.from(c.costs.dailyVolatility),
-      adv: c.costs.adv && Float64Array.from(c.costs.adv),
-      portfolioValue: c.costs.portfolioValue,
-    },
-    constraints: ConstraintSettings.parse(c.constraints),
-    investable: c.investable ?? undefined,
-  };
-}
+const fixture = fixtureJson as unknown as { cases: CvxoptFixtureCase[] };
+const fromFixture = problemFromCvxoptCase;
 
 describe('allocate against cvxopt (bench/reference/allocator_cvxopt.py)', () => {
   it('has the eight reference problems, each polished to a verified KKT point', () => {
