@@ -20,11 +20,11 @@ import {
   type ForecastConfigInput,
   type StrategyParametersInput,
 } from '../../shared/strategy';
-import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, matrixFromData, riskContributions, riskParityBaseline, tradeList, type Matrix } from '../engine';
+import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, matrixFromData, riskParityBaseline, tradeList } from '../engine';
 import type { ForecastSet, ForecastSlice } from '../engine/forecast/types';
 import { predictAt } from '../engine/forecast/walkForward';
 import { mixSeed } from '../engine/math/random';
-import { proposalDecision } from '../engine/strategy/proposal';
+import { proposalDecision, riskShares } from '../engine/strategy/proposal';
 import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
 import type { ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
@@ -442,7 +442,7 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
   const k = decision.columns.length;
   const columnOf = new Map(decision.columns.map((j, col) => [j, col]));
   const weights = decision.weights;
-  const shares = riskContributionsOrZero(decision.covariance, decision.columns, weights, n);
+  const shares = riskShares(decision.covariance, decision.columns, weights, n);
   const volatilities = Float64Array.from({ length: n }, (_v, i) => {
     const col = columnOf.get(i);
     return col === undefined ? 0 : Math.sqrt(TRADING_DAYS_PER_YEAR * decision.covariance.data[col * k + col]!);
@@ -499,15 +499,6 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
       transitions: track.transitions,
     },
   };
-}
-
-function riskContributionsOrZero(covariance: Matrix, columns: readonly number[], weights: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n);
-  const w = Float64Array.from(columns, (j) => weights[j]!);
-  if (!w.some((x) => x > 0)) return out;
-  const shares = riskContributions(covariance, w);
-  columns.forEach((j, c) => (out[j] = shares[c]!));
-  return out;
 }
 
 /** The stored forecast set with one more date (today's live forecast) when it is newer than the last stored one. */

@@ -53,7 +53,7 @@ function exposureOf(state: BreakerStateName, theta: StrategyParameters): number 
 }
 
 /** Euler risk shares (sum 1 over the held investable assets) of weights on the covariance's columns. */
-function riskShares(covariance: Matrix, columns: readonly number[], weights: Float64Array, n: number): Float64Array {
+export function riskShares(covariance: Matrix, columns: readonly number[], weights: Float64Array, n: number): Float64Array {
   const w = Float64Array.from(columns, (j) => weights[j]!);
   const out = new Float64Array(n);
   if (!w.some((x) => x > 0)) return out;
