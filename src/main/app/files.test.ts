@@ -1,8 +1,39 @@
+import type * as FsModule from 'node:fs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sha256Hex, writeFileAtomic } from './files';
+
+/**
+ * Another process's file appearing between writeFileAtomic's first check and its final step: `raceOnce`
+ * makes the next link (or the next O_EXCL open of that name) find the file just created by "someone else".
+ */
+const race = vi.hoisted(() => ({ target: null as string | null, content: '', noLinks: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof FsModule>();
+  const intrude = (file: unknown) => {
+    if (race.target !== null && file === race.target) {
+      fs.writeFileSync(race.target, race.content);
+      race.target = null;
+    }
+  };
+  const linkSync: typeof fs.linkSync = (existing, newPath) => {
+    intrude(newPath);
+    if (race.noLinks) throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+    return fs.linkSync(existing, newPath);
+  };
+  const openSync = ((file: unknown, ...rest: unknown[]) => {
+    intrude(file);
+    return (fs.openSync as (...a: unknown[]) => number)(file, ...rest);
+  }) as typeof fs.openSync;
+  return { ...fs, default: { ...fs, linkSync, openSync }, linkSync, openSync };
+});
+function raceOnce(target: string, content: string, opts: { noLinks?: boolean } = {}): void {
+  race.target = target;
+  race.content = content;
+  race.noLinks = opts.noLinks ?? false;
+}
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -25,5 +56,31 @@ describe('writeFileAtomic', () => {
     expect(() => writeFileAtomic(target, 'second')).toThrow(/already exists/);
     expect(readFileSync(target, 'utf8')).toBe('first');
     expect(readdirSync(dir)).toEqual(['trades.csv']);
+  });
+
+  it('never replaces a file another process created after the first check, and cleans up', () => {
+    const target = path.join(dir, 'orders.fix');
+    raceOnce(target, 'theirs');
+    expect(() => writeFileAtomic(target, 'ours')).toThrow(/already exists/);
+    expect(readFileSync(target, 'utf8')).toBe('theirs');
+    expect(readdirSync(dir)).toEqual(['orders.fix']);
+  });
+
+  it('without hard links writes through O_EXCL, which refuses a file created in between just the same', () => {
+    const target = path.join(dir, 'basket.csv');
+    race.noLinks = true;
+    try {
+      writeFileAtomic(target, 'whole');
+      expect(readFileSync(target, 'utf8')).toBe('whole');
+      expect(readdirSync(dir)).toEqual(['basket.csv']);
+      const second = path.join(dir, 'second.csv');
+      raceOnce(second, 'theirs', { noLinks: true });
+      // The intruder appears at the link attempt; the O_EXCL open of the final name then refuses it.
+      expect(() => writeFileAtomic(second, 'ours')).toThrow(/already exists/);
+      expect(readFileSync(second, 'utf8')).toBe('theirs');
+      expect(readdirSync(dir).sort()).toEqual(['basket.csv', 'second.csv']);
+    } finally {
+      race.noLinks = false;
+    }
   });
 });

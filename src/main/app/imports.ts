@@ -1,6 +1,7 @@
-import type { CustodianProfile, ImportPreview, ImportResult, PositionFormat } from '../../shared/domain';
+import type { CustodianProfile, ImportMode, ImportPreview, ImportResult, PositionFormat } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
-import { detectPositionFormat } from '../io/detect';
+import { binaryFileKind, detectPositionFormat } from '../io/detect';
+import { parseIbkrActivityCsv } from '../io/ibkr-csv';
 import type { HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
 import { parseIbkrFlex } from '../io/ibkr-flex';
 import { parseMt535 } from '../io/mt535';
@@ -56,6 +57,17 @@ function alreadyImported(store: Store, sha256: string, fileName: string): Import
   };
 }
 
+/** The progress step shown while another writer (another import, in this app or another process) holds the database. */
+export const WAITING_STEP = 'Waiting for another import to finish';
+
+/** Reports, through the job's progress channel, how many seconds an import has waited for its turn to write. */
+function waitingForWriter(job: Job): (waitedMs: number) => void {
+  return (waitedMs) => {
+    checkCancelled(job.signal);
+    job.progress(WAITING_STEP, Math.round(waitedMs / 1000), 0);
+  };
+}
+
 const warningRows = (issues: readonly FileIssue[]) =>
   warningsIn(issues)
     .slice(0, MAX_LISTED_ISSUES)
@@ -63,14 +75,6 @@ const warningRows = (issues: readonly FileIssue[]) =>
 
 // ---------------------------------------------------------------------------------------------------
 // Prices
-
-interface PriceObservation {
-  ticker: string;
-  date: string;
-  close: number;
-  adjClose: number;
-  volume: number | null;
-}
 
 /**
  * Writes price observations with their import record and audit row. Must run inside `store.transaction`
@@ -81,9 +85,9 @@ function writePriceObservations(
   store: Store,
   parsed: Pick<PricesCsv, 'format' | 'tickers' | 'dateRange' | 'issues'> & { detected?: unknown },
   meta: { fileName: string; sha256: string; actor: string },
-  observations: Iterable<PriceObservation>,
   total: number,
-  job?: Job,
+  /** Writes the rows of import `importId` (tickers as securities by then): a loop over parsed rows, or the staged file at once. */
+  writeRows: (importId: number, securityIds: ReadonlyMap<string, number>) => void,
 ): ImportResult {
   const warnings = warningRows(parsed.issues);
   const record = store.imports.insert({
@@ -101,19 +105,7 @@ function writePriceObservations(
     if (r.created) created++;
     ids.set(ticker, r.security.id);
   }
-  let done = 0;
-  let batch: PriceInput[] = [];
-  const write = () => {
-    store.prices.insertMany(batch);
-    batch = [];
-    if (job) checkCancelled(job.signal);
-    job?.progress('Writing prices', done, total);
-  };
-  for (const o of observations) {
-    batch.push({ securityId: ids.get(o.ticker)!, date: o.date, close: o.close, adjClose: o.adjClose, volume: o.volume, importId: record.id });
-    if (++done % PROGRESS_EVERY === 0) write();
-  }
-  write();
+  writeRows(record.id, ids);
   store.audit.append({
     actor: meta.actor,
     action: 'import.prices',
@@ -140,7 +132,22 @@ function writePriceObservations(
 
 /** A price file parsed in memory (the bundled demo); see writePriceObservations. */
 export function writePrices(store: Store, parsed: PricesCsv, meta: { fileName: string; sha256: string; actor: string }, job?: Job): ImportResult {
-  return writePriceObservations(store, parsed, meta, parsed.rows, parsed.rows.length, job);
+  const total = parsed.rows.length;
+  return writePriceObservations(store, parsed, meta, total, (importId, ids) => {
+    let done = 0;
+    let batch: PriceInput[] = [];
+    const write = () => {
+      store.prices.insertMany(batch);
+      batch = [];
+      if (job) checkCancelled(job.signal);
+      job?.progress('Writing prices', done, total);
+    };
+    for (const o of parsed.rows) {
+      batch.push({ securityId: ids.get(o.ticker)!, date: o.date, close: o.close, adjClose: o.adjClose, volume: o.volume, importId });
+      if (++done % PROGRESS_EVERY === 0) write();
+    }
+    write();
+  });
 }
 
 function rejectPrices(fileName: string, parsed: PricesCsv): void {
@@ -165,12 +172,16 @@ export interface PricesJobInput {
  * read), so problems are known before anything is written; returns the reader's summary.
  */
 function stagePrices(store: Store, opened: OpenedSource, fileName: string, job: Job): PricesCsv {
-  store.staging.clear();
+  store.prices.clearStage();
   return store.staging.batch(() => {
     const reader = createPricesCsvReader({
       fileName,
-      onRows: (batch) => {
-        for (const r of batch) store.staging.add(r.ticker, [r.line, r.date, r.close, r.adjClose, r.volume]);
+      // Typed rows in the prices' own scratch table (no JSON per row); repeats are found there by SQL.
+      onRows: (batch) => store.prices.stage(batch),
+      findDuplicates: (limit) => {
+        // One grouping pass answers the usual "none"; only a file with repeats pays for listing them.
+        const count = store.prices.stagedDuplicateCount();
+        return { rows: count > 0 ? store.prices.stagedDuplicates(limit) : [], count };
       },
     });
     opened.forEachChunk((chunk, bytes) => {
@@ -193,15 +204,20 @@ export function importPricesJob(store: Store, input: PricesJobInput, job: JobCon
     const parsed = stagePrices(store, opened, input.fileName, job);
     rejectPrices(input.fileName, parsed);
     checkCancelled(job.signal);
-    const staged = function* (): Generator<PriceObservation> {
-      for (const { group, payload } of store.staging.replay()) {
-        const [, date, close, adjClose, volume] = payload as [number, string, number, number, number | null];
-        yield { ticker: group!, date, close, adjClose, volume };
-      }
+    const total = parsed.observations;
+    // The staged rows go in with one INSERT … SELECT: the commit runs at SQLite's speed, not row by row.
+    const writeStaged = (importId: number) => {
+      job.progress('Writing prices', 0, total);
+      store.prices.insertStaged(importId);
+      job.progress('Writing prices', total, total);
     };
-    return store.transaction(() => writePriceObservations(store, parsed, { fileName: input.fileName, sha256, actor: input.actor }, staged(), parsed.observations, job));
+    return store.transaction(
+      // The same file imported at the same moment by another process: whoever writes second learns it here.
+      () => alreadyImported(store, sha256, input.fileName) ?? writePriceObservations(store, parsed, { fileName: input.fileName, sha256, actor: input.actor }, total, writeStaged),
+      { onWait: waitingForWriter(job) },
+    );
   } finally {
-    store.staging.clear();
+    store.prices.clearStage();
     opened.close();
   }
 }
@@ -230,7 +246,7 @@ function previewPrices(store: Store, input: { fileName: string; source: FileSour
       profile: null,
     };
   } finally {
-    store.staging.clear();
+    store.prices.clearStage();
     opened.close();
   }
 }
@@ -247,12 +263,16 @@ export interface PositionsJobInput {
   asOf?: string;
   allowPartial?: boolean;
   createSecurities?: boolean;
+  /** See HoldingsImportOptions.mode / createAccount (issue 9). */
+  mode?: ImportMode;
+  createAccount?: boolean;
   actor: string;
 }
 
 const WHOLE_FILE_PARSERS: Record<Exclude<PositionFileFormat, 'csv'>, (bytes: Uint8Array, fileName: string) => HoldingsFile> = {
   ofx: parseOfx,
   'ibkr-flex': parseIbkrFlex,
+  'ibkr-csv': parseIbkrActivityCsv,
   mt535: parseMt535,
   semt002: parseSemt002,
 };
@@ -354,6 +374,14 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
 }
 
 function preparePositions(store: Store, opened: OpenedSource, input: PositionsJobInput, job: Job): PreparedPositions {
+  // A workbook, PDF or other binary file stops here, in words — never in the column-mapping editor.
+  const binary = binaryFileKind(opened.head(4096));
+  if (binary !== null) {
+    throw new BallastError('IMPORT_REJECTED', `${input.fileName} is ${binary}, not a text file Ballast can read. Export the positions from the custodian as CSV (or OFX, MT535, semt.002) and import that file.`, {
+      fileName: input.fileName,
+      issues: [{ line: 1, field: '', reason: `the file is ${binary}, not text`, severity: 'error' }],
+    });
+  }
   const chosen = chooseFormat(opened, input.format);
   if (chosen.format === 'csv') return prepareCsv(store, opened, input, chosen.reason, job);
   if (input.profile !== undefined) throw new BallastError('BAD_INPUT', `Custodian profiles map CSV columns; ${input.fileName} is ${chosen.format}, which names its own fields.`);
@@ -408,6 +436,9 @@ function consumerOptions(input: PositionsJobInput, parsed: PreparedPositions, sh
     createSecurities: input.createSecurities === true,
     profile: parsed.profile?.name ?? null,
     write,
+    mode: input.mode,
+    createAccount: input.createAccount === true,
+    custodian: parsed.detected.custodian ?? parsed.profile?.name ?? null,
   };
 }
 
@@ -422,11 +453,17 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
     checkCancelled(job.signal);
     const prepared = preparePositions(store, opened, input, job);
     checkCancelled(job.signal);
-    return store.transaction(() => {
-      const consumer = new HoldingsImport(store, consumerOptions(input, prepared, sha256, true));
-      prepared.feed(consumer, job);
-      return consumer.finish();
-    });
+    return store.transaction(
+      () => {
+        // The same file imported at the same moment by another process: whoever writes second learns it here.
+        const raced = alreadyImported(store, sha256, input.fileName);
+        if (raced) return raced;
+        const consumer = new HoldingsImport(store, consumerOptions(input, prepared, sha256, true));
+        prepared.feed(consumer, job);
+        return consumer.finish();
+      },
+      { onWait: waitingForWriter(job) },
+    );
   } finally {
     store.staging.clear();
     opened.close();

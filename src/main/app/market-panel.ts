@@ -8,6 +8,13 @@ export interface PanelRequest {
   tickers?: readonly string[];
   /** Last date read (inclusive); default: the newest price. */
   to?: string;
+  /**
+   * Read only the newest `lastDates` dates of the universe's calendar ending at `to` — what a lookback window
+   * needs (e.g. `lookbackDays + 1` for that many daily returns) — instead of the whole history. The panel's
+   * values on those dates are the same as a full read's: a price missing on the first of them is carried
+   * from the last earlier observation. Default: the whole history.
+   */
+  lastDates?: number;
 }
 
 export interface MarketPanel {
@@ -43,7 +50,7 @@ export function loadMarketPanel(store: Store, request: PanelRequest = {}): Marke
   if (securities.length === 0) throw new BallastError('INSUFFICIENT_DATA', 'There is no price history in the store: import prices first.');
   const matrix = store.prices.priceMatrix(
     securities.map((s) => s.id),
-    request.to ? { to: request.to } : {},
+    { ...(request.to ? { to: request.to } : {}), ...(request.lastDates !== undefined ? { lastDates: request.lastDates } : {}) },
   );
   const n = securities.length;
   const T = matrix.dates.length;
@@ -51,6 +58,14 @@ export function loadMarketPanel(store: Store, request: PanelRequest = {}): Marke
   const lastObserved: string[] = new Array<string>(n).fill('');
   for (let i = 0; i < n; i++) {
     let last = NaN;
+    if (request.lastDates !== undefined && T > 0 && Number.isNaN(values[i]!)) {
+      // A window: what a full read would carry onto its first date is the last observation before it.
+      const before = store.prices.latest(securities[i]!.id, matrix.dates[0]);
+      if (before) {
+        last = before.adjClose ?? before.close;
+        lastObserved[i] = before.date;
+      }
+    }
     for (let t = 0; t < T; t++) {
       const v = values[t * n + i]!;
       if (Number.isNaN(v)) {

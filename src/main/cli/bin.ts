@@ -1,4 +1,8 @@
-import { main, printError } from './main';
+import { workerFileIn } from '../app/paths';
+import { prestartWorker } from '../jobs/prestart';
+
+/** Commands that run a job on the worker pool (the others never start a thread). */
+const JOB_COMMANDS = new Set(['demo', 'import-prices', 'import-indicators', 'import-positions', 'preview-import', 'propose', 'backtest', 'solve']);
 
 /**
  * Exit once stdout and stderr have flushed: writes to a pipe are asynchronous in Node, and process.exit() right
@@ -13,8 +17,13 @@ function exitAfterFlush(code: number): void {
   process.stderr.write('', done);
 }
 
-// The bundled CLI entry (out/main/cli.js): exit with the command's status.
-main(process.argv.slice(2), __dirname).then(exitAfterFlush, (err: unknown) => {
-  printError(err, false);
-  exitAfterFlush(1);
-});
+// The bundled CLI entry (out/main/cli.js): exit with the command's status. A command that will run a job starts
+// its worker first, so the thread loads while this one loads the app (main is imported only after that).
+const argv = process.argv.slice(2);
+if (argv.some((a) => JOB_COMMANDS.has(a))) prestartWorker(workerFileIn(__dirname));
+void import('./main').then(({ main, printError }) =>
+  main(argv, __dirname).then(exitAfterFlush, (err: unknown) => {
+    printError(err, false);
+    exitAfterFlush(1);
+  }),
+);

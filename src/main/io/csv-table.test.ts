@@ -125,6 +125,32 @@ describe('createCsvRecordStream', () => {
     );
   });
 
+  it('the line splitter and csv-parse read any text alike — quotes, stray quotes, every line end, any chunking (property)', () => {
+    const run = (t: string, cuts: number[], engine: 'split' | 'csv-parse', maxRecordBytes?: number) => {
+      const issues = new IssueCollector();
+      const records: { line: number; cells: readonly string[] }[] = [];
+      const reader = createCsvRecordStream({ delimiter: ',', issues, onRecord: (record) => records.push(record), engine, ...(maxRecordBytes ? { maxRecordBytes } : {}) });
+      let from = 0;
+      for (const cut of [...cuts].sort((a, b) => a - b)) {
+        reader.push(t.slice(from, Math.max(from, cut)));
+        from = Math.max(from, cut);
+      }
+      reader.push(t.slice(from));
+      reader.end();
+      return { records, issues: issues.toArray(), stopped: reader.stopped };
+    };
+    const text = fc.stringMatching(/^[ab,"\r\n ]{0,60}$/);
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(70), { maxLength: 5 }), (t, cuts) => {
+        expect(run(t, cuts, 'split')).toEqual(run(t, cuts, 'csv-parse'));
+      }),
+      { seed: 10, numRuns: 3000 },
+    );
+    // Quote-free text past the record limit stops at the same line either way.
+    const long = `h1,h2\nx,y\n${'z'.repeat(3000)}`;
+    expect(run(long, [1000, 2000], 'split', 1000)).toEqual(run(long, [1000, 2000], 'csv-parse', 1000));
+  });
+
   it('reports an unclosed quote at the line where it opens', () => {
     const parsed = stream('a,b\n1,"2\n3,4\n', [5]);
     expect(parsed.records.map((r) => r.line)).toEqual([1]);

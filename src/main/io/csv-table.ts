@@ -250,11 +250,14 @@ function isIncrementalApi(value: unknown): value is IncrementalCsvApi {
 /**
  * Text chunks → records with 1-based start lines, blank records left out; never throws on bad input.
  *
- * Why csv-parse's `Parser.api` rather than the stream: the Transform stream delivers its last records
- * after `end()` asynchronously, and the parsers here are synchronous (push/end, results at end). The
- * `api` object is the incremental parser the stream and the sync API both drive. Should a future
- * csv-parse drop it, this falls back to collecting the text and parsing it whole at end() — correct,
- * only no longer streaming (a test pins the streaming path).
+ * Two readers behind one interface (issue 10: csv-parse's per-record bookkeeping was a tenth of an import):
+ *  - lines without a double quote — nearly every line of a holdings or price export — are split on the
+ *    delimiter directly, which is exactly what csv-parse makes of them with these options (no trimming, no
+ *    casting; `\r\n`, `\n` and `\r` end a record);
+ *  - from the first line that holds a quote, the rest of the stream goes through csv-parse (`CsvParseRecordStream`),
+ *    numbered from that line on, so quoted cells, escaped quotes, line breaks inside cells and every
+ *    malformed case read exactly as before. A property test compares the two on random text and chunking.
+ * `engine: 'csv-parse'` forces csv-parse from the start (for that comparison).
  */
 export function createCsvRecordStream(options: {
   delimiter: CsvDelimiter;
@@ -262,12 +265,128 @@ export function createCsvRecordStream(options: {
   onRecord: (record: CsvRecord) => void;
   /** UTF-8 bytes a single record may reach; MAX_RECORD_BYTES by default. */
   maxRecordBytes?: number;
+  engine?: 'split' | 'csv-parse';
 }): CsvRecordStream {
-  return new RecordStream(options.delimiter, options.issues, options.onRecord, options.maxRecordBytes ?? MAX_RECORD_BYTES);
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  if (options.engine === 'csv-parse') return new CsvParseRecordStream(options.delimiter, options.issues, options.onRecord, maxRecordBytes, 0);
+  return new SplitRecordStream(options.delimiter, options.issues, options.onRecord, maxRecordBytes);
 }
 
-class RecordStream implements CsvRecordStream {
-  private previousEnd = 0;
+/** Quote-free lines split on the delimiter; hands over to csv-parse at the first line with a quote. */
+class SplitRecordStream implements CsvRecordStream {
+  /** Text after the last complete line (a record still being read). */
+  private pending = '';
+  /** Line number of the record that starts at `pending`. */
+  private line = 1;
+  private halted = false;
+  private parser: CsvParseRecordStream | null = null;
+
+  constructor(
+    private readonly delimiter: CsvDelimiter,
+    private readonly issues: IssueCollector,
+    private readonly onRecord: (record: CsvRecord) => void,
+    private readonly maxRecordBytes: number,
+  ) {}
+
+  get stopped(): boolean {
+    return this.halted || (this.parser?.stopped ?? false);
+  }
+
+  push(text: string): void {
+    if (this.parser !== null) {
+      this.parser.push(text);
+      return;
+    }
+    if (this.halted || text === '') return;
+    const buffer = this.pending === '' ? text : this.pending + text;
+    const rest = this.lines(buffer, false);
+    if (rest === null) return;
+    this.pending = rest;
+    // A line this long has no end in sight (the record limit applies to a quote-free line as well).
+    if (rest.length * 3 > this.maxRecordBytes && Buffer.byteLength(rest, 'utf8') > this.maxRecordBytes) {
+      this.halted = true;
+      this.issues.error(this.line, '', tooLongReason(this.maxRecordBytes));
+      this.pending = '';
+    }
+  }
+
+  end(): void {
+    if (this.parser !== null) {
+      this.parser.end();
+      return;
+    }
+    if (this.halted) return;
+    const rest = this.pending;
+    this.pending = '';
+    if (rest !== '') this.lines(rest, true);
+    (this.parser as CsvParseRecordStream | null)?.end();
+  }
+
+  /**
+   * Emits every complete line of `text` (and, when `final`, the unterminated last one); returns what is left
+   * for the next chunk, or null once csv-parse has taken over the stream.
+   */
+  private lines(text: string, final: boolean): string | null {
+    const delimiter = this.delimiter;
+    const hasCr = text.includes('\r');
+    let start = 0;
+    for (;;) {
+      let end: number;
+      let next: number;
+      if (!hasCr) {
+        end = text.indexOf('\n', start);
+        next = end + 1;
+      } else {
+        const lf = text.indexOf('\n', start);
+        const cr = text.indexOf('\r', start);
+        if (cr >= 0 && (lf < 0 || cr < lf)) {
+          // "\r" ends a record by itself unless "\n" follows; at the very end of a chunk that is not known yet.
+          if (cr === text.length - 1 && !final) {
+            end = -1;
+            next = -1;
+          } else {
+            end = cr;
+            next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+          }
+        } else {
+          end = lf;
+          next = lf + 1;
+        }
+      }
+      if (end < 0) {
+        if (!final || start >= text.length) return text.slice(start);
+        end = text.length;
+        next = text.length;
+      }
+      const record = text.slice(start, end);
+      if (record.includes('"')) {
+        // From here on csv-parse reads: quoted cells may span lines, and malformed quoting has its own rules.
+        this.parser = new CsvParseRecordStream(delimiter, this.issues, this.onRecord, this.maxRecordBytes, this.line - 1);
+        this.parser.push(text.slice(start));
+        return null;
+      }
+      const cells = record.split(delimiter);
+      if (!isBlank(cells)) this.onRecord({ line: this.line, cells });
+      this.line += 1;
+      start = next;
+      if (start >= text.length) return '';
+    }
+  }
+}
+
+function tooLongReason(maxRecordBytes: number): string {
+  return `the record starting here runs past ${Math.round(maxRecordBytes / 1024).toLocaleString('en-US')} KiB (a quote that is never closed, or not a CSV file); the rest of the file was not read`;
+}
+
+/**
+ * Records through csv-parse. Why csv-parse's `Parser.api` rather than the stream: the Transform stream delivers
+ * its last records after `end()` asynchronously, and the parsers here are synchronous (push/end, results at
+ * end). The `api` object is the incremental parser the stream and the sync API both drive. Should a future
+ * csv-parse drop it, this falls back to collecting the text and parsing it whole at end() — correct, only no
+ * longer streaming (a test pins the streaming path).
+ */
+class CsvParseRecordStream implements CsvRecordStream {
+  private previousEnd: number;
   private bytesFed = 0;
   private recordEndBytes = 0;
   private halted = false;
@@ -281,12 +400,15 @@ class RecordStream implements CsvRecordStream {
     private readonly issues: IssueCollector,
     private readonly onRecord: (record: CsvRecord) => void,
     private readonly maxRecordBytes: number,
+    /** Lines before the text this reader is given (when it takes over from the line splitter). */
+    private readonly linesBefore: number,
   ) {
+    this.previousEnd = linesBefore;
     this.options = {
       ...csvParseOptions(delimiter),
       on_record: (record, context) => {
         const line = this.previousEnd + 1;
-        this.previousEnd = context.lines;
+        this.previousEnd = this.linesBefore + context.lines;
         this.recordEndBytes = context.bytes;
         // csv-parse builds a CsvError, stack trace and all, for every record whose width differs from
         // the FIRST record's, even under relax_column_count; behind a one-cell preamble line that is
@@ -309,7 +431,7 @@ class RecordStream implements CsvRecordStream {
           // CsvError carries the parser's position (lines, bytes) at the failure.
           const at = error as unknown as { lines?: unknown; bytes?: unknown };
           this.issues.error(line, '', describeCsvError(error.code));
-          this.previousEnd = typeof at.lines === 'number' ? at.lines : this.previousEnd + 1;
+          this.previousEnd = typeof at.lines === 'number' ? this.linesBefore + at.lines : this.previousEnd + 1;
           if (typeof at.bytes === 'number') this.recordEndBytes = at.bytes;
         }
         return undefined;
@@ -354,11 +476,7 @@ class RecordStream implements CsvRecordStream {
 
   private tooLong(): void {
     this.halted = true;
-    this.issues.error(
-      this.previousEnd + 1,
-      '',
-      `the record starting here runs past ${Math.round(this.maxRecordBytes / 1024).toLocaleString('en-US')} KiB (a quote that is never closed, or not a CSV file); the rest of the file was not read`,
-    );
+    this.issues.error(this.previousEnd + 1, '', tooLongReason(this.maxRecordBytes));
   }
 
   private run(step: () => Error | undefined): void {

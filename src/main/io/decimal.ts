@@ -18,6 +18,8 @@ export const US_NUMBER_CONVENTION: NumberConvention = { name: 'us', decimalSepar
 export type DecimalReading = { ok: true; value: DecimalString } | { ok: false; reason: string };
 
 const DIGITS = /^\d*$/;
+/** A plain point-decimal number as machine-written files have it: sign, digits, optional point and digits. */
+const PLAIN_POINT_DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const SCIENTIFIC = /^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 
 /**
@@ -28,6 +30,12 @@ const SCIENTIFIC = /^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 export function readDecimal(text: string, convention: NumberConvention = US_NUMBER_CONVENTION): DecimalReading {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, reason: 'is empty' };
+  // Nearly every cell of an export ("1234.50", "-12"): read it in one match (issue 10: a tenth of an import
+  // went to this function); anything else takes the general path below, with its reasons.
+  if (convention.decimalSeparator === '.') {
+    const plain = PLAIN_POINT_DECIMAL.exec(trimmed);
+    if (plain) return { ok: true, value: canonicalDecimal(plain[1] === '-', plain[2]!, plain[3] ?? '') };
+  }
   if (SCIENTIFIC.test(trimmed)) {
     return {
       ok: false,
@@ -82,8 +90,8 @@ function stripGrouping(integer: string, convention: NumberConvention): string | 
 }
 
 function canonicalDecimal(negative: boolean, integer: string, fraction: string): DecimalString {
-  const wholeDigits = integer.replace(/^0+/, '') || '0';
-  const fractionDigits = fraction.replace(/0+$/, '');
+  const wholeDigits = integer.charCodeAt(0) === 48 ? integer.replace(/^0+/, '') || '0' : integer || '0';
+  const fractionDigits = fraction.charCodeAt(fraction.length - 1) === 48 ? fraction.replace(/0+$/, '') : fraction;
   const magnitude = fractionDigits === '' ? wholeDigits : `${wholeDigits}.${fractionDigits}`;
   // "-0" and "-0.000" are zero; the contract's DecimalString has a single spelling for it.
   return negative && magnitude !== '0' ? `-${magnitude}` : magnitude;

@@ -150,4 +150,26 @@ describe('LineCounter', () => {
     expect(counter.current).toBe(4);
     expect(counter.lineAt('x\ny', 2)).toBe(5);
   });
+
+  it('numbers every position as a character-by-character count would, whatever the chunking (property)', () => {
+    // The reference: lines as readCsvTable numbers them (CRLF, LF, CR each end one).
+    const linesBefore = (text: string, index: number) => text.slice(0, index).split(/\r\n|\n|\r/).length;
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ab\r\n]{0,40}$/), fc.array(fc.nat(40), { maxLength: 4 }), (text, cuts) => {
+        const counter = new LineCounter();
+        let from = 0;
+        for (const cut of [...cuts, text.length].sort((a, b) => a - b)) {
+          const chunk = text.slice(from, Math.max(from, cut));
+          for (let i = 0; i <= chunk.length; i++) {
+            // A CR at the end of what was seen so far may yet be half of a CRLF; positions after it are what counts.
+            if (i > 0 && chunk[i - 1] === '\r') continue;
+            expect(counter.lineAt(chunk, i)).toBe(linesBefore(text, from + i));
+          }
+          counter.advance(chunk);
+          from = Math.max(from, cut);
+        }
+      }),
+      { seed: 3, numRuns: 500 },
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import type { FileIssue } from '../../shared/errors';
+import { isAscii } from 'node:buffer';
 import { IssueCollector } from './report';
 
 /**
@@ -179,7 +180,8 @@ class Decoder implements IncrementalDecoder {
   }
 
   private decodeAscii(bytes: Uint8Array, final: boolean): string {
-    const firstHigh = bytes.findIndex((byte) => byte >= 0x80);
+    // isAscii is one native pass; findIndex with a callback per byte was a visible part of a large import.
+    const firstHigh = isAscii(bytes) ? -1 : bytes.findIndex((byte) => byte >= 0x80);
     if (firstHigh < 0) return this.emit(new TextDecoder('utf-8').decode(bytes));
     if (!final && bytes.length - firstHigh < NON_ASCII_LOOKAHEAD) {
       this.carry = bytes.slice(firstHigh);
@@ -319,6 +321,13 @@ export class LineCounter {
     let line = this.line;
     let afterCr = this.afterCr;
     const end = Math.max(0, Math.min(index, text.length));
+    const cr = text.indexOf('\r');
+    if (cr < 0 || cr >= end) {
+      // No CR in the range (the usual file): count LFs with native searches instead of a loop per character.
+      if (afterCr && end > 0 && text.charCodeAt(0) === 10) line -= 1;
+      for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line += 1;
+      return line;
+    }
     for (let i = 0; i < end; i++) {
       const char = text.charCodeAt(i);
       if (char === 10) {

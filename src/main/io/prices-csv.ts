@@ -15,7 +15,7 @@ import {
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, readDateAs } from './date-formats';
 import type { PreferredEncoding } from './encoding';
 import { ConventionVotes, describeConvention, type NumberConventionName, NumberReader } from './number-formats';
-import { IssueCollector } from './report';
+import { IssueCollector, MAX_LISTED_ERRORS } from './report';
 
 export type PricesCsvFormat = 'prices-wide' | 'prices-long';
 
@@ -58,6 +58,14 @@ export interface PricesCsvReaderOptions extends PricesCsvOptions {
   /** Receives valid observations in file order, in batches; end() then returns rows: []. */
   onRows?: (batch: PriceRow[]) => void;
   batchSize?: number;
+  /**
+   * For a caller that keeps the rows it was given (onRows) where it can look for repeats itself — an import
+   * stages them in SQLite: a long file's ticker-and-date keys are then not held in memory (issue 10: they
+   * grew with the file). Called once at end(), after the last batch; returns the repeated rows in file order
+   * with the line of the first occurrence (up to `limit`), and how many there are in all. Those rows were
+   * passed to onRows; they are reported as errors like any repeat and not counted as observations.
+   */
+  findDuplicates?: (limit: number) => { rows: { line: number; ticker: string; date: string; firstLine: number }[]; count: number };
 }
 
 export interface PricesCsvReader {
@@ -180,6 +188,16 @@ class PricesReader implements PricesCsvReader {
         }
       }
       this.flush();
+      const layout = this.layout;
+      if (this.options.findDuplicates && this.state === 'rows' && layout?.format === 'prices-long') {
+        const found = this.options.findDuplicates(MAX_LISTED_ERRORS);
+        for (const d of found.rows) {
+          this.issues.error(d.line, fieldName(layout, layout.dateColumn), `${d.ticker} on ${d.date} already appears on line ${d.firstLine}`, d.date);
+        }
+        // Counted, not listed (the collector lists the first MAX_LISTED_ERRORS errors only).
+        for (let k = found.rows.length; k < found.count; k++) this.issues.error(0, '', 'a row repeats an earlier ticker and date');
+        this.count -= found.count;
+      }
     });
     if (this.byteStream) this.detected.encoding = this.byteStream.encoding ?? 'utf-8';
     const tickers =
@@ -312,7 +330,7 @@ class PricesReader implements PricesCsvReader {
     const trimmed = cell.trim();
     if (trimmed === '') return { ok: true, value: null };
     let value: number;
-    if (SCIENTIFIC_PRICE.test(trimmed)) {
+    if ((trimmed.includes('e') || trimmed.includes('E')) && SCIENTIFIC_PRICE.test(trimmed)) {
       value = Number(trimmed);
     } else {
       const reading = (this.numbers as NumberReader).read(trimmed);
@@ -393,13 +411,15 @@ class PricesReader implements PricesCsvReader {
     }
 
     if (!rowOk || date === null) return [];
-    const key = `${date}|${ticker}`;
-    const earlier = this.seen.get(key);
-    if (earlier !== undefined) {
-      this.issues.error(record.line, fieldName(layout, layout.dateColumn), `${ticker} on ${date} already appears on line ${earlier}`, date);
-      return [];
+    if (this.options.findDuplicates === undefined) {
+      const key = `${date}|${ticker}`;
+      const earlier = this.seen.get(key);
+      if (earlier !== undefined) {
+        this.issues.error(record.line, fieldName(layout, layout.dateColumn), `${ticker} on ${date} already appears on line ${earlier}`, date);
+        return [];
+      }
+      this.seen.set(key, record.line);
     }
-    this.seen.set(key, record.line);
     const closeValue = close ?? adjClose;
     const adjValue = adjClose ?? close;
     if (closeValue === null || adjValue === null) return [];

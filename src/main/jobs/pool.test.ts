@@ -54,6 +54,16 @@ describe('JobPool', () => {
     expect(progress.length).toBeGreaterThan(1);
   });
 
+  it('starts threads only when jobs need them and reuses them', async () => {
+    pool = new JobPool({ workerFile, size: 2 });
+    expect(pool.threads).toBe(0);
+    await expect(pool.run('sum', { n: 3 }, 'db')).resolves.toBe(6);
+    await expect(pool.run('sum', { n: 4 }, 'db')).resolves.toBe(10);
+    expect(pool.threads).toBe(1);
+    await Promise.all([pool.run('sum', { n: 5 }, 'db'), pool.run('sum', { n: 6 }, 'db'), pool.run('sum', { n: 7 }, 'db')]);
+    expect(pool.threads).toBe(2);
+  });
+
   it('cancels a CPU-bound job through shared memory', async () => {
     pool = new JobPool({ workerFile, size: 1 });
     const controller = new AbortController();

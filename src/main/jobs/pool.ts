@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BallastError, type ApiError } from '../../shared/errors';
+import { discardPrestartedWorker, startWorker, takePrestartedWorker } from './prestart';
 import type { FromWorker, JobRunner, RunOptions, ToWorker } from './protocol';
 
 interface PendingJob {
@@ -29,7 +30,7 @@ export interface JobPoolOptions {
 }
 
 /**
- * A fixed pool of worker threads running one job each at a time, queued FIFO. A worker that crashes
+ * A pool of up to `size` worker threads running one job each at a time, queued FIFO. A worker that crashes
  * or ignores a cancel is replaced; its job fails with a typed error instead of taking the app down.
  */
 export class JobPool implements JobRunner {
@@ -40,11 +41,9 @@ export class JobPool implements JobRunner {
 
   constructor(private readonly options: JobPoolOptions) {}
 
-  /** Threads start on first use: a CLI command that runs no job never pays for them. */
-  private ensureStarted(): void {
-    if (this.slots.length) return;
-    const size = Math.max(1, this.options.size ?? 2);
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  /** Worker threads started so far (they start on demand; see `pump`). */
+  get threads(): number {
+    return this.slots.length;
   }
 
   run(kind: string, input: unknown, dbPath: string, opts: RunOptions = {}): Promise<unknown> {
@@ -54,7 +53,6 @@ export class JobPool implements JobRunner {
       const job: PendingJob = { jobId: this.nextJobId++, kind, input, dbPath, opts, resolve, reject };
       opts.signal?.addEventListener('abort', () => this.cancel(job), { once: true });
       this.queue.push(job);
-      this.ensureStarted();
       this.pump();
     });
   }
@@ -62,12 +60,11 @@ export class JobPool implements JobRunner {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new BallastError('CANCELLED', 'The application is shutting down.'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all([...this.slots.map((s) => s.worker.terminate()), discardPrestartedWorker(this.options.workerFile)]);
   }
 
   private spawn(): Slot {
-    const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(this.options.workerFile, { execArgv: this.options.execArgv, workerData: { cancelFlag } });
+    const { worker, cancelFlag } = (this.options.execArgv ? undefined : takePrestartedWorker(this.options.workerFile)) ?? startWorker(this.options.workerFile, this.options.execArgv);
     const slot: Slot = { worker, cancelFlag, job: null, cancelTimer: null };
     worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
     worker.on('error', (err) => this.onCrash(slot, err));
@@ -77,7 +74,15 @@ export class JobPool implements JobRunner {
     return slot;
   }
 
+  /**
+   * Threads start on demand and stay for reuse: a command that runs no job starts none, one that runs a
+   * single job starts one (each thread compiles the jobs chunk and opens its own connection, so an unused
+   * second thread is pure start-up cost), and up to `size` run side by side when jobs overlap.
+   */
   private pump(): void {
+    const idle = this.slots.filter((s) => !s.job).length;
+    const wanted = Math.min(this.queue.length - idle, Math.max(1, this.options.size ?? 2) - this.slots.length);
+    for (let i = 0; i < wanted; i++) this.slots.push(this.spawn());
     for (const slot of this.slots) {
       if (slot.job || this.queue.length === 0) continue;
       const job = this.queue.shift()!;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditVerification } from '../../shared/domain';
-import { nowIso, stmt, type Db } from './internal';
+import { nowIso, stmt, writeTransaction, type Db } from './internal';
 
 /** prev_hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -96,32 +96,30 @@ export function auditHash(prevHash: string, entry: Omit<AuditRow, 'prevHash' | '
  * caller's), so the tail it links to cannot change between reading it and writing after it.
  */
 export function appendAudit(db: Db, input: AuditInput): AuditRecord {
-  return db
-    .transaction((): AuditRecord => {
-      const last = stmt(db, 'SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as
-        | { id: number; hash: string }
-        | undefined;
-      const id = (last?.id ?? 0) + 1;
-      const prevHash = last?.hash ?? GENESIS_HASH;
-      const detailsText = input.details === undefined ? null : canonicalJson(input.details);
-      const details = detailsText === null ? null : (JSON.parse(detailsText) as unknown);
-      const fields = {
-        id,
-        at: input.at ?? nowIso(),
-        actor: input.actor,
-        action: input.action,
-        entity: input.entity,
-        entityId: input.entityId === undefined || input.entityId === null ? null : String(input.entityId),
-      };
-      const hash = auditHash(prevHash, { ...fields, details });
-      stmt(
-        db,
-        `INSERT INTO audit_log (id, at, actor, action, entity, entity_id, details, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, fields.at, fields.actor, fields.action, fields.entity, fields.entityId, detailsText, prevHash, hash);
-      return { ...fields, details, prevHash, hash };
-    })
-    .immediate();
+  return writeTransaction(db, (): AuditRecord => {
+    const last = stmt(db, 'SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as
+      | { id: number; hash: string }
+      | undefined;
+    const id = (last?.id ?? 0) + 1;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const detailsText = input.details === undefined ? null : canonicalJson(input.details);
+    const details = detailsText === null ? null : (JSON.parse(detailsText) as unknown);
+    const fields = {
+      id,
+      at: input.at ?? nowIso(),
+      actor: input.actor,
+      action: input.action,
+      entity: input.entity,
+      entityId: input.entityId === undefined || input.entityId === null ? null : String(input.entityId),
+    };
+    const hash = auditHash(prevHash, { ...fields, details });
+    stmt(
+      db,
+      `INSERT INTO audit_log (id, at, actor, action, entity, entity_id, details, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(id, fields.at, fields.actor, fields.action, fields.entity, fields.entityId, detailsText, prevHash, hash);
+    return { ...fields, details, prevHash, hash };
+  });
 }
 
 const SELECT = `SELECT id, at, actor, action, entity, entity_id AS entityId, details, prev_hash AS prevHash, hash

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BallastError } from '../../shared/errors';
 import { openDatabase } from './db';
@@ -158,6 +159,96 @@ describe('Store.transaction', () => {
     ).toThrow(/must be synchronous/);
     expect(store.settings.get('x')).toBeNull();
     store.close();
+  });
+});
+
+/**
+ * Another connection holding the write lock until told to let go: a plain-JS worker thread (the waiting side
+ * blocks its own thread, so the holder must live on another one). It commits one settings row once
+ * `release[0]` becomes 1, or after `holdMs`.
+ */
+function holdWriteLock(file: string, holdMs?: number): { locked: Promise<void>; release: () => void; done: Promise<void> } {
+  const release = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const Database = require(workerData.driver);
+     const db = new Database(workerData.file);
+     db.exec('BEGIN IMMEDIATE');
+     db.prepare("INSERT INTO settings (key, value) VALUES ('holder', 'first')").run();
+     parentPort.postMessage('locked');
+     Atomics.wait(workerData.release, 0, 0, workerData.holdMs);
+     db.exec('COMMIT');
+     db.close();`,
+    { eval: true, workerData: { file, release, holdMs: holdMs ?? Infinity, driver: require.resolve('better-sqlite3') } },
+  );
+  const locked = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`holder exited ${code}`))));
+  });
+  return {
+    locked,
+    release: () => {
+      Atomics.store(release, 0, 1);
+      Atomics.notify(release, 0);
+    },
+    done,
+  };
+}
+
+describe('writers queue instead of failing', () => {
+  it('a transaction waits for another connection to commit, saying so, then writes', async () => {
+    const file = join(temp(), 'queue.db');
+    openDatabase(file).close();
+    const holder = holdWriteLock(file);
+    await holder.locked;
+    const store = openDatabase(file);
+    try {
+      const waited: number[] = [];
+      const seen = store.transaction(
+        () => {
+          store.settings.set('second', 'after');
+          return store.settings.get('holder');
+        },
+        {
+          onWait: (ms) => {
+            waited.push(ms);
+            // Let the holder go only once this writer has said it is waiting: the wait is observed, not timed.
+            holder.release();
+          },
+        },
+      );
+      expect(waited.length).toBeGreaterThan(0);
+      // It began after the holder's commit, so it saw that row.
+      expect(seen).toBe('first');
+      expect(store.settings.get('second')).toBe('after');
+      // The busy timeout of later statements is what it was.
+      expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    } finally {
+      holder.release();
+      await holder.done;
+      store.close();
+    }
+  });
+
+  it('a write outside any transaction (an audit append) outlasts a busy timeout shorter than the hold', async () => {
+    const file = join(temp(), 'queue-audit.db');
+    openDatabase(file).close();
+    // The holder lets go by itself after a while; before issue 10 this append failed with "database is locked".
+    const holder = holdWriteLock(file, 400);
+    await holder.locked;
+    const store = openDatabase(file);
+    try {
+      store.db.pragma('busy_timeout = 20');
+      store.audit.append({ actor: 'test', action: 'test.write', entity: 'test', entityId: 1, details: null });
+      expect(store.settings.get('holder')).toBe('first');
+      expect(store.db.pragma('busy_timeout', { simple: true })).toBe(20);
+    } finally {
+      await holder.done;
+      store.close();
+    }
   });
 });
 

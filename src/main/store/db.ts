@@ -8,7 +8,7 @@ import { ExportsRepo } from './exports';
 import { ForecastsRepo } from './forecasts';
 import { ImportsRepo } from './imports';
 import { IndicatorsRepo } from './indicators';
-import type { Db } from './internal';
+import { writeTransaction, type Db, type WriteWaitListener } from './internal';
 import { assertOpenable, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion } from './migrate';
 import { ModelRunsRepo } from './model-runs';
 import { PositionsRepo } from './positions';
@@ -18,6 +18,7 @@ import { ProposalsRepo } from './proposals';
 import { SecuritiesRepo } from './securities';
 import { SettingsRepo } from './settings';
 import { ImportStagingRepo } from './staging';
+import { TuningRepo } from './tuning';
 
 export interface OpenOptions {
   /**
@@ -47,6 +48,7 @@ export class Store {
   readonly modelRuns: ModelRunsRepo;
   readonly forecasts: ForecastsRepo;
   readonly breakerEvents: BreakerEventsRepo;
+  readonly tuning: TuningRepo;
 
   constructor(
     readonly db: Db,
@@ -70,6 +72,7 @@ export class Store {
     this.modelRuns = new ModelRunsRepo(db);
     this.forecasts = new ForecastsRepo(db);
     this.breakerEvents = new BreakerEventsRepo(db);
+    this.tuning = new TuningRepo(db);
   }
 
   get readonly(): boolean {
@@ -80,17 +83,19 @@ export class Store {
    * Runs `fn` as one transaction: everything it writes commits together or, if it throws, not at all.
    * Synchronous by design — `fn` must not await (the transaction would commit at the first await).
    * Write connections begin IMMEDIATE so the write lock is taken before the first read; nested calls
-   * become savepoints.
+   * become savepoints. While another connection or process writes, the transaction waits its turn (as long
+   * as that takes) and `opts.onWait` hears how long it has waited — e.g. to say "waiting for another
+   * import to finish" (see `writeTransaction`).
    */
-  transaction<T>(fn: () => T): T {
-    const guarded = this.db.transaction(() => {
+  transaction<T>(fn: () => T, opts: { onWait?: WriteWaitListener } = {}): T {
+    const guarded = () => {
       const result = fn();
       if (isThenable(result)) {
         throw new Error('store.transaction() callback returned a promise; transactions must be synchronous');
       }
       return result;
-    });
-    return this.db.readonly ? guarded.deferred() : guarded.immediate();
+    };
+    return this.db.readonly ? this.db.transaction(guarded).deferred() : writeTransaction(this.db, guarded, opts.onWait);
   }
 
   close(): void {

@@ -23,13 +23,52 @@ export function stmt(db: Db, sql: string): Statement {
   return prepared;
 }
 
+/** Told how long a write has waited so far for another connection (or process) to release the write lock. */
+export type WriteWaitListener = (waitedMs: number) => void;
+
+/** The first try for the write lock is short, so a waiter can say at once that it is waiting; then slices of a second. */
+const FIRST_TRY_MS = 250;
+const WAIT_SLICE_MS = 1000;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY' || code === 'SQLITE_BUSY_TIMEOUT';
+}
+
 /**
  * Runs `fn` atomically. Outside a transaction it takes the write lock up front (BEGIN IMMEDIATE) so a
  * read-then-write cannot fail half-way with SQLITE_BUSY when a worker connection wrote in between;
  * inside one, better-sqlite3 turns it into a savepoint.
+ *
+ * Writers queue instead of failing (issue 10): while another connection — another worker, another `ballast`
+ * process — holds the write lock, BEGIN IMMEDIATE is retried for as long as it takes, in slices of SQLite's own
+ * busy wait, and `onWait` hears how long it has been waiting. Only the BEGIN is retried: once `fn` has
+ * started, an error is the caller's (nothing was written, the transaction rolled back).
  */
-export function writeTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+export function writeTransaction<T>(db: Db, fn: () => T, onWait?: WriteWaitListener): T {
+  if (db.inTransaction) return db.transaction(fn).immediate();
+  const base = db.pragma('busy_timeout', { simple: true }) as number;
+  const started = Date.now();
+  let slice = Math.min(base, FIRST_TRY_MS);
+  for (;;) {
+    let began = false;
+    db.pragma(`busy_timeout = ${slice}`);
+    try {
+      return db
+        .transaction(() => {
+          began = true;
+          db.pragma(`busy_timeout = ${base}`);
+          return fn();
+        })
+        .immediate();
+    } catch (err) {
+      if (began || !isBusy(err)) throw err;
+    } finally {
+      if (!began) db.pragma(`busy_timeout = ${base}`);
+    }
+    onWait?.(Date.now() - started);
+    slice = Math.max(slice, WAIT_SLICE_MS);
+  }
 }
 
 export function requireTransaction(db: Db, what: string): void {

@@ -53,6 +53,20 @@ export interface DateRange {
   to?: string;
 }
 
+/** A parsed price row as staged (see `PricesRepo.stage`). */
+export interface StagedPrice {
+  line: number;
+  ticker: string;
+  date: string;
+  close: number;
+  adjClose?: number | null;
+  volume?: number | null;
+}
+
+const STAGE_ROWS_PER_STATEMENT = 100;
+const STAGE_SQL = (rows: number) =>
+  `INSERT INTO temp.price_stage (line, ticker, date, close, adj_close, volume) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
+
 const MIN_DATE = '0000-01-01';
 const MAX_DATE = '9999-12-31';
 
@@ -87,31 +101,132 @@ export class PricesRepo {
   }
 
   /**
-   * Adjusted close where the source gave one, else close, for each security over the range (inclusive).
-   * Each security is one range scan of the (security_id, date) primary key.
+   * The scratch table of a streamed price file (SQLite TEMP: this connection's own, never in the database
+   * file): rows are parked here while the file is read — with no lock on the database — then checked for
+   * repeats and written with one INSERT … SELECT (`insertStaged`), so the commit runs at SQLite's own speed
+   * instead of a JavaScript loop (issue 10). Empty at the start and end of every import (`clearStage`).
    */
-  priceMatrix(securityIds: readonly number[], range: DateRange = {}): PriceMatrix {
+  clearStage(): void {
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS price_stage (
+      seq INTEGER PRIMARY KEY, line INTEGER NOT NULL, ticker TEXT NOT NULL, date TEXT NOT NULL, close ANY, adj_close ANY, volume ANY)`);
+    stmt(this.db, 'DELETE FROM temp.price_stage').run();
+  }
+
+  /** Parks parsed rows (file order) in the scratch table; several rows per statement. */
+  stage(rows: readonly StagedPrice[]): void {
+    const width = STAGE_ROWS_PER_STATEMENT;
+    const many = stmt(this.db, STAGE_SQL(width));
+    const one = stmt(this.db, STAGE_SQL(1));
+    const params: unknown[] = [];
+    let i = 0;
+    for (; i + width <= rows.length; i += width) {
+      params.length = 0;
+      for (let k = i; k < i + width; k++) {
+        const r = rows[k]!;
+        params.push(r.line, r.ticker, r.date, r.close, r.adjClose ?? null, r.volume ?? null);
+      }
+      many.run(params);
+    }
+    for (; i < rows.length; i++) {
+      const r = rows[i]!;
+      one.run(r.line, r.ticker, r.date, r.close, r.adjClose ?? null, r.volume ?? null);
+    }
+  }
+
+  /**
+   * Staged rows that repeat an earlier row's ticker and date, with the line of the first one, in file order;
+   * at most `limit`. SQLite sorts, so the file's keys are never held in memory.
+   */
+  stagedDuplicates(limit: number): { line: number; ticker: string; date: string; firstLine: number }[] {
+    return stmt(
+      this.db,
+      `SELECT line, ticker, date, firstLine FROM (
+         SELECT line, ticker, date, seq, first_value(line) OVER (PARTITION BY ticker, date ORDER BY seq) AS firstLine,
+                row_number() OVER (PARTITION BY ticker, date ORDER BY seq) AS n
+         FROM temp.price_stage)
+       WHERE n > 1 ORDER BY seq LIMIT ?`,
+    ).all(limit) as { line: number; ticker: string; date: string; firstLine: number }[];
+  }
+
+  /** Number of staged rows that repeat an earlier row's ticker and date. */
+  stagedDuplicateCount(): number {
+    return stmt(this.db, 'SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM temp.price_stage GROUP BY ticker, date HAVING n > 1)')
+      .pluck()
+      .get() as number;
+  }
+
+  /**
+   * Writes the staged rows as observations of `importId`, securities matched by ticker (every staged ticker
+   * must exist). Must run inside `store.transaction()`, like insertMany. Returns the number of rows written.
+   */
+  insertStaged(importId: number, opts: { onConflict?: PriceConflict } = {}): number {
+    requireTransaction(this.db, 'prices.insertStaged');
+    const conflict = opts.onConflict ?? 'replace';
+    const clause =
+      conflict === 'abort'
+        ? ''
+        : conflict === 'ignore'
+          ? 'ON CONFLICT (security_id, date) DO NOTHING'
+          : `ON CONFLICT (security_id, date) DO UPDATE SET
+               close = excluded.close, adj_close = excluded.adj_close, volume = excluded.volume, import_id = excluded.import_id`;
+    // In primary-key order, so the new rows append to each security's range of the table's b-tree.
+    return stmt(
+      this.db,
+      `INSERT INTO prices (security_id, date, close, adj_close, volume, import_id)
+       SELECT s.id, p.date, p.close, p.adj_close, p.volume, ?
+       FROM temp.price_stage p JOIN securities s ON s.ticker = p.ticker
+       WHERE true ORDER BY s.id, p.date ${clause}`,
+    ).run(importId).changes;
+  }
+
+  /**
+   * Adjusted close where the source gave one, else close, for each security over the range (inclusive).
+   * Each security is one range scan of the (security_id, date) primary key. With `lastDates` only the newest
+   * `lastDates` dates of the union (on or before `to`) are read — what a lookback window needs — so a proposal
+   * does not read twenty years to use one (issue 10): each security's scan then stops after its own newest
+   * `lastDates` rows, which always cover the union's newest `lastDates` dates.
+   */
+  priceMatrix(securityIds: readonly number[], range: DateRange & { lastDates?: number } = {}): PriceMatrix {
     if (new Set(securityIds).size !== securityIds.length) {
       throw new BallastError('BAD_INPUT', 'priceMatrix: a security is listed twice', { securityIds });
     }
-    const select = stmt(
-      this.db,
-      `SELECT date, coalesce(adj_close, close) FROM prices
-       WHERE security_id = ? AND date BETWEEN ? AND ? ORDER BY date`,
-    ).raw(true);
     const from = range.from ?? MIN_DATE;
     const to = range.to ?? MAX_DATE;
-    const series = securityIds.map((id) => select.all(id, from, to) as [string, number][]);
+    const last = range.lastDates;
+    if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new BallastError('BAD_INPUT', 'priceMatrix: lastDates must be a whole number ≥ 0', { lastDates: last });
+    // Dates and values as two flat columns (no row arrays to allocate and collect): the newest-first scan for
+    // a window is reversed in place.
+    const dateSql = `SELECT date FROM prices WHERE security_id = ? AND date BETWEEN ? AND ? ORDER BY date${last === undefined ? '' : ' DESC LIMIT ?'}`;
+    const valueSql = `SELECT coalesce(adj_close, close) FROM prices WHERE security_id = ? AND date BETWEEN ? AND ? ORDER BY date${last === undefined ? '' : ' DESC LIMIT ?'}`;
+    const selectDates = stmt(this.db, dateSql).pluck();
+    const selectValues = stmt(this.db, valueSql).pluck();
+    const params = (id: number) => (last === undefined ? [id, from, to] : [id, from, to, last]);
+    const read = () => securityIds.map((id) => {
+      const dates = selectDates.all(...params(id)) as string[];
+      const values = selectValues.all(...params(id)) as number[];
+      if (last !== undefined) {
+        dates.reverse();
+        values.reverse();
+      }
+      return { dates, values };
+    });
+    // The two columns come from two statements: one read transaction keeps them from the same snapshot.
+    const series = this.db.inTransaction ? read() : this.db.transaction(read).deferred();
 
-    const dateSet = new Set<string>();
-    for (const rows of series) for (const [date] of rows) dateSet.add(date);
-    const dates = [...dateSet].sort();
-    const rowOf = new Map(dates.map((date, index) => [date, index]));
+    let dates: string[] = [];
+    for (const s of series) dates = unionSorted(dates, s.dates);
+    if (last !== undefined && dates.length > last) dates = dates.slice(dates.length - last);
 
     const width = securityIds.length;
     const values = new Float64Array(dates.length * width).fill(Number.NaN);
-    series.forEach((rows, column) => {
-      for (const [date, value] of rows) values[(rowOf.get(date) as number) * width + column] = value;
+    series.forEach((s, column) => {
+      // Both lists ascend: walk them together instead of looking each date up.
+      let row = 0;
+      for (let k = 0; k < s.dates.length; k++) {
+        const date = s.dates[k]!;
+        while (row < dates.length && dates[row]! < date) row++;
+        if (row < dates.length && dates[row] === date) values[row * width + column] = s.values[k]!;
+      }
     });
     return { securityIds: [...securityIds], dates, values };
   }
@@ -200,4 +315,31 @@ export class PricesRepo {
       .pluck()
       .all(range.from ?? MIN_DATE, range.to ?? MAX_DATE) as string[];
   }
+}
+
+/** The ascending union of two ascending lists without repeats (a linear merge). */
+function unionSorted(a: readonly string[], b: readonly string[]): string[] {
+  if (a.length === 0) return [...b];
+  if (b.length === 0) return [...a];
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }

@@ -1,14 +1,32 @@
 import { stmt, type Db } from './internal';
 
+/** Lines per row of the scratch table: one INSERT and one JSON text per page instead of per line. */
+const PAGE_LINES = 2000;
+
+/** A staged line as stored: its group, then either the payload itself (-1) or a shape id and the shape's values. */
+type Encoded = [group: string | null, shape: number, values: unknown];
+
 /**
  * A per-connection scratch table (SQLite TEMP: private to this connection, never in the database file)
  * where a streamed import parks its parsed lines until the parser has seen the whole file. Some facts
  * a line depends on arrive only at the end — the as-of date of an account's statement, the problems
  * that reject a statement as a whole — so lines are written here as they are read and replayed in file
  * order once the file is finished, without ever holding every line in memory.
+ *
+ * Lines are parked a page (PAGE_LINES) at a time, and an object is stored as the values of its keys under a
+ * shape (the key list, kept once in memory), so neither a statement per line nor the key names of every
+ * line go through SQLite and JSON (issue 10: staging each line as its own JSON row and reading it back was
+ * a seventh of an import). What comes back is what JSON would give back: the same values, keys whose value
+ * is `undefined` left out.
  */
 export class ImportStagingRepo {
   private ready = false;
+  private page: Encoded[] = [];
+  private readonly shapes: string[][] = [];
+  private readonly shapeIds = new Map<string, number>();
+  private readonly firsts = new Map<string | null, unknown>();
+  private lines = 0;
+  private lastShape = -1;
 
   constructor(private readonly db: Db) {}
 
@@ -22,6 +40,12 @@ export class ImportStagingRepo {
   clear(): void {
     this.ensure();
     stmt(this.db, 'DELETE FROM temp.import_stage').run();
+    this.page = [];
+    this.shapes.length = 0;
+    this.shapeIds.clear();
+    this.firsts.clear();
+    this.lines = 0;
+    this.lastShape = -1;
   }
 
   /**
@@ -30,41 +54,92 @@ export class ImportStagingRepo {
    */
   batch<T>(fn: () => T): T {
     this.ensure();
-    return this.db.transaction(fn).deferred();
+    return this.db
+      .transaction(() => {
+        const result = fn();
+        this.flush();
+        return result;
+      })
+      .deferred();
   }
 
   add(group: string | null, payload: unknown): void {
-    stmt(this.db, 'INSERT INTO temp.import_stage (grp, payload) VALUES (?, ?)').run(group, JSON.stringify(payload));
+    this.ensure();
+    if (!this.firsts.has(group)) this.firsts.set(group, roundTrip(payload));
+    this.page.push(this.encode(group, payload));
+    this.lines += 1;
+    if (this.page.length >= PAGE_LINES) this.flush();
   }
 
   /** First staged line of each group (e.g. account), for messages addressed to a statement. */
   firstOfGroups(): Map<string | null, unknown> {
     this.ensure();
-    const rows = stmt(this.db, 'SELECT grp, payload FROM temp.import_stage WHERE seq IN (SELECT min(seq) FROM temp.import_stage GROUP BY grp)').all() as {
-      grp: string | null;
-      payload: string;
-    }[];
-    return new Map(rows.map((r) => [r.grp, JSON.parse(r.payload) as unknown]));
+    return new Map(this.firsts);
   }
 
   /**
    * Staged lines in the order they were added, a page at a time: the caller writes to the database
    * between pages, which an open better-sqlite3 iterator would not allow.
    */
-  *replay(pageSize = 2000): Generator<{ group: string | null; payload: unknown }> {
+  *replay(): Generator<{ group: string | null; payload: unknown }> {
     this.ensure();
-    const page = stmt(this.db, 'SELECT seq, grp, payload FROM temp.import_stage WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.flush();
+    const next = stmt(this.db, 'SELECT seq, payload FROM temp.import_stage WHERE seq > ? ORDER BY seq LIMIT 1');
     let after = 0;
     for (;;) {
-      const rows = page.all(after, pageSize) as { seq: number; grp: string | null; payload: string }[];
-      if (rows.length === 0) return;
-      for (const row of rows) yield { group: row.grp, payload: JSON.parse(row.payload) as unknown };
-      after = rows[rows.length - 1]!.seq;
+      const row = next.get(after) as { seq: number; payload: string } | undefined;
+      if (row === undefined) return;
+      after = row.seq;
+      for (const [group, shape, values] of JSON.parse(row.payload) as Encoded[]) {
+        yield { group, payload: shape < 0 ? values : this.decode(shape, values as unknown[]) };
+      }
     }
   }
 
   count(): number {
     this.ensure();
-    return stmt(this.db, 'SELECT count(*) FROM temp.import_stage').pluck().get() as number;
+    return this.lines;
   }
+
+  private flush(): void {
+    if (this.page.length === 0) return;
+    stmt(this.db, 'INSERT INTO temp.import_stage (grp, payload) VALUES (NULL, ?)').run(JSON.stringify(this.page));
+    this.page = [];
+  }
+
+  private encode(group: string | null, payload: unknown): Encoded {
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || Object.getPrototypeOf(payload) !== Object.prototype) {
+      return [group, -1, payload];
+    }
+    const record = payload as Record<string, unknown>;
+    let keys = Object.keys(record);
+    if (keys.some((key) => record[key] === undefined)) keys = keys.filter((key) => record[key] !== undefined);
+    // Lines of one file nearly always share the previous line's keys: compare with it before building a signature.
+    let shape = this.lastShape;
+    const last = shape < 0 ? undefined : this.shapes[shape];
+    if (last === undefined || last.length !== keys.length || last.some((key, i) => key !== keys[i])) {
+      const signature = keys.join('\u0000');
+      shape = this.shapeIds.get(signature) ?? -1;
+      if (shape < 0) {
+        shape = this.shapes.length;
+        this.shapes.push(keys);
+        this.shapeIds.set(signature, shape);
+      }
+      this.lastShape = shape;
+    }
+    const values = new Array<unknown>(keys.length);
+    for (let i = 0; i < keys.length; i++) values[i] = record[keys[i]!];
+    return [group, shape, values];
+  }
+
+  private decode(shape: number, values: unknown[]): Record<string, unknown> {
+    const keys = this.shapes[shape]!;
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[i];
+    return out;
+  }
+}
+
+function roundTrip(payload: unknown): unknown {
+  return payload === undefined ? undefined : (JSON.parse(JSON.stringify(payload)) as unknown);
 }

@@ -1,0 +1,59 @@
+import { Worker } from 'node:worker_threads';
+import type { WorkerData } from './protocol';
+
+/** A worker thread with the shared cancel flag the job protocol reads (see pool.ts). */
+export interface StartedWorker {
+  worker: Worker;
+  cancelFlag: Int32Array;
+}
+
+/**
+ * A worker's young generation, in MB. Long jobs stream (an import reads a file of any size a chunk at a time),
+ * so nearly everything they allocate dies young; V8's default nursery (tens of MB, and more promoted into an
+ * old generation that is collected late) made a 2-million-row import peak at 230 MB where 8 MB keeps it under
+ * 180 MB at the same speed (issue 10, `npm run bench -- import`).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 8;
+
+export function startWorker(workerFile: string, execArgv?: string[]): StartedWorker {
+  const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  const workerData: WorkerData = { cancelFlag };
+  const worker = new Worker(workerFile, {
+    ...(execArgv ? { execArgv } : {}),
+    workerData,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
+  return { worker, cancelFlag };
+}
+
+const spares = new Map<string, StartedWorker>();
+
+/**
+ * Starts one worker before the caller has loaded the rest of the app, so the thread compiles the jobs chunk
+ * and opens its libraries while the main thread does the same (issue 10: a one-shot CLI command that runs a
+ * job otherwise pays for the two start-ups one after the other). The first pool that needs a thread for the
+ * same file adopts it; until then it does not keep the process alive.
+ */
+export function prestartWorker(workerFile: string): void {
+  if (spares.has(workerFile)) return;
+  const started = startWorker(workerFile);
+  started.worker.unref();
+  // An error before adoption (a missing file) is reported again by the pool's own start; do not crash here.
+  started.worker.once('error', () => spares.get(workerFile) === started && spares.delete(workerFile));
+  spares.set(workerFile, started);
+}
+
+/** The prestarted worker for this file, if one is waiting (then it is the caller's). */
+export function takePrestartedWorker(workerFile: string): StartedWorker | undefined {
+  const started = spares.get(workerFile);
+  if (!started) return undefined;
+  spares.delete(workerFile);
+  started.worker.ref();
+  return started;
+}
+
+export async function discardPrestartedWorker(workerFile: string): Promise<void> {
+  const started = spares.get(workerFile);
+  spares.delete(workerFile);
+  if (started) await started.worker.terminate();
+}
