@@ -150,6 +150,11 @@ test.describe('Import screen', () => {
     await expect(app.imports.allowPartialLabel).toContainText('missing from the snapshot');
 
     await app.imports.allowPartial.check();
+    // The demo account holds more than this file lists: the PM must say the file is the whole account.
+    await expect(app.page.getByTestId('shrinkage')).toBeVisible();
+    await expect(app.imports.confirmButton).toBeDisabled();
+    await expect(app.imports.blockers).toContainText('replaces the whole account or updates only the lines it lists');
+    await app.page.getByTestId('mode-replace').check();
     await expect(app.imports.confirmButton).toBeEnabled();
     await expect(app.imports.confirmButton).toContainText('leaving out 1');
     await app.imports.confirm();
@@ -164,6 +169,37 @@ test.describe('Import screen', () => {
     await expect(app.audit.rows.filter({ has: app.page.locator('td.mono', { hasText: /^import\.partial$/ }) })).toHaveCount(1);
     await app.audit.verify();
     await expect(app.audit.verifyResult).toHaveAttribute('data-ok', 'true');
+  });
+
+  test('a DEGIRO export in French: recognised, a typed account is created only when confirmed, and a partial file never silently shrinks it', async ({ app }) => {
+    const degiro = fixture('layouts', 'degiro-portfolio-fr-synthetic.csv');
+    await app.imports.choose('degiro-portfolio-fr-synthetic.csv', degiro, { account: 'DEGIRO-1', asOf: '2025-03-31' });
+    await expect(app.page.locator('[data-testid="preview-detected"] [data-key="custodian"] dd')).toHaveText('DEGIRO');
+    // The account typed by hand does not exist: nothing is imported until the PM confirms creating it.
+    await expect(app.page.getByTestId('create-account-label')).toContainText('There is no account DEGIRO-1 yet');
+    await expect(app.imports.confirmButton).toBeDisabled();
+    await app.page.getByTestId('create-account').check();
+    await app.imports.createNewSecurities();
+    await expect(app.page.getByTestId('statement-new-account')).toBeVisible();
+    await expect(app.imports.rejectedRows).toHaveText('0');
+    await app.imports.confirm();
+    await expect(app.imports.resultStatus).toHaveText('imported');
+    await app.openTab('portfolio');
+    await expect(app.accountSelect).toHaveValue('DEGIRO-1');
+    await expect(app.portfolio.rows).toHaveCount(3);
+    await expect(app.page.getByTestId('portfolio-total-excludes')).toContainText('USD (-250)');
+
+    // Next day, a file with one line: the preview lists what would disappear and asks.
+    const partial = 'Produit,Symbole/ISIN,Quantité,Clôture,Valeur locale,,Valeur en EUR\nAPPLE INC,US0378331005,12,"223,00",USD,"2676,00","2460,00"\n';
+    await app.imports.choose('degiro-partial.csv', partial, { account: 'DEGIRO-1', asOf: '2025-04-01' });
+    await expect(app.page.getByTestId('disappearing-holding')).toHaveCount(2);
+    await expect(app.page.getByTestId('disappearing-cash')).toHaveCount(2);
+    await expect(app.imports.confirmButton).toBeDisabled();
+    await app.page.getByTestId('mode-update').check();
+    await app.imports.confirm();
+    await expect(app.imports.resultStatus).toHaveText('imported');
+    await app.openTab('portfolio');
+    await expect(app.portfolio.rows).toHaveCount(3);
   });
 
   test('mapping editor: a file Ballast cannot read gets a custodian profile, remembered for the next file of that shape', async ({ app }) => {

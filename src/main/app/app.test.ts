@@ -331,7 +331,7 @@ describe('app layer through the dispatcher', () => {
 
       // A new valid file imports once, then is recognised by its content.
       const csv = 'symbol,quantity,price\nSPY,10,700\nAGG,20,97\nCASH,5000.50,\n';
-      const input = { accountId: 'SIDE-1', fileName: 'side.csv', contentBase64: b64(csv), asOf: '2026-08-03' };
+      const input = { accountId: 'SIDE-1', fileName: 'side.csv', contentBase64: b64(csv), asOf: '2026-08-03', createAccount: true };
       const imported = await invoke('imports.positions', input);
       expect(imported).toMatchObject({ status: 'imported', rows: 2, accountId: 'SIDE-1', asOf: '2026-08-03' });
       const afterFirst = await snapshot();
@@ -359,8 +359,9 @@ describe('app layer through the dispatcher', () => {
       ['zero proposalId', 'proposals.approve', { proposalId: 0, by: 'x' }],
       ['fractional proposalId', 'proposals.get', { proposalId: 1.5 }],
       ['missing proposalId', 'proposals.get', {}],
-      ['accountId with spaces', 'portfolio.get', { accountId: 'DE MO' }],
-      ['accountId with spaces on create', 'proposals.create', { accountId: 'my account' }],
+      // Spaces and slashes inside an id are how custodians write them (issue 9); these are not ids at all.
+      ['accountId with a semicolon', 'portfolio.get', { accountId: 'DE;MO' }],
+      ['accountId ending in a space on create', 'proposals.create', { accountId: 'my account ' }],
       ['cashFloor 0.9', 'proposals.create', { accountId: 'DEMO', cashFloor: 0.9 }],
       ['negative cashFloor', 'proposals.create', { accountId: 'DEMO', cashFloor: -0.1 }],
       ['lookback too short', 'proposals.create', { accountId: 'DEMO', lookbackDays: 10 }],

@@ -34,7 +34,7 @@ const fixture = (relative: string) => path.join(fixturesDir, relative);
 const holdingsFixtures = readdirSync(fixturesDir, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .flatMap((d) => readdirSync(path.join(fixturesDir, d.name)).map((f) => `${d.name}/${f}`))
-  .filter((f) => /synthetic/.test(f) && !/prices-|needs-profile|\.json$/.test(f))
+  .filter((f) => /synthetic/.test(f) && !/prices-|needs-profile|\.json$/.test(f) && !f.startsWith('layouts/'))
   .sort();
 
 function expectError(result: Result<unknown>, code: ApiError['code']): ApiError {
@@ -113,7 +113,8 @@ describe('custodial imports and EMS exports through the dispatcher', () => {
       const bytes = readFileSync(fixture(name));
       // Half the fixtures travel as uploads, half as local paths: both sources take the same route.
       const source = name.length % 2 === 0 ? { contentBase64: b64(bytes) } : { path: fixture(name) };
-      imported = await invoke('imports.positions', { fileName: path.basename(name), ...source, createSecurities: true });
+      // Two fixtures describe the same account on the same day; the later one is the whole account (an explicit choice).
+      imported = await invoke('imports.positions', { fileName: path.basename(name), ...source, createSecurities: true, mode: 'replace' });
       expect(imported).toMatchObject({ kind: 'positions', status: 'imported', excluded: 0, format: preview.format, sha256: preview.sha256 });
       expect(imported.snapshots.map(({ accountId, asOf, positions }) => ({ accountId, asOf, positions }))).toEqual(
         preview.statements.map(({ accountId, asOf, positions }) => ({ accountId, asOf, positions })),
@@ -189,7 +190,7 @@ describe('custodial imports and EMS exports through the dispatcher', () => {
       const csv = brokerCsv('PART-1', ['SPY,,SPDR S&P 500,ETF,100,700,70000,USD', 'AGG,,iShares Core US Agg,ETF,ten,97,970,USD', 'GLD,,SPDR Gold,ETF,5,300,1500,USD']);
       const rejected = await expectUnchanged(async () => expectError(await call('imports.positions', { fileName: 'partial.csv', contentBase64: b64(csv) }), 'IMPORT_REJECTED'));
       expect(issuesOf(rejected)).toEqual([expect.objectContaining({ line: 3, field: 'Quantity', severity: 'error' })]);
-      expect(rejected.message).toMatch(/^partial\.csv: 1 row rejected, nothing imported — line 3, field Quantity: .*allowPartial/);
+      expect(rejected.message).toMatch(/^partial\.csv: 1 row rejected, nothing imported — line 3, field Quantity: .*accept leaving out the rejected rows/);
 
       const partial = await invoke('imports.positions', { fileName: 'partial.csv', contentBase64: b64(csv), allowPartial: true });
       expect(partial).toMatchObject({ status: 'imported', excluded: 1, rows: 2, accountId: 'PART-1' });
@@ -207,7 +208,7 @@ describe('custodial imports and EMS exports through the dispatcher', () => {
       const isin = syntheticIsin('XS123456789');
       const csv = brokerCsv('NEWSEC-1', [`,${isin},Synthetic Corp 4% 2030,Corporate Bond,250000,98.5,246250,EUR`]);
       const rejected = await expectUnchanged(async () => expectError(await call('imports.positions', { fileName: 'new-sec.csv', contentBase64: b64(csv) }), 'IMPORT_REJECTED'));
-      expect(issuesOf(rejected)).toEqual([expect.objectContaining({ line: 2, field: 'isin', reason: expect.stringMatching(new RegExp(`unknown security ISIN ${isin}.*createSecurities`)) })]);
+      expect(issuesOf(rejected)).toEqual([expect.objectContaining({ line: 2, field: 'isin', reason: expect.stringMatching(new RegExp(`unknown security ISIN ${isin}.*create new securities`)) })]);
 
       const preview = await expectUnchanged(() => invoke('imports.preview', { kind: 'positions', fileName: 'new-sec.csv', contentBase64: b64(csv), createSecurities: true }));
       expect(preview.rows[0]?.match).toEqual({ securityId: null, ticker: isin, by: null, willCreate: true });
@@ -236,7 +237,7 @@ describe('custodial imports and EMS exports through the dispatcher', () => {
     });
 
     it('counts rows, not the header: a file-level problem rejects the file without inflating the row counts', async () => {
-      const preview = await invoke('imports.preview', { kind: 'positions', fileName: 'no-date.csv', contentBase64: b64('symbol,quantity\nSPY,10\nAGG,5\n'), accountId: 'NODATE' });
+      const preview = await invoke('imports.preview', { kind: 'positions', fileName: 'no-date.csv', contentBase64: b64('symbol,quantity\nSPY,10\nAGG,5\n'), accountId: 'NODATE', createAccount: true });
       expect(preview.totalRows).toBe(2);
       expect(preview.issues).toEqual([expect.objectContaining({ line: 1, field: 'asOf', severity: 'error' })]);
       const unmapped = await invoke('imports.preview', { kind: 'positions', fileName: 'needs-profile-synthetic.csv', path: fixture('csv/needs-profile-synthetic.csv') });
@@ -264,13 +265,25 @@ describe('custodial imports and EMS exports through the dispatcher', () => {
       const unnamed = 'Symbol,Quantity,Price,As of\nSPY,1,700,2026-08-03\n';
       const none = await expectUnchanged(async () => expectError(await call('imports.positions', { fileName: 'b.csv', contentBase64: b64(unnamed) }), 'IMPORT_REJECTED'));
       expect(issuesOf(none)[0]).toMatchObject({ field: 'account', reason: expect.stringMatching(/names no account/) });
-      const given = await invoke('imports.positions', { fileName: 'b.csv', contentBase64: b64(unnamed), accountId: 'GIVEN-1' });
+      // An account typed by hand that does not exist yet needs the PM's confirmation (createAccount).
+      const typo = await expectUnchanged(async () => expectError(await call('imports.positions', { fileName: 'b.csv', contentBase64: b64(unnamed), accountId: 'GIVEN-1' }), 'IMPORT_REJECTED'));
+      expect(typo.message).toContain('there is no account "GIVEN-1"');
+      const given = await invoke('imports.positions', { fileName: 'b.csv', contentBase64: b64(unnamed), accountId: 'GIVEN-1', createAccount: true });
       expect(given).toMatchObject({ accountId: 'GIVEN-1', rows: 1 });
 
       const undated = 'Symbol,Quantity\nAGG,3\n';
       const noDate = await expectUnchanged(async () => expectError(await call('imports.positions', { fileName: 'c.csv', contentBase64: b64(undated), accountId: 'GIVEN-1' }), 'IMPORT_REJECTED'));
       expect(issuesOf(noDate).some((i) => /as-of date/.test(i.reason))).toBe(true);
-      expect(await invoke('imports.positions', { fileName: 'c.csv', contentBase64: b64(undated), accountId: 'GIVEN-1', asOf: '2026-08-04' })).toMatchObject({ asOf: '2026-08-04' });
+      // The account holds SPY; this file lists only AGG: it cannot silently become the whole account.
+      const ask = await expectUnchanged(async () =>
+        expectError(await call('imports.positions', { fileName: 'c.csv', contentBase64: b64(undated), accountId: 'GIVEN-1', asOf: '2026-08-04' }), 'CONFIRMATION_REQUIRED'),
+      );
+      expect(ask.message).toContain('account GIVEN-1 has 1 holding (SPY)');
+      expect(await invoke('imports.positions', { fileName: 'c.csv', contentBase64: b64(undated), accountId: 'GIVEN-1', asOf: '2026-08-04', mode: 'update' })).toMatchObject({
+        asOf: '2026-08-04',
+        snapshots: [expect.objectContaining({ mode: 'update', carriedOver: 1, positions: 2 })],
+      });
+      expect((await invoke('portfolio.get', { accountId: 'GIVEN-1' })).positions.map((p) => p.ticker)).toEqual(['AGG', 'SPY']);
     });
 
     it('a missing file or an unknown profile is BAD_INPUT / NOT_FOUND, not a crash', async () => {

@@ -71,7 +71,7 @@ export function exportProposal(ctx: AppContext, input: ExportInput): ExportRecor
   // Milliseconds keep a confirmed re-export in the same second from colliding with the first file.
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '');
   const extension = input.format === 'fix44' ? 'fix' : 'csv';
-  const target = input.path ?? path.join(ctx.exportsDir, `ballast-proposal-${proposal.id}-${proposal.accountId}-${stamp}.${extension}`);
+  const target = input.path ?? path.join(ctx.exportsDir, `ballast-proposal-${proposal.id}-${proposal.accountId.replace(/[^A-Za-z0-9._-]+/g, '_')}-${stamp}.${extension}`);
 
   // The file name is checked first: it is the one thing the PM can fix without thinking about re-exports.
   if (existsSync(path.resolve(target))) throw new BallastError('INVALID_STATE', `${path.resolve(target)} already exists; choose another file name.`);

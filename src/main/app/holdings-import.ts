@@ -1,7 +1,18 @@
-import { AccountId, type AssetClass, type ImportedSnapshot, type ImportPreview, type ImportResult, type PreviewRow } from '../../shared/domain';
+import {
+  AccountId,
+  accountMatchKey,
+  type AssetClass,
+  type ImportedSnapshot,
+  type ImportMode,
+  type ImportPreview,
+  type ImportResult,
+  type PreviewRow,
+  type SnapshotShrinkage,
+} from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
-import type { PositionInput, SecurityRecord, Store } from '../store';
+import type { PositionInput, SecurityRecord, SnapshotRecord, Store } from '../store';
+import { instrumentFor } from '../io/instruments';
 import { big, decimal, money } from './money';
 import type Big from 'big.js';
 
@@ -34,6 +45,16 @@ export interface HoldingsImportOptions {
   profile: string | null;
   /** false: preview — nothing is written, not even inside a transaction. */
   write: boolean;
+  /**
+   * What to do when the file lacks holdings or cash the account's current snapshot has: undefined — stop
+   * and ask (CONFIRMATION_REQUIRED); 'replace' — the file is the whole account; 'update' — only the
+   * file's lines change, the rest is carried over.
+   */
+  mode?: ImportMode | undefined;
+  /** An account typed by hand (accountId) that does not exist may be created. Accounts the file names always may. */
+  createAccount?: boolean | undefined;
+  /** Whose file this is (a built-in layout's custodian, the profile, the format), for custodian codes. */
+  custodian?: string | null | undefined;
 }
 
 /** Listed issues beyond this are summarised: a report of 200 000 lines helps nobody. */
@@ -50,6 +71,7 @@ const KIND_FIELD: Record<SecurityKind, string> = { isin: 'isin', cusip: 'cusip',
 interface MatchedSecurity {
   /** null only in a preview, for a security the import would create. */
   id: number | null;
+  name?: string;
   ticker: string;
   currency: string;
   isin: string | null;
@@ -67,6 +89,11 @@ interface Statement {
   problem: string | null;
   baseCurrency: string;
   accountExists: boolean;
+  /** The account does not exist and this import creates it. */
+  newAccount: boolean;
+  /** The account's snapshot on or before this date, which the new one is compared with. */
+  previous: SnapshotRecord | null;
+  carriedOver: number;
   snapshotId: number | null;
   supersedes: number[];
   positions: number;
@@ -97,6 +124,28 @@ export function assetClassFromType(securityType: string | null, quantityType: 'U
   if (/commodit|\bgold\b|\bcmdty\b|precious/.test(t)) return 'commodity';
   if (/equit|stock|common|\bshares?\b|\betf\b|\betp\b|\badr\b|\bgdr\b|\bstk\b|^cs$|ordinary/.test(t)) return 'equity';
   return 'other';
+}
+
+/** The holding's instrument: as the parser read it, else from its security-type words. */
+function instrumentOf(h: HoldingLine) {
+  return h.instrument ?? instrumentFor({ securityType: h.securityType, quantityType: h.quantityType });
+}
+
+/** Asset class of a security created from a holding, from its instrument type first. */
+function assetClassOf(h: HoldingLine): AssetClass {
+  switch (instrumentOf(h).type) {
+    case 'option':
+    case 'future':
+      return 'other';
+    case 'cash':
+      return 'cash';
+    case 'bond':
+      return 'fixed_income';
+    case 'equity':
+      return assetClassFromType(h.securityType, h.quantityType) === 'real_estate' ? 'real_estate' : 'equity';
+    default:
+      return assetClassFromType(h.securityType, h.quantityType);
+  }
 }
 
 export class HoldingsImport {
@@ -159,14 +208,34 @@ export class HoldingsImport {
     let field = 'account';
     const given = this.opts.accountId;
     let accountId: string | null = null;
-    if (fileAccount !== null && given !== undefined && fileAccount !== given) {
+    let existing: { id: string; baseCurrency: string } | null = null;
+    if (fileAccount !== null && given !== undefined && accountMatchKey(fileAccount) !== accountMatchKey(given)) {
       problem = `the file is for account ${fileAccount}, not ${given}; leave the account out to import it as ${fileAccount}`;
     } else if (fileAccount === null && given === undefined) {
-      problem = 'the file names no account; choose the account to import it into (--account <id>)';
+      problem = 'the file names no account; choose the account to import it into';
     } else {
-      accountId = given ?? fileAccount;
-      if (accountId !== null && !AccountId.safeParse(accountId).success) {
-        problem = `account "${accountId}" cannot be used as a Ballast account id (letters, digits, dot, dash or underscore, up to 64)`;
+      const written = (given ?? fileAccount)!.trim().replace(/\s+/g, ' ');
+      if (!AccountId.safeParse(written).success) {
+        problem = `"${written}" cannot be used as an account id (letters and digits, with . - _ / or single spaces between them, up to 64)`;
+      } else {
+        try {
+          existing = this.store.accounts.resolve(written);
+        } catch (error) {
+          problem = error instanceof Error ? error.message : String(error);
+        }
+        if (problem === null) {
+          accountId = existing?.id ?? written;
+          if (existing !== null && existing.id !== written) {
+            this.issues.warning(line, 'account', `account "${written}" is read as account ${existing.id} (the same letters and digits, written differently)`, written);
+          }
+          // An account the file names is created on its first import; one typed by hand must be confirmed,
+          // so a typo never becomes a new, empty-looking account.
+          if (existing === null && fileAccount === null && this.opts.createAccount !== true) {
+            const known = this.store.accounts.list().map((a) => a.id);
+            problem = `there is no account "${written}"${known.length > 0 ? ` (accounts: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : ''}; check the spelling, or confirm creating it`;
+            accountId = null;
+          }
+        }
       }
     }
     let asOf = fileAsOf;
@@ -176,7 +245,7 @@ export class HoldingsImport {
         problem = `the file says its holdings are as of ${asOf}, but ${this.opts.asOf} was given`;
       } else if (asOf === null) {
         asOf = this.opts.asOf ?? null;
-        if (asOf === null) problem = 'the file gives no as-of date for these holdings; give the date they are as of (--as-of YYYY-MM-DD)';
+        if (asOf === null) problem = 'the file gives no as-of date for these holdings; give the date they are as of';
       }
     }
     // The parsers report a statement without a date themselves; say it once.
@@ -187,7 +256,7 @@ export class HoldingsImport {
     const key = problem === null ? `${accountId}\u0000${asOf}` : `problem\u0000${fileKey}`;
     let statement = this.statements.get(key);
     if (!statement) {
-      const account = problem === null ? this.store.accounts.get(accountId!) : null;
+      const account = problem === null ? existing : null;
       statement = {
         key,
         accountId: problem === null ? accountId : null,
@@ -196,6 +265,9 @@ export class HoldingsImport {
         problem,
         baseCurrency: account?.baseCurrency ?? currencyHint ?? 'USD',
         accountExists: account !== null,
+        newAccount: problem === null && account === null,
+        previous: null,
+        carriedOver: 0,
         snapshotId: null,
         supersedes: [],
         positions: 0,
@@ -204,9 +276,10 @@ export class HoldingsImport {
         bySecurity: new Map(),
         pending: [],
       };
-      if (statement.accountId !== null && statement.asOf !== null) {
+      if (statement.accountId !== null && statement.asOf !== null && statement.accountExists) {
         const live = this.store.positions.liveSnapshot(statement.accountId, statement.asOf);
         if (live) statement.supersedes = [live.id];
+        statement.previous = this.store.positions.latestSnapshot(statement.accountId, statement.asOf);
       }
       this.statements.set(key, statement);
     }
@@ -222,11 +295,13 @@ export class HoldingsImport {
     let rejected = statement.problem !== null || match.security === null;
     if (match.error) this.issues.error(h.line, match.error.field, match.error.reason, match.error.value);
     const security = match.security;
+    if (security && !rejected && this.opts.write && security.id !== null) this.fileCustodianCode(security.id, h);
     if (security && !rejected) {
       const key = security.id ?? `new:${security.ticker}`;
       const earlier = statement.bySecurity.get(key);
       if (earlier !== undefined) {
-        this.issues.error(h.line, KIND_FIELD[match.by ?? 'ticker'], `${security.ticker} already appears on line ${earlier} of this statement; list each holding once`);
+        const field = match.by === 'description' ? 'description' : match.by === 'custodian-code' || match.by === null ? 'symbol' : KIND_FIELD[match.by];
+        this.issues.error(h.line, field, `${security.ticker} already appears on line ${earlier} of this statement; list each holding once`);
         rejected = true;
       } else {
         statement.bySecurity.set(key, h.line);
@@ -269,6 +344,9 @@ export class HoldingsImport {
         price: h.price,
         marketValue: h.marketValue,
         currency: h.currency,
+        instrumentType: instrumentOf(h).type,
+        multiplier: instrumentOf(h).multiplier,
+        custodianCode: h.custodianCode?.code ?? null,
         match: { securityId: security?.id ?? null, ticker: security?.ticker ?? null, by: match.by, willCreate: match.willCreate },
         status: rejected ? 'rejected' : 'ok',
       });
@@ -283,7 +361,7 @@ export class HoldingsImport {
       this.issues.warning(
         c.line,
         'cash',
-        `${c.amount} ${c.currency} cash is recorded but not counted in account ${statement.accountId}'s ${statement.baseCurrency} value (Ballast does not convert currencies yet)`,
+        `${c.amount} ${c.currency} cash is recorded per currency but not counted in account ${statement.accountId}'s ${statement.baseCurrency} total (Ballast does not convert currencies yet)`,
         c.amount,
       );
     }
@@ -328,9 +406,49 @@ export class HoldingsImport {
     return ids;
   }
 
+  /** The custodian a code belongs to: the built-in layout's, else the profile's, else the file format's. */
+  private get custodian(): string {
+    return this.opts.custodian ?? this.opts.profile ?? this.opts.format;
+  }
+
+  /** Files the line's custodian code under the security it matched, so the next file matches it directly. */
+  private fileCustodianCode(securityId: number, h: HoldingLine): void {
+    const code = h.custodianCode?.code;
+    if (!code || code.length > 64) return;
+    const key = `${this.custodian}\u0000${code}`;
+    if (this.filedCodes.has(key)) return;
+    this.filedCodes.add(key);
+    this.store.securities.addCustodianCode(securityId, this.custodian, code);
+    this.lookups.set(`code:${this.custodian}:${code}`, this.store.securities.get(securityId));
+  }
+
+  private readonly filedCodes = new Set<string>();
+
+  private lookupCode(code: string): MatchedSecurity | null {
+    const planned = this.planned.get(`code:${code}`);
+    if (planned) return planned;
+    const key = `code:${this.custodian}:${code}`;
+    let record = this.lookups.get(key);
+    if (record === undefined) {
+      record = this.store.securities.findByCustodianCode(this.custodian, code);
+      this.lookups.set(key, record);
+    }
+    return record;
+  }
+
+  private lookupName(name: string): MatchedSecurity | null {
+    const key = `name:${name.toUpperCase()}`;
+    let record = this.lookups.get(key);
+    if (record === undefined) {
+      record = this.store.securities.findByUniqueName(name);
+      this.lookups.set(key, record);
+    }
+    return record;
+  }
+
   private match(h: HoldingLine, fallbackCurrency: string, mayCreate: boolean): {
     security: MatchedSecurity | null;
-    by: SecurityKind | null;
+    by: SecurityKind | 'custodian-code' | 'description' | null;
     willCreate: boolean;
     error: { field: string; reason: string; value?: string } | null;
   } {
@@ -361,6 +479,17 @@ export class HoldingsImport {
       }
       return { security: found, by: kind, willCreate: found.id === null, error: null };
     }
+    // A custodian's own code (not a valid ISIN/CUSIP), then — for a line with no usable standard
+    // identifier — the description, when exactly one security in the master has that name.
+    const code = h.custodianCode?.code;
+    if (code) {
+      const found = this.lookupCode(code);
+      if (found) return { security: found, by: 'custodian-code', willCreate: found.id === null, error: null };
+    }
+    if (SECURITY_KINDS.every((k) => ids[k] === undefined || k === 'ticker') && ids.ticker === undefined && h.description) {
+      const found = this.lookupName(h.description);
+      if (found) return { security: found, by: 'description', willCreate: false, error: null };
+    }
     const describe = this.describe(h, ids);
     if (!this.opts.createSecurities) {
       const firstKind = SECURITY_KINDS.find((k) => ids[k] !== undefined);
@@ -370,7 +499,7 @@ export class HoldingsImport {
         willCreate: false,
         error: {
           field: firstKind ? KIND_FIELD[firstKind] : 'description',
-          reason: `unknown security ${describe} — pass createSecurities (--create-securities) or tick "create" to add it from the file`,
+          reason: `unknown security ${describe}: not in the securities master — choose to create new securities from the file's descriptions to add it`,
           ...(firstKind ? { value: ids[firstKind]! } : {}),
         },
       };
@@ -381,6 +510,7 @@ export class HoldingsImport {
 
   private describe(h: HoldingLine, ids: Partial<Record<SecurityKind, string>>): string {
     const parts = SECURITY_KINDS.filter((k) => ids[k] !== undefined).map((k) => `${KIND_LABEL[k]} ${ids[k]}`);
+    if (h.custodianCode) parts.push(`custodian code ${h.custodianCode.code}`);
     if (h.description) parts.push(`"${h.description}"`);
     return parts.join(', ') || 'without identifiers';
   }
@@ -390,7 +520,8 @@ export class HoldingsImport {
   }
 
   private create(h: HoldingLine, ids: Partial<Record<SecurityKind, string>>, describe: string, fallbackCurrency: string) {
-    const candidates = [ids.ticker, ids.isin, ids.cusip, ids.sedol, ids.figi].filter((t): t is string => t !== undefined);
+    const codeTicker = h.custodianCode ? tickerOf(h.custodianCode.code) : null;
+    const candidates = [ids.ticker, ids.isin, ids.cusip, ids.sedol, ids.figi, codeTicker ?? undefined].filter((t): t is string => t !== undefined);
     const ticker = candidates.find((t) => !this.tickerTaken(t));
     if (ticker === undefined) {
       const reason =
@@ -399,15 +530,22 @@ export class HoldingsImport {
           : `cannot create a security from ${describe}: ticker ${candidates[0]} belongs to another security and the file gives no other identifier`;
       return { security: null, by: null, willCreate: false, error: { field: 'symbol', reason } };
     }
+    const instrument = instrumentOf(h);
     const spec = {
       ticker,
       name: h.description ?? ticker,
-      assetClass: assetClassFromType(h.securityType, h.quantityType),
+      assetClass: assetClassOf(h),
       currency: h.currency ?? fallbackCurrency,
       isin: ids.isin ?? null,
       cusip: ids.cusip ?? null,
       sedol: ids.sedol ?? null,
       figi: ids.figi ?? null,
+      instrumentType: instrument?.type ?? null,
+      multiplier: instrument?.multiplier ?? null,
+      underlying: instrument?.underlying ?? null,
+      expiry: instrument?.expiry ?? null,
+      strike: instrument?.strike ?? null,
+      putCall: instrument?.putCall ?? null,
     };
     let security: MatchedSecurity;
     if (this.opts.write) {
@@ -421,9 +559,11 @@ export class HoldingsImport {
       });
       security = record;
       this.lookups.set(`ticker:${ticker}`, record);
+      this.fileCustodianCode(record.id, h);
     } else {
       security = { id: null, ...spec };
     }
+    if (h.custodianCode) this.planned.set(`code:${h.custodianCode.code}`, security);
     this.securitiesCreated++;
     this.plannedTickers.add(ticker);
     for (const kind of SECURITY_KINDS) {
@@ -513,15 +653,92 @@ export class HoldingsImport {
     return [...this.statements.values()].filter((s) => s.problem === null && (s.positions > 0 || s.cashLines > 0));
   }
 
+  /**
+   * What the account's previous snapshot has that this statement does not: holdings whose security no
+   * line of the file matched (rejected lines included — they will not be in the new snapshot either) and
+   * non-zero cash in currencies the file gives no balance for.
+   */
+  private shrinkage(s: Statement): SnapshotShrinkage {
+    const memo = this.shrinkageMemo.get(s);
+    if (memo) return memo;
+    const result: SnapshotShrinkage = { holdings: [], cash: [] };
+    if (s.previous !== null) {
+      for (const row of this.store.positions.rows(s.previous.id)) {
+        if (s.bySecurity.has(row.securityId)) continue;
+        result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
+      }
+      const balances = this.store.positions.cashBalances(s.previous.id) ?? { [s.baseCurrency]: s.previous.cash };
+      for (const [currency, amount] of Object.entries(balances)) {
+        if (!s.cash.has(currency) && big(amount).abs().gt(0)) result.cash.push({ currency, amount });
+      }
+    }
+    this.shrinkageMemo.set(s, result);
+    return result;
+  }
+
+  private readonly shrinkageMemo = new Map<Statement, SnapshotShrinkage>();
+
+  private shrinks(s: Statement): boolean {
+    const shrinkage = this.shrinkage(s);
+    return shrinkage.holdings.length > 0 || shrinkage.cash.length > 0;
+  }
+
   private snapshotsOut(): ImportedSnapshot[] {
-    return this.importedStatements().map((s) => ({
-      accountId: s.accountId!,
-      asOf: s.asOf!,
-      positions: s.positions,
-      cash: [...s.cash.entries()].map(([currency, amount]) => ({ currency, amount: decimal(amount) })),
-      snapshotId: s.snapshotId,
-      supersedes: s.supersedes,
-    }));
+    return this.importedStatements().map((s) => {
+      const shrinks = this.shrinks(s);
+      return {
+        accountId: s.accountId!,
+        asOf: s.asOf!,
+        positions: s.positions + s.carriedOver,
+        cash: [...s.cash.entries()].map(([currency, amount]) => ({ currency, amount: decimal(amount) })),
+        snapshotId: s.snapshotId,
+        supersedes: s.supersedes,
+        newAccount: s.newAccount,
+        previous: s.previous === null ? null : { snapshotId: s.previous.id, asOf: s.previous.asOf, positions: this.store.positions.countRows(s.previous.id) },
+        ...(shrinks ? { disappearing: this.shrinkage(s), mode: this.opts.mode ?? null } : {}),
+        ...(s.carriedOver > 0 ? { carriedOver: s.carriedOver } : {}),
+      };
+    });
+  }
+
+  /** True when some snapshot would drop what the account has now and the PM has not chosen what to do. */
+  private choiceNeeded(): boolean {
+    return this.opts.mode === undefined && this.importedStatements().some((s) => this.shrinks(s));
+  }
+
+  private shrinkageMessage(): string {
+    const parts = this.importedStatements()
+      .filter((s) => this.shrinks(s))
+      .map((s) => {
+        const { holdings, cash } = this.shrinkage(s);
+        const names = holdings.slice(0, 8).map((h) => h.ticker).join(', ') + (holdings.length > 8 ? `, and ${holdings.length - 8} more` : '');
+        const what = [
+          holdings.length > 0 ? `${holdings.length} holding${holdings.length === 1 ? '' : 's'} (${names})` : null,
+          cash.length > 0 ? `cash in ${cash.map((c) => `${c.currency} (${c.amount})`).join(', ')}` : null,
+        ]
+          .filter((x) => x !== null)
+          .join(' and ');
+        return `account ${s.accountId} has ${what} as of ${s.previous!.asOf} that this file does not list`;
+      });
+    return (
+      `${this.opts.fileName}: ${parts.join('; ')}. Choose whether the file is the whole account (replace: what it does not list is gone) ` +
+      `or updates only the lines it lists (update: everything else is kept). Nothing was imported.`
+    );
+  }
+
+  /** Mode "update": the previous snapshot's holdings and cash the file does not mention, carried into the new one. */
+  private carryOver(s: Statement): void {
+    if (this.opts.mode !== 'update' || s.previous === null) return;
+    const { holdings, cash } = this.shrinkage(s);
+    if (holdings.length === 0 && cash.length === 0) return;
+    const rows = new Map(this.store.positions.rows(s.previous.id).map((r) => [r.securityId, r]));
+    for (const h of holdings) {
+      const r = rows.get(h.securityId)!;
+      s.pending.push({ securityId: r.securityId, quantity: r.quantity, price: r.price, marketValue: r.marketValue, costBasis: r.costBasis, quantityType: r.quantityType });
+      s.carriedOver++;
+    }
+    for (const c of cash) s.cash.set(c.currency, big(c.amount));
+    this.flush(s);
   }
 
   private rejectionMessage(rejectedRows: number, issues: FileIssue[]): string {
@@ -558,6 +775,7 @@ export class HoldingsImport {
       needsMapping: extra.needsMapping,
       headers: extra.headers,
       profile: this.opts.profile,
+      choiceNeeded: this.choiceNeeded(),
     };
   }
 
@@ -573,7 +791,7 @@ export class HoldingsImport {
     const details = { fileName: this.opts.fileName, format: this.opts.format, rejectedRows, issues };
     if (errors > 0 && !this.opts.allowPartial) {
       const partialHint =
-        statements.length > 0 ? ` Fix the file, or accept leaving out the rejected rows (allowPartial, --allow-partial) to import the others.` : '';
+        statements.length > 0 ? ` Fix the file, or accept leaving out the rejected rows to import the others.` : '';
       throw new BallastError('IMPORT_REJECTED', `${this.rejectionMessage(rejectedRows, issues)}.${partialHint}`, details);
     }
     if (statements.length === 0) {
@@ -583,9 +801,17 @@ export class HoldingsImport {
         details,
       );
     }
+    if (this.choiceNeeded()) {
+      throw new BallastError('CONFIRMATION_REQUIRED', this.shrinkageMessage(), {
+        fileName: this.opts.fileName,
+        choices: ['replace', 'update'],
+        snapshots: statements.map((s) => ({ accountId: s.accountId, asOf: s.asOf, previousAsOf: s.previous?.asOf ?? null, disappearing: this.shrinkage(s) })),
+      });
+    }
     const partial = errors > 0;
     for (const s of statements) {
       this.flush(s);
+      this.carryOver(s);
       this.ensureSnapshot(s);
       const balances = Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));
       this.store.positions.setCash(s.snapshotId!, decimal(s.cash.get(s.baseCurrency) ?? big(0)), s.cash.size > 0 ? balances : null);
@@ -616,7 +842,15 @@ export class HoldingsImport {
         format: this.opts.format,
         profile: this.opts.profile,
         positions: rows,
-        snapshots: snapshots.map((s) => ({ accountId: s.accountId, asOf: s.asOf, snapshotId: s.snapshotId, positions: s.positions, cash: s.cash, supersededSnapshots: s.supersedes })),
+        snapshots: snapshots.map((s) => ({
+          accountId: s.accountId,
+          asOf: s.asOf,
+          snapshotId: s.snapshotId,
+          positions: s.positions,
+          cash: s.cash,
+          supersededSnapshots: s.supersedes,
+          ...(s.disappearing ? { mode: s.mode, dropped: s.mode === 'replace' ? s.disappearing : null, carriedOver: s.carriedOver ?? 0 } : {}),
+        })),
         securitiesCreated: this.securitiesCreated,
         accountsCreated: this.accountsCreated,
         excluded,

@@ -35,11 +35,24 @@ export function portfolioOf(store: Store, accountId: string, asOf?: string): Por
   const prices = store.prices.latestMany(rows.map((r) => r.securityId));
   const valued = rows.map((r) => {
     const latest = prices.get(r.securityId);
+    // A market close is quoted per unit of the underlying; the position's own price is per unit of its
+    // quantity (per contract), so the contract multiplier applies to the close only.
+    const multiplier = r.multiplier !== null ? big(r.multiplier) : null;
     const price = latest?.close ?? (r.price !== null ? Number(r.price) : null);
+    const perUnit = latest !== undefined ? big(latest.close).times(multiplier ?? 1) : r.price !== null ? big(r.price) : null;
     // Without any price, the custodian's own market value is better than leaving the holding unvalued.
-    const mv = price !== null ? big(r.quantity).times(big(price)) : r.marketValue !== null ? big(r.marketValue) : null;
+    const mv = perUnit !== null ? big(r.quantity).times(perUnit) : r.marketValue !== null ? big(r.marketValue) : null;
     return { r, latest, price, mv };
   });
+  const balances = store.positions.cashBalances(snapshot.id) ?? { [account.baseCurrency]: snapshot.cash };
+  const cashBalances = Object.entries(balances).map(([currency, amount]) => ({ currency, amount, counted: currency === account.baseCurrency }));
+  const totalExcludes: string[] = [];
+  const uncounted = cashBalances.filter((c) => !c.counted && big(c.amount).abs().gt(0));
+  if (uncounted.length > 0) {
+    totalExcludes.push(`cash in ${uncounted.map((c) => `${c.currency} (${c.amount})`).join(', ')}: other currencies are not converted yet`);
+  }
+  const unvalued = valued.filter((v) => v.mv === null).map((v) => v.r.ticker);
+  if (unvalued.length > 0) totalExcludes.push(`holdings without any price or value: ${unvalued.join(', ')}`);
   const total = sumBig(valued.map((v) => v.mv ?? big(0))).plus(big(snapshot.cash));
   const totalNumber = Number(total);
   const positions: PositionView[] = valued.map(({ r, latest, price, mv }) => ({
@@ -56,8 +69,9 @@ export function portfolioOf(store: Store, accountId: string, asOf?: string): Por
     priceDate: latest?.date ?? (r.price !== null ? snapshot.asOf : null),
     marketValue: mv ? money(mv) : null,
     weight: mv && totalNumber > 0 ? Number(mv) / totalNumber : null,
+    instrument: { instrumentType: r.instrumentType, multiplier: r.multiplier, underlying: r.underlying, expiry: r.expiry, strike: r.strike, putCall: r.putCall },
   }));
-  return { account, asOf: snapshot.asOf, importId: snapshot.importId, positions, cash: snapshot.cash, totalValue: money(total) };
+  return { account, asOf: snapshot.asOf, importId: snapshot.importId, positions, cash: snapshot.cash, totalValue: money(total), cashBalances, totalExcludes };
 }
 
 export function portfolioHandlers(ctx: AppContext) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateFix44File } from '../io/fix44';
 import { InlineJobRunner } from '../jobs/inline';
 import { jobHandlers } from '../app/jobs';
+import { createRuntime } from '../app/runtime';
 import { main } from './main';
 
 /*
@@ -44,9 +45,11 @@ describe('ballast CLI (in-process)', () => {
     return run;
   }
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ballast-cli-'));
     db = path.join(dir, 'ballast.db');
+    // Read-only commands refuse a --db path with no database (issue 9): start from an empty one.
+    await createRuntime({ dbPath: db, resourcesDir: path.join(__dirname, '..', '..', '..', 'resources'), workerFile: 'unused', jobs: new InlineJobRunner(jobHandlers) }).close();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -55,7 +55,9 @@ export function formatImportResult(r: ImportResult, exclusions: readonly Pick<Fi
   for (const s of r.snapshots) {
     const cash = s.cash.length ? `, cash ${s.cash.map((c) => `${c.amount} ${c.currency}`).join(' + ')}` : '';
     const replaced = s.supersedes.length ? `; replaces snapshot ${s.supersedes.join(', ')} of the same day` : '';
-    lines.push(`  account ${s.accountId} as of ${s.asOf}: ${s.positions} holdings${cash} (snapshot ${s.snapshotId}${replaced})`);
+    lines.push(`  account ${s.accountId} as of ${s.asOf}: ${s.positions} holdings${cash} (snapshot ${s.snapshotId}${replaced})${s.newAccount ? ' — a new account, created' : ''}`);
+    if (s.mode === 'update' && s.carriedOver) lines.push(`    ${s.carriedOver} line${s.carriedOver === 1 ? '' : 's'} the file does not list kept from the snapshot of ${s.previous?.asOf ?? 'before'} (--update)`);
+    if (s.mode === 'replace' && s.disappearing) lines.push(`    no longer held (the file is the whole account, --replace): ${describeShrinkage(s.disappearing)}`);
   }
   if (r.securitiesCreated > 0) lines.push(`  ${r.securitiesCreated} new securit${r.securitiesCreated === 1 ? 'y' : 'ies'} created from the file.`);
   if (r.excluded > 0) {
@@ -77,7 +79,17 @@ export function formatPreview(p: ImportPreview): string {
     lines.push('Statements:');
     for (const s of p.statements) {
       const cash = s.cash.length ? `, cash ${s.cash.map((c) => `${c.amount} ${c.currency}`).join(' + ')}` : '';
-      lines.push(`  account ${s.accountId} as of ${s.asOf}: ${s.positions} holdings${cash}${s.supersedes.length ? ` (replaces snapshot ${s.supersedes.join(', ')})` : ''}`);
+      lines.push(
+        `  account ${s.accountId} as of ${s.asOf}: ${s.positions} holdings${cash}${s.supersedes.length ? ` (replaces snapshot ${s.supersedes.join(', ')})` : ''}${s.newAccount ? ' — a new account: the import creates it' : ''}`,
+      );
+      if (s.disappearing) {
+        lines.push(`    the account's snapshot of ${s.previous?.asOf ?? '?'} has what this file does not list: ${describeShrinkage(s.disappearing)}`);
+      }
+    }
+    if (p.choiceNeeded) {
+      lines.push(
+        'This file does not list everything the account holds now. Import it with --replace if it is the whole account (what it does not list is gone), or with --update if it updates only the lines it lists (everything else is kept).',
+      );
     }
   }
   if (p.rows.length) {
@@ -167,6 +179,13 @@ export function formatProposal(p: Proposal): string {
     `Account ${p.accountId}, prices as of ${p.asOf}, data ${p.dataRange.from} → ${p.dataRange.to}, total value ${p.totalValue}`,
   ];
   for (const w of p.warnings ?? []) lines.push(`WARNING: ${w}`);
+  if (p.untouched) {
+    // Issue 9: what the allocator left as it is, and why; it counts in the account total.
+    lines.push(`Held, not allocated (${p.untouched.holdings.length}; value ${p.untouched.value}, account total ${p.untouched.accountTotal}):`);
+    for (const h of p.untouched.holdings) lines.push(`  ${h.ticker} ${h.quantity}${h.marketValue !== null ? ` (${h.marketValue})` : ''}: ${h.explanation}`);
+    const other = p.untouched.cashNotCounted ?? [];
+    if (other.length > 0) lines.push(`  cash not counted in any total (other currencies, not converted): ${other.map((c) => `${c.amount} ${c.currency}`).join(', ')}`);
+  }
   if (p.modelRun) {
     lines.push(`Forecast model run ${p.modelRun.id}: trained through ${p.modelRun.trainedThrough}, forecast of ${p.modelRun.forecastDate}, horizon ${p.modelRun.horizonDays} trading days, seed ${p.modelRun.seed}, ${p.modelRun.backend}`);
   }
@@ -240,4 +259,12 @@ export function formatAudit(rows: AuditEntry[]): string {
     rows.map((r) => [r.id, r.at, r.actor, r.action, `${r.entity}${r.entityId ? ` ${r.entityId}` : ''}`, `${r.hash.slice(0, 12)}…`]),
     [true],
   );
+}
+
+/** "AAPL (100), MSFT (50) and cash 1234.56 USD" — what a new snapshot would drop. */
+export function describeShrinkage(d: NonNullable<ImportPreview['statements'][number]['disappearing']>): string {
+  const holdings = d.holdings.slice(0, 12).map((h) => `${h.ticker} (${h.quantity})`);
+  if (d.holdings.length > 12) holdings.push(`${d.holdings.length - 12} more`);
+  const cash = d.cash.map((c) => `cash ${c.amount} ${c.currency}`);
+  return [...holdings, ...cash].join(', ');
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobHandlers } from '../app/jobs';
 import { InlineJobRunner } from '../jobs/inline';
+import { createRuntime } from '../app/runtime';
 import { main } from './main';
 
 /* `ballast import-indicators` and `ballast indicators` in-process (see cli.test.ts), on their own database. */
@@ -41,9 +42,11 @@ describe('ballast import-indicators / indicators', () => {
     return at;
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ballast-cli-indicators-'));
     db = path.join(dir, 'ballast.db');
+    // Read-only commands refuse a --db path with no database (issue 9): start from an empty one.
+    await createRuntime({ dbPath: db, resourcesDir: path.join(__dirname, '..', '..', '..', 'resources'), workerFile: 'unused', jobs: new InlineJobRunner(jobHandlers) }).close();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

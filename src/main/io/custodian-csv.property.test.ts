@@ -220,10 +220,11 @@ function assertWellFormed(result: CustodianCsvResult): void {
     if (statement.asOf !== null) expect(IsoDate.safeParse(statement.asOf).success).toBe(true);
     for (const h of statement.holdings) {
       expect(DecimalString.safeParse(h.quantity).success).toBe(true);
-      expect(new Big(h.quantity).gt(0)).toBe(true);
+      // Signed (a short is negative), never zero: a zero line is not a holding.
+      expect(new Big(h.quantity).eq(0)).toBe(false);
       if (h.price !== null) expect(DecimalString.safeParse(h.price).success).toBe(true);
       if (h.marketValue !== null) expect(DecimalString.safeParse(h.marketValue).success).toBe(true);
-      expect(Object.values(h.identifiers).some((id) => typeof id === 'string' && id !== '')).toBe(true);
+      expect(Object.values(h.identifiers).some((id) => typeof id === 'string' && id !== '') || (h.custodianCode?.code ?? '') !== '').toBe(true);
     }
     for (const cash of statement.cash) expect(DecimalString.safeParse(cash.amount).success).toBe(true);
   }
@@ -337,7 +338,7 @@ describe('parseCustodianCsv properties', () => {
     );
   });
 
-  it('a garbage cell rejects its row with line and field, or reads as a correct value', () => {
+  it('a garbage cell rejects its row with line and field, reads as a correct value, or (zero) skips the line with a note', () => {
     const garbage = fc.constantFrom('abc', '#N/A', '1.2.3', '(5', '--5', '1e5', '∞', 'NaN', '0x10', '½', '١٢', '=1+2', '😀', '-', '$', '12 34 5', '0', '-3', '""');
     fc.assert(
       fc.property(
@@ -353,7 +354,9 @@ describe('parseCustodianCsv properties', () => {
           const line = lineIndex + 1;
           const rejected = result.issues.some((issue) => issue.severity === 'error' && issue.line === line);
           const kept = holdingsOf(result).some((h) => h.line === line);
-          expect(rejected).toBe(!kept);
+          // A zero quantity is not a holding: skipped with a note at its line, neither rejected nor kept.
+          const skipped = result.issues.some((issue) => issue.severity === 'warning' && issue.line === line && issue.reason.startsWith('not a holding'));
+          expect(Number(rejected) + Number(kept) + Number(skipped)).toBe(1);
           // Every other row is untouched.
           const others = expected(c).filter((h) => h.line !== line);
           for (const h of others) expect(holdingsOf(result)).toContainEqual(h);

@@ -196,14 +196,14 @@ describe('parseCustodianCsv — validation report', () => {
   const header = 'Account,Symbol,ISIN,CUSIP,SEDOL,Quantity,Price,Market Value\n';
   const check = (rows: string[]) => parse(header + rows.join('\n'), { asOf: '2025-03-31' });
 
-  it('lists each rejected row with line, field and reason, and leaves it out', () => {
+  it('lists each rejected row with line, field and reason, and leaves it out; zero lines are skipped, shorts and custodian codes kept', () => {
     const result = check([
       'A,AAPL,,,,abc,10,', // 2 non-numeric quantity
-      'A,MSFT,,,,0,10,', // 3 zero
-      'A,IBM,,,,-5,10,', // 4 negative (short)
-      'A,XOM,US0378331006,,,1,10,', // 5 ISIN check digit
-      'A,CVX,,037833101,,1,10,', // 6 CUSIP check digit
-      'A,BP,,,0263495,1,10,', // 7 SEDOL check digit
+      'A,MSFT,,,,0,10,', // 3 zero: not a holding, skipped with a note
+      'A,IBM,,,,-5,10,', // 4 negative: a short position, kept
+      'A,XOM,US0378331006,,,1,10,', // 5 ISIN check digit: a custodian code (warning)
+      'A,CVX,,037833101,,1,10,', // 6 CUSIP check digit: a custodian code (warning)
+      'A,BP,,,0263495,1,10,', // 7 SEDOL check digit: a custodian code (warning)
       'A,GE,,,,,10,', // 8 empty quantity
       'A,KO,,,,1,-3,', // 9 negative price
       'A,PEP,,,,1,12,3', // 10 market value 75 % off
@@ -214,11 +214,6 @@ describe('parseCustodianCsv — validation report', () => {
     ]);
     expect(where(result.issues)).toEqual([
       [2, 'Quantity'],
-      [3, 'Quantity'],
-      [4, 'Quantity'],
-      [5, 'ISIN'],
-      [6, 'CUSIP'],
-      [7, 'SEDOL'],
       [8, 'Quantity'],
       [9, 'Price'],
       [10, 'Market Value'],
@@ -227,14 +222,18 @@ describe('parseCustodianCsv — validation report', () => {
       [14, 'Symbol'],
     ]);
     const reasons = errors(result.issues).map((issue) => issue.reason);
-    expect(reasons[1]).toBe('quantity is zero; leave closed positions out of the file');
-    expect(reasons[2]).toBe('quantity -5 is negative; short positions are not supported');
-    expect(reasons[3]).toBe('ISIN US0378331006 has a bad check digit (a valid one ends in 5)');
-    expect(reasons[4]).toBe('CUSIP 037833101 has a bad check digit (a valid one ends in 0)');
-    expect(reasons[5]).toBe('SEDOL 0263495 has a bad check digit (a valid one ends in 4)');
-    expect(reasons[8]).toContain('more than 2 %');
-    expect(reasons[9]).toBe('symbol T already appears on line 11 for account A; a holdings file lists each holding once');
-    expect(holdings(result).map((h) => h.line)).toEqual([11]);
+    expect(reasons[3]).toContain('more than 2 %');
+    expect(reasons[4]).toBe('symbol T already appears on line 11 for account A; a holdings file lists each holding once');
+    expect(warnings(result.issues).map((w) => [w.line, w.field, w.reason])).toEqual([
+      [3, 'Quantity', 'not a holding: zero units; the line was skipped'],
+      [5, 'ISIN', "ISIN US0378331006 has a bad check digit (a valid one ends in 5); kept as the custodian's own code for this security, not as a standard identifier"],
+      [6, 'CUSIP', "CUSIP 037833101 has a bad check digit (a valid one ends in 0); kept as the custodian's own code for this security, not as a standard identifier"],
+      [7, 'SEDOL', "SEDOL 0263495 has a bad check digit (a valid one ends in 4); kept as the custodian's own code for this security, not as a standard identifier"],
+    ]);
+    expect(holdings(result).map((h) => h.line)).toEqual([4, 5, 6, 7, 11]);
+    expect(holdings(result)[0]).toMatchObject({ identifiers: { ticker: 'IBM' }, quantity: '-5' });
+    expect(holdings(result)[1]).toMatchObject({ identifiers: { ticker: 'XOM' }, custodianCode: { code: 'US0378331006', field: 'ISIN' } });
+    expect(holdings(result)[1]?.identifiers.isin).toBeUndefined();
   });
 
   it('market value: within 0.5 % or one unit is fine, up to 2 % a warning, beyond an error; bonds per 100, options × 100', () => {
@@ -329,7 +328,8 @@ describe('parseCustodianCsv — lines that are not holdings', () => {
     ].join('\n');
     const result = parse(text, { asOf: '2025-03-31', baseCurrency: 'EUR' });
     expect(errors(result.issues)).toEqual([]);
-    expect(warnings(result.issues).map((issue) => issue.line)).toEqual([6]);
+    // Each line that is not a holding and not a total is noted: the summary line (4), pending activity (6).
+    expect(warnings(result.issues).map((issue) => issue.line)).toEqual([4, 6]);
     expect(holdings(result).map((h) => [h.identifiers.ticker, h.description])).toEqual([['PTTRX', 'PIMCO Total Return Fund']]);
     expect(result.statements[0]?.cash).toEqual([
       { line: 5, currency: 'EUR', amount: '500.25' },

@@ -3,7 +3,9 @@ import type { CanonicalField, CustodianProfile, DecimalString } from '../../shar
 import { type CsvDelimiter, type CsvRecord, createCsvByteStream, delimiterName, isValidTicker, MAX_CELL_CHARS, trimmedWidth } from './csv-table';
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, findDateInText, readDateAs } from './date-formats';
 import { decimalSign } from './decimal';
-import type { CashLine, HoldingLine, HoldingsFile, HoldingsStatement, SecurityIdentifiersInFile } from './holdings';
+import { detectCustodianLayout } from './custodian-layouts';
+import type { CashLine, CustodianCode, HoldingLine, HoldingsFile, HoldingsStatement, InstrumentDetails, SecurityIdentifiersInFile } from './holdings';
+import { instrumentFor, optionTicker, parseOptionSymbol } from './instruments';
 import { cusipCheckDigit, isinCheckDigit, isValidCusip, isValidIsin, isValidSedol, sedolCheckDigit } from './identifiers';
 import {
   type AmountReading,
@@ -107,57 +109,54 @@ export interface CustodianCsvReader {
  * header's parenthesised part is also tried on its own ("Qty (Quantity)", "Mkt Val (Market Value)").
  */
 export const CUSTODIAN_COLUMN_ALIASES: Readonly<Record<CanonicalField, readonly string[]>> = {
-  account: ['accountnumber', 'account', 'accountno', 'accountid', 'acctno', 'acctnumber', 'acct', 'accountnum', 'depotnummer', 'depot'],
-  asOf: ['asof', 'asofdate', 'positiondate', 'valuationdate', 'statementdate', 'reportdate', 'date', 'stichtag'],
-  symbol: ['symbol', 'ticker', 'tickersymbol', 'securitysymbol', 'sym'],
-  isin: ['isin', 'isincode', 'isinnumber'],
+  account: [
+    'accountnumber', 'account', 'accountno', 'accountid', 'acctno', 'acctnumber', 'acct', 'accountnum', 'depotnummer', 'depot', 'konto', 'kontonummer',
+    'compte', 'numerodecompte', 'rekening', 'rekeningnummer', 'cuenta', 'numerodecuenta', 'conto', 'numeroconto', 'portefeuille', 'portafoglio',
+  ],
+  asOf: [
+    'asof', 'asofdate', 'positiondate', 'valuationdate', 'statementdate', 'reportdate', 'date', 'stichtag', 'datum', 'bewertungsdatum',
+    'dateevaluation', 'datedevalorisation', 'waarderingsdatum', 'fechavaloracion', 'fecha', 'datavalutazione', 'data',
+  ],
+  symbol: [
+    'symbol', 'ticker', 'tickersymbol', 'securitysymbol', 'sym', 'symbolisin', 'symboleisin', 'symboolisin', 'simboloisin', 'symbole', 'symbool',
+    'simbolo', 'kurzel', 'tickerisin',
+  ],
+  isin: ['isin', 'isincode', 'isinnumber', 'codeisin', 'isinnummer', 'codigoisin', 'codiceisin'],
   cusip: ['cusip', 'cusipnumber', 'cusipno'],
   sedol: ['sedol', 'sedolcode'],
   description: [
-    'description',
-    'securitydescription',
-    'securityname',
-    'name',
-    'instrumentname',
-    'instrument',
-    'issuename',
-    'assetdescription',
-    'security',
-    'bezeichnung',
-    'wertpapier',
-    'libelle',
+    'description', 'securitydescription', 'securityname', 'name', 'instrumentname', 'instrument', 'issuename', 'assetdescription', 'security',
+    'investmentname', 'product', 'fundname', 'bezeichnung', 'wertpapier', 'wertpapiername', 'produkt', 'libelle', 'produit', 'designation',
+    'titre', 'omschrijving', 'naam', 'fonds', 'producto', 'descripcion', 'nombre', 'valor', 'prodotto', 'descrizione', 'titolo', 'strumento',
   ],
-  securityType: ['securitytype', 'assettype', 'type', 'assetclass', 'producttype', 'instrumenttype', 'sectype', 'wertpapierart', 'gattung'],
+  securityType: [
+    'securitytype', 'assettype', 'type', 'assetclass', 'producttype', 'instrumenttype', 'sectype', 'assetcategory', 'wertpapierart', 'gattung',
+    'anlageklasse', 'typedeproduit', 'typedactif', 'categorie', 'producttype', 'soortproduct', 'tipo', 'tipodeactivo', 'tipologia', 'classe',
+  ],
   quantity: [
-    'quantity',
-    'shares',
-    'units',
-    'qty',
-    'quantityheld',
-    'sharesheld',
-    'position',
-    'nominal',
-    'nominalvalue',
-    'nominalamount',
-    'par',
-    'parvalue',
-    'paramount',
-    'faceamount',
-    'facevalue',
-    'face',
-    'originalface',
-    'stuck',
-    'stueck',
-    'anzahl',
-    'bestand',
-    'nominale',
-    'quantite',
+    'quantity', 'shares', 'units', 'qty', 'quantityheld', 'sharesheld', 'position', 'nominal', 'nominalvalue', 'nominalamount', 'par',
+    'parvalue', 'paramount', 'faceamount', 'facevalue', 'face', 'originalface', 'stuck', 'stueck', 'stucknominale', 'anzahl', 'bestand',
+    'nominale', 'quantite', 'nombredetitres', 'aantal', 'hoeveelheid', 'cantidad', 'titulos', 'quantita',
   ],
-  price: ['price', 'lastprice', 'closingprice', 'closeprice', 'marketprice', 'currentprice', 'unitprice', 'last', 'mark', 'kurs', 'cours'],
-  marketValue: ['marketvalue', 'mktval', 'mktvalue', 'currentvalue', 'positionvalue', 'totalvalue', 'value', 'kurswert', 'marktwert', 'valorisation'],
-  costBasis: ['costbasis', 'totalcost', 'costbasistotal', 'bookvalue', 'bookcost', 'cost', 'einstandswert', 'einstandskurswert'],
-  currency: ['currency', 'ccy', 'currencycode', 'curr', 'cur', 'waehrung', 'wahrung', 'devise'],
+  price: [
+    'price', 'lastprice', 'closingprice', 'closeprice', 'marketprice', 'currentprice', 'unitprice', 'shareprice', 'last', 'mark', 'closing',
+    'kurs', 'schlusskurs', 'aktuellerkurs', 'cours', 'cloture', 'coursdecloture', 'prix', 'koers', 'slotkoers', 'precio', 'preciodecierre',
+    'cotizacion', 'prezzo', 'chiusura', 'prezzodichiusura', 'quotazione',
+  ],
+  marketValue: [
+    'marketvalue', 'mktval', 'mktvalue', 'currentvalue', 'positionvalue', 'totalvalue', 'value', 'kurswert', 'marktwert', 'wert', 'valorisation',
+    'valeurdemarche', 'montant', 'marktwaarde', 'waarde', 'valordemercado', 'importe', 'valoredimercato', 'controvalore', 'valore',
+  ],
+  costBasis: [
+    'costbasis', 'totalcost', 'costbasistotal', 'bookvalue', 'bookcost', 'cost', 'einstandswert', 'einstandskurswert', 'prixderevient',
+    'aankoopwaarde', 'costetotal', 'valoredicarico',
+  ],
+  currency: ['currency', 'ccy', 'currencycode', 'curr', 'cur', 'waehrung', 'wahrung', 'devise', 'valuta', 'munt', 'divisa', 'moneda'],
+  multiplier: ['multiplier', 'mult', 'contractsize', 'contractmultiplier', 'sharespercontract', 'multiplikator', 'kontraktgrosse', 'quotite', 'multiplicateur', 'multiplicador', 'moltiplicatore'],
 };
+
+/** A header that holds the currency, with the amount in the unnamed column after it (DEGIRO's "Valeur locale"). */
+const LOCAL_VALUE_KEYS = new Set(['localvalue', 'valeurlocale', 'lokalewaarde', 'lokalerwert', 'valorlocal', 'valorelocale']);
 
 /** Quantity headers that mean face (nominal) amount rather than a number of units. */
 const FACE_AMOUNT_KEYS = new Set(['nominal', 'nominalvalue', 'nominalamount', 'par', 'parvalue', 'paramount', 'faceamount', 'facevalue', 'face', 'originalface', 'nominale']);
@@ -175,6 +174,7 @@ const FIELD_ORDER: readonly CanonicalField[] = [
   'marketValue',
   'costBasis',
   'currency',
+  'multiplier',
   'securityType',
   'description',
 ];
@@ -192,6 +192,7 @@ const FIELD_WORDS: Record<CanonicalField, string> = {
   marketValue: 'market value',
   costBasis: 'cost basis',
   currency: 'currency',
+  multiplier: 'contract size',
 };
 
 /** Accents folded, lower case, letters and digits only: "Währung" → "wahrung", "Mkt Val" → "mktval". */
@@ -204,7 +205,9 @@ export function headerKey(name: string): string {
 }
 
 function headerKeys(name: string): string[] {
-  const keys = [headerKey(name), headerKey(name.replace(/\([^)]*\)/g, ' '))];
+  // "Kurswert in EUR", "Valeur en EUR", "Value (USD)": the currency is said apart (currencyNamedIn).
+  const withoutCurrency = name.replace(/\s+(?:in|en|em|di)\s+[A-Z]{3}\s*$/i, '').replace(/\s*\$\s*$/, '');
+  const keys = [headerKey(name), headerKey(name.replace(/\([^)]*\)/g, ' ')), headerKey(withoutCurrency)];
   for (const match of name.matchAll(/\(([^)]*)\)/g)) keys.push(headerKey(match[1] ?? ''));
   return [...new Set(keys.filter((key) => key !== ''))];
 }
@@ -269,7 +272,8 @@ const CASH_TEXT =
   /^(?:cash\b|cash\s*(?:&|and)\s*(?:cash\s*)?(?:investments|equivalents|sweep)|money\s*market\s*sweep|sweep\s*(?:account|cash)|core\s*cash|free\s*credit\s*balance|settled\s*cash|kontokorrent|liquidit|esp[eè]ces)/i;
 const PENDING_TEXT = /^pending\s+activity/i;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
-const ACCOUNT_IN_TEXT = /\b(?:account|acct|depot|portfolio)\b\.?(?:\s*(?:number|no\.?|nr\.?|#|id|nummer))?\s*[:#]?\s*(.*)$/i;
+const ACCOUNT_IN_TEXT =
+  /\b(?:account|acct|depot(?:nummer)?|konto(?:nummer)?|portfolio|portefeuille|compte|rekening(?:nummer)?|cuenta|conto)\b\.?(?:\s*(?:number|no\.?|nr\.?|#|id|nummer|n[°º]|num[eé]ro|numero))?\s*[:#]?\s*(.*)$/i;
 const DATE_LABEL = /\b(?:as\s+of|as\s+at|statement\s+date|positions?\s+date|valuation\s+date|report\s+date|stichtag|per|date)\b/i;
 const NOT_AS_OF_LABEL = /\b(?:download|generated|printed|created|exported|run\s+on)/i;
 
@@ -283,10 +287,16 @@ function accountInText(text: string): string | null {
   const match = ACCOUNT_IN_TEXT.exec(text);
   if (!match) return null;
   const rest = (match[1] ?? '').split(/\bas\s+(?:of|at)\b|,|;/i)[0] ?? '';
-  for (const token of rest.split(/\s+/)) {
+  const tokens = rest.split(/\s+/).filter((token) => token !== '');
+  for (const token of tokens) {
     const cleaned = token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
     const digits = cleaned.replace(/\D/g, '').length;
-    if (digits >= 2 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cleaned) && !/^\d{1,2}[./-]\d{1,2}/.test(token)) return cleaned;
+    if (digits >= 2 && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(cleaned) && !/^\d{1,2}[./-]\d{1,2}/.test(token)) return cleaned;
+  }
+  // "Positions for account DEMO as of …": one code-like word (capitals, digits, . _ / -) and nothing else.
+  if (tokens.length === 1) {
+    const cleaned = (tokens[0] ?? '').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+    if (/^[A-Z0-9][A-Z0-9._/-]{1,63}$/.test(cleaned) && !/^(?:SUMMARY|NUMBER|NAME|TOTAL|VALUE|TYPE|ALL)$/.test(cleaned)) return cleaned;
   }
   return null;
 }
@@ -315,6 +325,13 @@ interface Layout {
   faceAmount: boolean;
   pricePercentHeader: boolean;
   marketValueCurrency: string | null;
+}
+
+/** What a holding line's identifier cells hold: standard identifiers, or the custodian's own code. */
+interface LineIdentifiers {
+  identifiers: SecurityIdentifiersInFile;
+  custodianCode: CustodianCode | null;
+  option: ReturnType<typeof parseOptionSymbol>;
 }
 
 const MAX_NOTES = 20;
@@ -358,6 +375,8 @@ class CustodianReader implements CustodianCsvReader {
   private readonly keepHoldings: boolean;
   private readonly batchSize: number;
   private delimiter: CsvDelimiter = ',';
+  /** Line where a table with other columns (a transactions section …) starts; everything from there is skipped. */
+  private otherTable: { line: number; rows: number } | null = null;
 
   constructor(private readonly options: CustodianCsvReaderOptions) {
     this.profile = options.profile;
@@ -387,6 +406,7 @@ class CustodianReader implements CustodianCsvReader {
 
   push(chunk: Uint8Array): void {
     if (this.finished) return;
+    this.measureFirstLine(chunk);
     try {
       this.stream.push(chunk);
     } catch (error) {
@@ -405,6 +425,21 @@ class CustodianReader implements CustodianCsvReader {
     }
     this.finished = this.result();
     return this.finished;
+  }
+
+  /** Bytes of the first line, and whether the file has anything but white space: for "empty" vs "one huge line". */
+  private firstLine = { bytes: 0, ended: false, text: false };
+
+  private measureFirstLine(chunk: Uint8Array): void {
+    const first = this.firstLine;
+    if (!first.text) first.text = chunk.some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf && b !== 0xff && b !== 0xfe && b !== 0x00);
+    if (first.ended) return;
+    const end = chunk.indexOf(0x0a);
+    if (end < 0) first.bytes += chunk.length;
+    else {
+      first.bytes += end;
+      first.ended = true;
+    }
   }
 
   /** A bug must not take an import down: it becomes an issue that rejects the file. */
@@ -433,7 +468,14 @@ class CustodianReader implements CustodianCsvReader {
     const records = this.window.splice(0);
     if (this.profile) this.detected.profile = this.profile.name;
     if (records.length === 0) {
-      this.issues.error(1, '', 'the file is empty');
+      const { bytes, text } = this.firstLine;
+      this.issues.error(
+        1,
+        '',
+        text
+          ? `line 1 is ${bytes.toLocaleString('en-US')} bytes long${this.firstLine.ended ? '' : ' without a line end'} and could not be read as a line of a holdings file (a line of one is far shorter); is this the right file?`
+          : 'the file is empty',
+      );
       this.state = 'done';
       return;
     }
@@ -481,6 +523,33 @@ class CustodianReader implements CustodianCsvReader {
       }
       this.state = 'unmapped';
       return;
+    }
+    // DEGIRO writes "Valeur locale" over the currency and an unnamed column with the amount beside it.
+    const localValue = headers.findIndex((name, i) => headerKeys(name).some((key) => LOCAL_VALUE_KEYS.has(key)) && (headers[i + 1] ?? '') === '');
+    if (localValue >= 0 && !this.profile) {
+      // The pair is in the line's own currency, as the price is; a "Value in EUR" column beside it is not.
+      columns.currency = localValue;
+      columns.marketValue = localValue + 1;
+      this.mapping.currency = headers[localValue] ?? '';
+      this.mapping.marketValue = `${headers[localValue] ?? ''} (amount)`;
+    }
+    const builtIn = detectCustodianLayout(
+      headers,
+      records.slice(0, headerIndex).map((record) => record.cells.join(' ')),
+      this.delimiter,
+    );
+    if (builtIn !== null && !this.profile) {
+      this.detected.layout = `${builtIn.description} (built-in, recognised from ${builtIn.basis})`;
+      this.detected.custodian = builtIn.custodian;
+    }
+    // Fidelity's "Type" column says Cash or Margin — the account type the lot is held in, not the security's.
+    if (columns.securityType !== undefined) {
+      const column = columns.securityType;
+      const values = records.slice(headerIndex + 1, headerIndex + 201).map((record) => (record.cells[column] ?? '').trim().toLowerCase()).filter((v) => v !== '');
+      if (values.length > 0 && values.every((v) => /^(cash|margin|short|type\s*\d|ira|roth|individual)$/.test(v))) {
+        delete columns.securityType;
+        delete this.mapping.securityType;
+      }
     }
     const used = new Set(Object.values(columns));
     const unused = headers.filter((name, index) => !used.has(index) && name !== '');
@@ -538,11 +607,17 @@ class CustodianReader implements CustodianCsvReader {
     const votes = new ConventionVotes();
     const numeric = (['quantity', 'price', 'marketValue', 'costBasis'] as const).map((field) => columns[field]).filter((i): i is number => i !== undefined);
     for (const record of body) for (const column of numeric) votes.add(record.cells[column] ?? '');
-    const choice: ConventionChoice = votes.decide({
+    let choice: ConventionChoice = votes.decide({
       delimiter: this.delimiter,
       preferred: this.profile?.numberConvention ?? null,
       tieBreaker: () => consistentReading(columns, body),
     });
+    // In a comma-delimited file a decimal comma can only sit in a quoted cell (DEGIRO's "222,13"): when
+    // nothing else settles the style, such cells do.
+    if (choice.basis === 'assumed' && this.delimiter === ',') {
+      const quoted = votes.decide({ delimiter: ';', tieBreaker: () => consistentReading(columns, body) });
+      if (quoted.basis !== 'assumed') choice = quoted;
+    }
     this.detected.numberConvention = `${describeConvention(choice.name)}${basisWords(choice.basis)}`;
     return new NumberReader(choice);
   }
@@ -558,6 +633,14 @@ class CustodianReader implements CustodianCsvReader {
       if (text === '') continue;
       if (this.preambleNotes.length < MAX_NOTES) this.preambleNotes.push(text.slice(0, 200));
       this.preambleAccount ??= accountInText(text);
+      // A summary table above the holdings ("Account,Net Account Value,…" then "Brokerage -6789,…", E*TRADE):
+      // the cell under "Account" names it.
+      const index = preamble.indexOf(record);
+      const below = preamble.slice(index + 1).find((r) => r.cells.some((cell) => cell.trim() !== ''));
+      if (this.preambleAccount === null && headerKey(record.cells[0] ?? '') === 'account' && record.cells.filter((c) => c.trim() !== '').length >= 2 && below) {
+        const named = unwrapSpreadsheetText(below.cells[0] ?? '').trim();
+        if (/^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,63}$/.test(named) && /\d/.test(named)) this.preambleAccount = named.replace(/\s+/g, ' ');
+      }
       if (NOT_AS_OF_LABEL.test(text)) continue;
       const isLabelled = DATE_LABEL.test(text);
       const found = findDateInText(text, preferredDate, isLabelled);
@@ -601,7 +684,22 @@ class CustodianReader implements CustodianCsvReader {
       this.accountAnnounced = false;
       return;
     }
-    if (nonEmpty.length === 1 && layout.width >= 3 && (cells[0] ?? '').trim() !== '' && isTextLine(first)) {
+    if (this.otherTable !== null) {
+      this.otherTable.rows += 1;
+      return;
+    }
+    // A header of another table (Vanguard puts its transactions below the holdings): not holdings.
+    if (nonEmpty.length >= 3 && !cells.some((cell) => /\d/.test(cell)) && headerScore(cells, undefined) >= 3 && headerSignatureOf(cells) !== layout.signature) {
+      this.otherTable = { line: record.line, rows: 0 };
+      return;
+    }
+    if (
+      nonEmpty.length === 1 &&
+      layout.width >= 3 &&
+      (cells[0] ?? '').trim() !== '' &&
+      // "Stocks", "Mutual Funds" (statement sections) — not a ticker, which is written in capitals.
+      (isTextLine(first) || (/[a-z]/.test(first) && !/\d/.test(first)))
+    ) {
       this.readSectionLine(record.line, first);
       return;
     }
@@ -657,12 +755,12 @@ class CustodianReader implements CustodianCsvReader {
     const descriptionText = cell('description');
     const hasIdentifier = IDENTIFIER_FIELDS.some((field) => cell(field) !== '');
 
-    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && PENDING_TEXT.test(descriptionText))) {
-      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText);
-      return;
-    }
     // "Total Return Bond Fund" is a holding: a total line has no identifier, or the word in the symbol column.
     const firstText = (cells.find((c) => c.trim() !== '') ?? '').trim();
+    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(firstText)))) {
+      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || firstText);
+      return;
+    }
     if (IDENTIFIER_FIELDS.some((field) => TOTAL_TEXT.test(cell(field))) || (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstText)))) {
       return;
     }
@@ -679,7 +777,10 @@ class CustodianReader implements CustodianCsvReader {
       this.readCash(line, cells);
       return;
     }
-    if (!hasIdentifier && cell('quantity') === '') return; // a summary line with only amounts in it
+    if (!hasIdentifier && cell('quantity') === '') {
+      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', firstText);
+      return;
+    }
 
     let rowOk = true;
     const fail = (column: number | undefined, reason: string, value?: string) => {
@@ -691,23 +792,32 @@ class CustodianReader implements CustodianCsvReader {
       if (cell(field).includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', cell(field));
     }
 
-    const identifiers = this.readIdentifiers(line, cell, fail);
+    const { identifiers, custodianCode, option } = this.readIdentifiers(line, cell, fail);
     if (!IDENTIFIER_FIELDS.some((field) => cell(field) !== '')) fail(columns.symbol, 'no symbol, ISIN, CUSIP or SEDOL on this line');
-
-    const quantityReading = layout.numbers.read(cell('quantity'));
-    let quantity: DecimalString | null = null;
-    if (quantityReading.kind === 'empty') fail(columns.quantity, 'quantity is empty');
-    else if (quantityReading.kind === 'invalid') fail(columns.quantity, quantityReading.reason, cell('quantity'));
-    else if (decimalSign(quantityReading.value) === 0) fail(columns.quantity, 'quantity is zero; leave closed positions out of the file', cell('quantity'));
-    else if (decimalSign(quantityReading.value) < 0) {
-      fail(columns.quantity, `quantity ${quantityReading.value} is negative; short positions are not supported`, cell('quantity'));
-    } else quantity = quantityReading.value;
 
     const price = this.readMoney('price', cell('price'), fail);
     if (price.value !== null && decimalSign(price.value) < 0) fail(columns.price, `price ${price.value} is negative`, cell('price'));
-    else if (price.value !== null && decimalSign(price.value) === 0) this.warn(line, this.field(columns.price), 'price is zero', cell('price'));
     const marketValue = this.readMoney('marketValue', cell('marketValue'), fail);
     const costBasis = this.readMoney('costBasis', cell('costBasis'), fail);
+
+    const securityType = cell('securityType') || null;
+    const quantityReading = layout.numbers.read(cell('quantity'));
+    let quantity: DecimalString | null = null;
+    let unitPrice: DecimalString | null = price.value;
+    const moneyMarket = /money\s*market|\bmmf\b|\bsweep\b|\bcore\b|geldmarkt|mon[eé]taire|geldmarkt|monetari/i;
+    if (quantityReading.kind === 'empty') {
+      // Schwab and Fidelity print a money-market fund with its value only: a $1.00 NAV, so units = value.
+      if (marketValue.value !== null && price.value === null && (moneyMarket.test(securityType ?? '') || moneyMarket.test(descriptionText))) {
+        quantity = marketValue.value;
+        unitPrice = '1';
+        this.warn(line, this.field(columns.quantity), `a money-market fund with a value and no quantity: read as ${quantity} units at 1.00`, cell('marketValue'));
+      } else fail(columns.quantity, 'quantity is empty');
+    } else if (quantityReading.kind === 'invalid') fail(columns.quantity, quantityReading.reason, cell('quantity'));
+    else if (decimalSign(quantityReading.value) === 0) {
+      this.warn(line, this.field(columns.quantity), 'not a holding: zero units; the line was skipped', cell('quantity'));
+      return;
+    } else quantity = quantityReading.value;
+    if (quantity !== null && unitPrice !== null && decimalSign(unitPrice) === 0) this.warn(line, this.field(columns.price), 'price is zero; the holding is recorded with no value', cell('price'));
 
     let currency: string | null = null;
     const currencyText = cell('currency').toUpperCase();
@@ -721,14 +831,32 @@ class CustodianReader implements CustodianCsvReader {
       this.warn(line, this.field(columns.currency), `the amounts are in ${impliedCurrency} but the currency column says ${currency}`, currency);
     }
 
-    const securityType = cell('securityType') || null;
+    let multiplier: DecimalString | null = null;
+    if (cell('multiplier') !== '') {
+      const reading = layout.numbers.read(cell('multiplier'));
+      if (reading.kind === 'ok' && decimalSign(reading.value) > 0) multiplier = reading.value;
+      else fail(columns.multiplier, 'the contract size is not a positive number', cell('multiplier'));
+    }
+    const derived = instrumentFor({ securityType, symbol: cell('symbol'), description: descriptionText, quantityType: layout.faceAmount ? 'FAMT' : 'UNIT', multiplier });
+    const instrument: InstrumentDetails = option !== null && derived.underlying === null ? { ...derived, type: 'option', underlying: option.underlying, expiry: option.expiry, strike: option.strike, putCall: option.putCall, multiplier: derived.multiplier ?? '100' } : derived;
+
     const account = this.accountFor(cell('account'));
     const asOf = this.asOfFor(line, cell('asOf'), fail);
 
     const explicitPercent = layout.pricePercentHeader || price.percent;
-    let priceType: HoldingLine['priceType'] = price.value === null ? null : explicitPercent || layout.faceAmount ? 'percent' : 'amount';
-    if (quantity !== null && price.value !== null && marketValue.value !== null && rowOk) {
-      priceType = this.checkMarketValue(line, { quantity, price: price.value, marketValue: marketValue.value, priceType, securityType, currency });
+    let priceType: HoldingLine['priceType'] = unitPrice === null ? null : explicitPercent || layout.faceAmount ? 'percent' : 'amount';
+    // A derivative's quoted price is per unit of the underlying; the holding's price is per contract.
+    let contractPrice = unitPrice;
+    const contractSize = instrument.multiplier !== null && instrument.multiplier !== '1' ? instrument.multiplier : null;
+    if (contractSize !== null && unitPrice !== null) contractPrice = canonicalBig(new Big(unitPrice).times(contractSize));
+    if (quantity !== null && contractPrice !== null && unitPrice !== null && marketValue.value !== null && rowOk) {
+      let checkedPrice = contractPrice;
+      // Some files print an option's price per contract already: quantity × price = value without the multiplier.
+      if (contractSize !== null && !valueFits(quantity, contractPrice, marketValue.value) && valueFits(quantity, unitPrice, marketValue.value)) {
+        checkedPrice = unitPrice;
+        contractPrice = unitPrice;
+      }
+      priceType = this.checkMarketValue(line, { quantity, price: checkedPrice, marketValue: marketValue.value, priceType, securityType, currency });
       if (priceType === null) rowOk = false;
     }
 
@@ -744,11 +872,14 @@ class CustodianReader implements CustodianCsvReader {
       securityType,
       quantity,
       quantityType: layout.faceAmount || priceType === 'percent' ? 'FAMT' : 'UNIT',
-      price: price.value,
+      price: contractPrice,
       priceType,
       currency,
       marketValue: marketValue.value,
       costBasis: costBasis.value,
+      ...(instrument.type === 'option' || instrument.type === 'future' || instrument.multiplier !== null ? { instrument } : {}),
+      ...(contractPrice !== unitPrice ? { quotedPrice: unitPrice } : {}),
+      ...(custodianCode !== null ? { custodianCode } : {}),
       accountId: statement.accountId,
     };
     statement.holdingCount += 1;
@@ -761,11 +892,22 @@ class CustodianReader implements CustodianCsvReader {
     }
   }
 
-  private readIdentifiers(line: number, cell: (field: CanonicalField) => string, fail: (column: number | undefined, reason: string, value?: string) => void): SecurityIdentifiersInFile {
+  /**
+   * Identifier cells. A value that fails its format or check digit — a custodian's own code in a CUSIP
+   * column (Vanguard's VGI…), an anonymised id, a typo — is not an ISIN/CUSIP/SEDOL: it becomes the
+   * line's custodian code (a warning), and the line is matched by its other identifiers, ticker or name.
+   * An option symbol ("AAPL 01/19/2024 150.00 C", " -AAPL240119C150") becomes its OCC-style ticker.
+   */
+  private readIdentifiers(line: number, cell: (field: CanonicalField) => string, fail: (column: number | undefined, reason: string, value?: string) => void): LineIdentifiers {
     const { columns } = this.layout as Layout;
     const compact = (text: string) => text.toUpperCase().replace(/\s+/g, '');
+    let custodianCode: CustodianCode | null = null;
+    const asCustodianCode = (column: number | undefined, value: string, reason: string) => {
+      this.warn(line, this.field(column), `${reason}; kept as the custodian's own code for this security, not as a standard identifier`, value);
+      custodianCode ??= { code: value, field: this.field(column) };
+    };
     // Fidelity marks its core money-market position "SPAXX**"; the stars are not part of the ticker.
-    let ticker: string | null = cell('symbol').toUpperCase().replace(/\*+$/, '') || null;
+    let ticker: string | null = cell('symbol').toUpperCase().replace(/\*+$/, '').trim() || null;
     let isin: string | null = compact(cell('isin')) || null;
     let cusip: string | null = compact(cell('cusip')) || null;
     const sedol: string | null = compact(cell('sedol')) || null;
@@ -774,14 +916,21 @@ class CustodianReader implements CustodianCsvReader {
     if (ticker !== null && isin === null && isValidIsin(ticker)) [isin, ticker] = [ticker, null];
     else if (ticker !== null && cusip === null && /\d/.test(ticker) && isValidCusip(ticker)) [cusip, ticker] = [ticker, null];
 
-    if (ticker !== null && !isValidTicker(ticker)) fail(columns.symbol, `"${cell('symbol')}" is not a ticker`, cell('symbol'));
+    const option = ticker === null ? null : parseOptionSymbol(cell('symbol'));
+    if (option !== null) ticker = optionTicker(option);
+    if (ticker !== null && !isValidTicker(ticker)) {
+      if (/^[A-Z0-9][A-Z0-9 ./:_-]{0,31}$/.test(ticker)) asCustodianCode(columns.symbol, ticker, `"${cell('symbol')}" is not a ticker`);
+      else fail(columns.symbol, `"${cell('symbol')}" is not a ticker`, cell('symbol'));
+      ticker = null;
+    }
     if (isin !== null && !isValidIsin(isin)) {
       const expected = isinCheckDigit(isin.slice(0, 11));
-      fail(
+      asCustodianCode(
         columns.isin ?? columns.symbol,
-        isin.length === 12 && expected !== null ? `ISIN ${isin} has a bad check digit (a valid one ends in ${expected})` : `"${isin}" is not an ISIN (two letters, nine letters or digits, a check digit)`,
         isin,
+        isin.length === 12 && expected !== null ? `ISIN ${isin} has a bad check digit (a valid one ends in ${expected})` : `"${isin}" is not an ISIN (two letters, nine letters or digits, a check digit)`,
       );
+      isin = null;
     }
     if (cusip !== null && !isValidCusip(cusip)) {
       const restored = `0${cusip}`;
@@ -790,11 +939,12 @@ class CustodianReader implements CustodianCsvReader {
         cusip = restored;
       } else {
         const expected = cusipCheckDigit(cusip.slice(0, 8));
-        fail(
+        asCustodianCode(
           columns.cusip ?? columns.symbol,
-          cusip.length === 9 && expected !== null ? `CUSIP ${cusip} has a bad check digit (a valid one ends in ${expected})` : `"${cusip}" is not a CUSIP (nine letters or digits)`,
           cusip,
+          cusip.length === 9 && expected !== null ? `CUSIP ${cusip} has a bad check digit (a valid one ends in ${expected})` : `"${cusip}" is not a CUSIP (nine letters or digits)`,
         );
+        cusip = null;
       }
     }
     let sedolValue = sedol;
@@ -805,11 +955,12 @@ class CustodianReader implements CustodianCsvReader {
         sedolValue = restored;
       } else {
         const expected = sedolCheckDigit(sedolValue.slice(0, 6));
-        fail(
+        asCustodianCode(
           columns.sedol,
-          sedolValue.length === 7 && expected !== null ? `SEDOL ${sedolValue} has a bad check digit (a valid one ends in ${expected})` : `"${sedolValue}" is not a SEDOL (seven letters or digits)`,
           sedolValue,
+          sedolValue.length === 7 && expected !== null ? `SEDOL ${sedolValue} has a bad check digit (a valid one ends in ${expected})` : `"${sedolValue}" is not a SEDOL (seven letters or digits)`,
         );
+        sedolValue = null;
       }
     }
     const identifiers: SecurityIdentifiersInFile = {};
@@ -817,7 +968,7 @@ class CustodianReader implements CustodianCsvReader {
     if (isin !== null) identifiers.isin = isin;
     if (cusip !== null) identifiers.cusip = cusip;
     if (sedolValue !== null) identifiers.sedol = sedolValue;
-    return identifiers;
+    return { identifiers, custodianCode, option };
   }
 
   private readMoney(
@@ -855,7 +1006,6 @@ class CustodianReader implements CustodianCsvReader {
     const marketValue = new Big(row.marketValue);
     const type = row.securityType ?? '';
     const bondLike = /bond|note|bill|debt|fixed|treasur|muni|corporate|anleihe|obligation|rente|gilt|bund/i.test(type);
-    const optionLike = /option|\bcall\b|\bput\b/i.test(type);
     const tolerance = marketValue.abs().times('0.005').gt(1) ? marketValue.abs().times('0.005') : new Big(1);
     const gap = (scale: Big) => quantity.times(price).times(scale).minus(marketValue).abs();
     const fits = (scale: Big) => gap(scale).lte(tolerance);
@@ -866,8 +1016,6 @@ class CustodianReader implements CustodianCsvReader {
       if (priceType === 'amount' && bondLike && fits(new Big('0.01'))) {
         priceType = 'percent';
         scale = new Big('0.01');
-      } else if (priceType === 'amount' && optionLike && fits(new Big(100))) {
-        scale = new Big(100);
       }
     }
     const difference = gap(scale);
@@ -906,7 +1054,7 @@ class CustodianReader implements CustodianCsvReader {
     const currency = CURRENCY_CODE.test(currencyText)
       ? currencyText
       : (reading.currency ?? (CURRENCY_CODE.test(symbol) && symbol !== 'CASH' ? symbol : (this.options.baseCurrency ?? 'USD').toUpperCase()));
-    if (decimalSign(reading.value) < 0) this.warn(line, this.field(column), `the cash balance ${reading.value} is negative (a margin loan?)`, text);
+    if (decimalSign(reading.value) < 0) this.warn(line, this.field(column), `the cash balance ${reading.value} is negative (a margin debit); recorded as such`, text);
     const statement = this.statementFor(this.accountFor(cell('account')));
     // A cash line without a date belongs to whatever date its account's holdings have.
     const asOf =
@@ -1005,6 +1153,13 @@ class CustodianReader implements CustodianCsvReader {
       const headerLine = this.layout?.header.line ?? 1;
       if (this.layout !== null && this.statements.size === 0) {
         this.issues.error(headerLine + 1, '', 'the file has a header but no holdings or cash lines');
+      }
+      if (this.otherTable !== null) {
+        this.warn(
+          this.otherTable.line,
+          '',
+          `a table with other columns starts here (such as a transactions section); it is not holdings — this line and the ${this.otherTable.rows} after it were skipped`,
+        );
       }
       const fileAccount = [...this.statements.values()].find((s) => s.accountId !== null)?.accountId ?? null;
       if (this.options.accountId && fileAccount !== null && fileAccount !== this.options.accountId) {
@@ -1119,4 +1274,18 @@ function consistentReading(columns: Columns, body: readonly CsvRecord[]): Number
   if (agreeing.us > agreeing.eu) return 'us';
   if (agreeing.eu > agreeing.us) return 'eu';
   return null;
+}
+
+/** quantity × price within 0.5 % (or one currency unit) of the market value. */
+function valueFits(quantity: DecimalString, price: DecimalString, marketValue: DecimalString): boolean {
+  const value = new Big(marketValue).abs();
+  const tolerance = value.times('0.005').gt(1) ? value.times('0.005') : new Big(1);
+  return new Big(quantity).times(price).minus(marketValue).abs().lte(tolerance);
+}
+
+function canonicalBig(value: Big): DecimalString {
+  const fixed = value.toFixed();
+  if (!fixed.includes('.')) return fixed === '-0' ? '0' : fixed;
+  const trimmed = fixed.replace(/0+$/, '').replace(/\.$/, '');
+  return trimmed === '-0' ? '0' : trimmed;
 }

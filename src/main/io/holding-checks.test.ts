@@ -63,28 +63,44 @@ describe('validateHolding', () => {
     expect(compareMarketValue('1000', '99.5', 'percent', '995')).toEqual({ expected: '995', relativeGap: 0, severity: null });
   });
 
-  it('refuses bad identifiers, quantities, prices and currencies at their fields', () => {
-    expect(check({ identifiers: { isin: at('US0378331006', 'isin', 4) } }).issues).toEqual([expect.objectContaining({ line: 4, field: 'isin' })]);
+  it('keeps bad identifiers as custodian codes (a warning), refuses bad quantities, prices and currencies at their fields', () => {
+    const badIsin = check({ identifiers: { isin: at('US0378331006', 'isin', 4) } });
+    expect(badIsin.issues).toEqual([expect.objectContaining({ line: 4, field: 'isin', severity: 'warning' })]);
+    expect(badIsin.line?.custodianCode).toEqual({ code: 'US0378331006', field: 'isin' });
+    expect(badIsin.line?.identifiers.isin).toBeUndefined();
     expect(check({ identifiers: { cusip: at('03783310', 'cusip') } }).issues[0]?.reason).toMatch(/not a CUSIP/);
     expect(check({ identifiers: { sedol: at('0263495', 'sedol') } }).issues[0]?.reason).toMatch(/wrong check digit/);
     expect(check({ identifiers: {}, description: null }).issues[0]?.reason).toMatch(/names no security/);
     expect(check({ quantity: at('1e3', 'qty') }).issues[0]?.reason).toMatch(/scientific notation/);
     expect(check({ quantity: null }).issues[0]?.reason).toMatch(/no quantity/);
-    expect(check({ price: at('0', 'price') }).issues[0]?.reason).toMatch(/not positive/);
+    expect(check({ price: at('-1', 'price') }).issues[0]?.reason).toMatch(/negative/);
     expect(check({ currency: at('EURO', 'ccy') }).issues[0]?.field).toBe('ccy');
     const huge = '9'.repeat(1_000_000);
     const started = performance.now();
     expect(check({ quantity: at(huge, 'qty'), price: at(huge, 'price') }).issues.map((issue) => issue.field)).toEqual(['qty', 'price']);
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
+  it('keeps shorts signed, skips zero lines with a note, and keeps a zero price with a warning', () => {
+    expect(check({ quantity: at('-5', 'qty'), marketValue: null }).line?.quantity).toBe('-5');
+    const short = check({ quantity: at('5', 'qty'), short: at('SHORT', 'POSTYPE'), marketValue: null });
+    expect(short.line?.quantity).toBe('-5');
+    expect(short.issues).toEqual([]);
+    const zero = check({ quantity: at('0', 'qty'), price: at('0', 'price'), marketValue: null });
+    expect(zero.line).toBeNull();
+    expect(zero.issues).toEqual([expect.objectContaining({ severity: 'warning', reason: 'not a holding: zero units; the line was skipped' })]);
+    const zeroPrice = check({ price: at('0', 'price'), marketValue: null });
+    expect(zeroPrice.line?.price).toBe('0');
+    expect(zeroPrice.issues).toEqual([expect.objectContaining({ severity: 'warning', reason: expect.stringContaining('price is zero') })]);
+  });
 });
 
 describe('validateCash and dropDuplicateHoldings', () => {
-  it('reads cash and refuses overdrafts', () => {
+  it('reads cash, and keeps a negative balance (margin debit) with a warning', () => {
     const issues = new IssueCollector();
     expect(validateCash(at('12.50', 'cash'), 'usd', issues)).toEqual({ line: 3, currency: 'USD', amount: '12.5' });
-    expect(validateCash(at('-1', 'cash'), 'USD', issues)).toBeNull();
-    expect(issues.toArray()).toEqual([expect.objectContaining({ field: 'cash', severity: 'error' })]);
+    expect(validateCash(at('-1', 'cash'), 'USD', issues)).toEqual({ line: 3, currency: 'USD', amount: '-1' });
+    expect(issues.toArray()).toEqual([expect.objectContaining({ field: 'cash', severity: 'warning' })]);
   });
 
   it('keeps the first line per instrument', () => {

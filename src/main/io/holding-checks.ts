@@ -1,7 +1,8 @@
 import Big from 'big.js';
 import type { DecimalString } from '../../shared/domain';
 import { decimalSign, type DecimalReading, readDecimal } from './decimal';
-import type { CashLine, HoldingLine, HoldingsStatement, SecurityIdentifiersInFile } from './holdings';
+import type { CashLine, CustodianCode, HoldingLine, HoldingsStatement, InstrumentDetails, SecurityIdentifiersInFile } from './holdings';
+import { instrumentFor } from './instruments';
 import { isValidCusip, isValidIsin, isValidSedol } from './identifiers';
 import type { IssueCollector } from './report';
 
@@ -48,6 +49,8 @@ export interface RawHolding {
    */
   marketValueInOtherCurrency?: boolean;
   costBasis: FieldValue | null;
+  /** What the file says about the instrument beyond the type words (option terms, contract size …). */
+  instrument?: Partial<Omit<InstrumentDetails, 'multiplier'>>;
 }
 
 export type NumberReader = (text: string) => DecimalReading;
@@ -65,24 +68,24 @@ const CURRENCY_CODE = /^[A-Z]{3}$/;
 export function validateHolding(raw: RawHolding, issues: IssueCollector, readNumber: NumberReader = readDecimal): HoldingLine | null {
   let ok = true;
   const identifiers: SecurityIdentifiersInFile = {};
+  let custodianCode: CustodianCode | null = null;
   for (const kind of ['isin', 'cusip', 'sedol', 'figi', 'ticker'] as const) {
     const value = raw.identifiers[kind];
     if (value === undefined) continue;
     const checked = checkIdentifier(kind, value, issues);
-    if (checked === false) ok = false;
+    if (typeof checked === 'object' && checked !== null) custodianCode ??= checked;
     else if (checked !== null) identifiers[kind] = checked;
   }
   const description = cleanText(raw.description);
-  if (!hasAnyIdentifier(identifiers) && description === null && ok) {
+  if (!hasAnyIdentifier(identifiers) && custodianCode === null && description === null && ok) {
     issues.error(raw.line, raw.quantity?.field ?? '', 'the holding names no security: no ISIN, CUSIP, SEDOL, FIGI, ticker or description');
     ok = false;
   }
 
   let quantity: DecimalString | null = null;
-  if (raw.short !== undefined) {
-    issues.error(raw.short.line, raw.short.field, 'the position is short; short positions are not supported', raw.short.text);
-    ok = false;
-  } else if (raw.quantity === null) {
+  /** The file flagged the position short and wrote its quantity (and maybe value) unsigned. */
+  let shortFlipped = false;
+  if (raw.quantity === null) {
     issues.error(raw.line, '', 'the holding has no quantity');
     ok = false;
   } else {
@@ -90,11 +93,14 @@ export function validateHolding(raw: RawHolding, issues: IssueCollector, readNum
     if (quantity !== null) {
       const sign = decimalSign(quantity);
       if (sign === 0) {
-        issues.error(raw.quantity.line, raw.quantity.field, 'quantity is zero; a statement should list only holdings', raw.quantity.text);
-        quantity = null;
-      } else if (sign < 0) {
-        issues.error(raw.quantity.line, raw.quantity.field, `quantity ${quantity} is negative; short positions are not supported`, raw.quantity.text);
-        quantity = null;
+        // A fund the account no longer holds (401(k) line-ups list every fund): not a holding, not an error.
+        issues.warning(raw.quantity.line, raw.quantity.field, 'not a holding: zero units; the line was skipped', raw.quantity.text);
+        return null;
+      }
+      // The file says short (OFX POSTYPE, IBKR side, semt.002 ShrtLngInd) with an unsigned quantity.
+      if (raw.short !== undefined && sign > 0) {
+        quantity = canonical(new Big(quantity).neg());
+        shortFlipped = true;
       }
     }
     if (quantity === null) ok = false;
@@ -103,9 +109,11 @@ export function validateHolding(raw: RawHolding, issues: IssueCollector, readNum
   let filePrice: DecimalString | null = null;
   if (raw.price !== null) {
     filePrice = readNumberAt(raw.price, issues, readNumber, 'price');
-    if (filePrice !== null && decimalSign(filePrice) <= 0) {
-      issues.error(raw.price.line, raw.price.field, `price ${filePrice} is not positive`, raw.price.text);
+    if (filePrice !== null && decimalSign(filePrice) < 0) {
+      issues.error(raw.price.line, raw.price.field, `price ${filePrice} is negative`, raw.price.text);
       filePrice = null;
+    } else if (filePrice !== null && decimalSign(filePrice) === 0) {
+      issues.warning(raw.price.line, raw.price.field, 'price is zero; the holding is recorded with no value', raw.price.text);
     }
     if (filePrice === null) ok = false;
   }
@@ -136,6 +144,8 @@ export function validateHolding(raw: RawHolding, issues: IssueCollector, readNum
   if (raw.marketValue !== null) {
     marketValue = readNumberAt(raw.marketValue, issues, readNumber, 'market value');
     if (marketValue === null) ok = false;
+    // A short position is worth minus its market value: sign an unsigned one like the quantity.
+    else if (shortFlipped && decimalSign(marketValue) > 0) marketValue = canonical(new Big(marketValue).neg());
   }
   let costBasis: DecimalString | null = null;
   if (raw.costBasis !== null) {
@@ -161,11 +171,28 @@ export function validateHolding(raw: RawHolding, issues: IssueCollector, readNum
   }
 
   if (!ok || quantity === null) return null;
+  const securityType = cleanText(raw.securityType);
+  const derived = instrumentFor({
+    securityType,
+    symbol: identifiers.ticker ?? null,
+    description,
+    quantityType: raw.quantityType,
+    multiplier: raw.priceMultiplier !== undefined ? multiplier : null,
+  });
+  const given = raw.instrument ?? {};
+  const instrument: InstrumentDetails = {
+    type: given.type ?? derived.type,
+    multiplier: derived.multiplier,
+    underlying: given.underlying ?? derived.underlying,
+    expiry: given.expiry ?? derived.expiry,
+    strike: given.strike ?? derived.strike,
+    putCall: given.putCall ?? derived.putCall,
+  };
   return {
     line: raw.line,
     identifiers,
     description,
-    securityType: cleanText(raw.securityType),
+    securityType,
     quantity,
     quantityType: raw.quantityType,
     price,
@@ -173,6 +200,11 @@ export function validateHolding(raw: RawHolding, issues: IssueCollector, readNum
     currency,
     marketValue: raw.marketValueInOtherCurrency === true ? null : marketValue,
     costBasis,
+    // Only when the file says more than its type words (which the app reads itself): derivative terms,
+    // a contract size, or an explicit instrument category.
+    ...(raw.instrument !== undefined || instrument.type === 'option' || instrument.type === 'future' || instrument.multiplier !== null ? { instrument } : {}),
+    ...(multiplier !== '1' ? { quotedPrice: filePrice } : {}),
+    ...(custodianCode !== null ? { custodianCode } : {}),
   };
 }
 
@@ -200,7 +232,7 @@ export function compareMarketValue(
   return { expected: expectedText, relativeGap, severity };
 }
 
-/** A cash balance line; negative balances are refused, as in the CSV import (no overdraft model). */
+/** A cash balance line; a negative balance (margin debit, overdraft) is kept as such, with a note. */
 export function validateCash(amount: FieldValue, currency: FieldValue | string, issues: IssueCollector, readNumber: NumberReader = readDecimal): CashLine | null {
   const value = readNumberAt(amount, issues, readNumber, 'cash balance');
   if (value === null) return null;
@@ -211,8 +243,7 @@ export function validateCash(amount: FieldValue, currency: FieldValue | string, 
     return null;
   }
   if (decimalSign(value) < 0) {
-    issues.error(amount.line, amount.field, `cash balance ${value} ${code} is negative; Ballast cannot hold an overdraft`, amount.text);
-    return null;
+    issues.warning(amount.line, amount.field, `cash balance ${value} ${code} is negative (a margin debit or overdraft); recorded as such`, amount.text);
   }
   return { line: amount.line, currency: code, amount: value };
 }
@@ -248,6 +279,8 @@ function instrumentKey(holding: HoldingLine): { key: string; kind: string; label
     const value = holding.identifiers[kind];
     if (value) return { key: `${kind}:${value}`, kind, label: `${labels[kind]} ${value}`, value };
   }
+  const code = holding.custodianCode?.code;
+  if (code) return { key: `custodian:${code}`, kind: holding.custodianCode!.field, label: `code ${code}`, value: code };
   if (holding.description) return { key: `description:${holding.description}`, kind: 'description', label: `"${holding.description}"`, value: holding.description };
   return null;
 }
@@ -259,7 +292,11 @@ export function requireStatementDate(statement: HoldingsStatement, line: number,
   return false;
 }
 
-function checkIdentifier(kind: IdentifierKind, value: FieldValue, issues: IssueCollector): string | null | false {
+/**
+ * The identifier as a standard one, or — when it fails its format or check digit — a custodian code
+ * (a warning: the line still imports, matched by its other identifiers, ticker or description).
+ */
+function checkIdentifier(kind: IdentifierKind, value: FieldValue, issues: IssueCollector): string | null | CustodianCode {
   const text = value.text.trim();
   if (text === '') return null;
   if (kind === 'ticker') return text.replace(/\s+/g, ' ').toUpperCase();
@@ -279,9 +316,10 @@ function checkIdentifier(kind: IdentifierKind, value: FieldValue, issues: IssueC
   return code;
 }
 
-function identifierError(value: FieldValue, reason: string, issues: IssueCollector): false {
-  issues.error(value.line, value.field, reason, value.text);
-  return false;
+function identifierError(value: FieldValue, reason: string, issues: IssueCollector): CustodianCode {
+  const code = value.text.trim().toUpperCase();
+  issues.warning(value.line, value.field, `${reason}; kept as the custodian's own code for this security (not used as a standard identifier)`, value.text);
+  return { code, field: value.field };
 }
 
 /**

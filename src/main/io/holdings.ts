@@ -1,4 +1,4 @@
-import type { DecimalString } from '../../shared/domain';
+import type { DecimalString, InstrumentType } from '../../shared/domain';
 import type { FileIssue } from '../../shared/errors';
 
 /**
@@ -7,7 +7,35 @@ import type { FileIssue } from '../../shared/errors';
  * Parsers never throw on bad data: each problem is a FileIssue with line (1-based; for XML the line of
  * the element, for MT535 the line of the field), field and reason.
  */
-export type PositionFileFormat = 'csv' | 'ofx' | 'ibkr-flex' | 'mt535' | 'semt002';
+export type PositionFileFormat = 'csv' | 'ofx' | 'ibkr-flex' | 'ibkr-csv' | 'mt535' | 'semt002';
+
+/** What kind of instrument a holding is (the file's own type words are kept in `securityType`). */
+export type { InstrumentType };
+
+/**
+ * What a file says about a derivative (or any instrument) beyond its identifiers. `multiplier` is the
+ * contract size: the holding's value is quantity × quoted price × multiplier.
+ */
+export interface InstrumentDetails {
+  type: InstrumentType;
+  multiplier: DecimalString | null;
+  underlying: string | null;
+  /** YYYY-MM-DD. */
+  expiry: string | null;
+  strike: DecimalString | null;
+  putCall: 'put' | 'call' | null;
+}
+
+/**
+ * An identifier the file gives that is not a valid ISIN/CUSIP/SEDOL — a custodian's own code in an
+ * identifier column (Vanguard's VGI…), an anonymised id, a mistyped value. Kept with the custodian's
+ * name so the same line matches the same security next time; never indexed as an ISIN/CUSIP.
+ */
+export interface CustodianCode {
+  code: string;
+  /** The column or tag it came from ("CUSIP", "Symbol/ISIN", UNIQUEID …). */
+  field: string;
+}
 
 export interface SecurityIdentifiersInFile {
   ticker?: string | null;
@@ -25,21 +53,32 @@ export interface HoldingLine {
   description: string | null;
   /** As the file says it (e.g. "STOCK", "MF", "DEBT", "ETF", "Equity"); free text. */
   securityType: string | null;
-  /** Exact decimal; for FAMT the face amount. */
+  /** Exact decimal, signed: a short position is negative. For FAMT the face amount. */
   quantity: DecimalString;
   /** UNIT: number of shares/units; FAMT: face (nominal) amount, as MT535/semt.002 distinguish. */
   quantityType: 'UNIT' | 'FAMT';
+  /**
+   * Per unit of `quantity`: for a derivative the quoted price × multiplier (per contract), so that
+   * quantity × price is the value for every holding; `quotedPrice` keeps the price as quoted.
+   */
   price: DecimalString | null;
   /** 'percent' for bond prices quoted as % of face (MT535 :90A::MRKT//PRCT/, semt.002 Yld/Pctg). */
   priceType: 'amount' | 'percent' | null;
   currency: string | null;
   marketValue: DecimalString | null;
   costBasis: DecimalString | null;
+  /** Instrument type and derivative terms, when the file gives or implies them. */
+  instrument?: InstrumentDetails;
+  /** The price as the file quoted it (per share of the underlying for an option), when it differs from `price`. */
+  quotedPrice?: DecimalString | null;
+  /** Codes that are not standard identifiers (see CustodianCode). */
+  custodianCode?: CustodianCode | null;
 }
 
 export interface CashLine {
   line: number;
   currency: string;
+  /** Signed: a margin debit is negative. */
   amount: DecimalString;
 }
 

@@ -53,7 +53,7 @@ describe('parseIbkrFlex: fixture', () => {
           holdings: [
             holding({ line: 7, identifiers: { isin: 'US0378331005', cusip: '037833100', ticker: 'AAPL' }, description: 'APPLE INC', securityType: 'STK', quantity: '200', price: '210.62', priceType: 'amount', currency: 'USD', marketValue: '42124', costBasis: '34240' }),
             holding({ line: 10, identifiers: { isin: 'US78462F1030', cusip: '78462F103', ticker: 'SPY' }, description: 'SPDR S&P 500 ETF TRUST', securityType: 'STK', quantity: '150', price: '544.22', priceType: 'amount', currency: 'USD', marketValue: '81633', costBasis: '72015' }),
-            holding({ line: 11, identifiers: { ticker: 'AAPL 240719C00200000' }, description: 'AAPL 19JUL24 200 C', securityType: 'OPT', quantity: '2', price: '1235', priceType: 'amount', currency: 'USD', marketValue: '2470', costBasis: '1680' }),
+            holding({ line: 11, identifiers: { ticker: 'AAPL 240719C00200000' }, description: 'AAPL 19JUL24 200 C', securityType: 'OPT', quantity: '2', price: '1235', priceType: 'amount', currency: 'USD', marketValue: '2470', costBasis: '1680', instrument: { type: 'option', multiplier: '100', underlying: 'AAPL', expiry: '2024-07-19', strike: '200', putCall: 'call' }, quotedPrice: '12.35' }),
             holding({ line: 12, identifiers: { isin: 'US91282CJL63', cusip: '91282CJL6' }, description: 'T 4 7/8 11/30/25', securityType: 'BOND', quantity: '10000', quantityType: 'FAMT', price: '99.218', priceType: 'percent', currency: 'USD', marketValue: '9921.8', costBasis: '9950' }),
           ],
           cash: [{ line: 16, currency: 'USD', amount: '15230.12' }],
@@ -102,7 +102,7 @@ describe('parseIbkrFlex: validation', () => {
     expect(file.statements[0]?.notes).toEqual(['no summary lines: 2 lot line(s) summed per contract']);
   });
 
-  it('reports a bad ISIN, a non-numeric position, a short position and a value mismatch at their lines', () => {
+  it('keeps a bad ISIN as the custodian code and a short position signed; reports a non-numeric position and a value mismatch at their lines', () => {
     const file = parse(
       flex([
         position({ isin: 'US0378331006' }),
@@ -112,12 +112,14 @@ describe('parseIbkrFlex: validation', () => {
       ]),
     );
     expect(errorsOf(file).map((issue) => [issue.line, issue.field])).toEqual([
-      [5, 'isin'],
       [6, 'position'],
-      [7, 'side'],
       [8, 'positionValue'],
     ]);
-    expect(file.statements[0]?.holdings).toEqual([]);
+    expect(file.issues).toContainEqual(expect.objectContaining({ line: 5, field: 'isin', severity: 'warning' }));
+    expect(file.statements[0]?.holdings.map((h) => [h.line, h.quantity, h.custodianCode?.code ?? null])).toEqual([
+      [5, '10', 'US0378331006'],
+      [7, '-5', null],
+    ]);
   });
 
   it('reports duplicates, mixed report dates and an ambiguous date format', () => {
@@ -136,9 +138,11 @@ describe('parseIbkrFlex: validation', () => {
     expect(errorsOf(undated)).toEqual([expect.objectContaining({ line: 3, field: 'toDate' })]);
   });
 
-  it('rejects negative cash, ignores BASE_SUMMARY, and requires an OpenPositions section', () => {
+  it('keeps negative cash (margin debit), ignores BASE_SUMMARY, and requires an OpenPositions section', () => {
     const cash = '<CashReport><CashReportCurrency currency="BASE_SUMMARY" levelOfDetail="BaseCurrency" endingCash="5" /><CashReportCurrency currency="USD" levelOfDetail="Currency" endingCash="-5" /></CashReport>';
-    expect(errorsOf(parse(flex([position({})], undefined, cash)))).toEqual([expect.objectContaining({ field: 'endingCash' })]);
+    const margin = parse(flex([position({})], undefined, cash));
+    expect(errorsOf(margin)).toEqual([]);
+    expect(margin.statements[0]?.cash).toEqual([expect.objectContaining({ currency: 'USD', amount: '-5' })]);
     const noSection = parse(flex([]).replace('<OpenPositions>\n</OpenPositions>', ''));
     expect(errorsOf(noSection)[0]).toMatchObject({ field: 'OpenPositions' });
   });

@@ -105,13 +105,17 @@ describe('parseMt535: validation', () => {
     const file = parse(bare(fin('DE0007164600', 'UNIT/100,'), ':98C::STAT//20240628180000'));
     expect(file.issues).toEqual([]);
     expect(file.statements[0]).toMatchObject({ accountId: 'ACC1', asOf: '2024-06-28', notes: ['page 1 of 1', 'statement reference REF1'] });
+    // A negative balance is a short position: kept signed, with its negative holding value.
     const negative = parse(bare(fin('DE0007164600', 'UNIT/N100,', undefined, ':19A::HOLD//NEUR1000,')));
-    expect(errorsOf(negative)).toEqual([expect.objectContaining({ line: 13, field: ':93B::AGGR', value: '-100,' })]);
+    expect(errorsOf(negative)).toEqual([]);
+    expect(negative.statements[0]?.holdings[0]).toMatchObject({ quantity: '-100', marketValue: '-1000' });
   });
 
-  it('reports a bad ISIN check digit at the :35B: line', () => {
+  it('keeps a bad ISIN check digit as the custodian code, with a warning at the :35B: line', () => {
     const file = parse(bare(fin('DE0007164601', 'UNIT/100,')));
-    expect(errorsOf(file)).toEqual([expect.objectContaining({ line: 10, field: ':35B:', value: 'DE0007164601' })]);
+    expect(errorsOf(file)).toEqual([]);
+    expect(file.issues).toContainEqual(expect.objectContaining({ line: 10, field: ':35B:', value: 'DE0007164601', severity: 'warning' }));
+    expect(file.statements[0]?.holdings[0]?.custodianCode).toEqual({ code: 'DE0007164601', field: ':35B:' });
   });
 
   it('reports a point decimal, a missing balance, a bad price, a value mismatch', () => {

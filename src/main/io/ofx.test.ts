@@ -62,7 +62,7 @@ describe('parseOfx: fixtures', () => {
             holding({ line: 45, identifiers: { cusip: '037833100', ticker: 'AAPL' }, description: 'APPLE INC', securityType: 'STOCK', quantity: '150', price: '210.62', priceType: 'amount', currency: 'USD', marketValue: '31593' }),
             holding({ line: 60, identifiers: { cusip: '922908710', ticker: 'VFIAX' }, description: 'VANGUARD 500 INDEX ADMIRAL', securityType: 'MF', quantity: '85.314', price: '512.37', priceType: 'amount', currency: 'USD', marketValue: '43712.33' }),
             holding({ line: 76, identifiers: { cusip: '91282CJL6' }, description: 'US TREASURY NOTE 4.875% 11/30/2025', securityType: 'DEBT', quantity: '25000', quantityType: 'FAMT', price: '99.218', priceType: 'percent', currency: 'USD', marketValue: '24804.5' }),
-            holding({ line: 90, identifiers: { ticker: 'AAPL240719C00200000' }, description: 'CALL APPLE INC JUL 19 24 200', securityType: 'OPT', quantity: '2', price: '1235', priceType: 'amount', currency: 'USD', marketValue: '2470' }),
+            holding({ line: 90, identifiers: { ticker: 'AAPL240719C00200000' }, description: 'CALL APPLE INC JUL 19 24 200', securityType: 'OPT', quantity: '2', price: '1235', priceType: 'amount', currency: 'USD', marketValue: '2470', instrument: { type: 'option', multiplier: '100', underlying: 'AAPL', expiry: '2024-07-19', strike: '200', putCall: 'call' }, quotedPrice: '12.35' }),
             holding({ line: 104, identifiers: { cusip: '78462F103', ticker: 'SPY' }, description: 'SPDR S&P 500 ETF TRUST', securityType: 'OTHER', quantity: '40', price: '545.12', priceType: 'amount', currency: 'USD', marketValue: '21804.8' }),
           ],
           cash: [{ line: 120, currency: 'USD', amount: '12500.55' }],
@@ -85,7 +85,7 @@ describe('parseOfx: fixtures', () => {
           holding({ line: 24, identifiers: { isin: 'US5949181045', ticker: 'MSFT' }, description: 'MICROSOFT CORP', securityType: 'STOCK', quantity: '320', price: '446.95', priceType: 'amount', currency: 'USD', marketValue: '143024' }),
           holding({ line: 35, identifiers: { isin: 'US9229087286', ticker: 'VTSAX' }, description: 'VANGUARD TOTAL STOCK MARKET INDEX ADMIRAL', securityType: 'MF', quantity: '1204.557', price: '128.64', priceType: 'amount', currency: 'USD', marketValue: '154954.21' }),
           holding({ line: 46, identifiers: { isin: 'US91282CHT18' }, description: 'US TREASURY NOTE 3.875% 08/15/2033', securityType: 'DEBT', quantity: '50000', quantityType: 'FAMT', price: '98.5', priceType: 'percent', currency: 'USD', marketValue: '49250' }),
-          holding({ line: 57, identifiers: { ticker: 'MSFT240920P00400000' }, description: 'PUT MICROSOFT CORP SEP 20 24 400', securityType: 'OPT', quantity: '3', price: '410', priceType: 'amount', currency: 'USD', marketValue: '1230' }),
+          holding({ line: 57, identifiers: { ticker: 'MSFT240920P00400000' }, description: 'PUT MICROSOFT CORP SEP 20 24 400', securityType: 'OPT', quantity: '3', price: '410', priceType: 'amount', currency: 'USD', marketValue: '1230', instrument: { type: 'option', multiplier: '100', underlying: 'MSFT', expiry: '2024-09-20', strike: '400', putCall: 'put' }, quotedPrice: '4.1' }),
           holding({ line: 68, identifiers: { isin: 'US4642872000', ticker: 'IVV' }, description: 'ISHARES CORE S&P 500 ETF', securityType: 'OTHER', quantity: '75', price: '547.23', priceType: 'amount', currency: 'USD', marketValue: '41042.25' }),
         ],
         cash: [{ line: 81, currency: 'USD', amount: '8750' }],
@@ -121,14 +121,15 @@ describe('parseOfx: fixtures', () => {
 });
 
 describe('parseOfx: validation', () => {
-  it('reports a CUSIP with a wrong check digit at its line and field', () => {
+  it('keeps a CUSIP with a wrong check digit as the custodian code, with a warning at its line and field', () => {
     const file = parse(sgmlStatement(stock('037833101', '10', '5', '50')));
-    expect(errorsOf(file)).toEqual([expect.objectContaining({ line: 23, field: 'UNIQUEID', value: '037833101' })]);
-    expect(errorsOf(file)[0]?.reason).toMatch(/CUSIP 037833101 has a wrong check digit/);
-    expect(file.statements[0]?.holdings).toEqual([]);
+    expect(errorsOf(file)).toEqual([]);
+    const warning = file.issues.find((issue) => issue.field === 'UNIQUEID');
+    expect(warning).toMatchObject({ line: 23, severity: 'warning', value: '037833101', reason: expect.stringMatching(/CUSIP 037833101 has a wrong check digit/) });
+    expect(file.statements[0]?.holdings.map((h) => [h.identifiers, h.custodianCode])).toEqual([[{}, { code: '037833101', field: 'UNIQUEID' }]]);
   });
 
-  it('reports non-numeric, zero and negative units, and short positions', () => {
+  it('reports non-numeric units, skips zero units with a note, keeps negative units and short positions signed', () => {
     const file = parse(
       sgmlStatement(
         [
@@ -139,17 +140,11 @@ describe('parseOfx: validation', () => {
         ].join('\n'),
       ),
     );
-    expect(errorsOf(file).map((issue) => [issue.line, issue.field])).toEqual([
-      [23, 'UNITS'],
-      [24, 'UNITS'],
-      [25, 'UNITS'],
-      [26, 'POSTYPE'],
-    ]);
-    expect(errorsOf(file).map((issue) => issue.reason)).toEqual([
-      expect.stringMatching(/"ten" is not a number/),
-      expect.stringMatching(/quantity is zero/),
-      expect.stringMatching(/negative; short positions are not supported/),
-      expect.stringMatching(/short positions are not supported/),
+    expect(errorsOf(file).map((issue) => [issue.line, issue.field, issue.reason])).toEqual([[23, 'UNITS', expect.stringMatching(/"ten" is not a number/)]]);
+    expect(file.issues.filter((issue) => issue.severity === 'warning').map((issue) => [issue.line, issue.reason])).toContainEqual([24, 'not a holding: zero units; the line was skipped']);
+    expect(file.statements[0]?.holdings.map((h) => [h.line, h.quantity, h.marketValue])).toEqual([
+      [25, '-3', '-15'],
+      [26, '-3', '-15'],
     ]);
   });
 
@@ -212,9 +207,11 @@ describe('parseOfx: validation', () => {
     expect(file.statements[0]?.holdings[0]?.description).toBe('Société Générale Test');
   });
 
-  it('rejects a negative cash balance and a bank statement', () => {
+  it('keeps a negative cash balance (margin debit) with a warning, and rejects a bank statement', () => {
     const cash = parse(sgmlStatement(stock('037833100', '10', '5', '50')).replace('</INVPOSLIST>', '</INVPOSLIST><INVBAL><AVAILCASH>-12.5</INVBAL>'));
-    expect(errorsOf(cash)).toEqual([expect.objectContaining({ field: 'AVAILCASH' })]);
+    expect(errorsOf(cash)).toEqual([]);
+    expect(cash.issues).toContainEqual(expect.objectContaining({ field: 'AVAILCASH', severity: 'warning' }));
+    expect(cash.statements[0]?.cash).toEqual([expect.objectContaining({ currency: 'USD', amount: '-12.5' })]);
     const bank = parse('OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>USD</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>');
     expect(errorsOf(bank)[0]?.reason).toMatch(/bank or card statement/);
   });

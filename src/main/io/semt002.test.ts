@@ -84,14 +84,17 @@ describe('parseSemt002: validation', () => {
     expect(parse(statement(balance({ quantity: '<Qty><Unit>100</Unit></Qty>' }))).statements[0]?.holdings[0]?.quantity).toBe('100');
   });
 
-  it('reports a bad ISIN at its line, a non-numeric quantity, a negative sign and a short position', () => {
-    expect(errorsOf(parse(statement(balance({ isin: 'DE0007164601' }))))).toEqual([expect.objectContaining({ line: 6, field: 'FinInstrmId/ISIN' })]);
+  it('keeps a bad ISIN as the custodian code, reports a non-numeric quantity and a negative value, and keeps a short position signed', () => {
+    const badIsin = parse(statement(balance({ isin: 'DE0007164601' })));
+    expect(errorsOf(badIsin)).toEqual([]);
+    expect(badIsin.issues).toContainEqual(expect.objectContaining({ line: 6, field: 'FinInstrmId/ISIN', severity: 'warning' }));
     expect(errorsOf(parse(statement(balance({ quantity: '<Qty><Qty><Unit>1,000</Unit></Qty></Qty>' })))))
       .toEqual([expect.objectContaining({ line: 7, field: 'AggtBal/Qty/Qty/Unit' })]);
     expect(errorsOf(parse(statement(balance({ value: '<Amt Ccy="EUR">1000</Amt><Sgn>false</Sgn>' })))))
       .toEqual([expect.objectContaining({ field: 'AcctBaseCcyAmts/HldgVal/Amt' })]);
     const short = parse(statement(balance({ quantity: '<Qty><Qty><Unit>100</Unit></Qty></Qty><ShrtLngPos>SHOR</ShrtLngPos>' })));
-    expect(errorsOf(short)[0]?.reason).toMatch(/short/);
+    expect(errorsOf(short)).toEqual([]);
+    expect(short.statements[0]?.holdings[0]).toMatchObject({ quantity: '-100' });
   });
 
   it('compares percent prices against face amounts', () => {

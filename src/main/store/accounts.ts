@@ -1,4 +1,4 @@
-import type { Account } from '../../shared/domain';
+import { accountMatchKey, type Account } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
 import { nowIso, stmt, writeTransaction, type Db } from './internal';
 
@@ -30,6 +30,28 @@ export class AccountsRepo {
       const existing = this.get(input.id);
       return existing ? { account: existing, created: false } : { account: this.insert(input), created: true };
     });
+  }
+
+  /** Accounts whose id normalises to the same match key ("12345/678-9" ~ "12345-6789"), ordered by id. */
+  findByMatchKey(id: string): Account[] {
+    return stmt(this.db, `${SELECT} WHERE match_key = ? ORDER BY id`).all(accountMatchKey(id)) as Account[];
+  }
+
+  /**
+   * The account a custodian's or PM's spelling means: this exact id, else the one account with the same
+   * match key; null when none. Two accounts sharing the key is a BAD_INPUT (Ballast will not guess).
+   */
+  resolve(id: string): Account | null {
+    const exact = this.get(id);
+    if (exact) return exact;
+    const candidates = this.findByMatchKey(id);
+    if (candidates.length > 1) {
+      throw new BallastError('BAD_INPUT', `"${id}" could be account ${candidates.map((a) => a.id).join(' or ')}; name it exactly as Ballast lists it.`, {
+        accountId: id,
+        candidates: candidates.map((a) => a.id),
+      });
+    }
+    return candidates[0] ?? null;
   }
 
   get(id: string): Account | null {

@@ -81,7 +81,11 @@ describe('enumerations and formats', () => {
     expect(() => store.transaction(() => store.prices.insertMany([{ securityId: ids.spy.id, date: '2024-01-02', close: 0 }]))).toThrow(/CHECK/);
     expect(() => store.accounts.create({ id: 'X', name: 'x', baseCurrency: 'usd' })).toThrow(/CHECK/);
     expect(() => store.accounts.create({ id: '-bad', name: 'x', baseCurrency: 'USD' })).toThrow(/CHECK/);
-    expect(() => store.accounts.create({ id: 'has space', name: 'x', baseCurrency: 'USD' })).toThrow(/CHECK/);
+    expect(() => store.accounts.create({ id: 'ends with space ', name: 'x', baseCurrency: 'USD' })).toThrow(/CHECK/);
+    expect(() => store.accounts.create({ id: 'semi;colon', name: 'x', baseCurrency: 'USD' })).toThrow(/CHECK/);
+    // As custodians write them (0006): slashes and spaces inside.
+    expect(store.accounts.create({ id: '12345/678-9', name: 'x', baseCurrency: 'USD' }).id).toBe('12345/678-9');
+    expect(store.accounts.create({ id: 'DE 1234 5678', name: 'x', baseCurrency: 'USD' }).id).toBe('DE 1234 5678');
     expect(() => store.securities.upsert({ ticker: 'Y', name: 'y', assetClass: 'equity', currency: 'USD', isin: 'US123' })).toThrow(/CHECK/);
     expect(() => store.accounts.create({ id: 'OK', name: 'x', baseCurrency: 'USD', createdAt: '2024-01-02 10:00:00' })).toThrow(/CHECK/);
     expect(() =>

@@ -1,4 +1,4 @@
-import type { AssetClass } from '../../shared/domain';
+import type { AssetClass, InstrumentType } from '../../shared/domain';
 import { nowIso, requireTransaction, stmt, writeTransaction, type Db } from './internal';
 
 export interface PositionInput {
@@ -50,6 +50,12 @@ export interface PositionRow {
   marketValue: string | null;
   costBasis: string | null;
   quantityType: 'UNIT' | 'FAMT';
+  instrumentType: InstrumentType | null;
+  multiplier: string | null;
+  underlying: string | null;
+  expiry: string | null;
+  strike: string | null;
+  putCall: 'put' | 'call' | null;
 }
 
 const SNAPSHOT_COLUMNS = `id, account_id AS accountId, as_of AS asOf, import_id AS importId, cash,
@@ -164,7 +170,8 @@ export class PositionsRepo {
       this.db,
       `SELECT s.id AS securityId, s.ticker, s.name, s.isin, s.cusip, s.sedol, s.figi, s.asset_class AS assetClass, s.currency,
               s.lot_size AS lotSize, p.quantity, p.price, p.market_value AS marketValue, p.cost_basis AS costBasis,
-              p.quantity_type AS quantityType
+              p.quantity_type AS quantityType, s.instrument_type AS instrumentType, s.multiplier, s.underlying, s.expiry, s.strike,
+              s.put_call AS putCall
        FROM positions p JOIN securities s ON s.id = p.security_id
        WHERE p.snapshot_id = ? ORDER BY s.ticker`,
     ).all(snapshotId) as PositionRow[];

@@ -29,6 +29,8 @@ describe('securities', () => {
       assetClass: 'commodity',
       currency: 'USD',
       lotSize: 1,
+      // Instrument terms (0006): none stated.
+      instrumentType: null, multiplier: null, underlying: null, expiry: null, strike: null, putCall: null,
     });
     expect(Security.parse(second.security)).toMatchObject({ ticker: 'GLD' });
     expect(store.securities.count()).toBe(3);
@@ -84,6 +86,21 @@ describe('prices', () => {
     expect(empty.dates).toEqual([]);
     expect(empty.values.length).toBe(0);
     expect(() => store.prices.priceMatrix([ids.spy.id, ids.spy.id])).toThrow(/listed twice/);
+  });
+
+  it('reads only the newest dates of the union when asked for a window', () => {
+    load();
+    const full = store.prices.priceMatrix([ids.tlt.id, ids.spy.id]);
+    for (const lastDates of [0, 1, 2, 3, 4, 10]) {
+      const m = store.prices.priceMatrix([ids.tlt.id, ids.spy.id], { lastDates });
+      const keep = Math.min(lastDates, full.dates.length);
+      expect(m.dates).toEqual(full.dates.slice(full.dates.length - keep));
+      expect(Array.from(m.values)).toEqual(Array.from(full.values.slice((full.dates.length - keep) * 2)));
+    }
+    const upTo = store.prices.priceMatrix([ids.tlt.id, ids.spy.id], { to: '2024-01-04', lastDates: 2 });
+    expect(upTo.dates).toEqual(['2024-01-03', '2024-01-04']);
+    expect(Array.from(upTo.values)).toEqual([98, 470, 99, NaN]);
+    expect(() => store.prices.priceMatrix([ids.spy.id], { lastDates: -1 })).toThrow(/lastDates/);
   });
 
   it('finds the latest price on or before a date', () => {
@@ -171,8 +188,8 @@ describe('positions', () => {
     expect(superseded).toEqual([]);
     expect(snapshot).toEqual({ id: 1, accountId: 'ACC-1', asOf: '2024-01-02', importId: null, cash: '2500.75', supersededBy: null, createdAt: '2024-01-02T20:00:00.000Z' });
     expect(store.positions.rows(snapshot.id)).toEqual([
-      { securityId: ids.spy.id, ticker: 'SPY', name: 'SPDR S&P 500', isin: 'US78462F1030', cusip: null, sedol: null, figi: null, assetClass: 'equity', currency: 'USD', lotSize: 1, quantity: '100.5', price: null, marketValue: null, costBasis: '40000', quantityType: 'UNIT' },
-      { securityId: ids.tlt.id, ticker: 'TLT', name: 'iShares 20+ Year Treasury', isin: null, cusip: null, sedol: null, figi: null, assetClass: 'fixed_income', currency: 'USD', lotSize: 1, quantity: '300', price: '98.12', marketValue: '29436.00', costBasis: null, quantityType: 'UNIT' },
+      { securityId: ids.spy.id, ticker: 'SPY', name: 'SPDR S&P 500', isin: 'US78462F1030', cusip: null, sedol: null, figi: null, assetClass: 'equity', currency: 'USD', lotSize: 1, quantity: '100.5', price: null, marketValue: null, costBasis: '40000', quantityType: 'UNIT', instrumentType: null, multiplier: null, underlying: null, expiry: null, strike: null, putCall: null },
+      { securityId: ids.tlt.id, ticker: 'TLT', name: 'iShares 20+ Year Treasury', isin: null, cusip: null, sedol: null, figi: null, assetClass: 'fixed_income', currency: 'USD', lotSize: 1, quantity: '300', price: '98.12', marketValue: '29436.00', costBasis: null, quantityType: 'UNIT', instrumentType: null, multiplier: null, underlying: null, expiry: null, strike: null, putCall: null },
     ]);
     expect(store.positions.count()).toBe(2);
   });

@@ -1,5 +1,16 @@
-import type { AssetClass } from '../../shared/domain';
-import { stmt, writeTransaction, type Db } from './internal';
+import type { AssetClass, InstrumentType } from '../../shared/domain';
+import { nowIso, stmt, writeTransaction, type Db } from './internal';
+
+/** What a file said about the instrument (migration 0006); every member null when it said nothing. */
+export interface InstrumentTerms {
+  instrumentType: InstrumentType | null;
+  /** Contract size: value = quantity × quoted price × multiplier. */
+  multiplier: string | null;
+  underlying: string | null;
+  expiry: string | null;
+  strike: string | null;
+  putCall: 'put' | 'call' | null;
+}
 
 /** A `Security` from the contract plus the identifiers and trading details the contract does not show. */
 export interface SecurityRecord {
@@ -13,9 +24,15 @@ export interface SecurityRecord {
   assetClass: AssetClass;
   currency: string;
   lotSize: number;
+  instrumentType: InstrumentType | null;
+  multiplier: string | null;
+  underlying: string | null;
+  expiry: string | null;
+  strike: string | null;
+  putCall: 'put' | 'call' | null;
 }
 
-export interface SecurityInput {
+export interface SecurityInput extends Partial<InstrumentTerms> {
   ticker: string;
   name: string;
   assetClass: AssetClass;
@@ -47,9 +64,15 @@ interface SecurityRow {
   asset_class: AssetClass;
   currency: string;
   lot_size: number;
+  instrument_type: InstrumentType | null;
+  multiplier: string | null;
+  underlying: string | null;
+  expiry: string | null;
+  strike: string | null;
+  put_call: 'put' | 'call' | null;
 }
 
-const COLUMNS = 'id, ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size';
+const COLUMNS = 'id, ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size, instrument_type, multiplier, underlying, expiry, strike, put_call';
 
 function toRecord(row: SecurityRow): SecurityRecord {
   return {
@@ -63,6 +86,12 @@ function toRecord(row: SecurityRow): SecurityRecord {
     assetClass: row.asset_class,
     currency: row.currency,
     lotSize: row.lot_size,
+    instrumentType: row.instrument_type,
+    multiplier: row.multiplier,
+    underlying: row.underlying,
+    expiry: row.expiry,
+    strike: row.strike,
+    putCall: row.put_call,
   };
 }
 
@@ -79,9 +108,17 @@ export class SecuritiesRepo {
       const existing = this.findByTicker(input.ticker);
       const row = stmt(
         this.db,
-        `INSERT INTO securities (ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size)
-         VALUES (@ticker, @isin, @cusip, @sedol, @figi, @name, @assetClass, @currency, coalesce(@lotSize, 1))
+        `INSERT INTO securities (ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size,
+           instrument_type, multiplier, underlying, expiry, strike, put_call)
+         VALUES (@ticker, @isin, @cusip, @sedol, @figi, @name, @assetClass, @currency, coalesce(@lotSize, 1),
+           @instrumentType, @multiplier, @underlying, @expiry, @strike, @putCall)
          ON CONFLICT (ticker) DO UPDATE SET
+           instrument_type = coalesce(excluded.instrument_type, instrument_type),
+           multiplier = coalesce(excluded.multiplier, multiplier),
+           underlying = coalesce(excluded.underlying, underlying),
+           expiry = coalesce(excluded.expiry, expiry),
+           strike = coalesce(excluded.strike, strike),
+           put_call = coalesce(excluded.put_call, put_call),
            isin = coalesce(excluded.isin, isin),
            cusip = coalesce(excluded.cusip, cusip),
            sedol = coalesce(excluded.sedol, sedol),
@@ -103,8 +140,10 @@ export class SecuritiesRepo {
       if (existing) return { security: existing, created: false };
       const row = stmt(
         this.db,
-        `INSERT INTO securities (ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size)
-         VALUES (@ticker, @isin, @cusip, @sedol, @figi, @name, @assetClass, @currency, coalesce(@lotSize, 1))
+        `INSERT INTO securities (ticker, isin, cusip, sedol, figi, name, asset_class, currency, lot_size,
+           instrument_type, multiplier, underlying, expiry, strike, put_call)
+         VALUES (@ticker, @isin, @cusip, @sedol, @figi, @name, @assetClass, @currency, coalesce(@lotSize, 1),
+           @instrumentType, @multiplier, @underlying, @expiry, @strike, @putCall)
          RETURNING ${COLUMNS}`,
       ).get(bindInput(input)) as SecurityRow;
       return { security: toRecord(row), created: true };
@@ -147,6 +186,43 @@ export class SecuritiesRepo {
     );
   }
 
+  /** The one security with this name (case-insensitive); null when none or several have it. */
+  findByUniqueName(name: string): SecurityRecord | null {
+    const rows = stmt(this.db, `SELECT ${COLUMNS} FROM securities WHERE upper(name) = upper(?) LIMIT 2`).all(name) as SecurityRow[];
+    return rows.length === 1 ? toRecord(rows[0]!) : null;
+  }
+
+  /** The security a custodian's own code (one that is not a valid ISIN/CUSIP/SEDOL) was filed under. */
+  findByCustodianCode(custodian: string, code: string): SecurityRecord | null {
+    return this.one2(
+      `SELECT ${COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')} FROM security_custodian_codes c JOIN securities s ON s.id = c.security_id
+       WHERE c.custodian = ? AND c.code = ?`,
+      custodian,
+      code,
+    );
+  }
+
+  /** Files a custodian's code under a security; a code already filed keeps its security (returns false). */
+  addCustodianCode(securityId: number, custodian: string, code: string): boolean {
+    return writeTransaction(this.db, () => {
+      const result = stmt(this.db, 'INSERT OR IGNORE INTO security_custodian_codes (custodian, code, security_id, created_at) VALUES (?, ?, ?, ?)').run(
+        custodian,
+        code,
+        securityId,
+        nowIso(),
+      );
+      return result.changes > 0;
+    });
+  }
+
+  /** Custodian codes of a security, as { custodian, code }. */
+  custodianCodes(securityId: number): { custodian: string; code: string }[] {
+    return stmt(this.db, 'SELECT custodian, code FROM security_custodian_codes WHERE security_id = ? ORDER BY custodian, code').all(securityId) as {
+      custodian: string;
+      code: string;
+    }[];
+  }
+
   /** Ordered by ticker. */
   list(): SecurityRecord[] {
     return (stmt(this.db, `SELECT ${COLUMNS} FROM securities ORDER BY ticker`).all() as SecurityRow[]).map(toRecord);
@@ -154,6 +230,11 @@ export class SecuritiesRepo {
 
   count(): number {
     return stmt(this.db, 'SELECT count(*) FROM securities').pluck().get() as number;
+  }
+
+  private one2(sql: string, a: string, b: string): SecurityRecord | null {
+    const row = stmt(this.db, sql).get(a, b) as SecurityRow | undefined;
+    return row ? toRecord(row) : null;
   }
 
   private one(sql: string, param: string | number): SecurityRecord | null {
@@ -173,5 +254,11 @@ function bindInput(input: SecurityInput) {
     assetClass: input.assetClass,
     currency: input.currency,
     lotSize: input.lotSize ?? null,
+    instrumentType: input.instrumentType ?? null,
+    multiplier: input.multiplier ?? null,
+    underlying: input.underlying ?? null,
+    expiry: input.expiry ?? null,
+    strike: input.strike ?? null,
+    putCall: input.putCall ?? null,
   };
 }

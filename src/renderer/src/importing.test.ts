@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ImportPreview, type PreviewRow } from '../../shared/domain';
-import { formatName, importReadiness, issueCounts, matchLabel, previewKey, rowIdentifiers, unmatchedSecurities } from './importing';
+import { detectedLabel, formatName, importReadiness, instrumentLabel, issueCounts, matchLabel, missingTypedAccount, previewKey, rowIdentifiers, unmatchedSecurities } from './importing';
 
 function row(line: number, over: Partial<PreviewRow> = {}): PreviewRow {
   return {
@@ -44,7 +44,7 @@ function preview(over: Partial<ImportPreview> = {}): ImportPreview {
   };
 }
 
-const none = { allowPartial: false, createSecurities: false };
+const none = { allowPartial: false, createSecurities: false, createAccount: false, mode: null };
 const unknownRow = (line: number, willCreate: boolean, isin: string) =>
   row(line, { isin, ticker: null, match: { securityId: null, ticker: null, by: null, willCreate } });
 
@@ -91,6 +91,25 @@ describe('importReadiness', () => {
     expect(r.canImport).toBe(false);
     expect(r.blockers[0]).toMatch(/price file is imported whole/);
     expect(importReadiness({ ...prices, rejectedRows: 0 }, none).canImport).toBe(true);
+  });
+
+  it('a file that would drop holdings the account has waits for the PM to choose replace or update', () => {
+    const p = preview({ choiceNeeded: true });
+    const blocked = importReadiness(p, none);
+    expect(blocked.canImport).toBe(false);
+    expect(blocked.blockers[0]).toMatch(/replaces the whole account or updates only the lines/);
+    expect(importReadiness(p, { ...none, mode: 'update' }).canImport).toBe(true);
+    expect(importReadiness(p, { ...none, mode: 'replace' }).canImport).toBe(true);
+  });
+
+  it('finds the account typed by hand that does not exist, and says how a line was matched in words', () => {
+    expect(missingTypedAccount(preview({ issues: [{ line: 2, field: 'account', reason: 'there is no account "DEMOO" (accounts: DEMO); check the spelling, or confirm creating it', severity: 'error' }] }))).toBe('DEMOO');
+    expect(missingTypedAccount(preview())).toBeNull();
+    expect(matchLabel({ match: { securityId: 3, ticker: 'VTIVX', by: 'custodian-code', willCreate: false } })).toBe("VTIVX (by the custodian's own code)");
+    expect(instrumentLabel('option', '100')).toBe('option ×100');
+    expect(instrumentLabel('fund', null)).toBe('fund');
+    expect(detectedLabel('numberConvention')).toBe('Numbers');
+    expect(detectedLabel('someNewKey')).toBe('Some new key');
   });
 
   it('warnings alone do not block', () => {

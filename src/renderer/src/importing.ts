@@ -11,6 +11,7 @@ export const POSITION_FORMATS: readonly { value: PositionFormat; label: string }
   { value: 'csv', label: 'Custodian CSV' },
   { value: 'ofx', label: 'OFX / QFX statement' },
   { value: 'ibkr-flex', label: 'Interactive Brokers Flex (XML)' },
+  { value: 'ibkr-csv', label: 'Interactive Brokers activity statement (CSV)' },
   { value: 'mt535', label: 'SWIFT MT535' },
   { value: 'semt002', label: 'ISO 20022 semt.002' },
 ];
@@ -19,6 +20,7 @@ const FORMAT_NAMES: Record<string, string> = {
   csv: 'Custodian CSV',
   ofx: 'OFX / QFX',
   'ibkr-flex': 'Interactive Brokers Flex Query',
+  'ibkr-csv': 'Interactive Brokers activity statement (CSV)',
   mt535: 'SWIFT MT535',
   semt002: 'ISO 20022 semt.002',
 };
@@ -31,6 +33,33 @@ export function formatName(format: string): string {
 
 export type MatchKind = 'matched' | 'new' | 'unknown';
 
+/** How a line was matched, in words (not field names). */
+const MATCH_WORDS: Record<NonNullable<PreviewRow['match']['by']>, string> = {
+  isin: 'ISIN',
+  cusip: 'CUSIP',
+  sedol: 'SEDOL',
+  figi: 'FIGI',
+  ticker: 'ticker',
+  'custodian-code': "the custodian's own code",
+  description: 'name',
+};
+
+const INSTRUMENT_WORDS: Record<string, string> = {
+  equity: 'stock',
+  fund: 'fund',
+  bond: 'bond',
+  option: 'option',
+  future: 'future',
+  cash: 'cash fund',
+  other: '',
+};
+
+/** "option ×100", "future ×50", "fund" — what a line is, for the preview and portfolio tables. */
+export function instrumentLabel(type: string | null | undefined, multiplier: string | null | undefined): string {
+  const word = INSTRUMENT_WORDS[type ?? ''] ?? '';
+  return multiplier && multiplier !== '1' && (type === 'option' || type === 'future') ? `${word} ×${multiplier}` : word;
+}
+
 export function matchKind(row: Pick<PreviewRow, 'match'>): MatchKind {
   if (row.match.securityId !== null) return 'matched';
   return row.match.willCreate ? 'new' : 'unknown';
@@ -40,7 +69,7 @@ export function matchKind(row: Pick<PreviewRow, 'match'>): MatchKind {
 export function matchLabel(row: Pick<PreviewRow, 'match'>): string {
   switch (matchKind(row)) {
     case 'matched':
-      return `${row.match.ticker ?? `#${row.match.securityId}`}${row.match.by ? ` (by ${row.match.by.toUpperCase()})` : ''}`;
+      return `${row.match.ticker ?? `#${row.match.securityId}`}${row.match.by ? ` (by ${MATCH_WORDS[row.match.by]})` : ''}`;
     case 'new':
       return 'new security';
     case 'unknown':
@@ -94,6 +123,22 @@ export interface ImportChoices {
    * with the same choice, so its rejected rows are exactly the ones the import would leave out.
    */
   createSecurities: boolean;
+  /** Create the account typed in the Account box, which does not exist yet (the preview is made the same way). */
+  createAccount: boolean;
+  /**
+   * When the file lacks holdings or cash the account has now: the file is the whole account ('replace')
+   * or updates only its lines ('update'). null until the PM chooses.
+   */
+  mode: 'replace' | 'update' | null;
+}
+
+/** The account named in the Account box that does not exist yet (from the preview's report), if any. */
+export function missingTypedAccount(preview: Pick<ImportPreview, 'issues'>): string | null {
+  for (const issue of preview.issues) {
+    const match = /^there is no account "([^"]+)"/.exec(issue.reason);
+    if (match) return match[1] ?? null;
+  }
+  return null;
 }
 
 export interface ImportReadiness {
@@ -137,11 +182,44 @@ export function importReadiness(preview: ImportPreview, choices: ImportChoices):
     } else if (nothingToImport) {
       blockers.push('The file holds nothing to import.');
     }
+    if (preview.choiceNeeded === true && choices.mode === null) {
+      blockers.push('This file does not list everything the account holds now: choose whether it replaces the whole account or updates only the lines it lists.');
+    }
   }
   return { canImport: blockers.length === 0, blockers, excluded: choices.allowPartial && blockers.length === 0 ? rejected : 0 };
 }
 
 /** A short fingerprint of what a preview was made with: a different key means the preview is stale. */
-export function previewKey(options: { kind: string; accountId: string; asOf: string; format: string; profile: string; createSecurities: boolean }): string {
-  return JSON.stringify([options.kind, options.accountId.trim(), options.asOf, options.format, options.profile, options.createSecurities]);
+export function previewKey(options: { kind: string; accountId: string; asOf: string; format: string; profile: string; createSecurities: boolean; createAccount?: boolean }): string {
+  return JSON.stringify([options.kind, options.accountId.trim(), options.asOf, options.format, options.profile, options.createSecurities, options.createAccount === true]);
+}
+
+const DETECTED_WORDS: Record<string, string> = {
+  format: 'Recognised as',
+  layout: 'Layout',
+  custodian: 'Custodian',
+  delimiter: 'Delimiter',
+  encoding: 'Encoding',
+  headerLine: 'Column header on line',
+  numberConvention: 'Numbers',
+  dateFormat: 'Dates',
+  statementDate: 'Date from the file',
+  statementAccount: 'Account from the file',
+  unusedColumns: 'Columns not used',
+  accounts: 'Accounts',
+  holdings: 'Holdings',
+  profile: 'Custodian profile',
+  baseCurrency: 'Base currency',
+  version: 'Version',
+  dialect: 'Dialect',
+  flavour: 'Flavour',
+  statements: 'Statements',
+};
+
+/** What the preview's detected facts are called on screen: words, not the report's keys. */
+export function detectedLabel(key: string): string {
+  const known = DETECTED_WORDS[key];
+  if (known) return known;
+  const words = key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

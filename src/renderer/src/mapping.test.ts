@@ -112,6 +112,6 @@ describe('profiles', () => {
   });
   it('describes a mapping in canonical field order', () => {
     expect(describeMapping({ quantity: 'Stück', isin: 'ISIN-Nr' })).toBe('ISIN ← ISIN-Nr, Quantity ← Stück');
-    expect(CANONICAL_FIELDS).toHaveLength(13);
+    expect(CANONICAL_FIELDS).toHaveLength(14);
   });
 });

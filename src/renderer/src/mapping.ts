@@ -21,6 +21,7 @@ export const CANONICAL_FIELDS = [
   'marketValue',
   'costBasis',
   'currency',
+  'multiplier',
 ] as const satisfies readonly CanonicalField[];
 
 // A field added to the contract but not to the list above fails the build here.
@@ -41,6 +42,7 @@ export const FIELD_LABELS: Record<CanonicalField, string> = {
   marketValue: 'Market value',
   costBasis: 'Cost basis',
   currency: 'Currency',
+  multiplier: 'Contract size (derivatives)',
 };
 
 /** Header names custodians use for each field, compared after `normaliseHeader`. */
@@ -53,11 +55,12 @@ const ALIASES: Record<CanonicalField, readonly string[]> = {
   sedol: ['sedol'],
   description: ['description', 'securitydescription', 'name', 'securityname', 'security', 'instrument', 'bezeichnung', 'wertpapier', 'libelle'],
   securityType: ['securitytype', 'type', 'assettype', 'assetclass', 'instrumenttype', 'wertpapierart'],
-  quantity: ['quantity', 'shares', 'units', 'qty', 'nominal', 'position', 'par', 'faceamount', 'stuck', 'stueck', 'anzahl', 'bestand', 'quantite'],
-  price: ['price', 'lastprice', 'closeprice', 'marketprice', 'kurs', 'cours'],
+  quantity: ['quantity', 'shares', 'units', 'qty', 'nominal', 'position', 'par', 'faceamount', 'stuck', 'stueck', 'anzahl', 'bestand', 'quantite', 'aantal', 'cantidad', 'quantita'],
+  price: ['price', 'lastprice', 'closeprice', 'marketprice', 'kurs', 'cours', 'cloture', 'koers', 'slotkoers', 'precio', 'prezzo', 'chiusura'],
   marketValue: ['marketvalue', 'mktval', 'mktvalue', 'currentvalue', 'value', 'kurswert', 'marktwert'],
   costBasis: ['costbasis', 'cost', 'bookvalue', 'totalcost', 'einstandswert'],
-  currency: ['currency', 'ccy', 'cur', 'curr', 'waehrung', 'wahrung', 'devise'],
+  currency: ['currency', 'ccy', 'cur', 'curr', 'waehrung', 'wahrung', 'devise', 'valuta', 'divisa', 'moneda'],
+  multiplier: ['multiplier', 'mult', 'contractsize', 'sharespercontract', 'multiplikator'],
 };
 
 export type FieldMapping = Partial<Record<CanonicalField, string>>;

@@ -1,6 +1,18 @@
 import { type ImportPreview } from '../../../shared/domain';
 import { formatDecimal, formatMoney } from '../format';
-import { formatName, importReadiness, issueCounts, matchKind, matchLabel, rowIdentifiers, unmatchedSecurities, type ImportChoices } from '../importing';
+import {
+  detectedLabel,
+  formatName,
+  importReadiness,
+  instrumentLabel,
+  issueCounts,
+  matchKind,
+  matchLabel,
+  missingTypedAccount,
+  rowIdentifiers,
+  unmatchedSecurities,
+  type ImportChoices,
+} from '../importing';
 import { IssueTable } from './IssueTable';
 
 interface Props {
@@ -29,6 +41,8 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
   const positionsToWrite = p.statements.reduce((n, s) => n + s.positions, 0);
   const detected = Object.entries(p.detected);
   const shownAll = p.rows.length >= p.totalRows;
+  const typedAccount = missingTypedAccount(p);
+  const shrinking = p.statements.filter((s) => s.disappearing !== undefined);
 
   return (
     <section className="panel" data-testid="import-preview" data-format={p.format} aria-busy={stale}>
@@ -73,7 +87,7 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
         <dl className="facts detected" data-testid="preview-detected">
           {detected.map(([key, value]) => (
             <div key={key} className="fact" data-key={key}>
-              <dt>{key}</dt>
+              <dt>{detectedLabel(key)}</dt>
               <dd>{value}</dd>
             </div>
           ))}
@@ -90,16 +104,39 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
                 <th>As of</th>
                 <th className="num">Positions</th>
                 <th>Cash</th>
+                <th>The account now</th>
                 <th>Replaces</th>
               </tr>
             </thead>
             <tbody>
               {p.statements.map((s) => (
                 <tr key={`${s.accountId}|${s.asOf}`} data-testid="statement-row" data-account={s.accountId} data-asof={s.asOf}>
-                  <td className="mono">{s.accountId}</td>
+                  <td className="mono">
+                    {s.accountId}
+                    {s.newAccount && (
+                      <span className="tag" data-testid="statement-new-account" title="This account does not exist yet: the import creates it">
+                        new account
+                      </span>
+                    )}
+                  </td>
                   <td>{s.asOf}</td>
                   <td className="num">{s.positions}</td>
                   <td>{s.cash.length === 0 ? '—' : s.cash.map((c) => `${formatMoney(c.amount)} ${c.currency}`).join(', ')}</td>
+                  <td data-testid="statement-previous">
+                    {s.previous ? (
+                      <>
+                        {plural(s.previous.positions, 'holding')} as of {s.previous.asOf}
+                        {s.disappearing && (
+                          <span className="warn">
+                            {' '}
+                            — {plural(s.disappearing.holdings.length + s.disappearing.cash.length, 'line')} not in this file
+                          </span>
+                        )}
+                      </>
+                    ) : (
+                      <span className="muted">{s.newAccount ? 'a new account' : 'no holdings yet'}</span>
+                    )}
+                  </td>
                   <td data-testid="statement-supersedes">
                     {s.supersedes.length === 0 ? (
                       <span className="muted">nothing (first snapshot for this account and date)</span>
@@ -144,6 +181,7 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
                   <th>Account</th>
                   <th>Identifiers</th>
                   <th>Description</th>
+                  <th>Kind</th>
                   <th className="num">Quantity</th>
                   <th className="num">Price</th>
                   <th className="num">Market value</th>
@@ -165,9 +203,22 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
                     <td className="num">{r.line}</td>
                     <td className="mono">{r.accountId ?? '—'}</td>
                     <td className="mono">{rowIdentifiers(r) || '—'}</td>
-                    <td className="wrap">{r.description ?? '—'}</td>
+                    <td className="wrap">
+                      {r.description ?? '—'}
+                      {r.custodianCode && (
+                        <span className="tag" data-testid="custodian-code" title="Not a valid ISIN or CUSIP: kept as the custodian's own code for this security">
+                          custodian code {r.custodianCode}
+                        </span>
+                      )}
+                    </td>
+                    <td>{instrumentLabel(r.instrumentType, r.multiplier) || '—'}</td>
                     <td className="num">
                       {formatDecimal(r.quantity)}
+                      {r.quantity.startsWith('-') && (
+                        <span className="tag" title="A short position (negative quantity)" data-testid="short">
+                          short
+                        </span>
+                      )}
                       {r.quantityType === 'FAMT' && (
                         <span className="tag" title="Face amount (nominal), not a number of units" data-testid="famt">
                           FAMT
@@ -204,6 +255,57 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
 
       {!p.alreadyImported && !p.needsMapping && (
         <div className="confirm-import" data-testid="import-confirm-area">
+          {shrinking.length > 0 && (
+            <fieldset className="shrinkage" data-testid="shrinkage">
+              <legend>This file does not list everything the account holds now</legend>
+              {shrinking.map((s) => (
+                <div key={`${s.accountId}|${s.asOf}`} data-testid="shrinkage-account" data-account={s.accountId}>
+                  <p>
+                    Account <span className="mono">{s.accountId}</span> has, as of {s.previous?.asOf}, what this file does not list:
+                  </p>
+                  <ul data-testid="disappearing">
+                    {s.disappearing!.holdings.map((h) => (
+                      <li key={h.securityId} data-testid="disappearing-holding">
+                        {h.ticker} — {h.name}: {formatDecimal(h.quantity)}
+                        {h.marketValue !== null ? ` (${formatMoney(h.marketValue)})` : ''}
+                      </li>
+                    ))}
+                    {s.disappearing!.cash.map((c) => (
+                      <li key={c.currency} data-testid="disappearing-cash">
+                        cash {formatMoney(c.amount)} {c.currency}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ))}
+              <label className="check">
+                <input type="radio" name="import-mode" data-testid="mode-update" checked={choices.mode === 'update'} onChange={() => onChoices({ ...choices, mode: 'update' })} />
+                <span>
+                  <strong>Update only the lines in this file</strong> (a partial statement): everything listed above is kept as it is.
+                </span>
+              </label>
+              <label className="check">
+                <input type="radio" name="import-mode" data-testid="mode-replace" checked={choices.mode === 'replace'} onChange={() => onChoices({ ...choices, mode: 'replace' })} />
+                <span>
+                  <strong>Replace the whole account</strong>: the file is everything the account holds; what is listed above is no longer held.
+                </span>
+              </label>
+            </fieldset>
+          )}
+          {p.kind === 'positions' && (typedAccount !== null || choices.createAccount) && (
+            <label className="check" data-testid="create-account-label">
+              <input
+                type="checkbox"
+                data-testid="create-account"
+                checked={choices.createAccount}
+                onChange={(e) => onChoices({ ...choices, createAccount: e.target.checked })}
+              />
+              <span>
+                There is no account {typedAccount !== null ? <span className="mono">{typedAccount}</span> : 'by that name'} yet. Create it with this file.{' '}
+                <span className="muted">Check the spelling first: a mistyped account would start a new, separate portfolio.</span>
+              </span>
+            </label>
+          )}
           {p.kind === 'positions' && (toCreate > 0 || choices.createSecurities) && (
             <label className="check" data-testid="create-securities-label">
               <input

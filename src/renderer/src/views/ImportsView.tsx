@@ -27,7 +27,7 @@ interface MappingSession {
   headerSignature: string | null;
 }
 
-const NO_CHOICES: ImportChoices = { allowPartial: false, createSecurities: false };
+const NO_CHOICES: ImportChoices = { allowPartial: false, createSecurities: false, createAccount: false, mode: null };
 
 interface Props {
   /** Called after a file was imported, so the app can show the account it changed. */
@@ -57,7 +57,7 @@ export function ImportsView({ onImported }: Props) {
   const history = useQuery(() => client.call('imports.list', {}), [client], ['imports']);
   const profiles = useQuery(() => client.call('profiles.list', {}), [client]);
 
-  const key = previewKey({ kind, accountId: account, asOf, format, profile, createSecurities: choices.createSecurities });
+  const key = previewKey({ kind, accountId: account, asOf, format, profile, createSecurities: choices.createSecurities, createAccount: choices.createAccount });
   const positions = kind === 'positions';
 
   /** The options of the preview and of the import that follows it: one source so they cannot differ. */
@@ -69,6 +69,7 @@ export function ImportsView({ onImported }: Props) {
     ...(positions && profile ? { profile } : {}),
     ...(positions && asOf ? { asOf } : {}),
     ...(positions && choices.createSecurities ? { createSecurities: true } : {}),
+    ...(positions && choices.createAccount ? { createAccount: true } : {}),
   });
 
   // Preview whenever the file or an option changes; a slower earlier answer never replaces a newer one.
@@ -127,6 +128,7 @@ export function ImportsView({ onImported }: Props) {
               {
                 ...fileInput(chosen),
                 ...(choices.allowPartial ? { allowPartial: true } : {}),
+                ...(choices.mode !== null ? { mode: choices.mode } : {}),
               },
               `Importing ${chosen.name}`,
             )

@@ -1,4 +1,5 @@
 import { formatAssetClass, formatDecimal, formatMoney, formatPercent, formatPrice } from '../format';
+import { instrumentLabel } from '../importing';
 import { useApp, useQuery } from '../state';
 
 export function PortfolioView({ accountId, onImport }: { accountId: string | null; onImport(): void }) {
@@ -31,8 +32,17 @@ export function PortfolioView({ accountId, onImport }: { accountId: string | nul
             <dt>As of</dt>
             <dd data-testid="portfolio-asof">{p.asOf ?? 'no positions imported'}</dd>
             <dt>Cash</dt>
-            <dd data-testid="portfolio-cash">
+            <dd data-testid="portfolio-cash" className={p.cash.startsWith('-') ? 'warn' : undefined}>
               {formatMoney(p.cash)} {p.account.baseCurrency}
+              {p.cash.startsWith('-') && <span className="muted"> (a margin debit)</span>}
+              {(p.cashBalances ?? [])
+                .filter((c) => !c.counted)
+                .map((c) => (
+                  <span key={c.currency} className="muted" data-testid="portfolio-cash-other">
+                    {' '}
+                    · {formatMoney(c.amount)} {c.currency}
+                  </span>
+                ))}
             </dd>
             <dt>Total value</dt>
             <dd data-testid="portfolio-total">
@@ -44,6 +54,11 @@ export function PortfolioView({ accountId, onImport }: { accountId: string | nul
           Import positions…
         </button>
       </div>
+      {p && (p.totalExcludes ?? []).length > 0 && (
+        <p className="notice" data-testid="portfolio-total-excludes">
+          The total leaves out {(p.totalExcludes ?? []).join('; ')}.
+        </p>
+      )}
       {p && (
         <table className="grid" data-testid="positions-table">
           <thead>
@@ -51,6 +66,7 @@ export function PortfolioView({ accountId, onImport }: { accountId: string | nul
               <th>Ticker</th>
               <th>Name</th>
               <th>Asset class</th>
+              <th>Kind</th>
               <th className="num">Quantity</th>
               <th className="num">Price</th>
               <th>Price date</th>
@@ -61,7 +77,7 @@ export function PortfolioView({ accountId, onImport }: { accountId: string | nul
           <tbody>
             {p.positions.length === 0 && (
               <tr>
-                <td colSpan={8} className="muted">
+                <td colSpan={9} className="muted">
                   No positions.
                 </td>
               </tr>
@@ -71,7 +87,23 @@ export function PortfolioView({ accountId, onImport }: { accountId: string | nul
                 <td className="mono">{pos.ticker}</td>
                 <td>{pos.name}</td>
                 <td>{formatAssetClass(pos.assetClass)}</td>
-                <td className="num" data-testid="position-quantity">{formatDecimal(pos.quantity)}</td>
+                <td data-testid="position-kind">
+                  {instrumentLabel(pos.instrument?.instrumentType, pos.instrument?.multiplier) || '—'}
+                  {pos.instrument?.instrumentType === 'option' && pos.instrument.strike && (
+                    <span className="muted">
+                      {' '}
+                      {pos.instrument.putCall} {pos.instrument.strike} {pos.instrument.expiry}
+                    </span>
+                  )}
+                </td>
+                <td className="num" data-testid="position-quantity">
+                  {formatDecimal(pos.quantity)}
+                  {pos.quantity.startsWith('-') && (
+                    <span className="tag" title="A short position (negative quantity)">
+                      short
+                    </span>
+                  )}
+                </td>
                 <td className="num">{formatPrice(pos.price)}</td>
                 <td>{pos.priceDate ?? '—'}</td>
                 <td className="num">{formatMoney(pos.marketValue)}</td>
