@@ -7,6 +7,7 @@ import {
   CustodianProfile,
   EmsProfile,
   FixSettings,
+  ImportMode,
   ImportPreview,
   PositionFormat,
   ExportFormat,
@@ -23,6 +24,7 @@ import {
 import { ForecastConfig, StrategyParameters } from './strategy';
 import { Indicator, IndicatorImportResult, IndicatorName, IndicatorRole, IndicatorUnit } from './indicators';
 import { BacktestInput, BacktestReport } from './backtest';
+import { TuningRunInput, TuningRunReport, TuningRunSummary, TuningSurrogateSlice } from './tuning';
 import type { Result } from './errors';
 
 /**
@@ -126,6 +128,9 @@ const importMethods = {
         ...positionOptions,
         /** Preview as the import would run with createSecurities: unknown securities show as "new", not rejected. */
         createSecurities: z.boolean().optional(),
+        /** Preview as the import would run with createAccount (an account typed by hand that does not exist yet). */
+        createAccount: z.boolean().optional(),
+        mode: ImportMode.optional(),
       })
       .strict()
       .refine(oneSource, oneSourceMessage),
@@ -146,6 +151,10 @@ const importMethods = {
         ...positionOptions,
         /** The PM accepts that the listed rejected rows are left out (audited). */
         allowPartial: z.boolean().optional(),
+        /** When the file lacks holdings or cash the account has now: replace the whole account, or update only the file's lines. */
+        mode: ImportMode.optional(),
+        /** Create the account named by hand (accountId) when there is none by that name. */
+        createAccount: z.boolean().optional(),
         /** Create securities the master does not know from the file's description. */
         createSecurities: z.boolean().optional(),
       })
@@ -288,6 +297,28 @@ const engineMethods = {
     long: true,
     summary: 'Walk-forward backtest of the Bayesian strategy (or a baseline) beside every baseline and ablation, over stored forecasts',
   }),
+  'tuning.run': method({
+    input: z.union([TuningRunInput, z.object({ resume: z.number().int().positive() }).strict()]),
+    output: TuningRunReport,
+    long: true,
+    summary: 'Tune θ by Bayesian optimisation on nested walk-forward backtests (validation folds, then one test window); or resume a stopped run',
+  }),
+  'tuning.list': method({
+    input: z.object({ accountId: AccountId.optional() }).strict(),
+    output: z.array(TuningRunSummary),
+    summary: 'Tuning runs, newest first, with the one each account uses',
+  }),
+  'tuning.get': method({ input: z.object({ runId: z.number().int().positive() }).strict(), output: TuningRunReport, summary: 'One tuning run with every evaluation' }),
+  'tuning.accept': method({
+    input: z.object({ runId: z.number().int().positive(), by: z.string().min(1).max(200).optional(), reason: z.string().max(2000).optional() }).strict(),
+    output: TuningRunSummary,
+    summary: "Use a finished tuning run's θ for the account's proposals from now on (audited)",
+  }),
+  'tuning.surrogate': method({
+    input: z.object({ runId: z.number().int().positive(), parameter: z.string().min(1), points: z.number().int().min(5).max(400).optional() }).strict(),
+    output: TuningSurrogateSlice,
+    summary: "The tuning GP's mean and band along one parameter, the others at the best point",
+  }),
   'engine.solve': method({
     input: z.object({ kind: z.enum(['gp', 'bo', 'bnn']), spec: z.unknown() }).strict(),
     output: z.record(z.string(), z.unknown()),
@@ -319,7 +350,7 @@ export const ProgressEvent = z.object({
 });
 export const StateChangedEvent = z.object({
   type: z.literal('state-changed'),
-  entity: z.enum(['proposals', 'portfolio', 'imports', 'audit']),
+  entity: z.enum(['proposals', 'portfolio', 'imports', 'audit', 'tuning']),
 });
 export const PushEvent = z.discriminatedUnion('type', [ProgressEvent, StateChangedEvent]);
 export type ProgressEvent = z.infer<typeof ProgressEvent>;

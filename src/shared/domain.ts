@@ -17,15 +17,42 @@ export type DecimalString = z.infer<typeof DecimalString>;
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 export const IsoTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'must be a UTC timestamp');
 
+/**
+ * An account id as the custodian writes it: letters and digits, with dots, dashes, underscores, slashes
+ * and single spaces between them ("12345/678-9", "DE 1234 5678"). `accountMatchKey` is the one form used
+ * to recognise the same account written differently.
+ */
 export const AccountId = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash or underscore');
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._/-]| (?! ))*$/, 'letters, digits, and . - _ / or a space between them')
+  .refine((id) => !id.endsWith(' '), 'must not end with a space');
+
+/** The normalised form of an account id used for matching: capitals and digits only. */
+export function accountMatchKey(id: string): string {
+  return id.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
 export const ProposalId = z.number().int().positive();
 
 export const AssetClass = z.enum(['equity', 'fixed_income', 'commodity', 'real_estate', 'cash', 'other']);
 export type AssetClass = z.infer<typeof AssetClass>;
+
+/** What kind of instrument a security is, as the custodian's file described it. */
+export const InstrumentType = z.enum(['equity', 'fund', 'bond', 'option', 'future', 'cash', 'other']);
+export type InstrumentType = z.infer<typeof InstrumentType>;
+
+/** Derivative terms and instrument type (all null when no file stated them). */
+export const InstrumentTerms = z.object({
+  instrumentType: InstrumentType.nullable(),
+  /** Contract size: market value = quantity × quoted price × multiplier. */
+  multiplier: DecimalString.nullable(),
+  underlying: z.string().nullable(),
+  expiry: IsoDate.nullable(),
+  strike: DecimalString.nullable(),
+  putCall: z.enum(['put', 'call']).nullable(),
+});
+export type InstrumentTerms = z.infer<typeof InstrumentTerms>;
 
 export const Security = z.object({
   id: z.number().int().positive(),
@@ -61,6 +88,8 @@ export const PositionView = z.object({
   priceDate: IsoDate.nullable(),
   marketValue: DecimalString.nullable(),
   weight: z.number().nullable(),
+  /** Instrument type and derivative terms (value = quantity × price × multiplier). */
+  instrument: InstrumentTerms.optional(),
 });
 export type PositionView = z.infer<typeof PositionView>;
 
@@ -69,16 +98,38 @@ export const Portfolio = z.object({
   asOf: IsoDate.nullable(),
   importId: z.number().int().nullable(),
   positions: z.array(PositionView),
+  /** Cash in the account's base currency (negative: a margin debit). */
   cash: DecimalString,
   totalValue: DecimalString,
+  /** Cash per currency as the custodian reported it; `counted` false when the total leaves it out (another currency). */
+  cashBalances: z.array(z.object({ currency: z.string(), amount: DecimalString, counted: z.boolean() })).optional(),
+  /** What the total leaves out, in words (cash in other currencies, holdings without a value). */
+  totalExcludes: z.array(z.string()).optional(),
 });
 export type Portfolio = z.infer<typeof Portfolio>;
 
 export const ImportKind = z.enum(['prices', 'positions']);
 
 /** Position-file formats; 'auto' detects from the content. */
-export const PositionFormat = z.enum(['auto', 'csv', 'ofx', 'ibkr-flex', 'mt535', 'semt002']);
+export const PositionFormat = z.enum(['auto', 'csv', 'ofx', 'ibkr-flex', 'ibkr-csv', 'mt535', 'semt002']);
 export type PositionFormat = z.infer<typeof PositionFormat>;
+
+/**
+ * How a holdings file that lacks lines the account's current snapshot has is written: `replace` — the
+ * file is the whole account (what it leaves out is gone); `update` — the file updates only the lines it
+ * lists (a partial statement) and everything else is carried over.
+ */
+export const ImportMode = z.enum(['replace', 'update']);
+export type ImportMode = z.infer<typeof ImportMode>;
+
+/** Holdings and cash a new snapshot would no longer have. */
+export const SnapshotShrinkage = z.object({
+  holdings: z.array(
+    z.object({ securityId: z.number().int().positive(), ticker: z.string(), name: z.string(), quantity: DecimalString, marketValue: DecimalString.nullable() }),
+  ),
+  cash: z.array(z.object({ currency: z.string(), amount: DecimalString })),
+});
+export type SnapshotShrinkage = z.infer<typeof SnapshotShrinkage>;
 
 /** One account/date snapshot written (or to be written) by a position import. */
 export const ImportedSnapshot = z.object({
@@ -89,6 +140,16 @@ export const ImportedSnapshot = z.object({
   snapshotId: z.number().int().positive().nullable(),
   /** Older snapshots for the same account and date that this one replaces (shown to the PM). */
   supersedes: z.array(z.number().int().positive()),
+  /** True when the account does not exist yet and the import creates it (named by the file, or confirmed). */
+  newAccount: z.boolean().optional(),
+  /** The account's current snapshot the new one is compared with (null: the account has none). */
+  previous: z.object({ snapshotId: z.number().int().positive(), asOf: IsoDate, positions: z.number().int().nonnegative() }).nullable().optional(),
+  /** What the previous snapshot has and this file does not: replacing the account would drop it. */
+  disappearing: SnapshotShrinkage.optional(),
+  /** How the snapshot was (or would be) written when something would disappear: see ImportMode. */
+  mode: z.enum(['replace', 'update']).nullable().optional(),
+  /** Holdings and cash lines carried over from the previous snapshot (mode "update"). */
+  carriedOver: z.number().int().nonnegative().optional(),
 });
 export type ImportedSnapshot = z.infer<typeof ImportedSnapshot>;
 
@@ -114,7 +175,7 @@ export type ImportResult = z.infer<typeof ImportResult>;
 export const SecurityMatch = z.object({
   securityId: z.number().int().positive().nullable(),
   ticker: z.string().nullable(),
-  by: z.enum(['isin', 'cusip', 'sedol', 'figi', 'ticker']).nullable(),
+  by: z.enum(['isin', 'cusip', 'sedol', 'figi', 'ticker', 'custodian-code', 'description']).nullable(),
   /** True when the import will create the security from the file's description. */
   willCreate: z.boolean(),
 });
@@ -133,6 +194,12 @@ export const PreviewRow = z.object({
   price: DecimalString.nullable(),
   marketValue: DecimalString.nullable(),
   currency: z.string().nullable(),
+  /** Equity, fund, bond, option, future, cash, other — as the file says or implies. */
+  instrumentType: InstrumentType.nullable().optional(),
+  /** Contract size of a derivative (price is then per contract). */
+  multiplier: DecimalString.nullable().optional(),
+  /** A code that is not a valid ISIN/CUSIP/SEDOL, kept as the custodian's own identifier. */
+  custodianCode: z.string().nullable().optional(),
   match: SecurityMatch,
   status: z.enum(['ok', 'warning', 'rejected']),
 });
@@ -159,6 +226,13 @@ export const ImportPreview = z.object({
   needsMapping: z.boolean(),
   headers: z.array(z.string()).nullable(),
   profile: z.string().nullable(),
+  /**
+   * True when a snapshot would drop holdings or cash the account has now: the import then needs the
+   * PM's choice (mode "replace" or "update"; see each statement's `disappearing`).
+   */
+  choiceNeeded: z.boolean().optional(),
+  /** Set when the file cannot be read as holdings at all (not text, a spreadsheet workbook …), in words. */
+  unreadable: z.string().nullable().optional(),
 });
 export type ImportPreview = z.infer<typeof ImportPreview>;
 
@@ -177,6 +251,8 @@ export const CanonicalField = z.enum([
   'marketValue',
   'costBasis',
   'currency',
+  /** Contract size of derivatives (Mult, Multiplier, Contract Size). */
+  'multiplier',
 ]);
 export type CanonicalField = z.infer<typeof CanonicalField>;
 
@@ -261,6 +337,8 @@ export const ProposalParameters = z.object({
   /** Bayesian engine: the strategy parameters θ used, and where they came from ('default', a file, a tuning run). */
   theta: StrategyParameters.optional(),
   thetaSource: z.string().optional(),
+  /** Bayesian engine: the accepted tuning run θ came from (thetaSource 'tuning'). */
+  tuningRunId: z.number().int().positive().optional(),
   /** Bayesian engine: the forecast model's settings. */
   forecast: ForecastConfig.optional(),
 });
@@ -422,6 +500,29 @@ export const ProposalDiagnostics = z.object({
   observations: z.number().int(),
 });
 
+/** See Proposal.untouched. */
+export const ProposalUntouched = z.object({
+  holdings: z.array(
+    z.object({
+      securityId: z.number().int().positive(),
+      ticker: z.string(),
+      name: z.string(),
+      quantity: DecimalString,
+      marketValue: DecimalString.nullable(),
+      reason: z.enum(['derivative', 'short', 'cash-like']),
+      /** The reason in words, for the proposal screen and the CLI. */
+      explanation: z.string(),
+    }),
+  ),
+  /** Their value (those with one). */
+  value: DecimalString,
+  /** The tradable sleeve (totalValue) plus the untouched holdings' value. */
+  accountTotal: DecimalString,
+  /** Cash the snapshot holds in other currencies than the account's: kept, not converted, not in any total. */
+  cashNotCounted: z.array(z.object({ currency: z.string(), amount: DecimalString })).optional(),
+});
+export type ProposalUntouched = z.infer<typeof ProposalUntouched>;
+
 export const ProposalSummary = z.object({
   id: ProposalId,
   accountId: AccountId,
@@ -461,6 +562,12 @@ export const Proposal = ProposalSummary.extend({
   attribution: Attribution.nullable().optional(),
   /** Things the PM should know before approving, in words (e.g. prices older than the latest business day). */
   warnings: z.array(z.string()).optional(),
+  /**
+   * Holdings the allocator left as they are — derivatives, short positions, cash-like funds — with why.
+   * The proposal's weights and trades are over the long-only sleeve it can trade (totalValue); these
+   * count in the account total.
+   */
+  untouched: ProposalUntouched.optional(),
 });
 export type Proposal = z.infer<typeof Proposal>;
 

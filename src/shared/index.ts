@@ -4,3 +4,4 @@ export * from './errors';
 export * from './strategy';
 export * from './backtest';
 export * from './indicators';
+export * from './tuning';

@@ -6,6 +6,7 @@ import { importIndicatorsJob } from './indicators';
 import { backtestJob } from './backtest';
 import { computeProposalJob } from './proposals';
 import { SOLVERS, type SolverKind } from './solve';
+import { evaluateTuningJob, prepareTuningJob } from './tuning';
 
 // Each thread keeps its own connection per database file (WAL lets them read beside the writer).
 const stores = new Map<string, Store>();
@@ -32,6 +33,8 @@ export const jobHandlers = {
   'import.indicators': (input: Parameters<typeof importIndicatorsJob>[1], ctx: JobContext) => importIndicatorsJob(storeFor(ctx.dbPath), input, ctx),
   'proposal.compute': (input: Parameters<typeof computeProposalJob>[1], ctx: JobContext) => computeProposalJob(storeFor(ctx.dbPath), input, ctx),
   'backtest.run': (input: Parameters<typeof backtestJob>[1], ctx: JobContext) => backtestJob(storeFor(ctx.dbPath), input, ctx),
+  'tuning.prepare': (input: Parameters<typeof prepareTuningJob>[1], ctx: JobContext) => prepareTuningJob(storeFor(ctx.dbPath), input, ctx),
+  'tuning.evaluate': (input: Parameters<typeof evaluateTuningJob>[1], ctx: JobContext) => evaluateTuningJob(storeFor(ctx.dbPath), input, ctx),
   'engine.solve': (input: { kind: SolverKind; spec: unknown }, ctx: JobContext) =>
     SOLVERS[input.kind](input.spec, { signal: ctx.signal, progress: (done: number, total: number) => ctx.progress('Evaluations', done, total) }),
 } satisfies JobHandlers;

@@ -27,7 +27,7 @@ import { mixSeed } from '../engine/math/random';
 import { proposalDecision, riskShares } from '../engine/strategy/proposal';
 import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
-import type { ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
+import type { PositionRow, ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
 import { ensureForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
 import type { AppContext } from './context';
@@ -39,7 +39,7 @@ import { CODE_VERSION } from './version';
 export const DEFAULT_PARAMETERS: ProposalParameters = { lookbackDays: 756, cashFloor: 0.02 };
 
 /** Payload stored with a proposal: what `Proposal` needs beyond the table's columns. */
-type ProposalPayload = Pick<Proposal, 'assets' | 'cash' | 'diagnostics' | 'modelRun' | 'confidence' | 'breaker' | 'attribution' | 'warnings'>;
+type ProposalPayload = Pick<Proposal, 'assets' | 'cash' | 'diagnostics' | 'modelRun' | 'confidence' | 'breaker' | 'attribution' | 'warnings' | 'untouched'>;
 
 export interface ComputeProposalInput {
   accountId: string;
@@ -79,6 +79,8 @@ interface ProposalContext {
   totalExact: Big;
   total: number;
   lastPriceDates: string[];
+  /** Held but not allocated (issue 9): see untouchedHoldings. */
+  untouched: UntouchedSplit;
 }
 
 /**
@@ -90,7 +92,8 @@ function proposalContext(store: Store, accountId: string, lookbackDays: number):
   requireAccount(store, accountId);
   const snapshot = store.positions.latestSnapshot(accountId);
   if (!snapshot) throw new BallastError('INVALID_STATE', `Account ${accountId} has no positions yet: import a positions file first.`);
-  const holdings = store.positions.rows(snapshot.id);
+  const split = untouchedHoldings(store, snapshot, store.positions.rows(snapshot.id));
+  const holdings = split.tradable;
   const coverage = store.prices.coverage();
   const byId = new Map(coverage.map((c) => [c.securityId, c]));
   const unpriced = holdings.filter((h) => !byId.has(h.securityId)).map((h) => h.ticker);
@@ -101,7 +104,7 @@ function proposalContext(store: Store, accountId: string, lookbackDays: number):
   const held = new Set(holdings.map((h) => h.securityId));
   const universe = store.securities
     .list()
-    .filter((s) => s.assetClass !== 'cash')
+    .filter((s) => s.assetClass !== 'cash' && !split.ids.has(s.id))
     .filter((s) => held.has(s.id) || ((byId.get(s.id)?.lastDate ?? '') === newest && (byId.get(s.id)?.count ?? 0) > lookbackDays));
   if (universe.length < 2) throw new BallastError('INSUFFICIENT_DATA', 'A proposal needs price history for at least two securities.');
   const asOf = universe.reduce((m, s) => (byId.get(s.id)!.lastDate < m ? byId.get(s.id)!.lastDate : m), newest);
@@ -115,8 +118,85 @@ function proposalContext(store: Store, accountId: string, lookbackDays: number):
   const totalExact = sumBig(marketValues).plus(cash);
   const total = Number(totalExact);
   if (!(total > 0)) throw new BallastError('INVALID_STATE', `Account ${accountId} has no value to allocate.`);
-  return { accountId, snapshot, universe, asOf, quantities, prices, cash, marketValues, totalExact, total, lastPriceDates: universe.map((s) => byId.get(s.id)!.lastDate) };
+  return {
+    accountId,
+    snapshot,
+    universe,
+    asOf,
+    quantities,
+    prices,
+    cash,
+    marketValues,
+    totalExact,
+    total,
+    lastPriceDates: universe.map((s) => byId.get(s.id)!.lastDate),
+    untouched: split,
+  };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Holdings the allocator leaves as they are (issue 9). Kept apart from the rest of this file on purpose:
+// the allocator works on the long-only sleeve it can trade; derivatives (options, futures), short
+// positions and cash-like funds are reported in the proposal with why, and their value still counts in
+// the account total.
+
+interface UntouchedSplit {
+  tradable: PositionRow[];
+  holdings: NonNullable<Proposal['untouched']>['holdings'];
+  ids: Set<number>;
+  cashNotCounted: { currency: string; amount: string }[];
+}
+
+function untouchedHoldings(store: Store, snapshot: SnapshotRecord, rows: PositionRow[]): UntouchedSplit {
+  const base = store.accounts.get(snapshot.accountId)?.baseCurrency;
+  const cashNotCounted = Object.entries(store.positions.cashBalances(snapshot.id) ?? {})
+    .filter(([currency, amount]) => currency !== base && big(amount).abs().gt(0))
+    .map(([currency, amount]) => ({ currency, amount }));
+  const tradable: PositionRow[] = [];
+  const holdings: UntouchedSplit['holdings'] = [];
+  const latest = store.prices.latestMany(rows.map((r) => r.securityId));
+  for (const r of rows) {
+    const derivative = r.instrumentType === 'option' || r.instrumentType === 'future';
+    const short = big(r.quantity).lt(0);
+    const cashLike = r.assetClass === 'cash' || r.instrumentType === 'cash';
+    if (!derivative && !short && !cashLike) {
+      tradable.push(r);
+      continue;
+    }
+    const close = latest.get(r.securityId)?.close;
+    const value =
+      close !== undefined
+        ? big(r.quantity).times(big(close)).times(big(r.multiplier ?? '1'))
+        : r.marketValue !== null
+          ? big(r.marketValue)
+          : r.price !== null
+            ? big(r.quantity).times(big(r.price))
+            : null;
+    const reason = derivative ? 'derivative' : short ? 'short' : 'cash-like';
+    const explanation =
+      reason === 'derivative'
+        ? `${r.instrumentType === 'option' ? 'an option' : 'a future'}: the allocator trades long positions in the underlying securities only`
+        : reason === 'short'
+          ? 'a short position: the allocator is long-only and does not cover or add to shorts'
+          : 'a cash-like fund: counted as held, not allocated';
+    holdings.push({ securityId: r.securityId, ticker: r.ticker, name: r.name, quantity: r.quantity, marketValue: value === null ? null : money(value), reason, explanation });
+  }
+  return { tradable, holdings, ids: new Set(holdings.map((h) => h.securityId)), cashNotCounted };
+}
+
+function untouchedPayload(split: UntouchedSplit, sleeve: Big): Pick<ProposalPayload, 'untouched'> {
+  if (split.holdings.length === 0 && split.cashNotCounted.length === 0) return {};
+  const value = sumBig(split.holdings.map((h) => (h.marketValue === null ? big(0) : big(h.marketValue))));
+  return {
+    untouched: {
+      holdings: split.holdings,
+      value: money(value),
+      accountTotal: money(sleeve.plus(value)),
+      ...(split.cashNotCounted.length > 0 ? { cashNotCounted: split.cashNotCounted } : {}),
+    },
+  };
+}
+// ---------------------------------------------------------------------------------------------------
 
 function baselineOutcome(store: Store, c: ProposalContext, parameters: ProposalParameters, job: JobContext): EngineOutcome {
   const { universe, asOf } = c;
@@ -180,7 +260,10 @@ function baselineOutcome(store: Store, c: ProposalContext, parameters: ProposalP
 export async function computeProposalJob(store: Store, input: ComputeProposalInput, job: JobContext): Promise<number> {
   const { accountId } = input;
   const engine = input.engine ?? 'bayesian';
-  const theta = engine === 'bayesian' ? resolveTheta(store, input.parameters, input.cashFloorGiven === true) : undefined;
+  const resolved = engine === 'bayesian' ? resolveTheta(store, accountId, input.parameters, input.cashFloorGiven === true) : undefined;
+  const theta = resolved?.theta;
+  // Where θ came from travels with the parameters the proposal records (an accepted tuning run is named by id).
+  if (resolved) input = { ...input, parameters: { ...input.parameters, thetaSource: resolved.source, ...(resolved.tuningRunId !== undefined ? { tuningRunId: resolved.tuningRunId } : {}) } };
   const lookback = theta ? theta.covariance.lookbackDays : input.parameters.lookbackDays;
   const c = proposalContext(store, accountId, lookback);
   const outcome = theta ? await bayesianOutcome(store, c, input, theta, job) : baselineOutcome(store, c, input.parameters, job);
@@ -252,6 +335,7 @@ export async function computeProposalJob(store: Store, input: ComputeProposalInp
       ? { modelRun: outcome.bayesian.modelRun, confidence: outcome.bayesian.confidence, breaker: outcome.bayesian.breaker, attribution: outcome.bayesian.attribution }
       : {}),
     warnings,
+    ...untouchedPayload(c.untouched, totalExact),
   };
   // One-way turnover: half the sum of absolute traded value over total value.
   const turnover = Number(sumBig(tradeRows.map((t) => big(t.notional)))) / total / 2;
@@ -328,16 +412,30 @@ const MAX_PRICE_AGE_KEY = 'proposal.maxPriceAgeBusinessDays';
 /** Predictive draws of the network for a proposal's confidence (the decision's Monte Carlo budget). */
 export const PROPOSAL_DRAWS = 100;
 
-/** θ for a proposal: the request's, else the PM's saved defaults, else the built-in defaults. */
-function resolveTheta(store: Store, parameters: ProposalParameters, cashFloorGiven: boolean): StrategyParameters {
+/**
+ * θ for a proposal, by precedence: the request's, else the θ of the account's latest accepted tuning run (a PM
+ * accepted it explicitly; a run that was never accepted changes nothing), else the PM's saved defaults, else the
+ * built-in defaults.
+ */
+function resolveTheta(
+  store: Store,
+  accountId: string,
+  parameters: ProposalParameters,
+  cashFloorGiven: boolean,
+): { theta: StrategyParameters; source: 'request' | 'tuning' | 'settings' | 'default'; tuningRunId?: number } {
   const saved = store.settings.get(THETA_KEY);
-  const base = parameters.theta
-    ? StrategyParameters.parse(parameters.theta)
-    : saved
-      ? StrategyParameters.parse(JSON.parse(saved))
-      : DEFAULT_STRATEGY_PARAMETERS;
+  const accepted = parameters.theta ? null : store.tuning.latestAccepted(accountId);
+  const acceptedTheta = (accepted?.best as { theta?: unknown } | null | undefined)?.theta;
+  const { base, source } = parameters.theta
+    ? { base: StrategyParameters.parse(parameters.theta), source: 'request' as const }
+    : acceptedTheta
+      ? { base: StrategyParameters.parse(acceptedTheta), source: 'tuning' as const }
+      : saved
+        ? { base: StrategyParameters.parse(JSON.parse(saved)), source: 'settings' as const }
+        : { base: DEFAULT_STRATEGY_PARAMETERS, source: 'default' as const };
   // A cash floor named on the request wins over θ's; otherwise θ's stands.
-  return cashFloorGiven ? { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } } : base;
+  const theta = cashFloorGiven ? { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } } : base;
+  return { theta, source, ...(source === 'tuning' ? { tuningRunId: accepted!.id } : {}) };
 }
 
 export function forecastConfigSetting(store: Store): ForecastConfig {
@@ -480,7 +578,7 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
     },
     dataFrom: panel.dates[Math.max(0, t - theta.covariance.lookbackDays)]!,
     seed: drawSeed,
-    parameters: { ...input.parameters, lookbackDays: theta.covariance.lookbackDays, cashFloor: theta.constraints.cashFloor, theta, thetaSource: input.parameters.theta ? 'request' : store.settings.get(THETA_KEY) ? 'settings' : 'default', forecast: config },
+    parameters: { ...input.parameters, lookbackDays: theta.covariance.lookbackDays, cashFloor: theta.constraints.cashFloor, theta, thetaSource: input.parameters.thetaSource ?? (input.parameters.theta ? 'request' : store.settings.get(THETA_KEY) ? 'settings' : 'default'), forecast: config },
     forecasts,
     anchorWeights: decision.anchor,
     bayesian: {
@@ -560,6 +658,7 @@ export function toProposal(detail: ProposalDetail): Proposal {
     breaker: payload.breaker ?? null,
     attribution: payload.attribution ?? null,
     warnings: payload.warnings ?? [],
+    ...(payload.untouched ? { untouched: payload.untouched } : {}),
     trades: trades.map(({ seq: _seq, ...t }) => t),
   };
 }

@@ -17,6 +17,7 @@ import { indicatorHandlers } from './indicators';
 import { exportsDirFor } from './paths';
 import { portfolioHandlers } from './portfolio';
 import { proposalHandlers } from './proposals';
+import { tuningHandlers } from './tuning';
 import { APP_VERSION, computeBackendLabel } from './version';
 
 export interface RuntimeOptions {
@@ -91,6 +92,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...proposalHandlers(ctx),
     ...exportHandlers(ctx),
     ...auditHandlers(ctx),
+    ...tuningHandlers(ctx),
     'backtest.run': async (input: MethodInput<'backtest.run'>, call: CallContext) =>
       (await jobs.run('backtest.run', input, options.dbPath, { signal: call.signal, onProgress: call.progress })) as MethodOutput<'backtest.run'>,
     'engine.solve': async (input: { kind: 'gp' | 'bo' | 'bnn'; spec?: unknown }, call: CallContext) =>

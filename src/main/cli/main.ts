@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MethodName, MethodOutput } from '../../shared/api';
@@ -8,6 +9,7 @@ import { IndicatorName } from '../../shared/indicators';
 import type { JobRunner } from '../jobs/protocol';
 import { defaultDbPath, defaultResourcesDir, rendererDirIn, workerFileIn } from '../app/paths';
 import { createRuntime, type Runtime } from '../app/runtime';
+import { WAITING_STEP } from '../app/imports';
 import { startHost } from '../host/server';
 import {
   formatAudit,
@@ -24,17 +26,22 @@ import {
   positionsJson,
 } from './format';
 import { formatIndicatorImport, formatIndicators } from './format-indicators';
+import { formatTuningReport, formatTuningRuns } from './format-tuning';
 
 const USAGE = `Usage: ballast <command> [options]
 
 Commands:
   demo                                   create/seed the database with the bundled demo data
   info                                   version, database, compute backend
-  import-positions <file> [--account <id>] [--format auto|csv|ofx|ibkr-flex|mt535|semt002]
+  import-positions <file> [--account <id>] [--format auto|csv|ofx|ibkr-flex|ibkr-csv|mt535|semt002]
                    [--profile <name>] [--as-of YYYY-MM-DD] [--allow-partial] [--create-securities]
+                   [--create-account] [--replace | --update]
                                          import a holdings file (the account and date come from the
                                          file when it names them); prints the validation report and
-                                         exits non-zero when the file is rejected
+                                         exits non-zero when the file is rejected. A file that lacks
+                                         holdings or cash the account has now needs --replace (the file
+                                         is the whole account) or --update (only its lines change); an
+                                         --account that does not exist yet needs --create-account
   preview-import <file> [same options] [--prices]
                                          what an import would do, nothing written: detected format,
                                          statements, rows, the validation report (exit 1 if rejected)
@@ -51,6 +58,14 @@ Commands:
   backtest [--tickers A,B,…] [--from D] [--to D] [--strategy bayesian|erc|equal|inverse-vol|min-variance|60-40]
            [--params theta.json] [--cost-bps N] [--seed S]
                                          walk-forward backtest beside every baseline and ablation
+  tune --account <id> [--objective sharpe|sortino|calmar|utility] [--budget N] [--batch q] [--prior prior.json]
+       [--constraint maxDrawdown<=0.2 …] [--folds K] [--test-years Y] [--seed S] [--compare] [--no-warm-start]
+                                         tune θ by Bayesian optimisation on nested walk-forward folds
+                                         (--compare: random and grid search at the same budget beside it)
+  tune --resume <run>                    continue a cancelled or killed tuning run where it stopped
+  tuning-runs [--account <id>]           tuning runs, newest first; * marks the one proposals use
+  accept-tuning <run> [--by <name>] [--reason <text>]
+                                         proposals use that run's θ from now on (audited)
   strategy-settings [--params theta.json] [--forecast forecast.json] [--max-price-age N]
                                          show or change the default θ, the forecast model settings and
                                          the stale-price limit (business days)
@@ -88,6 +103,9 @@ const options = {
   format: { type: 'string' },
   profile: { type: 'string' },
   'allow-partial': { type: 'boolean', default: false },
+  'create-account': { type: 'boolean', default: false },
+  replace: { type: 'boolean', default: false },
+  update: { type: 'boolean', default: false },
   'create-securities': { type: 'boolean', default: false },
   prices: { type: 'boolean', default: false },
   out: { type: 'string' },
@@ -118,6 +136,16 @@ const options = {
   name: { type: 'string' },
   role: { type: 'string' },
   unit: { type: 'string' },
+  objective: { type: 'string' },
+  budget: { type: 'string' },
+  batch: { type: 'string' },
+  prior: { type: 'string' },
+  constraint: { type: 'string', multiple: true },
+  folds: { type: 'string' },
+  'test-years': { type: 'string' },
+  compare: { type: 'boolean', default: false },
+  'no-warm-start': { type: 'boolean', default: false },
+  resume: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -156,7 +184,23 @@ export async function main(argv: string[], mainDir: string, env: CliEnvironment 
     return command || values.help ? 0 : 2;
   }
 
-  const dbPath = path.resolve(values.db ?? defaultDbPath());
+  let dbPath = path.resolve(values.db ?? defaultDbPath());
+  // A preview writes nothing: against a database that does not exist yet it runs on a throwaway empty one
+  // (everything in the file is new), so no file appears at the --db path.
+  let throwaway: string | null = null;
+  if (command === 'preview-import' && !existsSync(dbPath)) {
+    throwaway = mkdtempSync(path.join(tmpdir(), 'ballast-preview-'));
+    dbPath = path.join(throwaway, 'empty.db');
+  }
+  // A command that only reads must not create an empty database at a mistyped --db path (issue 9).
+  if (values.db !== undefined && !existsSync(dbPath) && isReadOnlyCommand(command, rest, values)) {
+    printError(
+      new BallastError('NOT_FOUND', `There is no database at ${dbPath}. Check the --db path; \`ballast demo --db ${values.db}\` or an import creates one.`, { dbPath }),
+      values.json,
+      env.stderr,
+    );
+    return 1;
+  }
   let runtime: Runtime;
   try {
     runtime = createRuntime({
@@ -166,14 +210,26 @@ export async function main(argv: string[], mainDir: string, env: CliEnvironment 
       ...(env.jobs ? { jobs: env.jobs } : {}),
     });
   } catch (err) {
+    if (throwaway !== null) rmSync(throwaway, { recursive: true, force: true });
     printError(err, values.json, env.stderr);
     return 1;
   }
   const showProgress = env.stderr.isTTY === true && !values.json;
+  let saidWaiting = false;
   const unsubscribe = runtime.subscribe((event) => {
+    // Waiting for another writer (another `ballast` process, the desktop app) is said even to a script, once: a
+    // command that sits still for minutes should tell why (issue 10). Its `current` counts seconds.
+    if (event.type === 'progress' && event.step === WAITING_STEP) {
+      if (showProgress) env.stderr.write(`\r${event.step} … ${event.current} s`.padEnd(60));
+      else if (!saidWaiting) env.stderr.write(`${event.step} …\n`);
+      saidWaiting = true;
+      return;
+    }
     if (showProgress && event.type === 'progress') {
       const pct = event.total > 0 ? Math.round((100 * event.current) / event.total) : 0;
-      env.stderr.write(`\r${event.step} ${pct}%`.padEnd(60) + (event.current >= event.total ? '\n' : ''));
+      // ESC[K erases the rest of the line: a step longer than the padding (tuning's progress line) must not leave
+      // the end of a longer previous step behind.
+      env.stderr.write(`\r${event.step} ${pct}%`.padEnd(60) + '\x1b[K' + (event.current >= event.total ? '\n' : ''));
     }
   });
   try {
@@ -188,15 +244,39 @@ export async function main(argv: string[], mainDir: string, env: CliEnvironment 
   } finally {
     unsubscribe();
     if (command !== 'serve') await runtime.close();
+    if (throwaway !== null) rmSync(throwaway, { recursive: true, force: true });
   }
 }
 
-const POSITION_FORMATS = ['auto', 'csv', 'ofx', 'ibkr-flex', 'mt535', 'semt002'];
+const POSITION_FORMATS = ['auto', 'csv', 'ofx', 'ibkr-flex', 'ibkr-csv', 'mt535', 'semt002'];
+
+/** Commands that only read the database (a missing --db file is then an error, not a new database). */
+function isReadOnlyCommand(command: string, args: readonly string[], values: Record<string, unknown>): boolean {
+  switch (command) {
+    case 'info':
+    case 'positions':
+    case 'proposals':
+    case 'show':
+    case 'audit':
+    case 'indicators':
+    case 'tuning-runs':
+    case 'backtest':
+      return true;
+    case 'profiles':
+    case 'ems-profiles':
+      return args[0] === undefined || args[0] === 'list';
+    case 'strategy-settings':
+      return values.params === undefined && values.forecast === undefined && values['max-price-age'] === undefined;
+    default:
+      return false;
+  }
+}
 const INDICATOR_ROLES = ['input', 'cash-rate'];
 const INDICATOR_UNITS = ['percent', 'level', 'fraction'];
 const BREAKER_STATES = ['NORMAL', 'CAUTION', 'DE_RISKED'];
 const BACKTEST_STRATEGIES = ['bayesian', 'erc', 'equal', 'inverse-vol', 'min-variance', '60-40', 'bayesian-no-breaker', 'bayesian-no-uncertainty-penalty'];
 const TIME_IN_FORCE = ['DAY', 'GTC', 'OPG', 'IOC', 'CLS'];
+const TUNING_OBJECTIVES = ['sharpe', 'sortino', 'calmar', 'utility'];
 
 async function run(runtime: Runtime, command: string, args: string[], v: Values, env: CliEnvironment): Promise<string> {
   const call = <M extends MethodName>(name: M, input: unknown): Promise<MethodOutput<M>> => runtime.dispatcher.invoke(name, input);
@@ -240,12 +320,15 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
   };
   const positionOptions = () => {
     if (v.format !== undefined && !POSITION_FORMATS.includes(v.format)) throw usage(`--format must be one of ${POSITION_FORMATS.join(', ')}.`);
+    if (v.replace && v.update) throw usage('--replace and --update exclude each other: the file is either the whole account or an update of some lines.');
     return {
       ...(v.account ? { accountId: v.account } : {}),
       ...(v.format ? { format: v.format } : {}),
       ...(v.profile ? { profile: v.profile } : {}),
       ...(v['as-of'] ? { asOf: isoDate('--as-of', v['as-of']) } : {}),
       ...(v['create-securities'] ? { createSecurities: true } : {}),
+      ...(v['create-account'] ? { createAccount: true } : {}),
+      ...(v.replace ? { mode: 'replace' as const } : v.update ? { mode: 'update' as const } : {}),
     };
   };
 
@@ -335,6 +418,59 @@ async function run(runtime: Runtime, command: string, args: string[], v: Values,
       if (v.seed !== undefined) input.seed = wholeNumber('--seed', v.seed);
       const r = await call('backtest.run', input);
       return v.json ? json(r) : formatBacktest(r);
+    }
+    case 'tune': {
+      if (v.resume !== undefined) {
+        const others = (['account', 'objective', 'budget', 'batch', 'prior', 'folds', 'test-years', 'seed'] as const).filter((k) => v[k] !== undefined);
+        if (others.length || v.constraint?.length || v.compare) throw usage(`--resume continues a run as it was started; leave out ${others.length ? others.map((k) => `--${k}`).join(', ') : 'the run options'}.`);
+        const r = await call('tuning.run', { resume: wholeNumber('--resume', v.resume) });
+        return v.json ? json(r) : formatTuningReport(r);
+      }
+      const input: Record<string, unknown> = { accountId: need(v.account, '--account <id>') };
+      if (v.objective !== undefined) {
+        if (!TUNING_OBJECTIVES.includes(v.objective)) throw usage(`--objective must be one of ${TUNING_OBJECTIVES.join(', ')}.`);
+        input.objective = v.objective;
+      }
+      if (v.budget !== undefined) input.budget = wholeNumber('--budget', v.budget);
+      if (v.batch !== undefined) input.batch = wholeNumber('--batch', v.batch);
+      if (v.seed !== undefined) input.seed = wholeNumber('--seed', v.seed);
+      if (v.folds !== undefined) input.folds = wholeNumber('--folds', v.folds);
+      if (v['test-years'] !== undefined) input.testYears = decimalNumber('--test-years', v['test-years']);
+      if (v.compare) input.compare = true;
+      if (v['no-warm-start']) input.warmStart = 'none';
+      if (v.prior) {
+        // Either the priors themselves ({ "rebalance.everyDays": { "type": "range", "low": 20, "high": 60 } }) or
+        // { "priors": {…}, "space": [...] } to search a space of one's own.
+        const file = readJsonFile(v.prior);
+        if (typeof file !== 'object' || file === null || Array.isArray(file)) throw usage(`${v.prior} must hold a JSON object of priors by parameter.`);
+        const f = file as Record<string, unknown>;
+        if ('priors' in f || 'space' in f) {
+          if (f.priors !== undefined) input.priors = f.priors;
+          if (f.space !== undefined) input.space = f.space;
+        } else input.priors = f;
+      }
+      if (v.constraint?.length) {
+        input.constraints = v.constraint.map((text) => {
+          const m = /^\s*(maxDrawdown|turnover|volatility|costDrag)\s*<=\s*([0-9]*\.?[0-9]+)\s*$/.exec(text);
+          if (!m) throw usage(`--constraint "${text}" is not <metric><=<number> with metric maxDrawdown, turnover, volatility or costDrag (e.g. maxDrawdown<=0.2).`);
+          return { metric: m[1], max: Number(m[2]) };
+        });
+      }
+      const r = await call('tuning.run', input);
+      return v.json ? json(r) : formatTuningReport(r);
+    }
+    case 'tuning-runs': {
+      const list = await call('tuning.list', v.account ? { accountId: v.account } : {});
+      return v.json ? json(list) : formatTuningRuns(list);
+    }
+    case 'accept-tuning': {
+      const raw = need(args[0], 'a tuning run id');
+      const runId = Number(raw);
+      if (!Number.isInteger(runId) || runId <= 0) throw usage(`"${raw}" is not a tuning run id.`);
+      const r = await call('tuning.accept', { runId, ...(v.by ? { by: v.by } : {}), ...(v.reason ? { reason: v.reason } : {}) });
+      return v.json
+        ? json(r)
+        : `Tuning run ${r.runId} accepted by ${r.acceptedBy} at ${r.acceptedAt}: account ${r.accountId}'s proposals use its θ from now on (validation ${r.bestValidation?.toFixed(3) ?? '—'}, test ${r.test?.toFixed(3) ?? '—'}).`;
     }
     case 'strategy-settings': {
       const changes: Record<string, unknown> = {};
@@ -495,4 +631,19 @@ export function printError(err: unknown, json: boolean, stderr: CliEnvironment['
   stderr.write(`error: ${e.message}\n`);
   const issues = (e.details as { issues?: FileIssue[] } | undefined)?.issues;
   if (Array.isArray(issues) && issues.length > 0) stderr.write(`${formatIssues(issues)}\n`);
+  const hints = importHints(e, Array.isArray(issues) ? issues : []);
+  if (hints.length > 0) stderr.write(`${hints.map((h) => `hint: ${h}`).join('\n')}\n`);
+}
+
+/** The command-line options that answer an import's messages (the messages themselves are in words, for the UI too). */
+function importHints(e: BallastError, issues: readonly FileIssue[]): string[] {
+  const text = [e.message, ...issues.map((i) => i.reason)].join('\n');
+  const hints: string[] = [];
+  if (e.code === 'CONFIRMATION_REQUIRED' && /replace|update only/.test(text)) hints.push('--replace (the file is the whole account) or --update (only its lines change)');
+  if (/not in the securities master/.test(text)) hints.push('--create-securities creates them from the file');
+  if (/there is no account "/.test(text)) hints.push('--create-account creates the account named with --account');
+  if (/no as-of date|give the date/.test(text)) hints.push('--as-of YYYY-MM-DD gives the date');
+  if (/names no account|choose the account/.test(text)) hints.push('--account <id> names the account');
+  if (/leaving out the rejected rows/.test(text)) hints.push('--allow-partial imports the other rows (audited)');
+  return hints;
 }

@@ -50,6 +50,17 @@ export {
   type SaveBlockFields,
 } from './model-runs';
 export { ForecastsRepo, forecastRows, type ForecastRowInput, type StoredForecastSet, type ForecastGrid } from './forecasts';
+export {
+  TuningRepo,
+  type TuningRunInputRecord,
+  type TuningRunRecord,
+  type TuningObservationInput,
+  type TuningObservationRecord,
+  type TuningResultFields,
+  type TuningRunStatusName,
+  type TuningSearchName,
+  type TuningSourceName,
+} from './tuning';
 export { BreakerEventsRepo, type BreakerEventInput, type BreakerEventRecord, type BreakerEventKind } from './breaker-events';
 export {
   AuditRepo,

@@ -11,11 +11,13 @@ import { AuditView } from './views/AuditView';
 import { ImportsView } from './views/ImportsView';
 import { PortfolioView } from './views/PortfolioView';
 import { ProposalsView } from './views/ProposalsView';
+import { TuningView } from './views/TuningView';
 import { Welcome } from './views/Welcome';
 
 const TABS = [
   { id: 'portfolio', label: 'Portfolio' },
   { id: 'proposals', label: 'Proposals' },
+  { id: 'tuning', label: 'Tuning' },
   { id: 'imports', label: 'Import' },
   { id: 'audit', label: 'Audit' },
 ] as const;
@@ -65,6 +67,7 @@ export function App() {
   );
 
   const openImport = useCallback(() => setTab('imports'), []);
+  const openProposals = useCallback(() => setTab('proposals'), []);
 
   const loadDemo = () =>
     runDemo(async () => {
@@ -146,6 +149,7 @@ export function App() {
               onImport={openImport}
             />
           )}
+          {tab === 'tuning' && <TuningView accountId={accountId} onOpenProposals={openProposals} />}
           {tab === 'imports' && <ImportsView onImported={onImported} />}
           {tab === 'audit' && <AuditView />}
         </div>

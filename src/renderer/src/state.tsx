@@ -52,7 +52,7 @@ export function errorMessage(error: unknown): { code: string; message: string } 
 }
 
 export function AppProvider({ client, children }: { client: BallastClient; children: ReactNode }) {
-  const [versions, setVersions] = useState<Versions>({ proposals: 0, portfolio: 0, imports: 0, audit: 0 });
+  const [versions, setVersions] = useState<Versions>({ proposals: 0, portfolio: 0, imports: 0, audit: 0, tuning: 0 });
   const [errors, setErrors] = useState<ShownError[]>([]);
   const [running, setRunning] = useState<RunningCall[]>([]);
   const nextErrorId = useRef(1);

@@ -1,4 +1,13 @@
-import { BarChart, CustomChart, ScatterChart, type BarSeriesOption, type CustomSeriesOption, type ScatterSeriesOption } from 'echarts/charts';
+import {
+  BarChart,
+  CustomChart,
+  LineChart,
+  ScatterChart,
+  type BarSeriesOption,
+  type CustomSeriesOption,
+  type LineSeriesOption,
+  type ScatterSeriesOption,
+} from 'echarts/charts';
 import {
   GridComponent,
   LegendPlainComponent,
@@ -12,13 +21,14 @@ import {
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 
-// Register only what the views draw: bars, and the forecast chart's mean points (scatter), interval whiskers
-// (custom) and zero line (mark line), on a grid with tooltip and legend, painted on canvas. The full `echarts`
-// entry would add ~500 kB more of charts and components nobody sees.
-echarts.use([BarChart, ScatterChart, CustomChart, GridComponent, TooltipComponent, LegendPlainComponent, MarkLineComponent, CanvasRenderer]);
+// Register only what the views draw: bars, the forecast chart's mean points (scatter), interval whiskers
+// (custom) and zero line (mark line), the Tuning screen's curves and bands (line), on a grid with tooltip and
+// legend, painted on canvas. The full `echarts` entry would add ~500 kB more of charts and components nobody sees.
+echarts.use([BarChart, LineChart, ScatterChart, CustomChart, GridComponent, TooltipComponent, LegendPlainComponent, MarkLineComponent, CanvasRenderer]);
 
 export type ChartOption = echarts.ComposeOption<
   | BarSeriesOption
+  | LineSeriesOption
   | ScatterSeriesOption
   | CustomSeriesOption
   | GridComponentOption

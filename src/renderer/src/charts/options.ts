@@ -2,6 +2,17 @@ import { type CustomSeriesRenderItem, type TooltipComponentFormatterCallbackPara
 import { type Proposal } from '../../../shared/domain';
 import { anchorCashWeight, formatSignedPercent, horizonDays, horizonPhrase } from '../bayesian';
 import { formatPercent } from '../format';
+import { type TuningObjective, type TuningSearch, type TuningSurrogateSlice } from '../../../shared/tuning';
+import {
+  formatObjective,
+  formatParameterValue,
+  objectiveLabel,
+  parameterLabel,
+  parameterUnit,
+  SEARCH_LABELS,
+  type ImportanceRow,
+  type ProgressModel,
+} from '../tuning';
 import { type ChartOption } from './echarts';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
@@ -158,5 +169,201 @@ export function forecastChartOption(proposal: Proposal): ChartOption {
         markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: '#8a94a6', type: 'dashed' }, data: [{ yAxis: 0 }] },
       },
     ],
+  };
+}
+
+// ---------- Tuning ----------
+
+const SEARCH_COLORS: Record<TuningSearch, string> = { bayesian: '#1f5fbf', random: '#c46a1b', grid: '#8a94a6' };
+
+/**
+ * Best-so-far against backtests run: one step line per search (the tuner, and random and grid search when the run
+ * compares), and a dot for each of the tuner's own backtests (hollow grey when it broke a limit).
+ */
+export function tuningProgressChartOption(model: ProgressModel, objective: TuningObjective): ChartOption {
+  const value = (v: unknown) => (typeof v === 'number' ? formatObjective(v, objective) : '—');
+  const yPercent = objective === 'utility';
+  const feasible = model.evaluations.filter((e) => e.feasible && e.validation != null);
+  const broken = model.evaluations.filter((e) => !e.feasible && e.validation != null);
+  return {
+    animation: false,
+    tooltip: { trigger: 'axis', valueFormatter: value },
+    legend: { top: 0 },
+    grid: { left: 56, right: 16, top: 36, bottom: 40 },
+    xAxis: { type: 'value', name: 'Backtests run', nameLocation: 'middle', nameGap: 26, min: 1, minInterval: 1 },
+    yAxis: {
+      type: 'value',
+      name: objectiveLabel(objective),
+      scale: true,
+      axisLabel: { formatter: (v: number) => (yPercent ? `${(v * 100).toFixed(1)} %` : v.toFixed(2)) },
+    },
+    series: [
+      ...model.series.map((s) => ({
+        type: 'line' as const,
+        name: `Best so far: ${SEARCH_LABELS[s.search]}`,
+        step: 'end' as const,
+        showSymbol: false,
+        connectNulls: false,
+        data: s.points.map(([n, best]) => [n, best == null ? null : round(best)]),
+        lineStyle: { width: s.search === 'bayesian' ? 2.5 : 1.5, type: s.search === 'bayesian' ? ('solid' as const) : ('dashed' as const) },
+        itemStyle: { color: SEARCH_COLORS[s.search] },
+        z: s.search === 'bayesian' ? 3 : 2,
+      })),
+      {
+        type: 'scatter' as const,
+        name: 'Each backtest of the tuner',
+        data: feasible.map((e) => [e.n, round(e.validation!)]),
+        symbolSize: 6,
+        itemStyle: { color: '#9db4dc' },
+        z: 1,
+      },
+      ...(broken.length > 0
+        ? [
+            {
+              type: 'scatter' as const,
+              name: 'Broke a limit',
+              data: broken.map((e) => [e.n, round(e.validation!)]),
+              symbol: 'emptyCircle',
+              symbolSize: 6,
+              itemStyle: { color: '#8a94a6' },
+              z: 1,
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+/** Axis labels in the parameter's units, short: "2.5 %", "21". */
+function parameterAxisLabel(name: string) {
+  return (v: number | string) => {
+    if (typeof v !== 'number') return formatParameterValue(name, v);
+    return parameterUnit(name) === 'percent' ? `${Number((v * 100).toFixed(2))} %` : String(Number(v.toFixed(3)));
+  };
+}
+
+/**
+ * The tuning GP's view of one parameter with the others at the best point: the mean (line), the band (shaded
+ * between lower and upper) and the backtests run (dots). A choice parameter gets a whisker per choice instead.
+ */
+export function surrogateChartOption(slice: TuningSurrogateSlice, objective: TuningObjective, scale: 'linear' | 'log' = 'linear'): ChartOption {
+  const name = slice.parameter;
+  const valueText = (v: unknown) => (typeof v === 'number' ? formatObjective(v, objective) : '—');
+  const yAxis = {
+    type: 'value' as const,
+    name: objectiveLabel(objective),
+    scale: true,
+    axisLabel: { formatter: (v: number) => (objective === 'utility' ? `${(v * 100).toFixed(1)} %` : v.toFixed(2)) },
+  };
+  const legend = { top: 0 };
+  const grid = { left: 56, right: 16, top: 36, bottom: 44 };
+  const observationStyle = { color: '#c46a1b' };
+  if (slice.type === 'categorical') {
+    const categories = slice.x.map(String);
+    return {
+      animation: false,
+      tooltip: { trigger: 'item', valueFormatter: valueText },
+      legend,
+      grid,
+      xAxis: { type: 'category', data: categories.map((c) => formatParameterValue(name, c)), name: parameterLabel(name), nameLocation: 'middle', nameGap: 28 },
+      yAxis,
+      series: [
+        {
+          type: 'custom',
+          name: 'Likely range (model)',
+          renderItem: renderInterval,
+          encode: { x: 0, y: [1, 2] },
+          data: slice.x.map((_, i) => [i, round(slice.lower[i] ?? Number.NaN), round(slice.upper[i] ?? Number.NaN)]),
+          itemStyle: { color: INTERVAL_COLOR },
+          z: 2,
+        },
+        { type: 'scatter', name: 'Expected (model)', data: slice.mean.map(round), symbolSize: 10, itemStyle: { color: '#1f5fbf' }, z: 3 },
+        {
+          type: 'scatter',
+          name: 'Backtests run',
+          data: slice.observations.map((o) => [categories.indexOf(String(o.x)), round(o.y)]),
+          symbolSize: 6,
+          itemStyle: observationStyle,
+          z: 4,
+        },
+      ],
+    };
+  }
+  const xs = slice.x.map(Number);
+  const lower = slice.lower.map(round);
+  const width = slice.upper.map((u, i) => round(u - (slice.lower[i] ?? u)));
+  return {
+    animation: false,
+    tooltip: { trigger: 'axis', valueFormatter: valueText },
+    legend,
+    grid,
+    xAxis: {
+      type: scale === 'log' ? 'log' : 'value',
+      name: parameterLabel(name),
+      nameLocation: 'middle',
+      nameGap: 28,
+      min: Math.min(...xs),
+      max: Math.max(...xs),
+      axisLabel: { formatter: parameterAxisLabel(name) },
+    },
+    yAxis,
+    series: [
+      // The band: an invisible line at the lower bound, and the width stacked on it with its area filled.
+      // 'all' stacks negative values too (the default stacks only same-sign values, which breaks a band below 0).
+      {
+        type: 'line',
+        name: 'Likely range (model)',
+        data: xs.map((x, i) => [x, lower[i]]),
+        stack: 'band',
+        stackStrategy: 'all',
+        showSymbol: false,
+        lineStyle: { opacity: 0 },
+        itemStyle: { color: '#c9d7ef' },
+        tooltip: { show: false },
+      },
+      {
+        type: 'line',
+        name: 'Likely range (model)',
+        data: xs.map((x, i) => [x, width[i]]),
+        stack: 'band',
+        stackStrategy: 'all',
+        showSymbol: false,
+        lineStyle: { opacity: 0 },
+        areaStyle: { color: '#c9d7ef' },
+        itemStyle: { color: '#c9d7ef' },
+        tooltip: { show: false },
+      },
+      { type: 'line', name: 'Expected (model)', data: xs.map((x, i) => [x, round(slice.mean[i] ?? Number.NaN)]), showSymbol: false, itemStyle: { color: '#1f5fbf' }, lineStyle: { width: 2 } },
+      {
+        type: 'scatter',
+        name: 'Backtests run',
+        data: slice.observations.map((o) => [Number(o.x), round(o.y)]),
+        symbolSize: 6,
+        itemStyle: observationStyle,
+        z: 4,
+      },
+    ],
+  };
+}
+
+/** Parameter importance from the GP's fitted lengthscales, most important on top. */
+export function importanceChartOption(rows: readonly ImportanceRow[]): ChartOption {
+  const top = [...rows].reverse();
+  return {
+    animation: false,
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (params) => {
+        const i = Array.isArray(params) ? params[0]?.dataIndex : params.dataIndex;
+        const row = top[i ?? -1];
+        if (!row) return '';
+        return `<b>${escapeHtml(row.label)}</b><br/>Importance: ${formatPercent(row.importance, 1)}<br/>Fitted lengthscale: ${row.lengthscale.toPrecision(3)} (of the searched range)`;
+      },
+    },
+    grid: { left: 220, right: 24, top: 8, bottom: 24 },
+    xAxis: { type: 'value', max: (extent: { max: number }) => Math.min(1, Math.ceil(extent.max * 10) / 10), axisLabel: { formatter: (v: number) => `${Math.round(v * 100)} %` } },
+    yAxis: { type: 'category', data: top.map((r) => r.label), axisLabel: { fontSize: 11 } },
+    series: [{ type: 'bar', name: 'Importance', data: top.map((r) => round(r.importance)), itemStyle: { color: '#1f5fbf' }, barMaxWidth: 18 }],
   };
 }

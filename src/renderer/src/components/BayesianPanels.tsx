@@ -79,9 +79,11 @@ export function ConfidencePanel({ confidence }: { confidence: PortfolioConfidenc
 export function strategySummary(p: Proposal): string | null {
   const theta = p.parameters.theta;
   if (!theta) return null;
-  const source = p.parameters.thetaSource ?? 'default';
+  const source = p.parameters.tuningRunId ? `tuning run #${p.parameters.tuningRunId}` : (p.parameters.thetaSource ?? 'default');
+  // Tuned values are unrounded reals: three significant digits say what matters.
+  const short = (x: number) => String(Number(x.toPrecision(3)));
   return (
-    `${source}: risk aversion ${theta.riskAversion}, uncertainty penalty ${theta.uncertaintyPenalty}, ` +
+    `${source}: risk aversion ${short(theta.riskAversion)}, uncertainty penalty ${short(theta.uncertaintyPenalty)}, ` +
     `tracking-error budget ${formatPercent(theta.trackingErrorBudget, 1)} a year, ` +
     `risk model ${theta.covariance.estimator === 'ewma' ? 'EWMA' : 'Ledoit–Wolf'} over ${theta.covariance.lookbackDays} days`
   );

@@ -89,6 +89,11 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
 
       <ProposalWarnings warnings={p.warnings} />
       {p.modelRun && <ModelRunLine run={p.modelRun} />}
+      {p.parameters.tuningRunId != null && (
+        <p className="model-run" data-testid="theta-source" data-tuning-run-id={p.parameters.tuningRunId}>
+          Strategy parameters from accepted tuning run <strong>#{p.parameters.tuningRunId}</strong>
+        </p>
+      )}
 
       <dl className="facts" data-testid="proposal-facts">
         <dt>Created</dt>
@@ -245,6 +250,8 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
 
       {p.attribution && <AttributionTable attribution={p.attribution} />}
 
+      {p.untouched && <UntouchedHoldings untouched={p.untouched} />}
+
       <h3>Trades ({p.trades.length})</h3>
       <table className="grid" data-testid="trades-table">
         <thead>
@@ -302,6 +309,53 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
 
       <DecisionPanel proposal={p} onChanged={onChanged} />
       <ExportPanel proposal={p} onChanged={onChanged} />
+    </section>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Holdings the allocator left as they are (issue 9): derivatives, shorts, cash-like funds, with why.
+
+function UntouchedHoldings({ untouched }: { untouched: NonNullable<Proposal['untouched']> }) {
+  return (
+    <section data-testid="untouched-holdings">
+      {(untouched.cashNotCounted ?? []).length > 0 && (
+        <p className="notice" data-testid="cash-not-counted">
+          Cash in other currencies is kept but not counted in any total (no conversion yet):{' '}
+          {(untouched.cashNotCounted ?? []).map((c) => `${formatMoney(c.amount)} ${c.currency}`).join(', ')}.
+        </p>
+      )}
+      {untouched.holdings.length > 0 && (
+        <>
+          <h3>Held, not allocated ({untouched.holdings.length})</h3>
+          <p className="muted">
+            The proposal allocates the long positions it can trade. These holdings stay as they are; their value ({formatMoney(untouched.value)}) counts in the account
+            total of {formatMoney(untouched.accountTotal)}.
+          </p>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Ticker</th>
+                <th>Name</th>
+                <th className="num">Quantity</th>
+                <th className="num">Market value</th>
+                <th>Why it is left as it is</th>
+              </tr>
+            </thead>
+            <tbody>
+              {untouched.holdings.map((h) => (
+                <tr key={h.securityId} data-testid="untouched-row" data-ticker={h.ticker} data-reason={h.reason}>
+                  <td className="mono">{h.ticker}</td>
+                  <td>{h.name}</td>
+                  <td className="num">{formatDecimal(h.quantity)}</td>
+                  <td className="num">{formatMoney(h.marketValue)}</td>
+                  <td>{h.explanation}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </section>
   );
 }
