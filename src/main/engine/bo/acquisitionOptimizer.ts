@@ -124,7 +124,9 @@ function continuousPhase(scorer: AcquisitionScorer, start: ScoredPoint, continuo
     lower: new Float64Array(m),
     upper: new Float64Array(m).fill(1),
     maxIterations,
-    gradientTolerance: 1e-7,
+    // scipy's pgtol, as BoTorch's gen_candidates_scipy uses: tighter only buys iterations that move the point by
+    // far less than any tolerance a tuning run cares about.
+    gradientTolerance: 1e-5,
     // Acquisition landscapes are low-dimensional here; a short memory makes each iteration cheaper at no loss.
     memory: Math.min(10, Math.max(3, m)),
   });

@@ -35,10 +35,33 @@ describe('BayesianOptimizer determinism and persistence', () => {
     expect(resumed.toJSON()).toEqual(uninterrupted.toJSON());
   });
 
-  it('refuses a state that is not its own', () => {
+  it('refuses a state that is not its own, and names the version it cannot read', () => {
     expect(() => BayesianOptimizer.fromJSON({ format: 'something-else' })).toThrow(BallastError);
     const state = new BayesianOptimizer(options).toJSON();
-    expect(() => BayesianOptimizer.fromJSON({ ...state, version: 99 })).toThrow(/not valid/);
+    expect(() => BayesianOptimizer.fromJSON({ ...state, version: 99 })).toThrow(/version 99; this Ballast reads versions 1 and 2 \(it was written by a newer Ballast\)/);
+    expect(() => BayesianOptimizer.fromJSON({ ...state, version: 'two' })).toThrow(/not valid/);
+  });
+
+  it('saves the warm start of the next GP fit (version 2) and still reads version-1 states, which refit cold', () => {
+    const optimizer = new BayesianOptimizer(options);
+    run(optimizer, 9, braninOf);
+    const state = JSON.parse(JSON.stringify(optimizer.toJSON()));
+    expect(state.version).toBe(2);
+    expect(state.warmStart.lengthscales).toHaveLength(2);
+    expect(state.warmStart.signalVariance).toBeGreaterThan(0);
+
+    const { warmStart: _dropped, ...withoutWarmStart } = state;
+    const old = BayesianOptimizer.fromJSON({ ...withoutWarmStart, version: 1 });
+    const asked = run(old, 3, braninOf);
+    expect(asked.map((s) => s.source)).toEqual(['model', 'model', 'model']);
+    expect(old.toJSON().version).toBe(2);
+    expect(old.toJSON().warmStart).not.toBeNull();
+  });
+
+  it('is deterministic without the warm start too (gpWarmStart: false)', () => {
+    const cold = { ...options, gpWarmStart: false };
+    const a = run(new BayesianOptimizer(cold), 12, braninOf);
+    expect(run(new BayesianOptimizer(cold), 12, braninOf)).toEqual(a);
   });
 });
 

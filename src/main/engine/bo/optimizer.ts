@@ -5,8 +5,9 @@
  * from `toJSON()` continues exactly as an uninterrupted one.
  *
  * One ask, model phase:
- *   1. fit the objective GP on feasible evaluations, failed ones imputed at the worst feasible value, and a
- *      feasibility GP on ±1 labels when some failed;
+ *   1. fit the objective GP on feasible evaluations, failed ones imputed at the worst feasible value (MAP,
+ *      warm-started from the previous ask's fit, which the saved state keeps), and a feasibility GP on ±1
+ *      labels when some failed;
  *   2. believe pending points at their posterior mean (Kriging believer, Ginsbourger et al. 2010);
  *   3. maximise the acquisition — log EI (Ament et al. 2023) × P(feasible) × π(x)^(β/n) (πBO), or GP-UCB,
  *      or Thompson sampling — from a scrambled-Sobol candidate set by multi-start L-BFGS-B plus discrete
@@ -19,7 +20,7 @@
  */
 import { z } from 'zod';
 import { BallastError } from '../../../shared/errors';
-import type { GaussianProcess, KernelName } from '../gp';
+import type { GaussianProcess, GpHyperparameters, KernelName } from '../gp';
 import { type Matrix, matrixFromData, zeros } from '../math/linalg';
 import { createRng, mixSeed } from '../math/random';
 import {
@@ -32,7 +33,7 @@ import {
 } from './acquisition';
 import { type AcquisitionScorer, maximizeAcquisition } from './acquisitionOptimizer';
 import { SOBOL_MAX_DIMENSION, SobolSequence, latinHypercube } from './designs';
-import { fitFeasibilityModel, fitObjectiveModel } from './models';
+import { type LengthscalePriorName, fitFeasibilityModel, fitObjectiveModel } from './models';
 import { ParameterPriorSchema, PriorModel, type Priors } from './priors';
 import {
   type ParameterLimit,
@@ -71,10 +72,27 @@ export interface BayesianOptimizerOptions {
   limits?: Readonly<Record<string, ParameterLimit>>;
   /** Local searches per acquisition maximisation. Default 8. */
   acquisitionRestarts?: number;
-  /** Quasi-random candidates scored before the local searches. Default 1024. */
+  /**
+   * Quasi-random candidates scored before the local searches (plus a fifth as many around the best points).
+   * Default 512, BoTorch's usual raw_samples: scoring them is O(n²) each, the largest cost of an ask at 100
+   * evaluations, and 1024 measured no better on Hartmann-6 or Ackley-5 at 50 evaluations.
+   */
   rawSamples?: number;
-  /** Random starts of the GP hyperparameter fit beyond the default start. Default 2. */
+  /**
+   * Random starts of the GP hyperparameter fit beyond the warm start and the default start (the prior's mode,
+   * tried at the first fit and then every tenth ask; at every fit when noisy). Default 0 (2 when noisy): the
+   * priors leave a noise-free objective's log posterior one dominant mode, which the previous fit and the
+   * prior's mode find between them; random restarts measured no better on the benchmark problems (the
+   * 'ballast-1024raw-coldFits' ablation of bench/bo.bench.ts) and cost a cold fit (30–40 O(n³) evaluations) each.
+   */
   gpRestarts?: number;
+  /**
+   * Lengthscale prior of the objective GP: 'gamma' (default) or 'dimension-scaled' (Hvarfner et al. 2024,
+   * BoTorch's current default; measured no better at 2–6 dimensions, see bench/results/bo.json).
+   */
+  lengthscalePrior?: LengthscalePriorName;
+  /** Start each objective fit from the previous fit's hyperparameters besides the default start. Default true. */
+  gpWarmStart?: boolean;
   /**
    * Feed failed evaluations to the objective GP at the worst feasible value seen, besides modelling
    * P(feasible). Default true.
@@ -132,7 +150,11 @@ export interface Recommendation {
 }
 
 const STATE_FORMAT = 'ballast-bayesian-optimizer';
-const STATE_VERSION = 1;
+/**
+ * Version 2 adds the objective GP's last hyperparameters (the warm start of the next fit) so a restored run
+ * asks exactly what the uninterrupted one would. Version 1 states still load: their next fit starts cold.
+ */
+const STATE_VERSION = 2;
 
 const ParameterLimitSchema = z.union([
   z.object({ allowed: z.array(z.union([z.string(), z.number(), z.boolean()])) }),
@@ -154,6 +176,8 @@ const OptionsSchema = z.object({
   acquisitionRestarts: z.number().int().positive().optional(),
   rawSamples: z.number().int().positive().optional(),
   gpRestarts: z.number().int().nonnegative().optional(),
+  lengthscalePrior: z.enum(['dimension-scaled', 'gamma']).optional(),
+  gpWarmStart: z.boolean().optional(),
   imputeInfeasible: z.boolean().optional(),
   duplicateTolerance: z.number().nonnegative().optional(),
   ucb: z.object({ delta: z.number().positive().optional(), scale: z.number().positive().optional() }).optional(),
@@ -163,7 +187,7 @@ const ParamValuesSchema = z.record(z.string(), z.union([z.number(), z.string(), 
 
 const StateSchema = z.object({
   format: z.literal(STATE_FORMAT),
-  version: z.literal(STATE_VERSION),
+  version: z.union([z.literal(1), z.literal(STATE_VERSION)]),
   options: OptionsSchema,
   trials: z.array(
     z.object({
@@ -177,6 +201,15 @@ const StateSchema = z.object({
   nextId: z.number().int().nonnegative(),
   askCount: z.number().int().nonnegative(),
   designCursor: z.number().int().nonnegative(),
+  /** Working-space hyperparameters of the last objective fit (version 2). */
+  warmStart: z
+    .object({
+      lengthscales: z.array(z.number().positive()),
+      signalVariance: z.number().positive(),
+      noiseVariance: z.number().nonnegative(),
+    })
+    .nullable()
+    .optional(),
 });
 export type BayesianOptimizerState = z.infer<typeof StateSchema>;
 
@@ -190,6 +223,8 @@ interface Resolved {
   acquisitionRestarts: number;
   rawSamples: number;
   gpRestarts: number;
+  lengthscalePrior: LengthscalePriorName;
+  gpWarmStart: boolean;
   duplicateTolerance: number;
   imputeInfeasible: boolean;
   ucbDelta: number;
@@ -199,6 +234,9 @@ interface Resolved {
 interface InternalTrial extends Trial {
   encoded: Float64Array;
 }
+
+/** With a warm start, the default (cold) start of the objective fit is added on every this-many-th ask. */
+const COLD_START_EVERY = 10;
 
 /** Random-stream labels mixed with the seed, so each use of randomness is independent of the others. */
 const STREAM = { design: 1, candidates: 2, objectiveFit: 3, feasibilityFit: 4, thompson: 5, recommend: 6 } as const;
@@ -216,6 +254,8 @@ export class BayesianOptimizer {
   private nextId = 0;
   private askCount = 0;
   private designCursor = 0;
+  /** The last objective fit's hyperparameters: where the next fit starts (part of the saved state). */
+  private warmStart: GpHyperparameters | null = null;
   private design: { sequence: { next(): Float64Array }; position: number };
 
   constructor(options: BayesianOptimizerOptions, hooks: RunHooks = {}) {
@@ -236,8 +276,13 @@ export class BayesianOptimizer {
       kernel: options.kernel ?? 'matern52',
       priorStrength: options.priorStrength ?? 10,
       acquisitionRestarts: options.acquisitionRestarts ?? 8,
-      rawSamples: options.rawSamples ?? 1024,
-      gpRestarts: options.gpRestarts ?? 2,
+      rawSamples: options.rawSamples ?? 512,
+      // Noisy objectives keep two random restarts and the cold start at every fit: their likelihood has a
+      // second mode (everything is noise) that a warm start can sit in, and their evaluations (backtests, in
+      // the tuner) cost far more than the fit.
+      gpRestarts: options.gpRestarts ?? (options.noisy ? 2 : 0),
+      lengthscalePrior: options.lengthscalePrior ?? 'gamma',
+      gpWarmStart: options.gpWarmStart ?? true,
       duplicateTolerance: options.duplicateTolerance ?? 1e-6,
       imputeInfeasible: options.imputeInfeasible ?? true,
       ucbDelta: options.ucb?.delta ?? 0.1,
@@ -279,13 +324,16 @@ export class BayesianOptimizer {
       cursor = next.cursor;
       chosen.push({ encoded: next.encoded, source: 'design' });
     }
+    let fitted: GpHyperparameters | null = null;
     if (chosen.length < count) {
       const fromModel = this.modelPoints(count - chosen.length, askIndex, chosen, cursor, hooks);
       cursor = fromModel.cursor;
       chosen.push(...fromModel.points);
+      fitted = fromModel.fitted;
     }
 
     this.designCursor = cursor;
+    if (fitted !== null) this.warmStart = fitted;
     this.askCount++;
     return chosen.map(({ encoded, source }) => {
       const params = this.space.decode(encoded);
@@ -335,6 +383,8 @@ export class BayesianOptimizer {
       noisy: true,
       restarts: this.settings.gpRestarts,
       seed: mixSeed(this.seed, STREAM.recommend, this.toldCount()),
+      lengthscalePrior: this.settings.lengthscalePrior,
+      warmStart: this.settings.gpWarmStart && this.warmStart?.lengthscales.length === this.space.dimension ? this.warmStart : undefined,
     });
     const { mean } = gp.predict(X);
     let bestIndex = 0;
@@ -356,10 +406,26 @@ export class BayesianOptimizer {
       nextId: this.nextId,
       askCount: this.askCount,
       designCursor: this.designCursor,
+      warmStart:
+        this.warmStart === null
+          ? null
+          : {
+              lengthscales: Array.from(this.warmStart.lengthscales),
+              signalVariance: this.warmStart.signalVariance,
+              noiseVariance: this.warmStart.noiseVariance,
+            },
     };
   }
 
   static fromJSON(state: unknown, hooks: RunHooks = {}): BayesianOptimizer {
+    const version = (state as { format?: unknown; version?: unknown } | null)?.version;
+    if ((state as { format?: unknown } | null)?.format === STATE_FORMAT && typeof version === 'number' && version !== 1 && version !== STATE_VERSION) {
+      throw new BallastError(
+        'BAD_INPUT',
+        `the saved optimiser state has version ${version}; this Ballast reads versions 1 and ${STATE_VERSION}${version > STATE_VERSION ? ' (it was written by a newer Ballast)' : ''}`,
+        { version, supported: [1, STATE_VERSION] },
+      );
+    }
     const parsed = StateSchema.safeParse(state);
     if (!parsed.success) {
       throw new BallastError('BAD_INPUT', `the saved optimiser state is not valid: ${parsed.error.message}`);
@@ -378,6 +444,13 @@ export class BayesianOptimizer {
     optimizer.nextId = s.nextId;
     optimizer.askCount = s.askCount;
     optimizer.designCursor = s.designCursor;
+    if (s.warmStart) {
+      optimizer.warmStart = {
+        lengthscales: Float64Array.from(s.warmStart.lengthscales),
+        signalVariance: s.warmStart.signalVariance,
+        noiseVariance: s.warmStart.noiseVariance,
+      };
+    }
     return optimizer;
   }
 
@@ -423,7 +496,7 @@ export class BayesianOptimizer {
     alreadyChosen: readonly { encoded: Float64Array; source: Suggestion['source'] }[],
     startCursor: number,
     hooks: RunHooks,
-  ): { points: { encoded: Float64Array; source: Suggestion['source'] }[]; cursor: number } {
+  ): { points: { encoded: Float64Array; source: Suggestion['source'] }[]; cursor: number; fitted: GpHyperparameters | null } {
     const points: { encoded: Float64Array; source: Suggestion['source'] }[] = [];
     const chosen = [...alreadyChosen];
     const excluded = (p: Float64Array) => this.isDuplicate(p, chosen);
@@ -433,7 +506,7 @@ export class BayesianOptimizer {
     const sign = this.direction === 'minimize' ? 1 : -1;
 
     if (Number.isFinite(this.space.cardinality) && this.trialList.length + chosen.length >= this.space.cardinality) {
-      return { points, cursor };
+      return { points, cursor, fitted: null };
     }
     const checkCancelled = () => {
       if (hooks.signal?.aborted) throw new BallastError('CANCELLED', 'The search for the next point was cancelled.');
@@ -449,7 +522,7 @@ export class BayesianOptimizer {
         points.push(p);
         chosen.push(p);
       }
-      return { points, cursor };
+      return { points, cursor, fitted: null };
     }
 
     checkCancelled();
@@ -472,6 +545,11 @@ export class BayesianOptimizer {
           restarts: this.settings.gpRestarts,
           seed: mixSeed(this.seed, STREAM.objectiveFit, askIndex),
           signal: hooks.signal,
+          lengthscalePrior: this.settings.lengthscalePrior,
+          warmStart: this.settings.gpWarmStart && this.warmStart?.lengthscales.length === this.space.dimension ? this.warmStart : undefined,
+          // From a warm start the prior's mode is tried again only every tenth ask: the warm start alone
+          // converges in 3–10 likelihood evaluations, a cold start in 30–40 (each O(n³)).
+          defaultStart: this.settings.noisy || askIndex % COLD_START_EVERY === 0,
         },
       );
     }
@@ -487,6 +565,7 @@ export class BayesianOptimizer {
       });
     }
 
+    const fittedHyperparameters = objective?.hyperparameters ?? null;
     // Incumbent for EI, on the internal (minimised) scale.
     let incumbent = Infinity;
     if (objective) {
@@ -562,7 +641,7 @@ export class BayesianOptimizer {
         if (feasibility) feasibility = feasibility.condition(X1, feasibility.predict(X1).mean);
       }
     }
-    return { points, cursor };
+    return { points, cursor, fitted: objective === null ? null : fittedHyperparameters };
   }
 
   /**

@@ -4,7 +4,7 @@ import { minimize } from '../optim/lbfgsb';
 import { createRng, type Rng } from '../math/random';
 import { GaussianProcess } from './gaussianProcess';
 import { kernelProfile } from './kernels';
-import { checkHyperparameters, checkTrainingData, factorisePrior } from './likelihood';
+import { type FactorisationOutcome, LikelihoodWorkspace, checkHyperparameters, checkTrainingData, factorisePrior } from './likelihood';
 import type {
   AffineTransform,
   GpFitOptions,
@@ -66,6 +66,7 @@ export function fitGaussianProcess(X: Matrix, y: Float64Array, options: GpFitOpt
 
   let hyperparameters: GpHyperparameters;
   let fitReport: GpFitReport | null = null;
+  let workspace: LikelihoodWorkspace | null = null;
   if (options.hyperparameters !== undefined) {
     const given = options.hyperparameters;
     checkHyperparameters(given, d);
@@ -81,10 +82,11 @@ export function fitGaussianProcess(X: Matrix, y: Float64Array, options: GpFitOpt
       noiseVariance: given.noiseVariance,
     };
   } else {
-    ({ hyperparameters, fitReport } = fitHyperparameters(workingX, workingY, options));
+    ({ hyperparameters, fitReport, workspace } = fitHyperparameters(workingX, workingY, options));
   }
 
-  const factor = factorisePrior(workingX, workingY, options.kernel, hyperparameters, false);
+  // The fit's workspace already holds the pairwise distances: factorise the winner there.
+  const factor = workspace === null ? factorisePrior(workingX, workingY, options.kernel, hyperparameters, false) : factoriseIn(workspace, hyperparameters);
   if (!factor.ok) {
     throw new BallastError(
       'NUMERICAL',
@@ -113,7 +115,7 @@ function fitHyperparameters(
   X: Matrix,
   y: Float64Array,
   options: GpFitOptions,
-): { hyperparameters: GpHyperparameters; fitReport: GpFitReport } {
+): { hyperparameters: GpHyperparameters; fitReport: GpFitReport; workspace: LikelihoodWorkspace } {
   const d = X.cols;
   const restarts = options.restarts ?? DEFAULT_GP_RESTARTS;
   if (!Number.isInteger(restarts) || restarts < 0) {
@@ -142,10 +144,12 @@ function fitHyperparameters(
   });
 
   let evaluations = 0;
+  // One workspace for every start: pairwise distances and the n×n buffers are shared.
+  const workspace = new LikelihoodWorkspace(X, y, options.kernel);
   const negativeLogPosterior = (u: Float64Array): { value: number; gradient: Float64Array } => {
     if (options.signal?.aborted) throw new BallastError('CANCELLED', 'The GP fit was cancelled.');
     evaluations++;
-    const outcome = factorisePrior(X, y, options.kernel, toHyperparameters(u), true);
+    const outcome = workspace.evaluate(toHyperparameters(u), true);
     const gradient = new Float64Array(size);
     if (!outcome.ok) return { value: Infinity, gradient };
     let value = -outcome.value;
@@ -162,7 +166,19 @@ function fitHyperparameters(
 
   const rng = createRng(options.seed ?? 0);
   const centres = startCentres(X, y, learnNoise);
-  const starts: Float64Array[] = [startPoint(centres, priorFor, lower, upper, null)];
+  const starts: Float64Array[] = [];
+  if (options.initialHyperparameters !== undefined) {
+    // A warm start (the previous fit, in BO) usually sits next to the new optimum: a few iterations polish it.
+    const h = options.initialHyperparameters;
+    checkHyperparameters(h, d);
+    const u = new Float64Array(size);
+    for (let k = 0; k < d; k++) u[k] = Math.log(h.lengthscales[k]!);
+    u[d] = Math.log(h.signalVariance);
+    if (learnNoise) u[d + 1] = Math.log(Math.max(h.noiseVariance, Number.MIN_VALUE));
+    for (let j = 0; j < size; j++) u[j] = clampScalar(u[j]!, lower[j]!, upper[j]!);
+    starts.push(u);
+  }
+  if (options.initialHyperparameters === undefined || options.defaultStart !== false) starts.push(startPoint(centres, priorFor, lower, upper, null));
   for (let r = 0; r < restarts; r++) starts.push(startPoint(centres, priorFor, lower, upper, rng));
 
   let best: { u: Float64Array; value: number } | null = null;
@@ -172,6 +188,8 @@ function fitHyperparameters(
       lower,
       upper,
       maxIterations: options.maxIterations ?? DEFAULT_GP_MAX_ITERATIONS,
+      ...(options.gradientTolerance !== undefined ? { gradientTolerance: options.gradientTolerance } : {}),
+      ...(options.functionTolerance !== undefined ? { functionTolerance: options.functionTolerance } : {}),
     });
     if (result.converged) convergedStarts++;
     if (Number.isFinite(result.value) && (best === null || result.value < best.value)) {
@@ -195,7 +213,14 @@ function fitHyperparameters(
   return {
     hyperparameters: toHyperparameters(best.u),
     fitReport: { starts: starts.length, convergedStarts, evaluations, logPosterior: -best.value, atBound },
+    workspace,
   };
+}
+
+function factoriseIn(workspace: LikelihoodWorkspace, hp: GpHyperparameters): FactorisationOutcome {
+  const outcome = workspace.evaluate(hp, false);
+  if (!outcome.ok) return outcome;
+  return { ...outcome, L: workspace.factor(), alpha: Float64Array.from(workspace.alpha) };
 }
 
 /**

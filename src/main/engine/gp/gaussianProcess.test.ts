@@ -87,6 +87,21 @@ describe('predict', () => {
   });
 });
 
+describe('predict in blocks', () => {
+  it('gives the diagonal of predictJoint for more test points than one block, and the same again on repeat', () => {
+    const { X, y } = syntheticData(40, 3, 21);
+    const gp = fitGaussianProcess(X, y, { kernel: 'matern52', hyperparameters: hp3, standardizeOutputs: true });
+    const test = randomPoints(150, 3, 22, -0.2, 1.2);
+    const blocked = gp.predict(test);
+    const joint = gp.predictJoint(test);
+    for (let j = 0; j < test.rows; j++) {
+      expect(relativeDifference(blocked.mean[j]!, joint.mean[j]!, 1e-9)).toBeLessThan(1e-10);
+      expect(Math.abs(blocked.variance[j]! - joint.covariance.data[j * test.rows + j]!)).toBeLessThan(1e-12 * hp3.signalVariance);
+    }
+    expect(gp.predict(test)).toEqual(blocked);
+  });
+});
+
 describe('predictWithGradient', () => {
   it.each(KERNEL_NAMES.map((k) => [k]))('%s: value equals predict and gradients equal finite differences (scaled model)', (kernel) => {
     const { X: unit, y: raw } = syntheticData(25, 3, 21);
@@ -320,6 +335,29 @@ describe('fitGaussianProcess', () => {
     expect(Math.abs(ml.hyperparameters.lengthscales[0]! - 2)).toBeGreaterThan(0.5);
     // The MAP model explains the data worse than the ML one: the prior costs likelihood.
     expect(map.logMarginalLikelihood).toBeLessThan(ml.logMarginalLikelihood);
+  });
+
+  it('warm start: from the optimum it converges in a few evaluations to the same fit; without the default start it tries one start', () => {
+    const { X, y } = syntheticData(40, 3, 31, 0.05);
+    const cold = fitGaussianProcess(X, y, { kernel: 'matern52', seed: 3, restarts: 1 });
+    const warm = fitGaussianProcess(X, y, {
+      kernel: 'matern52',
+      seed: 3,
+      restarts: 0,
+      initialHyperparameters: cold.hyperparameters,
+      defaultStart: false,
+    });
+    expect(warm.fitReport!.starts).toBe(1);
+    expect(warm.fitReport!.evaluations).toBeLessThan(cold.fitReport!.evaluations / 3);
+    expect(warm.fitReport!.logPosterior).toBeGreaterThanOrEqual(cold.fitReport!.logPosterior - 1e-6);
+    const both = fitGaussianProcess(X, y, { kernel: 'matern52', seed: 3, restarts: 0, initialHyperparameters: cold.hyperparameters });
+    expect(both.fitReport!.starts).toBe(2);
+    expect(errorCode(() => fitGaussianProcess(X, y, { kernel: 'rbf', initialHyperparameters: hp3, defaultStart: false }))).toBe('none');
+    expect(
+      errorCode(() =>
+        fitGaussianProcess(X, y, { kernel: 'rbf', initialHyperparameters: { ...hp3, lengthscales: Float64Array.from([1, 1]) } }),
+      ),
+    ).toBe('BAD_INPUT');
   });
 
   it('refuses contradictory options', () => {

@@ -16,6 +16,8 @@ import type {
 } from './types';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+/** Test points per block in `predict`: 100 observations × 64 points of float64 is 50 kB, an L2-sized block. */
+const PREDICT_BLOCK = 64;
 
 /** What a fitted model is made of; built by `fitGaussianProcess` and `condition`, not by callers. */
 export interface GaussianProcessState {
@@ -66,6 +68,7 @@ export class GaussianProcess {
   readonly #L: Matrix;
   readonly #alpha: Float64Array;
   readonly #profile: KernelProfile;
+  #scratch: { z: Float64Array; kx: Float64Array; dk: Float64Array; v: Float64Array } | null = null;
 
   constructor(state: GaussianProcessState) {
     this.kernel = state.kernel;
@@ -87,29 +90,75 @@ export class GaussianProcess {
     this.#profile = kernelProfile(state.kernel);
   }
 
-  /** Posterior mean and variance of f at each row of Xstar, in the caller's units. */
+  /**
+   * Posterior mean and variance of f at each row of Xstar, in the caller's units. Test points go through in
+   * blocks of PREDICT_BLOCK so the cross-covariance block being forward-substituted stays in cache (the
+   * acquisition scores a thousand candidates against a hundred observations at every ask).
+   */
   predict(Xstar: Matrix): PosteriorPrediction {
     const Zs = this.#scaledTestInputs(Xstar);
     const s2 = this.hyperparameters.signalVariance;
-    const Kxs = crossCovariance(this.#Z, Zs, this.#profile, s2);
     const n = this.observationCount;
     const m = Xstar.rows;
+    const d = this.dimension;
     const mean = new Float64Array(m);
-    for (let i = 0; i < n; i++) {
-      const ai = this.#alpha[i]!;
-      const row = i * m;
-      for (let j = 0; j < m; j++) mean[j] = mean[j]! + Kxs.data[row + j]! * ai;
-    }
-    const V = forwardSubstituteMatrix(this.#L, Kxs);
-    const explained = new Float64Array(m);
-    for (let i = 0; i < n; i++) {
-      const row = i * m;
-      for (let j = 0; j < m; j++) explained[j] = explained[j]! + V.data[row + j]! * V.data[row + j]!;
-    }
     const variance = new Float64Array(m);
     const prior = s2 * this.#profile.correlation(0);
-    // Rounding can push k** − vᵀv a hair below zero at the data; a variance cannot be negative.
-    for (let j = 0; j < m; j++) variance[j] = Math.max(prior - explained[j]!, 0);
+    const l = this.#L.data;
+    const z = this.#Z.data;
+    const zs = Zs.data;
+    const alpha = this.#alpha;
+    const block = Math.min(PREDICT_BLOCK, m);
+    // V holds k(X, x_j) for the block's points, row i = training point i, then L⁻¹ of it in place.
+    const V = new Float64Array(n * block);
+    for (let start = 0; start < m; start += block) {
+      const width = Math.min(block, m - start);
+      for (let i = 0; i < n; i++) {
+        const row = i * width;
+        for (let j = 0; j < width; j++) {
+          let r2 = 0;
+          const a = i * d;
+          const b = (start + j) * d;
+          for (let k = 0; k < d; k++) {
+            const diff = z[a + k]! - zs[b + k]!;
+            r2 += diff * diff;
+          }
+          V[row + j] = s2 * this.#profile.correlation(r2);
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        const ai = alpha[i]!;
+        const row = i * width;
+        for (let j = 0; j < width; j++) mean[start + j] = mean[start + j]! + V[row + j]! * ai;
+      }
+      const explained = new Float64Array(width);
+      for (let i = 0; i < n; i++) {
+        const row = i * width;
+        const li = i * n;
+        // Two rows of L⁻¹-so-far at a time: half the loads and stores of row i per multiply-add.
+        let k = 0;
+        for (; k + 1 < i; k += 2) {
+          const a = l[li + k]!;
+          const b = l[li + k + 1]!;
+          const ra = k * width;
+          const rb = ra + width;
+          for (let j = 0; j < width; j++) V[row + j] = V[row + j]! - a * V[ra + j]! - b * V[rb + j]!;
+        }
+        if (k < i) {
+          const a = l[li + k]!;
+          const ra = k * width;
+          for (let j = 0; j < width; j++) V[row + j] = V[row + j]! - a * V[ra + j]!;
+        }
+        const inverse = 1 / l[li + i]!;
+        for (let j = 0; j < width; j++) {
+          const v = V[row + j]! * inverse;
+          V[row + j] = v;
+          explained[j] = explained[j]! + v * v;
+        }
+      }
+      // Rounding can push k** − vᵀv a hair below zero at the data; a variance cannot be negative.
+      for (let j = 0; j < width; j++) variance[start + j] = Math.max(prior - explained[j]!, 0);
+    }
     return { mean: this.#meanToOriginal(mean), variance: this.#varianceToOriginal(variance) };
   }
 
@@ -134,13 +183,14 @@ export class GaussianProcess {
       if (!Number.isFinite(x[k]!)) throw new BallastError('BAD_INPUT', `coordinate ${k + 1} of the point is not finite`);
     }
     const { lengthscales, signalVariance: s2 } = this.hyperparameters;
-    const z = new Float64Array(d);
-    for (let k = 0; k < d; k++) z[k] = this.#toWorkingInput(x[k]!, k) / lengthscales[k]!;
     const n = this.observationCount;
+    // Scratch reused across calls: the acquisition's local searches call this thousands of times per ask,
+    // and fresh arrays each time made garbage collection a tenth of an ask.
+    const scratch = (this.#scratch ??= { z: new Float64Array(d), kx: new Float64Array(n), dk: new Float64Array(n * d), v: new Float64Array(n) });
+    const { z, kx, dk, v } = scratch;
+    for (let k = 0; k < d; k++) z[k] = this.#toWorkingInput(x[k]!, k) / lengthscales[k]!;
     const Z = this.#Z.data;
-    const kx = new Float64Array(n);
     // ∂k(x, x_j)/∂x_k in working units: 2 s² g'(r²) (z_k − z_jk) / ℓ_k, stored n×d.
-    const dk = new Float64Array(n * d);
     for (let j = 0; j < n; j++) {
       let r2 = 0;
       for (let k = 0; k < d; k++) {
@@ -151,18 +201,41 @@ export class GaussianProcess {
       const slope = 2 * s2 * this.#profile.correlationDerivative(r2);
       for (let k = 0; k < d; k++) dk[j * d + k] = (slope * (z[k]! - Z[j * d + k]!)) / lengthscales[k]!;
     }
-    const v = forwardSubstitute(this.#L, kx);
-    const w = backSubstitute(this.#L, v);
-    let mean = 0;
+    // v = L⁻¹k, explained = vᵀv; then v becomes w = L⁻ᵀv = K⁻¹k, in place.
+    const l = this.#L.data;
     let explained = 0;
+    for (let i = 0; i < n; i++) {
+      const row = i * n;
+      // Two accumulators break the add latency chain of the dot product.
+      let s0 = 0;
+      let s1 = 0;
+      let k = 0;
+      for (; k + 1 < i; k += 2) {
+        s0 += l[row + k]! * v[k]!;
+        s1 += l[row + k + 1]! * v[k + 1]!;
+      }
+      if (k < i) s0 += l[row + k]! * v[k]!;
+      const vi = (kx[i]! - (s0 + s1)) / l[row + i]!;
+      v[i] = vi;
+      explained += vi * vi;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      const row = i * n;
+      const wi = v[i]! / l[row + i]!;
+      v[i] = wi;
+      for (let k = 0; k < i; k++) v[k] = v[k]! - l[row + k]! * wi;
+    }
+    let mean = 0;
     const meanGradient = new Float64Array(d);
     const varianceGradient = new Float64Array(d);
+    const alpha = this.#alpha;
     for (let j = 0; j < n; j++) {
-      mean += this.#alpha[j]! * kx[j]!;
-      explained += v[j]! * v[j]!;
+      const aj = alpha[j]!;
+      const wj = v[j]!;
+      mean += aj * kx[j]!;
       for (let k = 0; k < d; k++) {
-        meanGradient[k] = meanGradient[k]! + this.#alpha[j]! * dk[j * d + k]!;
-        varianceGradient[k] = varianceGradient[k]! - 2 * w[j]! * dk[j * d + k]!;
+        meanGradient[k] = meanGradient[k]! + aj * dk[j * d + k]!;
+        varianceGradient[k] = varianceGradient[k]! - 2 * wj * dk[j * d + k]!;
       }
     }
     const variance = Math.max(s2 * this.#profile.correlation(0) - explained, 0);

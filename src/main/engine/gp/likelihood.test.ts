@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
-import { matrixFromData, matrixFromRows } from '../math/linalg';
+import { type Matrix, matrixFromData, matrixFromRows, zeros } from '../math/linalg';
 import fixture from './__fixtures__/gp-sklearn.json';
 import { syntheticData } from './__fixtures__/synthetic';
 import { logPriorInLogSpace } from './fit';
 import { kernelProfile } from './kernels';
-import { logMarginalLikelihood } from './likelihood';
+import { choleskyWithJitter, inverseFromCholesky } from './cholesky';
+import { LikelihoodWorkspace, logMarginalLikelihood } from './likelihood';
 import { type GpHyperparameters, KERNEL_NAMES, type KernelName } from './types';
 
 /** The hyperparameters at log-coordinates u (lengthscales…, signal variance, noise variance). */
@@ -118,6 +119,87 @@ describe('logMarginalLikelihood gradient', () => {
     expect(code(() => logMarginalLikelihood(X, Float64Array.from([1, 2]), 'rbf', { ...hp, lengthscales: Float64Array.from([1, 1]) }))).toBe(
       'BAD_INPUT',
     );
+  });
+});
+
+/**
+ * The gradient as it was computed before the likelihood workspace: an explicit K⁻¹ from the Cholesky factor,
+ * then ½ tr((ααᵀ − K⁻¹) ∂K/∂θ) entry by entry (Rasmussen & Williams 2006, eq. 5.9). Kept as the reference.
+ */
+function gradientByExplicitInverse(X: Matrix, y: Float64Array, kernel: KernelName, hp: GpHyperparameters): Float64Array {
+  const n = X.rows;
+  const d = X.cols;
+  const profile = kernelProfile(kernel);
+  const K = zeros(n, n);
+  const r2 = (i: number, j: number) => {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += ((X.data[i * d + k]! - X.data[j * d + k]!) / hp.lengthscales[k]!) ** 2;
+    return s;
+  };
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K.data[i * n + j] = hp.signalVariance * profile.correlation(r2(i, j)) + (i === j ? hp.noiseVariance : 0);
+  const factor = choleskyWithJitter(K);
+  if (!factor.ok) throw new Error(factor.reason);
+  const Kinv = inverseFromCholesky(factor.L);
+  const alpha = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) alpha[i] = alpha[i]! + Kinv.data[i * n + j]! * y[j]!;
+  const gradient = new Float64Array(d + 2);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const a = 0.5 * (alpha[i]! * alpha[j]! - Kinv.data[i * n + j]!);
+      const rr = r2(i, j);
+      const slope = -2 * hp.signalVariance * profile.correlationDerivative(rr);
+      for (let k = 0; k < d; k++) gradient[k] = gradient[k]! + a * slope * ((X.data[i * d + k]! - X.data[j * d + k]!) / hp.lengthscales[k]!) ** 2;
+      gradient[d] = gradient[d]! + a * hp.signalVariance * profile.correlation(rr);
+      if (i === j) gradient[d + 1] = gradient[d + 1]! + a * hp.noiseVariance;
+    }
+  }
+  return gradient;
+}
+
+describe('LikelihoodWorkspace (triangular solves, buffers reused across evaluations)', () => {
+  const { X, y } = syntheticData(40, 4, 11);
+  const settings: GpHyperparameters[] = [
+    { lengthscales: Float64Array.from([0.3, 0.8, 1.5, 0.6]), signalVariance: 1.3, noiseVariance: 0.01 },
+    { lengthscales: Float64Array.from([2, 0.1, 0.4, 5]), signalVariance: 0.4, noiseVariance: 1e-6 },
+    { lengthscales: Float64Array.from([0.05, 0.05, 0.05, 0.05]), signalVariance: 3, noiseVariance: 0.2 },
+  ];
+
+  it.each(KERNEL_NAMES.map((k) => [k]))('%s: gradient equals the explicit-inverse gradient to 1e-10 relative', (kernel) => {
+    const workspace = new LikelihoodWorkspace(X, y, kernel);
+    // One workspace, several settings in a row: a reused buffer must not leak from one to the next.
+    for (const hp of [...settings, ...settings.slice().reverse()]) {
+      const outcome = workspace.evaluate(hp, true);
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) continue;
+      expect(outcome.jitter).toBe(0);
+      const expected = gradientByExplicitInverse(X, y, kernel, hp);
+      const scale = Math.max(...Array.from(expected, Math.abs));
+      expected.forEach((e, j) => expect(Math.abs(outcome.gradient![j]! - e) / scale).toBeLessThan(1e-10));
+    }
+  });
+
+  it('agrees with a fresh factorisation after a failed evaluation (jitter and failure leave nothing behind)', () => {
+    const workspace = new LikelihoodWorkspace(X, y, 'matern52');
+    const before = workspace.evaluate(settings[0]!, true);
+    expect(workspace.evaluate({ ...settings[0]!, signalVariance: 1e308, noiseVariance: 1e308 }, true).ok).toBe(false);
+    const after = workspace.evaluate(settings[0]!, true);
+    expect(before.ok && after.ok).toBe(true);
+    if (!before.ok || !after.ok) return;
+    expect(after.value).toBe(before.value);
+    expect(Array.from(after.gradient!)).toEqual(Array.from(before.gradient!));
+  });
+
+  it('uses the jitter schedule of choleskyWithJitter on a rank-deficient covariance, and its gradient holds there too', () => {
+    const Xdup = matrixFromData(6, 1, Float64Array.from([0.1, 0.1, 0.5, 0.5, 0.9, 0.9]));
+    const ydup = Float64Array.from([1, 1, -0.5, -0.5, 0.3, 0.3]);
+    const hp = { lengthscales: Float64Array.from([0.4]), signalVariance: 1, noiseVariance: 0 };
+    const outcome = new LikelihoodWorkspace(Xdup, ydup, 'rbf').evaluate(hp, true);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.jitter).toBeGreaterThan(0);
+    // The reference with the same jitter folded into the noise (the gradient holds jitter fixed).
+    const reference = gradientByExplicitInverse(Xdup, ydup, 'rbf', { ...hp, noiseVariance: outcome.jitter });
+    for (let j = 0; j < 2; j++) expect(Math.abs(outcome.gradient![j]! - reference[j]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(reference[j]!)));
   });
 });
 

@@ -55,6 +55,16 @@ export interface GpFitOptions {
   hyperparameterBounds?: GpHyperparameterBounds;
   /** L-BFGS-B iteration limit per start (default 200). */
   maxIterations?: number;
+  /** L-BFGS-B stopping tests per start (defaults: scipy's pgtol 1e-5 and ftol ≈ 2.2e-9). */
+  gradientTolerance?: number;
+  functionTolerance?: number;
+  /**
+   * Working-space hyperparameters to start from first (a warm start: the previous fit of a growing data set).
+   * The default start is still tried unless `defaultStart` is false; random restarts follow as usual.
+   */
+  initialHyperparameters?: GpHyperparameters;
+  /** Try the deterministic default start besides a warm start (default true). */
+  defaultStart?: boolean;
   /** Checked at every likelihood evaluation; an aborted fit throws BallastError('CANCELLED'). */
   signal?: { readonly aborted: boolean } | undefined;
 }

@@ -619,8 +619,13 @@ function invertSmall(A: Float64Array, k: number): Float64Array | null {
     if (!(Math.abs(pv) > EPSILON * scale * k)) return null;
     if (pivot !== col) {
       for (let j = 0; j < k; j++) {
-        [a[col * k + j], a[pivot * k + j]] = [a[pivot * k + j]!, a[col * k + j]!];
-        [inv[col * k + j], inv[pivot * k + j]] = [inv[pivot * k + j]!, inv[col * k + j]!];
+        // Plain temporaries: a destructuring swap allocates an array per element, which showed in profiles.
+        const aj = a[col * k + j]!;
+        a[col * k + j] = a[pivot * k + j]!;
+        a[pivot * k + j] = aj;
+        const ij = inv[col * k + j]!;
+        inv[col * k + j] = inv[pivot * k + j]!;
+        inv[pivot * k + j] = ij;
       }
     }
     for (let j = 0; j < k; j++) {
