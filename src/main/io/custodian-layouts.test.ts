@@ -12,6 +12,8 @@ import fidelity from './__fixtures__/layouts/fidelity-statement-synthetic.csv?ra
 import ibkr from './__fixtures__/layouts/ibkr-activity-synthetic.csv?raw';
 import schwab from './__fixtures__/layouts/schwab-positions-synthetic.csv?raw';
 import vanguard from './__fixtures__/layouts/vanguard-holdings-synthetic.csv?raw';
+import schwabDocumented from './__fixtures__/layouts/schwab-positions-documented.csv?raw';
+import vanguardDocumented from './__fixtures__/layouts/vanguard-ofxdownload-documented.csv?raw';
 
 /**
  * The built-in layouts of issue 9, each on a file written in that custodian's layout (see
@@ -25,6 +27,8 @@ const FILES: Record<string, string> = {
   'ibkr-activity-synthetic.csv': ibkr,
   'schwab-positions-synthetic.csv': schwab,
   'vanguard-holdings-synthetic.csv': vanguard,
+  'schwab-positions-documented.csv': schwabDocumented,
+  'vanguard-ofxdownload-documented.csv': vanguardDocumented,
 };
 const fixture = (name: string) => new TextEncoder().encode(FILES[name]);
 const parse = (name: string, opts: { asOf?: string } = {}) => parseCustodianCsv(fixture(name), name, opts);
@@ -32,6 +36,31 @@ const errors = (file: HoldingsFile) => file.issues.filter((i) => i.severity === 
 const warnings = (file: HoldingsFile) => file.issues.filter((i) => i.severity === 'warning');
 const rows = (file: HoldingsFile) =>
   file.statements.flatMap((s) => s.holdings.map((h) => [s.accountId, h.identifiers.ticker ?? h.identifiers.isin ?? null, h.quantity, h.price, h.marketValue]));
+
+describe('built-in layouts on files laid out exactly as third parties document them (PROVENANCE.md)', () => {
+  it("Schwab, as opensteuerauszug's format notes show it: a time in the preamble date, '--' cells, dollar signs, the cash line and the account total", () => {
+    const file = parse('schwab-positions-documented.csv');
+    expect(file.detected.custodian).toBe('Charles Schwab');
+    expect(file.statements[0]?.asOf).toBe('2025-05-04');
+    expect(errors(file)).toEqual([]);
+    expect(rows(file)).toEqual([
+      ['123', 'SCHB', '1200', '22.1', '26520'],
+      ['123', 'AAPL', '50', '205.35', '10267.5'],
+    ]);
+    expect(file.statements[0]?.cash).toEqual([{ line: 6, currency: 'USD', amount: '7321.4' }]);
+  });
+
+  it("Vanguard, as hledger's OfxDownload.csv rules describe it: trailing commas, CRLF, a zero-share fund, then the 15-field transactions table", () => {
+    const file = parse('vanguard-ofxdownload-documented.csv', { asOf: '2025-05-02' });
+    expect(file.detected.custodian).toBe('Vanguard');
+    expect(errors(file)).toEqual([]);
+    expect(rows(file)).toEqual([
+      ['12345678', 'VTI', '150', '285.12', '42768'],
+      ['12345678', 'VMFXX', '2500.55', '1', '2500.55'],
+    ]);
+    expect(warnings(file).map((w) => w.line)).toEqual([4, 8]);
+  });
+});
 
 describe('built-in custodian layouts', () => {
   it('Fidelity: account summary above, section, subtotal, pending and disclaimer lines; a short option; the core money market with a value only', () => {
