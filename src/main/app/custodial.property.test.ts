@@ -97,7 +97,8 @@ describe('corrupted custodial files never escape as exceptions nor leave a parti
         const after = await state();
         expect(after.verify.ok).toBe(true);
         if (result.ok) return;
-        expect(['IMPORT_REJECTED', 'BAD_INPUT']).toContain(result.error.code);
+        // A damaged file that lost holding lines would shrink the account's snapshot: it waits for the PM's choice.
+        expect(['IMPORT_REJECTED', 'BAD_INPUT', 'CONFIRMATION_REQUIRED']).toContain(result.error.code);
         expect(result.error.message.length).toBeGreaterThan(0);
         expect(after).toEqual(before);
       }),

@@ -5,7 +5,9 @@ import { ConstraintSettings, type StrategyParametersInput } from '../../../share
 import { matrixFromData, matrixFromRows } from '../math/linalg';
 import { createRng } from '../math/random';
 import fixtureJson from './__fixtures__/allocator-cvxopt.json';
+import teDustJson from './__fixtures__/allocator-te-dust.json';
 import { type AllocationProblem, type AllocationResult, allocate, minimumVarianceWeights } from './allocator';
+import { anchorWithinLimits } from './anchor';
 import { type CvxoptFixtureCase, problemFromCvxoptCase } from './cvxoptFixture';
 
 const SEED = 20_261_207;
@@ -232,6 +234,137 @@ describe('allocate: invariants on random problems', () => {
   });
 });
 
+describe('allocate: regression — the TE multiplier search on a portfolio with dust holdings', () => {
+  // The tuning run's fold-2 failure ("the allocation QP became infeasible while searching the tracking-error
+  // multiplier"), captured from the backtest. Dust current weights (≈ 5e-18) made [0, 5e-18] sell legs whose
+  // bounds the dual solver took for an inconsistency at ν ≈ 0.29. Fixed twice over: such sides are not traded
+  // (allocator TRADE_RESOLUTION) and the solver's violation test allows for the rounding x has accumulated.
+  const c = (teDustJson as unknown as { case: CvxoptFixtureCase }).case;
+  const p = fromFixture(c);
+
+  it('still has the dust that broke it', () => {
+    expect(c.current.filter((w) => w > 0 && w < 1e-15)).toHaveLength(3);
+  });
+
+  it('solves it, in every formulation and through npm quadprog, and agrees with cvxopt', () => {
+    for (const options of [{}, { formulation: 'split' as const }, { solver: 'quadprog' as const }, { solver: 'quadprog' as const, formulation: 'split' as const }]) {
+      const r = solved(allocate(p, options));
+      expect(maxAbsDiff(r.weights, c.expected.weights)).toBeLessThan(1e-8);
+      expect(r.trackingError).toBeLessThanOrEqual(p.trackingErrorBudget);
+      expect(r.trackingError).toBeCloseTo(c.expected.trackingError, 9);
+      expect(r.binding).toContain('tracking-error budget');
+      expectFeasible(p, r.weights);
+    }
+  });
+
+  it('and the TE budgets around it, where the search passes through many multipliers', () => {
+    for (let budget = 0.005; budget <= 0.05; budget += 0.0007) {
+      const r = solved(allocate({ ...p, trackingErrorBudget: budget }));
+      // minTradeWeight is θ's 0.25 %: a dropped small buy may leave cash above the floor.
+      expectFeasible({ ...p, trackingErrorBudget: budget }, r.weights, { exactBudget: false });
+    }
+  });
+});
+
+describe('allocate: the cash floor is a minimum — what the maximums cannot hold stays in cash', () => {
+  it('invests up to every maximum and keeps the rest in cash, saying so', () => {
+    const p = makeProblem(13, 4, { constraints: { maxWeight: 0.2 }, trackingErrorBudget: 0.02 });
+    const anchor = anchorWithinLimits(Float64Array.from(p.anchor, (a) => a / 0.98), p.tickers, p.constraints);
+    const r = solved(allocate({ ...p, anchor }));
+    expect(Array.from(r.weights)).toEqual([0.2, 0.2, 0.2, 0.2]);
+    expect(r.cashWeight).toBeCloseTo(0.2, 12);
+    expect(r.uninvestedCash).toBeCloseTo(0.18, 12);
+    expect(r.binding).toEqual(expect.arrayContaining(['maximums (cash above floor)', 'max weight T00']));
+    expect(r.binding).not.toContain('cash floor');
+    expect(r.trackingError).toBeLessThan(1e-12);
+  });
+
+  it('with a class maximum holding back more than the names’ own maximums, the class stays at its maximum', () => {
+    const classes = ['equity', 'equity', 'equity', 'bond', 'bond'];
+    const p = makeProblem(21, 5, { classes, constraints: { maxWeight: 0.3, classLimits: { equity: { max: 0.4 } }, cashFloor: 0.05 } });
+    const r = solved(allocate(p));
+    // Capacity: equity min(0.4, 0.9) + bonds 0.6 = 1.0 ≥ 0.95 — nothing held back.
+    expect(r.uninvestedCash).toBe(0);
+    expect(r.cashWeight).toBeCloseTo(0.05, 12);
+    const tight = solved(allocate({ ...p, constraints: { ...p.constraints, perAsset: { T03: { max: 0.2 }, T04: { max: 0.1 } } } }));
+    // Capacity: equity 0.4 + bonds 0.3 = 0.7: bonds at their maximums, equity at its class maximum, 30 % cash.
+    expect(tight.weights[3]).toBeCloseTo(0.2, 12);
+    expect(tight.weights[4]).toBeCloseTo(0.1, 12);
+    expect(tight.weights[0]! + tight.weights[1]! + tight.weights[2]!).toBeCloseTo(0.4, 12);
+    expect(tight.cashWeight).toBeCloseTo(0.3, 12);
+    expect(tight.uninvestedCash).toBeCloseTo(0.25, 12);
+    expect(tight.binding).toContain('class equity max');
+  });
+
+  it('counts what no-buy and untradeable positions can hold, and sells an excluded one into cash', () => {
+    const p = makeProblem(22, 4, { constraints: { maxWeight: 0.3, noBuy: ['T01'], excluded: ['T02'] } });
+    const current = Float64Array.from([0.1, 0.1, 0.2, 0.15]);
+    const r = solved(allocate({ ...p, current, investable: [true, true, true, false] }));
+    // T00 to its 30 % maximum, T01 kept at 10 % (no-buy), T02 sold, T03 untradeable at 15 %: 55 % invested.
+    expect(Array.from(r.weights)).toEqual([expect.closeTo(0.3, 12), expect.closeTo(0.1, 12), 0, 0.15]);
+    expect(r.cashWeight).toBeCloseTo(0.45, 12);
+  });
+
+  it('for random caps and universes: always feasible when the anchor is, within every cap, cash ≥ floor', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.record({
+          maxWeight: fc.double({ min: 0.02, max: 1, noNaN: true }),
+          tightNames: fc.integer({ min: 0, max: 3 }),
+          cashFloor: fc.constantFrom(0, 0.02, 0.1, 0.3),
+          minWeight: fc.constantFrom(0, 0.005),
+          te: fc.constantFrom(0, 0.005, 0.02, 0.05),
+          kappa: fc.constantFrom(0, 1, 20),
+          gamma: fc.constantFrom(1, 1.9, 10),
+          bps: fc.constantFrom(0, 5),
+          start: fc.constantFrom('drifted', 'cash', 'dust'),
+        }),
+        (seed, n, o) => {
+          const rng = createRng(seed ^ 0x5eed);
+          const base = makeProblem(seed, n, { riskAversion: o.gamma, uncertaintyPenalty: o.kappa });
+          const perAsset: Record<string, { max: number }> = {};
+          for (let k = 0; k < Math.min(o.tightNames, n); k++) perAsset[base.tickers[k]!] = { max: 0.01 + 0.2 * rng.next() };
+          const constraints = ConstraintSettings.parse({
+            maxWeight: o.maxWeight,
+            minWeight: Math.min(o.minWeight, o.maxWeight, 0.01 + 0.2 * rng.next()),
+            perAsset,
+            cashFloor: o.cashFloor,
+            minTradeWeight: 0,
+          });
+          // Minimums the floor cannot fund are a real conflict, not this property's subject.
+          const mins = base.tickers.reduce((a, t) => a + Math.min(constraints.minWeight, constraints.perAsset[t]?.max ?? constraints.maxWeight), 0);
+          if (mins > 1 - o.cashFloor) return;
+          const riskBudget = Float64Array.from(base.anchor, (a) => a / 0.98);
+          const anchor = anchorWithinLimits(riskBudget, base.tickers, constraints);
+          const current =
+            o.start === 'cash'
+              ? new Float64Array(n)
+              : o.start === 'dust'
+                ? Float64Array.from(base.current, (w, i) => (i % 2 ? 5e-18 * (i + 1) : w))
+                : base.current;
+          const p: AllocationProblem = { ...base, anchor, current, constraints, trackingErrorBudget: o.te, costs: { bpsPerSide: o.bps, impactCoefficient: 0 } };
+          const r = solved(allocate(p));
+          const caps = base.tickers.map((t) => constraints.perAsset[t]?.max ?? constraints.maxWeight);
+          const capacity = caps.reduce((a, b) => a + b, 0);
+          r.weights.forEach((w, i) => {
+            expect(w).toBeLessThanOrEqual(caps[i]! + 1e-12);
+            expect(w).toBeGreaterThanOrEqual(Math.min(constraints.minWeight, caps[i]!) - 1e-12);
+          });
+          expect(r.cashWeight).toBeGreaterThanOrEqual(o.cashFloor - 1e-9);
+          expect(sum(r.weights)).toBeCloseTo(Math.min(1 - o.cashFloor, capacity), 9);
+          expect(r.uninvestedCash).toBeCloseTo(Math.max(0, 1 - o.cashFloor - capacity), 12);
+          if (o.te > 0) expect(r.trackingError).toBeLessThanOrEqual(o.te * (1 + 1e-12));
+          // The same answer through the leg formulation.
+          expect(maxAbsDiff(solved(allocate(p, { formulation: 'split' })).weights, r.weights)).toBeLessThan(1e-8);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
 describe('allocate: economics', () => {
   it('returns the anchor when there is no signal and trading is free', () => {
     const p = makeProblem(1, 8, { expectedReturns: new Float64Array(8), trackingErrorBudget: 0.03 });
@@ -393,11 +526,10 @@ describe('allocate: infeasible problems name the constraint, in words', () => {
     expect(r.message).toContain('more than the 95.0% that can be invested above the 5.0% cash floor');
   });
 
-  it('cash floor against maximum weights', () => {
-    const p = makeProblem(13, 4, { constraints: { maxWeight: 0.2 } });
+  it('cash floor against per-asset minimums (the floor is a floor)', () => {
+    const p = makeProblem(13, 4, { constraints: { minWeight: 0.25, cashFloor: 0.05 } });
     const r = infeasible(allocate(p));
-    expect(r.constraint).toBe('cash floor 0.02 with per-asset maximums');
-    expect(r.message).toContain('allow only 80.0% to be invested');
+    expect(r.constraint).toMatch(/^cash floor 0.05 with per-asset minimums/);
   });
 
   it('turnover cap against the sale of an excluded holding', () => {

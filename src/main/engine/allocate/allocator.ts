@@ -21,7 +21,8 @@ import { type QpResult, solveQuadraticProgram, sparseConstraints } from './goldf
  *   αᵢ         = k · σ_daily,ᵢ · √(V / ADVᵢ)                     (square-root impact: cost fraction per unit
  *                                                                traded = k·σ·√(traded value / ADV))
  *
- *   subject to Σw = 1 − cashFloor                                (budget: cash sits exactly at its floor)
+ *   subject to Σw = min(1 − cashFloor, capacity)                 (budget: cash at its floor, or above it by
+ *                                                                what the maximums leave nowhere to go)
  *              loᵢ ≤ wᵢ ≤ hiᵢ                                    (long-only, per-asset min/max, restricted lists)
  *              min_k ≤ Σ_{i∈k} wᵢ ≤ max_k                        (asset-class limits)
  *              ½ Σ|wᵢ − w₀ᵢ| ≤ turnoverCap                        (one-way turnover)
@@ -55,6 +56,15 @@ import { type QpResult, solveQuadraticProgram, sparseConstraints } from './goldf
  * exactly so with no binding constraint and κ = 0) kept inside a bisection bracket, until
  * budget·(1 − 10⁻⁹) ≤ TE ≤ budget (solveTrackingError). By convex duality that is the constrained optimum.
  *
+ * The cash floor is a minimum. Normally everything above it is invested (Σw = 1 − cashFloor). When the maximums
+ * cannot hold that much — capacity = Σ over classes of min(class max, Σ hiᵢ) plus Σ hiᵢ of unclassed names, hi
+ * after no-buy (w ≤ w₀), exclusions and untradeable positions, the exact largest Σw those bounds allow — the
+ * remainder stays in cash: Σw = capacity, every asset outside a binding class maximum sits at its maximum, and
+ * the result says so (`uninvestedCash`, binding "maximums (cash above floor)"). Early in a history with few
+ * priced names, or a tight maximum on a small universe, is such a case; it is a decision, not an infeasibility.
+ * Every other constraint stays exact. Minimums, no-sell holdings and class minimums that need more than
+ * 1 − cashFloor are still infeasible (the floor is a floor).
+ *
  * Restricted lists: noBuy means w ≤ w₀, noSell means w ≥ w₀, excluded means w = 0 (an excluded holding is
  * sold; exclusion overrides a per-asset minimum). `investable: false` (no price) fixes wᵢ = w₀ᵢ outside every
  * asset rule; the position still counts toward the budget, class limits and turnover, but not the objective or
@@ -81,6 +91,8 @@ import { type QpResult, solveQuadraticProgram, sparseConstraints } from './goldf
 const TRADING_DAYS_PER_YEAR = 252;
 /** Absolute tolerance on weights for constraint checks and binding reports. */
 const WEIGHT_TOLERANCE = 1e-9;
+/** Weight changes smaller than this are rounding: an asset with no more room than this on a side cannot trade there. */
+const TRADE_RESOLUTION = 1e-12;
 /** Relative accuracy of the TE root: budget·(1 − this) ≤ TE ≤ budget. */
 const TE_RELATIVE_TOLERANCE = 1e-9;
 /** The impact quadratic matches the exact cost at this trade size when the anchor asks for less. */
@@ -140,6 +152,11 @@ export type AllocationResult =
       iterations: number;
       /** ν, the TE budget's multiplier (0 when it does not bind): pass it back as a warm start. */
       trackingErrorMultiplier: number;
+      /**
+       * Cash above the floor that the per-asset and class maximums leave nowhere to invest (0 when they can hold
+       * 1 − cashFloor). cashWeight ≥ cashFloor + this; more only where minTradeWeight dropped a buy.
+       */
+      uninvestedCash: number;
     }
   | { ok: false; constraint: string; message: string; details?: unknown };
 
@@ -326,8 +343,15 @@ type GroupKey = 'turnover' | 'cashFloor' | 'noBuy' | 'noSell' | 'excluded' | 'mi
 interface Limits {
   lo: Float64Array;
   hi: Float64Array;
-  /** The weight of an asset that cannot move (untradeable, lo = hi); NaN for a free asset. */
+  /**
+   * The weight of an asset that cannot move (untradeable, lo = hi, or held at its maximum because the maximums
+   * cannot absorb the budget); NaN for a free asset.
+   */
   fixed: Float64Array;
+  /** Σw to invest: 1 − cashFloor, or less when the maximums cannot hold that much (see the header). */
+  budget: number;
+  /** 1 for an asset fixed at its maximum only because the maximums cannot absorb 1 − cashFloor. */
+  heldAtMaximum: Uint8Array;
 }
 
 type LimitsResult = { ok: true; limits: Limits } | { ok: false; infeasible: Infeasible };
@@ -388,9 +412,52 @@ function assetLimits(p: Prepared, relaxed: ReadonlySet<GroupKey>): LimitsResult 
     }
     lo[i] = min;
     hi[i] = Math.max(min, max);
-    if (hi[i]! - lo[i]! <= 1e-12) fixed[i] = lo[i]!;
+    if (hi[i]! - lo[i]! <= TRADE_RESOLUTION) fixed[i] = lo[i]!;
   }
-  return { ok: true, limits: { lo, hi, fixed } };
+  const { capacity, bindingClasses } = investableCapacity(p, hi, relaxed);
+  let budget = p.budget;
+  const heldAtMaximum = new Uint8Array(n);
+  // (With the cash floor relaxed, for a diagnosis, the budget is any Σw ≤ 1 and nothing is held anywhere.)
+  if (!relaxed.has('cashFloor') && capacity < p.budget + TRADE_RESOLUTION) {
+    // The maximums cannot absorb 1 − cashFloor (or only just): invest what they can hold and keep the rest in
+    // cash. Σw = capacity then forces every asset outside a binding class maximum to its maximum; fixing them
+    // there states that exactly, rather than leaving the solver a single point to find through a stack of
+    // linearly dependent active constraints.
+    budget = Math.min(p.budget, capacity);
+    for (let i = 0; i < n; i++) {
+      const k = p.classOf[i];
+      if (!Number.isNaN(fixed[i]!) || (k !== undefined && bindingClasses.has(k))) continue;
+      fixed[i] = hi[i]!;
+      heldAtMaximum[i] = 1;
+    }
+  }
+  return { ok: true, limits: { lo, hi, fixed, budget, heldAtMaximum } };
+}
+
+/**
+ * The largest Σw the per-asset maximums and class maximums allow: classes are disjoint, so it is Σ over classes
+ * of min(class max, Σ hiᵢ in the class) plus Σ hiᵢ of the names outside any class with a maximum. Also names
+ * the classes whose maximum is below their members' Σ hiᵢ (their members are not all at their maximum then).
+ */
+function investableCapacity(p: Prepared, hi: Float64Array, relaxed: ReadonlySet<GroupKey>): { capacity: number; bindingClasses: Set<string> } {
+  const classMax = new Map<string, number>();
+  for (const limit of p.classLimits) {
+    if (limit.side === 'max' && !relaxed.has(`class:${limit.name}:max`)) classMax.set(limit.name, limit.value);
+  }
+  const inClass = new Map<string, number>();
+  let capacity = 0;
+  for (let i = 0; i < p.n; i++) {
+    const k = p.classOf[i];
+    if (k !== undefined && classMax.has(k)) inClass.set(k, (inClass.get(k) ?? 0) + hi[i]!);
+    else capacity += hi[i]!;
+  }
+  const bindingClasses = new Set<string>();
+  for (const [k, total] of inClass) {
+    const max = classMax.get(k)!;
+    if (max < total) bindingClasses.add(k);
+    capacity += Math.min(max, total);
+  }
+  return { capacity, bindingClasses };
 }
 
 function infeasibleNow(constraint: string, message: string, details: unknown): { ok: false; infeasible: Infeasible } {
@@ -471,8 +538,12 @@ function buildModel(p: Prepared, limits: Limits, relaxed: ReadonlySet<GroupKey>,
     model.base[i] = w0[i]!;
     const lo = limits.lo[i]! - w0[i]!;
     const hi = limits.hi[i]! - w0[i]!;
-    const canBuy = hi > 0;
-    const canSell = lo < 0;
+    // A side with room for less than TRADE_RESOLUTION is rounding, not a trade (a 5e-18 dust holding left by
+    // share arithmetic, a weight a hair under its maximum): its leg would be a box [0, 5e-18] whose two bounds
+    // the dual solver cannot tell apart from noise. The asset keeps its current weight on that side.
+    const canBuy = hi > TRADE_RESOLUTION;
+    const canSell = lo < -TRADE_RESOLUTION;
+    if (!canBuy && !canSell) continue;
     if (mode === 'unsplit') {
       addVariable(i, 1, 0, lo, hi, null);
     } else if (mode === 'signed') {
@@ -496,7 +567,7 @@ function buildModel(p: Prepared, limits: Limits, relaxed: ReadonlySet<GroupKey>,
     // Relaxed: any cash from 0 up, i.e. Σw ≤ 1.
     model.constraints.push({ vars: all, coefs: model.varDirection.map((s) => -s), rhs: -(1 - baseSum), equality: false });
   } else {
-    model.constraints.push({ vars: all, coefs: model.varDirection.slice(), rhs: p.budget - baseSum, equality: true });
+    model.constraints.push({ vars: all, coefs: model.varDirection.slice(), rhs: limits.budget - baseSum, equality: true });
   }
   for (const limit of p.classLimits) {
     if (relaxed.has(`class:${limit.name}:${limit.side}`)) continue;
@@ -819,6 +890,7 @@ export function allocate(problem: AllocationProblem, options: AllocateOptions = 
     binding: bindingConstraints(p, limits, weights, nu),
     iterations: tilt.solves(),
     trackingErrorMultiplier: nu,
+    uninvestedCash: Math.max(0, p.budget - limits.budget),
   };
 }
 
@@ -927,7 +999,7 @@ function initialSides(p: Prepared, limits: Limits, ridge: number): Int8Array {
   for (let i = 0; i < n; i++) if (Number.isNaN(limits.fixed[i]!) && p.inObjective[i]) free.push(i);
   const m = free.length;
   if (m === 0) return signs;
-  let gap = p.budget;
+  let gap = limits.budget;
   for (let i = 0; i < n; i++) gap -= Number.isNaN(limits.fixed[i]!) ? p.w0[i]! : limits.fixed[i]!;
   const sub = new Float64Array(m * m);
   const minusG = new Float64Array(m);
@@ -1098,7 +1170,9 @@ function dropSmallTrades(p: Prepared, limits: Limits, solved: Float64Array): Flo
   const candidates: number[] = [];
   for (let i = 0; i < p.n; i++) {
     const x = w[i]! - p.w0[i]!;
-    if (x === 0 || Math.abs(x) >= minTrade || !Number.isNaN(limits.fixed[i]!)) continue;
+    // An asset held at its maximum because the maximums bind the budget may still skip a small buy (its money
+    // stays in cash, which the floor allows); a forced or untradeable one may not.
+    if (x === 0 || Math.abs(x) >= minTrade || (!Number.isNaN(limits.fixed[i]!) && !limits.heldAtMaximum[i])) continue;
     // Not trading must itself be allowed: the current weight has to sit inside the asset's bounds.
     if (p.w0[i]! < limits.lo[i]! - WEIGHT_TOLERANCE || p.w0[i]! > limits.hi[i]! + WEIGHT_TOLERANCE) continue;
     candidates.push(i);
@@ -1130,6 +1204,7 @@ function bindingConstraints(p: Prepared, limits: Limits, w: Float64Array, nu: nu
   const out: string[] = [];
   const tol = 1e-8;
   if (Math.abs(1 - weightSum(w) - p.cashFloor) <= tol) out.push('cash floor');
+  if (limits.budget < p.budget - tol) out.push('maximums (cash above floor)');
   for (let i = 0; i < p.n; i++) {
     const t = p.tickers[i]!;
     if (!p.inObjective[i]) continue;

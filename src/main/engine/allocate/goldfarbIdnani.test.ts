@@ -137,6 +137,46 @@ describe('solveQuadraticProgram (Goldfarb–Idnani)', () => {
     if (r.status === 'optimal') expect(Array.from(r.x)).toEqual([expect.closeTo(0.5, 12), expect.closeTo(0.5, 12)]);
   });
 
+  it('a bound pair [0, 1e-17] (a dust holding’s sell leg) is not mistaken for an inconsistency', () => {
+    // Budget Σx = b, 0 ≤ x ≤ 35 %, and some variables boxed into [0, ~1e-17]. Rounding leaves such a variable a
+    // few 1e-15 above zero while its lower bound is active; the upper bound then looked violated, its normal is
+    // the active one's negative, and the solver's zero-step branch ended in "infeasible" on about a quarter of
+    // these problems (the tuning run's TE-search failure, allocate/__fixtures__/allocator-te-dust.json).
+    // The answer must also be that of the same QP with the dust variables fixed at 0.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 8, max: 24 }), (seed, n) => {
+        const rng = createRng(seed);
+        const M = Array.from({ length: n * n }, () => rng.normal());
+        const D = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = i === j ? 0.01 : 0;
+            for (let k = 0; k < n; k++) s += M[i * n + k]! * M[j * n + k]!;
+            D[i * n + j] = s / n;
+          }
+        }
+        const d = Float64Array.from({ length: n }, () => 2 * rng.normal());
+        const dust = Array.from({ length: n }, (_, i) => i > 3 && rng.next() < 0.3);
+        const budget = 0.105 * n; // ≤ 35 % × the (at least 4 + 70 %) non-dust variables
+        const rows = (dustCap: (i: number) => number) => [
+          { vars: [...Array(n).keys()], coefs: new Array<number>(n).fill(1), rhs: budget },
+          ...Array.from({ length: n }, (_, i) => [
+            { vars: [i], coefs: [1], rhs: 0 },
+            { vars: [i], coefs: [-1], rhs: dust[i] ? -dustCap(i) : -0.35 },
+          ]).flat(),
+        ];
+        if (dust.filter((x) => !x).length * 0.35 < budget) return;
+        const withDust = solveQuadraticProgram(D, d, sparseConstraints(rows((i) => 1e-17 * (1 + i)), 1));
+        const withoutDust = solveQuadraticProgram(D, d, sparseConstraints(rows(() => 0), 1));
+        expect(withDust.status).toBe('optimal');
+        expect(withoutDust.status).toBe('optimal');
+        if (withDust.status !== 'optimal' || withoutDust.status !== 'optimal') return;
+        withDust.x.forEach((v, i) => expect(v).toBeCloseTo(withoutDust.x[i]!, 9));
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
   it('reports a Hessian that is not positive definite', () => {
     const r = solveQuadraticProgram(Float64Array.from([1, 1, 1, 1]), Float64Array.from([0, 0]), sparseConstraints([{ vars: [0], coefs: [1], rhs: 0 }], 0));
     expect(r.status).toBe('not-positive-definite');

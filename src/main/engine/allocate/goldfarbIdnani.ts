@@ -12,9 +12,9 @@
  * Differences from qpgen2, all for speed or robustness, none in the iterates' mathematics:
  *  - Float64Array storage, J and R column-major so the Givens rotations and Jᵀn⁺ walk contiguous memory;
  *  - sparse constraint normals (most of ours are simple bounds), so slacks and Jᵀn⁺ cost O(nnz), not O(nq);
- *  - violations are tested against a tolerance relative to the terms' size instead of an absolute 1e-15,
- *    so rounding noise on an already-satisfied, linearly dependent constraint cannot be mistaken for an
- *    inconsistency.
+ *  - violations are tested against a tolerance relative to the terms' size and to how far x has travelled
+ *    instead of an absolute 1e-15, so rounding noise on an already-satisfied, linearly dependent constraint
+ *    (or on a bound of a near-zero variable) cannot be mistaken for an inconsistency.
  * The inputs are not modified.
  */
 
@@ -99,6 +99,10 @@ export function solveQuadraticProgram(D: Float64Array, d: Float64Array, constrai
     const col = c * n;
     for (let r = 0; r <= c; r++) x[r] = x[r]! + J[col + r]! * w;
   }
+  // How far x has travelled (max|x| of the start plus Σ|t|·max|z| over the primal steps): the rounding in each
+  // component of x grows with it, not with the component's own size (see the violation test below).
+  let travel = 0;
+  for (let i = 0; i < n; i++) travel = Math.max(travel, Math.abs(x[i]!));
   // ‖J‖²_F / n is invariant under the rotations; it scales the test for a zero primal step below.
   let jScale = 0;
   for (let k = 0; k < n * n; k++) jScale += J[k]! * J[k]!;
@@ -137,18 +141,26 @@ export function solveQuadraticProgram(D: Float64Array, d: Float64Array, constrai
       if (active[k]) continue;
       let slack = -rhs[k]!;
       let size = Math.abs(rhs[k]!);
+      let coefficients = 0;
       for (let p = start[k]!; p < start[k + 1]!; p++) {
         const t = value[p]! * x[index[p]!]!;
         slack += t;
         size += Math.abs(t);
+        coefficients += Math.abs(value[p]!);
       }
       let violation = slack;
       if (k < meq) {
         violation = -Math.abs(slack);
         sign[k] = slack > 0 ? -1 : 1;
       }
-      // Rounding in the sum can reach about 1e-16 × the size of its terms; far below that is "satisfied".
-      if (violation >= -(1e-11 * size + 1e-15) || norms[k] === 0) continue;
+      // Rounding in the sum can reach about 1e-16 × the size of its terms; far below that is "satisfied". And
+      // each xᵢ carries the rounding of every step that moved x, a few 1e-16 × `travel` however small xᵢ
+      // itself is: a bound on a near-zero component (a sell leg of a 5e-18 dust holding, [0, 5e-18]) could
+      // otherwise look violated by 1e-15 of noise while its opposite bound is active. Adding it then is a
+      // zero primal step whose dual direction is noise (steps of 1e16 dropping constraint after constraint)
+      // ending in a false "infeasible" — the TE-search failure of the tuning run (allocator-te-dust.json).
+      const tolerance = 1e-11 * size + 1e-14 * coefficients * travel + 1e-15;
+      if (violation >= -tolerance || norms[k] === 0) continue;
       const scaled = violation / norms[k]!;
       if (scaled < worst) {
         worst = scaled;
@@ -201,7 +213,11 @@ export function solveQuadraticProgram(D: Float64Array, d: Float64Array, constrai
         }
       }
       let zz = 0;
-      for (let row = 0; row < n; row++) zz += z[row]! * z[row]!;
+      let zMax = 0;
+      for (let row = 0; row < n; row++) {
+        zz += z[row]! * z[row]!;
+        zMax = Math.max(zMax, Math.abs(z[row]!));
+      }
       if (zz <= 1e-26 * n * jScale * ddNorm) {
         // No primal step: n⁺ depends on the active normals. Without a blocking constraint, infeasible.
         if (it1 < 0) return { status: 'infeasible', iterations };
@@ -218,6 +234,7 @@ export function solveQuadraticProgram(D: Float64Array, d: Float64Array, constrai
       const full = it1 < 0 || t2 <= t1;
       const t = full ? t2 : t1;
       for (let row = 0; row < n; row++) x[row] = x[row]! + t * z[row]!;
+      travel += Math.abs(t) * zMax;
       for (let i = 0; i < nact; i++) u[i] = u[i]! - t * r[i]!;
       u[nact] = u[nact]! + t;
       if (!full) {

@@ -86,6 +86,27 @@ describe('decide', () => {
     expect(b.weights[2]! - b.anchor[2]!).toBeGreaterThanOrEqual(-1e-9);
   });
 
+  it('early in the data, with too few names priced for their maximums to hold 1 − cash floor, the rest stays in cash', () => {
+    // Only two names have a full covariance window (the others start later); at most 35 % each.
+    const late = { ...panel, prices: { ...panel.prices, data: panel.prices.data.slice() } };
+    for (let s = 0; s < 300; s++) for (let i = 2; i < n; i++) late.prices.data[s * n + i] = Number.NaN;
+    const theta = StrategyParameters.parse({ covariance: { lookbackDays: 63 }, trackingErrorBudget: 0.01 });
+    const sure = flat(0, 1e-6);
+    sure.mean[0] = 0.03;
+    const r = decide({ ...base, panel: late, t: 330, current: new Float64Array(n), forecast: { ...sure, date: panel.dates[330]! }, theta });
+    expect(r.investable).toEqual([true, true, false, false, false]);
+    expect(Array.from(r.anchor)).toEqual([0.35, 0.35, 0, 0, 0]);
+    expect(Array.from(r.weights)).toEqual([expect.closeTo(0.35, 12), expect.closeTo(0.35, 12), 0, 0, 0]);
+    expect(r.allocation.cashWeight).toBeCloseTo(0.3, 12);
+    expect(r.allocation.uninvestedCash).toBeCloseTo(0.28, 12);
+    expect(r.allocation.binding).toContain('maximums (cash above floor)');
+    // With room for more, the same strategy invests down to the floor again.
+    const later = decide({ ...base, panel: late, t: 399, current: r.weights, forecast: { ...sure, date: panel.dates[399]! }, theta });
+    expect(later.investable).toEqual([true, true, true, true, true]);
+    expect(later.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(0.98, 9);
+    expect(later.allocation.uninvestedCash).toBe(0);
+  });
+
   it('the breaker scales the risky weights toward cash', () => {
     const full = decide({ ...base, forecast: flat(0, 0.001), theta: costFree });
     const cut = decide({ ...base, forecast: flat(0, 0.001), theta: costFree, exposure: 0.35 });

@@ -2,7 +2,7 @@
  * The Bayesian strategy: one decision on date t, from data dated ≤ t and the newest stored forecast ≤ t.
  *
  *   daily returns over the lookback ─► Σ (Ledoit–Wolf or EWMA), horizon Σ_h = h·Σ_daily
- *   Σ ─► anchor a: equal-risk-contribution weights × (1 − cash floor)
+ *   Σ ─► anchor a: equal-risk-contribution weights × (1 − cash floor), within the per-asset limits
  *   forecasts (μ, σ²_epistemic) + Σ_h + costs + constraints ─► tilt w* (allocate/allocator.ts):
  *        maximise (w − a)ᵀμ − (γ/2)(w − a)ᵀ(Σ_h + κ·diag(σ²_epistemic))(w − a) − costs(w − w₀)
  *        subject to the mandate and a tracking-error budget around a
@@ -19,6 +19,7 @@ import type { BreakerStateName, BreakerTransition } from '../../../shared/domain
 import { BallastError } from '../../../shared/errors';
 import type { StrategyParameters } from '../../../shared/strategy';
 import { allocate, type AllocationProblem, type AllocationResult } from '../allocate/allocator';
+import { anchorWithinLimits } from '../allocate/anchor';
 import type { BacktestStrategy, RebalanceDecision } from '../backtest/backtest';
 import { applyExposure, certaintyScores, portfolioEpistemicSpread, runBreaker, type BreakerStep } from '../breaker/breaker';
 import { indexAtOrBefore, type PricePanel } from '../features/panel';
@@ -157,7 +158,7 @@ export interface DecisionInput {
 export interface StrategyDecision {
   /** Final target: risky weights per asset after the breaker (cash = 1 − Σ). */
   weights: Float64Array;
-  /** Risk-budgeting anchor (× (1 − cash floor)) on the investable assets. */
+  /** Risk-budgeting anchor (× (1 − cash floor), within the per-asset limits) on the investable assets. */
   anchor: Float64Array;
   /** The allocator's target before the breaker. */
   tilted: Float64Array;
@@ -205,8 +206,9 @@ export function decisionBasis(input: Pick<DecisionInput, 'panel' | 't' | 'foreca
   for (let q = 0; q < k * k; q++) horizonCovariance.data[q] = covariance.data[q]! * horizonDays;
   const tolerance = 1e-10;
   const erc = riskBudgetWeights(covariance, undefined, { tolerance });
-  const budget = 1 - theta.constraints.cashFloor;
-  const anchor = expand(erc.weights.map((w) => w * budget), columns, n);
+  // ERC × (1 − cash floor), kept inside the per-asset limits (the rest to the other names, or to cash when the
+  // maximums cannot hold it): a TE budget around an anchor the mandate forbids could be unreachable.
+  const anchor = expand(anchorWithinLimits(erc.weights, columns.map((j) => panel.tickers[j]!), theta.constraints), columns, n);
   return {
     columns,
     investable,
@@ -227,10 +229,10 @@ export interface AllocationSwitches {
   costsAndConstraints: boolean;
 }
 
-export function allocateWith(input: DecisionInput, basis: DecisionBasis, switches: AllocationSwitches): Extract<AllocationResult, { ok: true }> {
+/** The allocator's problem for one decision, on the investable columns (what allocateWith solves). */
+export function allocationProblem(input: DecisionInput, basis: DecisionBasis, switches: AllocationSwitches): AllocationProblem {
   const { panel, theta, forecast, current } = input;
   const { columns } = basis;
-  const n = panel.tickers.length;
   const anchorAll = switches.riskModel ? basis.anchor : current;
   const anchor = pick(anchorAll, columns);
   const mu = switches.forecasts && forecast ? pick(forecast.mean, columns) : new Float64Array(columns.length);
@@ -250,7 +252,7 @@ export function allocateWith(input: DecisionInput, basis: DecisionBasis, switche
         noSell: [],
         excluded: [],
       };
-  const problem: AllocationProblem = {
+  return {
     tickers: columns.map((j) => panel.tickers[j]!),
     ...(panel.assetClasses ? { assetClasses: columns.map((j) => panel.assetClasses![j]!) } : {}),
     current: pick(current, columns),
@@ -273,7 +275,13 @@ export function allocateWith(input: DecisionInput, basis: DecisionBasis, switche
       : { bpsPerSide: 0, impactCoefficient: 0 },
     constraints,
   };
-  const result = allocate(problem);
+}
+
+export function allocateWith(input: DecisionInput, basis: DecisionBasis, switches: AllocationSwitches): Extract<AllocationResult, { ok: true }> {
+  const { panel } = input;
+  const { columns } = basis;
+  const n = panel.tickers.length;
+  const result = allocate(allocationProblem(input, basis, switches));
   if (!result.ok) {
     throw new BallastError('INFEASIBLE', result.message, { constraint: result.constraint, date: panel.dates[input.t], details: result.details });
   }
