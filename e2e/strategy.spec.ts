@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect, test } from './fixtures';
+import { cliPath } from './support';
 
 // The Bayesian proposal in the real UI, against the real engine and SQLite file (browser mode). The server's
 // database uses the small forecast model (e2e/data/quick-forecast.json) so training takes seconds.
@@ -31,6 +35,24 @@ test.describe('Bayesian proposals', () => {
     expect(attribution.rows.length).toBe(14);
     for (const row of attribution.rows) expect(row.sumOk, `${row.ticker}: parts add up to the change`).toBe(true);
     await expect(app.proposals.modelRun).toContainText('trained');
+    await app.expectNoAlerts();
+  });
+
+  test('holdings on the restricted lists are listed with what the proposal may do with each (issue 9)', async ({ app, server, workDir, page }) => {
+    await app.welcome.loadDemo();
+    // Saved θ with restricted lists, set the way a PM would from the command line.
+    const theta = path.join(workDir, 'theta.json');
+    writeFileSync(theta, JSON.stringify({ trackingErrorBudget: 0.08, constraints: { noSell: ['SPY'], excluded: ['QQQ'] } }));
+    const r = spawnSync(process.execPath, [cliPath, 'strategy-settings', '--db', server.dbPath, '--params', theta, '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    await app.welcome.generate();
+    await app.proposals.expectPendingProposal('bayesian');
+    const rows = page.getByTestId('restricted-row');
+    await expect(rows).toHaveCount(2);
+    await expect(page.locator('[data-testid="restricted-row"][data-ticker="SPY"]')).toHaveAttribute('data-reason', 'no-sell');
+    await expect(page.locator('[data-testid="restricted-row"][data-ticker="SPY"]')).toContainText('on the no-sell list: not sold');
+    await expect(page.locator('[data-testid="restricted-row"][data-ticker="QQQ"]')).toContainText('on the excluded list: sold in full');
+    await expect(page.getByTestId('untouched-row')).toHaveCount(0);
     await app.expectNoAlerts();
   });
 

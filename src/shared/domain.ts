@@ -518,6 +518,25 @@ export const ProposalUntouched = z.object({
   value: DecimalString,
   /** The tradable sleeve (totalValue) plus the untouched holdings' value. */
   accountTotal: DecimalString,
+  /**
+   * Holdings in the tradable sleeve (their value is in totalValue, not in `value`) that θ's restricted lists hold back:
+   * no-buy (never added to), no-sell (never sold by the allocator; the breaker's exposure cut scales it like any risky weight),
+   * no-trade (on both: held at its current weight), excluded (sold in full).
+   */
+  restricted: z
+    .array(
+      z.object({
+        securityId: z.number().int().positive(),
+        ticker: z.string(),
+        name: z.string(),
+        quantity: DecimalString,
+        marketValue: DecimalString,
+        reason: z.enum(['no-buy', 'no-sell', 'no-trade', 'excluded']),
+        /** The reason in words, for the proposal screen and the CLI. */
+        explanation: z.string(),
+      }),
+    )
+    .optional(),
   /** Cash the snapshot holds in other currencies than the account's: kept, not converted, not in any total. */
   cashNotCounted: z.array(z.object({ currency: z.string(), amount: DecimalString })).optional(),
 });

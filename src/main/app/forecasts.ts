@@ -4,7 +4,7 @@ import { BallastError } from '../../shared/errors';
 import { walkForwardConfigKey, walkForwardForecasts, type WalkForwardCheckpoint } from '../engine/forecast/walkForward';
 import type { ForecastSet } from '../engine/forecast/types';
 import type { JobContext } from '../jobs/protocol';
-import type { Store } from '../store';
+import type { SecurityRecord, Store } from '../store';
 import type { MarketPanel } from './market-panel';
 import { CODE_VERSION, computeBackendLabel } from './version';
 
@@ -37,6 +37,31 @@ export function decodeCheckpoint(blob: Uint8Array): WalkForwardCheckpoint {
   return { ...head, modelBytes: new Uint8Array(buffer.subarray(4 + length)) } as WalkForwardCheckpoint;
 }
 
+/** What identifies a stored run for a universe: its securities in panel order and the last date of its prices. */
+export interface ForecastUniverse {
+  securities: readonly SecurityRecord[];
+  /** The newest date of the universe's prices the forecasts must reach (a panel's last date). */
+  newest: string;
+}
+
+/**
+ * The stored run that `ensureForecasts` would reuse as it is — same key, same history, complete through `newest` —
+ * with its forecasts and model state; null when there is none (a run must be trained, extended or resumed, which
+ * needs the whole panel). Reads no prices beyond the fingerprint, so a caller with a current run can read only the
+ * recent window it computes on (issue 10).
+ */
+export function storedForecasts(store: Store, universe: ForecastUniverse, configInput: ForecastConfigInput): EnsuredForecasts | null {
+  const config = ForecastConfig.parse(configInput);
+  const ids = universe.securities.map((s) => s.id);
+  const configKey = createHash('sha256')
+    .update(walkForwardConfigKey(config, universe.securities.map((s) => s.ticker)))
+    .digest('hex');
+  const latest = store.modelRuns.findLatest(configKey);
+  if (!latest || latest.status !== 'complete' || !latest.checkpoint || latest.dataTo !== universe.newest) return null;
+  if (store.prices.fingerprint(ids, universe.newest) !== latest.dataFingerprint) return null;
+  return { runId: latest.id, forecasts: store.forecasts.read(latest.id, ids), checkpoint: decodeCheckpoint(latest.checkpoint), mode: 'reused' };
+}
+
 /**
  * Forecasts are an artifact keyed by (universe, model config, seed, price data): computed once on the worker pool,
  * stored block by block (each retrain's forecasts and the model checkpoint in one transaction, so a cancelled or
@@ -60,6 +85,8 @@ export async function ensureForecasts(
   const newest = panel.dates[panel.dates.length - 1];
   if (!newest) throw new BallastError('INSUFFICIENT_DATA', 'There is no price history to forecast from.');
   // The key covers the walk-forward protocol, the feature settings, the config (seed included) and the universe.
+  const stored = storedForecasts(store, { securities, newest }, config);
+  if (stored) return stored;
   const configKey = createHash('sha256').update(walkForwardConfigKey(config, panel.tickers)).digest('hex');
   const latest = store.modelRuns.findLatest(configKey);
 
@@ -70,9 +97,6 @@ export async function ensureForecasts(
   let mode: EnsuredForecasts['mode'];
   const usable =
     latest && latest.checkpoint && latest.dataTo && (latest.dataTo === newest ? fingerprint : store.prices.fingerprint(ids, latest.dataTo)) === latest.dataFingerprint;
-  if (usable && latest.status === 'complete' && latest.dataTo === newest) {
-    return { runId: latest.id, forecasts: store.forecasts.read(latest.id, ids), checkpoint: decodeCheckpoint(latest.checkpoint!), mode: 'reused' };
-  }
   // A history cut before the run's end (a backtest to an earlier date): the run's forecasts up to the cut are what a
   // run on the cut history would have made, provided the cut history is the run's own (its prefix fingerprint).
   if (

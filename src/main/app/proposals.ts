@@ -21,14 +21,15 @@ import {
   type StrategyParametersInput,
 } from '../../shared/strategy';
 import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, matrixFromData, riskParityBaseline, tradeList } from '../engine';
+import type { PricePanel } from '../engine/features/panel';
 import type { ForecastSet, ForecastSlice } from '../engine/forecast/types';
-import { predictAt } from '../engine/forecast/walkForward';
+import { predictAt, predictAtRows } from '../engine/forecast/walkForward';
 import { mixSeed } from '../engine/math/random';
 import { proposalDecision, riskShares } from '../engine/strategy/proposal';
 import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
 import type { PositionRow, ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
-import { ensureForecasts } from './forecasts';
+import { ensureForecasts, storedForecasts, type EnsuredForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
 import type { AppContext } from './context';
 import type { CallContext } from './dispatch';
@@ -83,12 +84,25 @@ interface ProposalContext {
   untouched: UntouchedSplit;
 }
 
+export interface TradableUniverse {
+  snapshot: SnapshotRecord;
+  /** The holdings the allocator trades, and those it leaves as they are (issue 9). */
+  split: UntouchedSplit;
+  universe: SecurityRecord[];
+  /** The latest date on which every security in the universe has a price. */
+  asOf: string;
+  /** Per security of the universe: the date of its last price. */
+  lastPriceDates: string[];
+}
+
 /**
- * Universe: every security held, plus every security whose price history is current and at least as long as the
- * lookback — the model allocates across what the PM imported prices for. The as-of date is the latest date on
- * which every security in the universe has a price, so no position is valued on a stale quote.
+ * The universe an account's proposals allocate across, and so the one tuning searches θ on (one rule, one model
+ * run): every tradable holding — derivatives, shorts and cash-like funds are left as they are (issue 9) — plus every
+ * security whose price history is current and longer than the lookback; the model allocates across what the PM
+ * imported prices for. The as-of date is the latest date on which every security in the universe has a price, so
+ * no position is valued on a stale quote.
  */
-function proposalContext(store: Store, accountId: string, lookbackDays: number): ProposalContext {
+export function tradableUniverse(store: Store, accountId: string, lookbackDays: number, use: 'propose' | 'tune' = 'propose'): TradableUniverse {
   requireAccount(store, accountId);
   const snapshot = store.positions.latestSnapshot(accountId);
   if (!snapshot) throw new BallastError('INVALID_STATE', `Account ${accountId} has no positions yet: import a positions file first.`);
@@ -98,7 +112,7 @@ function proposalContext(store: Store, accountId: string, lookbackDays: number):
   const byId = new Map(coverage.map((c) => [c.securityId, c]));
   const unpriced = holdings.filter((h) => !byId.has(h.securityId)).map((h) => h.ticker);
   if (unpriced.length) {
-    throw new BallastError('INSUFFICIENT_DATA', `No price history for ${unpriced.join(', ')}: import it before proposing.`, { tickers: unpriced });
+    throw new BallastError('INSUFFICIENT_DATA', `No price history for ${unpriced.join(', ')}: import it before ${use === 'propose' ? 'proposing' : 'tuning'}.`, { tickers: unpriced });
   }
   const newest = coverage.reduce((m, c) => (c.lastDate > m ? c.lastDate : m), '');
   const held = new Set(holdings.map((h) => h.securityId));
@@ -106,12 +120,24 @@ function proposalContext(store: Store, accountId: string, lookbackDays: number):
     .list()
     .filter((s) => s.assetClass !== 'cash' && !split.ids.has(s.id))
     .filter((s) => held.has(s.id) || ((byId.get(s.id)?.lastDate ?? '') === newest && (byId.get(s.id)?.count ?? 0) > lookbackDays));
-  if (universe.length < 2) throw new BallastError('INSUFFICIENT_DATA', 'A proposal needs price history for at least two securities.');
+  if (universe.length < 2) {
+    throw new BallastError(
+      'INSUFFICIENT_DATA',
+      use === 'propose'
+        ? 'A proposal needs price history for at least two securities.'
+        : `Account ${accountId}'s universe has price history for fewer than two securities; there is nothing to tune.`,
+    );
+  }
   const asOf = universe.reduce((m, s) => (byId.get(s.id)!.lastDate < m ? byId.get(s.id)!.lastDate : m), newest);
+  return { snapshot, split, universe, asOf, lastPriceDates: universe.map((s) => byId.get(s.id)!.lastDate) };
+}
+
+function proposalContext(store: Store, accountId: string, lookbackDays: number): ProposalContext {
+  const { snapshot, split, universe, asOf, lastPriceDates } = tradableUniverse(store, accountId, lookbackDays);
   // Valuation and trades at the as-of close (not the adjusted series used for returns).
   const latest = store.prices.latestMany(universe.map((s) => s.id), asOf);
   const prices = new Float64Array(universe.map((s) => latest.get(s.id)!.close));
-  const heldQty = new Map(holdings.map((h) => [h.securityId, h.quantity]));
+  const heldQty = new Map(split.tradable.map((h) => [h.securityId, h.quantity]));
   const quantities = universe.map((s) => big(heldQty.get(s.id) ?? '0'));
   const cash = big(snapshot.cash);
   const marketValues = quantities.map((q, i) => q.times(big(prices[i]!)));
@@ -129,7 +155,7 @@ function proposalContext(store: Store, accountId: string, lookbackDays: number):
     marketValues,
     totalExact,
     total,
-    lastPriceDates: universe.map((s) => byId.get(s.id)!.lastDate),
+    lastPriceDates,
     untouched: split,
   };
 }
@@ -184,14 +210,52 @@ function untouchedHoldings(store: Store, snapshot: SnapshotRecord, rows: Positio
   return { tradable, holdings, ids: new Set(holdings.map((h) => h.securityId)), cashNotCounted };
 }
 
-function untouchedPayload(split: UntouchedSplit, sleeve: Big): Pick<ProposalPayload, 'untouched'> {
-  if (split.holdings.length === 0 && split.cashNotCounted.length === 0) return {};
+type RestrictedHolding = NonNullable<NonNullable<Proposal['untouched']>['restricted']>[number];
+
+/**
+ * Holdings of the tradable sleeve on θ's restricted lists: the allocator keeps them within the list's bound (no-buy
+ * w ≤ w₀, no-sell w ≥ w₀, both w = w₀, excluded w = 0), so the proposal says so, in words. They stay in the sleeve and
+ * its value. The circuit breaker's exposure cut never sells a no-sell holding (engine/strategy `keepNoSell`).
+ */
+function restrictedHoldings(c: ProposalContext, theta: StrategyParameters | undefined, exposure: number): RestrictedHolding[] {
+  if (!theta) return [];
+  const { noBuy, noSell, excluded } = theta.constraints;
+  const lists = { noBuy: new Set(noBuy), noSell: new Set(noSell), excluded: new Set(excluded) };
+  const cut = exposure < 1 ? `; the circuit breaker's cut to ${Math.round(exposure * 100)} % of the risky weights leaves it where it is` : '';
+  const out: RestrictedHolding[] = [];
+  c.universe.forEach((s, i) => {
+    if (!c.quantities[i]!.gt(0)) return;
+    const onNoBuy = lists.noBuy.has(s.ticker);
+    const onNoSell = lists.noSell.has(s.ticker);
+    let reason: RestrictedHolding['reason'];
+    let explanation: string;
+    if (lists.excluded.has(s.ticker)) {
+      reason = 'excluded';
+      explanation = 'on the excluded list: sold in full, not bought again';
+    } else if (onNoBuy && onNoSell) {
+      reason = 'no-trade';
+      explanation = `on the no-buy and no-sell lists: held at its current weight${cut}`;
+    } else if (onNoSell) {
+      reason = 'no-sell';
+      explanation = `on the no-sell list: not sold, kept at no less than its current weight${cut}`;
+    } else if (onNoBuy) {
+      reason = 'no-buy';
+      explanation = 'on the no-buy list: not added to, it may be kept or sold down';
+    } else return;
+    out.push({ securityId: s.id, ticker: s.ticker, name: s.name, quantity: decimal(c.quantities[i]!), marketValue: money(c.marketValues[i]!), reason, explanation });
+  });
+  return out;
+}
+
+function untouchedPayload(split: UntouchedSplit, sleeve: Big, restricted: RestrictedHolding[]): Pick<ProposalPayload, 'untouched'> {
+  if (split.holdings.length === 0 && split.cashNotCounted.length === 0 && restricted.length === 0) return {};
   const value = sumBig(split.holdings.map((h) => (h.marketValue === null ? big(0) : big(h.marketValue))));
   return {
     untouched: {
       holdings: split.holdings,
       value: money(value),
       accountTotal: money(sleeve.plus(value)),
+      ...(restricted.length > 0 ? { restricted } : {}),
       ...(split.cashNotCounted.length > 0 ? { cashNotCounted: split.cashNotCounted } : {}),
     },
   };
@@ -202,9 +266,11 @@ function baselineOutcome(store: Store, c: ProposalContext, parameters: ProposalP
   const { universe, asOf } = c;
   const n = universe.length;
   job.progress('Loading prices', 0, 1);
+  // The lookback's returns need its last lookback + 1 dates, and riskParityBaseline reads no more (issue 10); the
+  // values on those dates are a full read's (see market-panel.test.ts), so the proposal is too.
   const matrix = store.prices.priceMatrix(
     universe.map((s) => s.id),
-    { to: asOf },
+    { to: asOf, lastDates: parameters.lookbackDays + 1 },
   );
   const rows = matrix.dates.length;
   const budgets = parameters.riskBudgets ? budgetVector(universe.map((s) => s.ticker), parameters.riskBudgets) : undefined;
@@ -220,14 +286,17 @@ function baselineOutcome(store: Store, c: ProposalContext, parameters: ProposalP
     });
   } catch (err) {
     // The engine speaks in column numbers; the PM needs the ticker.
-    const details = err instanceof BallastError ? (err.details as { reason?: string; column?: number; missing?: number } | undefined) : undefined;
+    const details = err instanceof BallastError ? (err.details as { reason?: string; column?: number; missing?: number; firstMissingRow?: number } | undefined) : undefined;
     if (err instanceof BallastError && err.code === 'INSUFFICIENT_DATA' && typeof details?.column === 'number') {
       const ticker = universe[details.column]!.ticker;
       const message =
         details.reason === 'flat'
           ? `${ticker}'s price does not change over the lookback window ending ${asOf} (a stale feed?); fix its history or shorten the lookback.`
           : `${ticker} has ${details.missing} missing prices in the lookback window ending ${asOf}; import its history or shorten the lookback.`;
-      throw new BallastError('INSUFFICIENT_DATA', message, { ...details, ticker });
+      // A row number means nothing outside the window read: name the date instead.
+      const { firstMissingRow, ...rest } = details;
+      const firstMissingDate = firstMissingRow === undefined ? undefined : matrix.dates[firstMissingRow];
+      throw new BallastError('INSUFFICIENT_DATA', message, { ...rest, ticker, ...(firstMissingDate ? { firstMissingDate } : {}) });
     }
     throw err;
   }
@@ -335,7 +404,7 @@ export async function computeProposalJob(store: Store, input: ComputeProposalInp
       ? { modelRun: outcome.bayesian.modelRun, confidence: outcome.bayesian.confidence, breaker: outcome.bayesian.breaker, attribution: outcome.bayesian.attribution }
       : {}),
     warnings,
-    ...untouchedPayload(c.untouched, totalExact),
+    ...untouchedPayload(c.untouched, totalExact, restrictedHoldings(c, theta, outcome.bayesian?.breaker?.exposure ?? 1)),
   };
   // One-way turnover: half the sum of absolute traded value over total value.
   const turnover = Number(sumBig(tradeRows.map((t) => big(t.notional)))) / total / 2;
@@ -507,10 +576,8 @@ function staleness(store: Store, c: ProposalContext): string[] {
 
 async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeProposalInput, theta: StrategyParameters, job: JobContext): Promise<EngineOutcome> {
   const config = forecastConfigSetting(store);
-  const market = loadMarketPanel(store, { tickers: c.universe.map((s) => s.ticker), to: c.asOf });
-  const { panel } = market;
   job.progress('Forecast model', 0, 1);
-  const ensured = await ensureForecasts(store, market, config, job, { needsModelState: true });
+  const { panel, calendar, ensured } = await proposalMarket(store, c, config, theta, job);
   if (!ensured.checkpoint) throw new BallastError('INTERNAL', 'The forecast model has no state for today.');
   const checkpoint = ensured.checkpoint;
   const t = panel.dates.length - 1;
@@ -519,7 +586,7 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
   const today = await predictAt(panel, config, checkpoint.modelBytes, { date: panel.dates[t]!, samples: PROPOSAL_DRAWS, seed: drawSeed });
   // The breaker's history is the stored forecast series; today's forecast is appended when newer.
   const combined = appendSlice(ensured.forecasts, today.slice);
-  const track = breakerTrack(panel.dates, combined, theta);
+  const track = breakerTrack(calendar, combined, theta);
   const n = panel.tickers.length;
   const current = Float64Array.from(c.marketValues, (v) => Number(v) / c.total);
   const cashRate = panel.cashRate ? panel.cashRate[t]! : 0;
@@ -597,6 +664,48 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
       transitions: track.transitions,
     },
   };
+}
+
+/**
+ * The prices and forecasts a Bayesian proposal reads (issue 10: price reads bounded by what the computation needs).
+ *
+ * With a stored run that is current (nothing to train, extend or resume), the decision on the last date reads only
+ * the newest dates of the universe: predictAt's feature window (`predictAtRows`) and the covariance lookback + 1
+ * for its returns — the panel's values on them are a full read's (`loadMarketPanel` carries a missing first price
+ * from before the window), and every index the engine takes (t − lookback, predictAt's slice start) lands on the
+ * same date, so the proposal is the same byte for byte. The breaker's track needs the trading calendar over the
+ * stored forecasts (its trailing window and dwell count trading days between forecast dates; only differences, so
+ * a calendar starting on the first forecast date gives the same track), not prices before it.
+ *
+ * Otherwise the forecasts must be trained or extended over the whole history (and its fingerprint from the first
+ * date): the full panel, as before.
+ */
+async function proposalMarket(
+  store: Store,
+  c: ProposalContext,
+  config: ForecastConfig,
+  theta: StrategyParameters,
+  job: JobContext,
+): Promise<{ panel: PricePanel; calendar: readonly string[]; ensured: EnsuredForecasts }> {
+  const tickers = c.universe.map((s) => s.ticker);
+  // The full panel's last date is the as-of date: the latest date on which every security in the universe has a price.
+  const stored = storedForecasts(store, { securities: c.universe, newest: c.asOf }, config);
+  if (!stored?.checkpoint) {
+    const market = loadMarketPanel(store, { tickers, to: c.asOf });
+    const ensured = await ensureForecasts(store, market, config, job, { needsModelState: true });
+    return { panel: market.panel, calendar: market.panel.dates, ensured };
+  }
+  const lastDates = Math.max(predictAtRows(stored.checkpoint.modelBytes), theta.covariance.lookbackDays + 1);
+  const { panel } = loadMarketPanel(store, { tickers, to: c.asOf, lastDates });
+  const firstForecast = stored.forecasts.dates[0];
+  const calendar =
+    firstForecast === undefined || firstForecast >= panel.dates[0]!
+      ? panel.dates
+      : store.prices.priceMatrix(
+          c.universe.map((s) => s.id),
+          { from: firstForecast, to: c.asOf },
+        ).dates;
+  return { panel, calendar, ensured: stored };
 }
 
 /** The stored forecast set with one more date (today's live forecast) when it is newer than the last stored one. */

@@ -2,11 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MethodName, PushEvent } from '../../shared/api';
 import type { Proposal } from '../../shared/domain';
 import { DEFAULT_STRATEGY_PARAMETERS } from '../../shared/strategy';
 import { InlineJobRunner } from '../jobs/inline';
+import { PricesRepo } from '../store/prices';
 import { jobHandlers } from './jobs';
 import { businessDaysBetween, latestBusinessDay } from './proposals';
 import { createRuntime, type Runtime } from './runtime';
@@ -113,6 +114,71 @@ describe('the Bayesian strategy through the dispatcher', () => {
     expect(events.some((e) => e.type === 'progress' && e.step.startsWith('Forecast model: walk-forward'))).toBe(false);
     expect(second.modelRun!.id).toBe(first.modelRun!.id);
     expect(JSON.stringify(content(second))).toBe(JSON.stringify(content(first)));
+  }, 240_000);
+
+  it('reads only the recent prices a proposal needs, and proposes exactly what the whole history gives (issue 10)', async () => {
+    const read = PricesRepo.prototype.priceMatrix;
+    const reads: { lastDates: number | undefined; from: string | undefined; dates: number }[] = [];
+    let whole = false;
+    const spy = vi.spyOn(PricesRepo.prototype, 'priceMatrix').mockImplementation(function (this: PricesRepo, ids, range = {}) {
+      // Forced whole: every read from the first date, as before issue 10 (what a window must reproduce).
+      const matrix = read.call(this, ids, whole ? (range.to ? { to: range.to } : {}) : range);
+      reads.push({ lastDates: range.lastDates, from: range.from, dates: matrix.dates.length });
+      return matrix;
+    });
+    try {
+      for (const engine of ['bayesian', 'baseline'] as const) {
+        whole = false;
+        reads.length = 0;
+        const bounded = await invoke('proposals.create', { accountId: 'DEMO', engine });
+        // No read from the first date: the lookback's window (and, for the breaker's calendar, the stored forecasts' span).
+        expect(reads.length).toBeGreaterThan(0);
+        expect(reads.every((r) => r.lastDates !== undefined || r.from !== undefined)).toBe(true);
+        const windows = reads.filter((r) => r.lastDates !== undefined);
+        expect(windows.length).toBeGreaterThan(0);
+        for (const r of windows) expect(r.dates).toBeLessThan(1000);
+        if (engine === 'baseline') expect(reads).toEqual([{ lastDates: bounded.parameters.lookbackDays + 1, from: undefined, dates: bounded.parameters.lookbackDays + 1 }]);
+        whole = true;
+        const reference = await invoke('proposals.create', { accountId: 'DEMO', engine });
+        expect(reference.engine).toBe(bounded.engine);
+        expect(JSON.stringify(content(bounded))).toBe(JSON.stringify(content(reference)));
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  }, 240_000);
+
+  it('lists the holdings on θ’s restricted lists with what the proposal may do with each, and keeps to it (issue 9)', async () => {
+    const held = first.assets.filter((a) => Number(a.currentQuantity) > 0);
+    expect(held.length).toBeGreaterThanOrEqual(4);
+    const [noSell, noBuy, both, excluded] = held.map((a) => a.ticker);
+    const theta = {
+      ...first.parameters.theta!,
+      constraints: { ...first.parameters.theta!.constraints, noSell: [noSell!, both!], noBuy: [noBuy!, both!], excluded: [excluded!, 'NOT-HELD'] },
+    };
+    const p = await invoke('proposals.create', { accountId: 'DEMO', theta });
+    expect(p.untouched!.restricted).toEqual([noSell, noBuy, both, excluded].sort((a, b) => held.findIndex((h) => h.ticker === a) - held.findIndex((h) => h.ticker === b)).map((ticker) => {
+      const asset = p.assets.find((a) => a.ticker === ticker)!;
+      return expect.objectContaining({ securityId: asset.securityId, ticker, quantity: asset.currentQuantity, marketValue: expect.any(String) });
+    }));
+    const byTicker = new Map(p.untouched!.restricted!.map((h) => [h.ticker, h]));
+    expect(byTicker.get(noSell!)).toMatchObject({ reason: 'no-sell', explanation: expect.stringContaining('on the no-sell list: not sold') });
+    expect(byTicker.get(noBuy!)).toMatchObject({ reason: 'no-buy', explanation: expect.stringContaining('on the no-buy list: not added to') });
+    expect(byTicker.get(both!)).toMatchObject({ reason: 'no-trade', explanation: expect.stringContaining('held at its current weight') });
+    expect(byTicker.get(excluded!)).toMatchObject({ reason: 'excluded', explanation: 'on the excluded list: sold in full, not bought again' });
+    // In the sleeve: not in the untouched value, which stays that of derivatives, shorts and cash-like funds (none here).
+    expect(p.untouched!.holdings).toEqual([]);
+    expect(Number(p.untouched!.value)).toBe(0);
+    expect(p.untouched!.accountTotal).toBe(p.totalValue);
+    // What the words say is what the allocator did (before the breaker's exposure cut, which scales every weight).
+    const weight = (ticker: string) => p.assets.find((a) => a.ticker === ticker)!;
+    const scale = p.breaker!.exposure;
+    expect(weight(excluded!).targetWeight).toBe(0);
+    expect(weight(noSell!).targetWeight).toBeGreaterThanOrEqual(scale * weight(noSell!).currentWeight - 1e-9);
+    expect(weight(noBuy!).targetWeight).toBeLessThanOrEqual(scale * weight(noBuy!).currentWeight + 1e-9);
+    expect(weight(both!).targetWeight).toBeCloseTo(scale * weight(both!).currentWeight, 6);
+    // Without restricted lists (and nothing else held back) the proposal has no such block.
+    expect(first.untouched).toBeUndefined();
   }, 240_000);
 
   it('a PM overrides the breaker for one proposal, with the reason audited and kept', async () => {

@@ -74,7 +74,7 @@ import type { CallContext } from './dispatch';
 import { ensureForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
 import { requireAccount } from './portfolio';
-import { forecastConfigSetting, strategySettings } from './proposals';
+import { forecastConfigSetting, strategySettings, tradableUniverse } from './proposals';
 
 /** Previous-run points re-evaluated at the start of a warm-started run: at most this many, and a quarter of the budget. */
 const WARM_START_POINTS = 5;
@@ -99,33 +99,18 @@ export interface TuningPrepared {
 }
 
 /**
- * The account's universe (as a proposal sees it: every holding plus every security with current prices and more
- * history than θ's lookback), its stored forecasts (trained once if missing) and the folds.
+ * The account's universe (`tradableUniverse`, the one its proposals allocate across: every tradable holding plus every
+ * security with current prices and more history than θ's lookback), its stored forecasts (trained once if missing)
+ * and the folds.
  */
 export async function prepareTuningJob(store: Store, input: TuningPrepareInput, job: JobContext): Promise<TuningPrepared> {
-  const { tickers, asOf } = tuningUniverse(store, input.accountId, input.base.covariance.lookbackDays);
-  const market = loadMarketPanel(store, { tickers, to: asOf });
+  const { universe, asOf } = tradableUniverse(store, input.accountId, input.base.covariance.lookbackDays, 'tune');
+  const market = loadMarketPanel(store, { tickers: universe.map((s) => s.ticker), to: asOf });
   job.progress('Forecast model', 0, 1);
   const ensured = await ensureForecasts(store, market, forecastConfigSetting(store), job);
   if (ensured.forecasts.dates.length === 0) throw new BallastError('INSUFFICIENT_DATA', 'The price history is too short for walk-forward forecasts, so there is nothing to tune on.');
   const plan = planFolds(market.panel.dates, ensured.forecasts.dates[0]!, { folds: input.folds, testYears: input.testYears, maxLookbackDays: maxLookbackDays(input.space, input.base) });
   return { tickers: [...market.panel.tickers], modelRunId: ensured.runId, plan };
-}
-
-function tuningUniverse(store: Store, accountId: string, lookbackDays: number): { tickers: string[]; asOf: string } {
-  const snapshot = store.positions.latestSnapshot(accountId);
-  if (!snapshot) throw new BallastError('INVALID_STATE', `Account ${accountId} has no positions yet: import a positions file first.`);
-  const held = new Set(store.positions.rows(snapshot.id).map((h) => h.securityId));
-  const coverage = store.prices.coverage();
-  const byId = new Map(coverage.map((c) => [c.securityId, c]));
-  const newest = coverage.reduce((m, c) => (c.lastDate > m ? c.lastDate : m), '');
-  const universe = store.securities
-    .list()
-    .filter((s) => s.assetClass !== 'cash' && byId.has(s.id))
-    .filter((s) => held.has(s.id) || (byId.get(s.id)!.lastDate === newest && byId.get(s.id)!.count > lookbackDays));
-  if (universe.length < 2) throw new BallastError('INSUFFICIENT_DATA', `Account ${accountId}'s universe has price history for fewer than two securities; there is nothing to tune.`);
-  const asOf = universe.reduce((m, s) => (byId.get(s.id)!.lastDate < m ? byId.get(s.id)!.lastDate : m), newest);
-  return { tickers: universe.map((s) => s.ticker), asOf };
 }
 
 export interface TuningEvaluateInput {

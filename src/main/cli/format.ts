@@ -181,8 +181,14 @@ export function formatProposal(p: Proposal): string {
   for (const w of p.warnings ?? []) lines.push(`WARNING: ${w}`);
   if (p.untouched) {
     // Issue 9: what the allocator left as it is, and why; it counts in the account total.
-    lines.push(`Held, not allocated (${p.untouched.holdings.length}; value ${p.untouched.value}, account total ${p.untouched.accountTotal}):`);
-    for (const h of p.untouched.holdings) lines.push(`  ${h.ticker} ${h.quantity}${h.marketValue !== null ? ` (${h.marketValue})` : ''}: ${h.explanation}`);
+    if (p.untouched.holdings.length > 0) {
+      lines.push(`Held, not allocated (${p.untouched.holdings.length}; value ${p.untouched.value}, account total ${p.untouched.accountTotal}):`);
+      for (const h of p.untouched.holdings) lines.push(`  ${h.ticker} ${h.quantity}${h.marketValue !== null ? ` (${h.marketValue})` : ''}: ${h.explanation}`);
+    }
+    // Restricted lists: in the sleeve (and its total value), held back by θ.
+    const restricted = p.untouched.restricted ?? [];
+    if (restricted.length > 0) lines.push(`On restricted lists (${restricted.length}):`);
+    for (const h of restricted) lines.push(`  ${h.ticker} ${h.quantity} (${h.marketValue}): ${h.explanation}`);
     const other = p.untouched.cashNotCounted ?? [];
     if (other.length > 0) lines.push(`  cash not counted in any total (other currencies, not converted): ${other.map((c) => `${c.amount} ${c.currency}`).join(', ')}`);
   }

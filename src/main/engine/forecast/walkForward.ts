@@ -565,6 +565,14 @@ export function realisedCoverage(
  */
 const PREDICT_MARGIN = 21;
 
+/**
+ * Rows of a panel, ending on the prediction date, that predictAt reads with this stored model: the features' longest
+ * window, the margin and the date itself. A caller that reads prices for predictAt needs no more than these (issue 10).
+ */
+export function predictAtRows(modelBytes: Uint8Array): number {
+  return featureLookback(decodeForecastModel(modelBytes).header.featureSettings) + PREDICT_MARGIN + 1;
+}
+
 /** The panel's rows [from, to] as a panel of its own (features on it equal the full panel's up to rounding). */
 function slicePanel(panel: PricePanel, from: number, to: number): PricePanel {
   const N = panel.tickers.length;

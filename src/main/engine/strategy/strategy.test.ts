@@ -112,6 +112,17 @@ describe('decide', () => {
     const cut = decide({ ...base, forecast: flat(0, 0.001), theta: costFree, exposure: 0.35 });
     cut.weights.forEach((w, i) => expect(w).toBeCloseTo(0.35 * full.weights[i]!, 12));
   });
+
+  it('the breaker never sells a holding on the no-sell list: it keeps its current weight, the others are cut', () => {
+    const theta = StrategyParameters.parse({ costs: { bpsPerSide: 0 }, covariance: { lookbackDays: 252 }, constraints: { noSell: [panel.tickers[1]!] } });
+    const full = decide({ ...base, forecast: flat(0, 0.001), theta });
+    const cut = decide({ ...base, forecast: flat(0, 0.001), theta, exposure: 0.35 });
+    expect(full.weights[1]!).toBeGreaterThanOrEqual(base.current[1]! - 1e-12);
+    expect(cut.weights[1]!).toBeCloseTo(base.current[1]!, 12);
+    cut.weights.forEach((w, i) => {
+      if (i !== 1) expect(w).toBeCloseTo(0.35 * full.weights[i]!, 12);
+    });
+  });
 });
 
 describe('the Bayesian strategy through time', () => {

@@ -288,6 +288,21 @@ export function allocateWith(input: DecisionInput, basis: DecisionBasis, switche
   return { ...result, weights: expand(result.weights, columns, n) };
 }
 
+/**
+ * The breaker de-risks by scaling every risky weight, but a holding on the no-sell list is never sold for it: it
+ * keeps min(its allocated weight, its current weight) — the allocator already kept it at or above its current
+ * weight — and the rest of the book carries the cut.
+ */
+function keepNoSell(scaled: Float64Array, allocated: Float64Array, input: DecisionInput): Float64Array {
+  const noSell = input.theta.constraints.noSell;
+  if (noSell.length === 0) return scaled;
+  const out = Float64Array.from(scaled);
+  input.panel.tickers.forEach((ticker, i) => {
+    if (noSell.includes(ticker)) out[i] = Math.max(out[i]!, Math.min(allocated[i]!, input.current[i]!));
+  });
+  return out;
+}
+
 const ALL_ON: AllocationSwitches = { forecasts: true, uncertaintyPenalty: true, riskModel: true, costsAndConstraints: true };
 
 /** One decision of the full strategy (or an ablation of it). */
@@ -301,7 +316,7 @@ export function decide(input: DecisionInput): StrategyDecision {
   });
   const exposure = ablation.breaker ? 1 : input.exposure;
   return {
-    weights: applyExposure(allocation.weights, exposure),
+    weights: keepNoSell(applyExposure(allocation.weights, exposure), allocation.weights, input),
     anchor: basis.anchor,
     tilted: allocation.weights,
     investable: basis.investable,

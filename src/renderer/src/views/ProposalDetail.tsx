@@ -314,7 +314,8 @@ function ProposalBody({ proposal, onChanged }: { proposal: Proposal; onChanged()
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Holdings the allocator left as they are (issue 9): derivatives, shorts, cash-like funds, with why.
+// Holdings the allocator left as they are (issue 9): derivatives, shorts, cash-like funds, with why; and the
+// holdings θ's restricted lists hold back (in the sleeve, so not in the untouched value).
 
 function UntouchedHoldings({ untouched }: { untouched: NonNullable<Proposal['untouched']> }) {
   return (
@@ -345,6 +346,34 @@ function UntouchedHoldings({ untouched }: { untouched: NonNullable<Proposal['unt
             <tbody>
               {untouched.holdings.map((h) => (
                 <tr key={h.securityId} data-testid="untouched-row" data-ticker={h.ticker} data-reason={h.reason}>
+                  <td className="mono">{h.ticker}</td>
+                  <td>{h.name}</td>
+                  <td className="num">{formatDecimal(h.quantity)}</td>
+                  <td className="num">{formatMoney(h.marketValue)}</td>
+                  <td>{h.explanation}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {(untouched.restricted ?? []).length > 0 && (
+        <>
+          <h3>On restricted lists ({(untouched.restricted ?? []).length})</h3>
+          <p className="muted">These holdings are in the allocated sleeve and its total value; the strategy's restricted lists limit what the proposal does with them.</p>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Ticker</th>
+                <th>Name</th>
+                <th className="num">Quantity</th>
+                <th className="num">Market value</th>
+                <th>What the proposal may do</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(untouched.restricted ?? []).map((h) => (
+                <tr key={h.securityId} data-testid="restricted-row" data-ticker={h.ticker} data-reason={h.reason}>
                   <td className="mono">{h.ticker}</td>
                   <td>{h.name}</td>
                   <td className="num">{formatDecimal(h.quantity)}</td>
