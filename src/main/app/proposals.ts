@@ -66,6 +66,8 @@ interface EngineOutcome {
   forecasts?: (AssetForecast | null)[];
   anchorWeights?: Float64Array;
   bayesian?: Pick<Proposal, 'modelRun' | 'confidence' | 'breaker' | 'attribution'> & { modelRunId: number; transitions: BreakerTransition[] };
+  /** What the engine's own decision needs the PM to know (e.g. cash the limits leave uninvested). */
+  warnings?: string[];
 }
 
 interface ProposalContext {
@@ -389,7 +391,7 @@ export async function computeProposalJob(store: Store, input: ComputeProposalInp
     ...(outcome.anchorWeights ? { anchorWeight: outcome.anchorWeights[i]! } : {}),
   }));
   const targetCashWeight = 1 - assets.reduce((a, x) => a + x.targetWeight, 0);
-  const warnings = staleness(store, c);
+  const warnings = [...staleness(store, c), ...(outcome.warnings ?? [])];
   const payload: ProposalPayload = {
     assets,
     cash: {
@@ -648,6 +650,12 @@ async function bayesianOutcome(store: Store, c: ProposalContext, input: ComputeP
     parameters: { ...input.parameters, lookbackDays: theta.covariance.lookbackDays, cashFloor: theta.constraints.cashFloor, theta, thetaSource: input.parameters.thetaSource ?? (input.parameters.theta ? 'request' : store.settings.get(THETA_KEY) ? 'settings' : 'default'), forecast: config },
     forecasts,
     anchorWeights: decision.anchor,
+    warnings:
+      decision.allocation.uninvestedCash > 1e-6
+        ? [
+            `${(decision.allocation.uninvestedCash * 100).toFixed(1)} % of the account stays in cash above the ${(theta.constraints.cashFloor * 100).toFixed(1)} % cash floor: the per-asset maximums and restricted lists cannot hold more of the names with enough price history.`,
+          ]
+        : [],
     bayesian: {
       modelRunId: ensured.runId,
       modelRun: {

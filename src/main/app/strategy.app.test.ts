@@ -170,15 +170,26 @@ describe('the Bayesian strategy through the dispatcher', () => {
     expect(p.untouched!.holdings).toEqual([]);
     expect(Number(p.untouched!.value)).toBe(0);
     expect(p.untouched!.accountTotal).toBe(p.totalValue);
-    // What the words say is what the allocator did (before the breaker's exposure cut, which scales every weight).
+    // What the words say is what the proposal does — the breaker's exposure cut included, which never sells a
+    // no-sell holding.
     const weight = (ticker: string) => p.assets.find((a) => a.ticker === ticker)!;
-    const scale = p.breaker!.exposure;
     expect(weight(excluded!).targetWeight).toBe(0);
-    expect(weight(noSell!).targetWeight).toBeGreaterThanOrEqual(scale * weight(noSell!).currentWeight - 1e-9);
-    expect(weight(noBuy!).targetWeight).toBeLessThanOrEqual(scale * weight(noBuy!).currentWeight + 1e-9);
-    expect(weight(both!).targetWeight).toBeCloseTo(scale * weight(both!).currentWeight, 6);
+    expect(weight(noSell!).targetWeight).toBeGreaterThanOrEqual(weight(noSell!).currentWeight - 1e-9);
+    expect(weight(noBuy!).targetWeight).toBeLessThanOrEqual(weight(noBuy!).currentWeight + 1e-9);
+    expect(weight(both!).targetWeight).toBeCloseTo(weight(both!).currentWeight, 6);
     // Without restricted lists (and nothing else held back) the proposal has no such block.
     expect(first.untouched).toBeUndefined();
+  }, 240_000);
+
+  it('says how much stays in cash above the floor when the per-asset maximums cannot hold more', async () => {
+    // The breaker off, so the caps alone decide how much is invested.
+    const base = first.parameters.theta!;
+    const theta = { ...base, constraints: { ...base.constraints, maxWeight: 0.05 }, breaker: { ...base.breaker, enabled: false } };
+    const p = await invoke('proposals.create', { accountId: 'DEMO', theta });
+    const risky = p.assets.reduce((sum, a) => sum + a.targetWeight, 0);
+    expect(risky).toBeCloseTo(0.05 * p.assets.length, 6);
+    expect(p.warnings).toContainEqual(expect.stringMatching(/% of the account stays in cash above the 2\.0 % cash floor: the per-asset maximums/));
+    expect(first.warnings?.some((w) => w.includes('stays in cash above'))).toBe(false);
   }, 240_000);
 
   it('a PM overrides the breaker for one proposal, with the reason audited and kept', async () => {

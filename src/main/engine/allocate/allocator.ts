@@ -1130,21 +1130,11 @@ function solveTrackingError(p: Prepared, known: { nu: number; out: Extract<QpOut
       // Not bracketed yet: Newton (or a secant), at least 1 % further, at most 100× — or a natural first step.
       const secant = previous !== null && last.g > previous.g ? last.nu + ((target - last.g) * (last.nu - previous.nu)) / (last.g - previous.g) : Number.NaN;
       const step = Number.isFinite(newton) ? newton : Number.isFinite(secant) ? secant : last.nu + nuScale * Math.max(last.te / budget - 1, 1e-6);
-      next = Math.min(Math.max(step, last.nu * 1.01, 1e-12 * nuScale), Math.max(100 * last.nu, nuScale));
-      if (last.nu > nuScale * 1e12) {
-        return {
-          ok: false,
-          infeasible: {
-            ok: false,
-            constraint: `tracking-error budget ${pct(budget)}`,
-            message:
-              `The tracking-error budget of ${pct(budget)} cannot be met: the other constraints keep the portfolio at least ` +
-              `${pct(last.te)} (annualised) away from its risk-budgeting anchor. Raise the budget, or relax what holds the ` +
-              `portfolio away from the anchor (no-sell or no-buy names, the turnover cap, weight or class limits).`,
-            details: { budget, leastTrackingError: last.te },
-          },
-        };
-      }
+      // When ν stopped buying any tracking error (the constraints hold the portfolio where it is), grow it
+      // geometrically so the search reaches its give-up scale instead of creeping by 1 %.
+      const stalled = previous !== null && last.te >= previous.te * (1 - 1e-9);
+      next = Math.min(Math.max(step, last.nu * (stalled ? 10 : 1.01), 1e-12 * nuScale), Math.max(100 * last.nu, nuScale));
+      if (last.nu > nuScale * 1e12) return unreachableBudget(budget, last.te);
     } else {
       const width = hi.nu - lo.nu;
       if (width <= 1e-14 * hi.nu) break;
@@ -1159,8 +1149,25 @@ function solveTrackingError(p: Prepared, known: { nu: number; out: Extract<QpOut
     previous = last;
     last = e;
   }
+  // Never bracketed: no ν brought the tracking error down to the budget.
+  if (hi === null) return unreachableBudget(budget, last.te);
   // The bracket closed to rounding without a point inside the tolerance (a jump in TE(ν)): take the feasible end.
-  return { ok: true, weights: hi!.w, nu: hi!.nu };
+  return { ok: true, weights: hi.w, nu: hi.nu };
+}
+
+function unreachableBudget(budget: number, leastTrackingError: number): TeSearch {
+  return {
+    ok: false,
+    infeasible: {
+      ok: false,
+      constraint: `tracking-error budget ${pct(budget)}`,
+      message:
+        `The tracking-error budget of ${pct(budget)} cannot be met: the other constraints keep the portfolio at least ` +
+        `${pct(leastTrackingError)} (annualised) away from its risk-budgeting anchor. Raise the budget, or relax what holds the ` +
+        `portfolio away from the anchor (no-sell or no-buy names, the turnover cap, weight or class limits).`,
+      details: { budget, leastTrackingError },
+    },
+  };
 }
 
 /** Puts trades smaller than minTradeWeight back to zero where that breaks nothing (see the header). */

@@ -233,8 +233,14 @@ export interface AllocationSwitches {
 export function allocationProblem(input: DecisionInput, basis: DecisionBasis, switches: AllocationSwitches): AllocationProblem {
   const { panel, theta, forecast, current } = input;
   const { columns } = basis;
-  const anchorAll = switches.riskModel ? basis.anchor : current;
-  const anchor = pick(anchorAll, columns);
+  // Risk model off: the anchor is "stay where you are" — the current weights, kept inside the per-asset limits when
+  // the constraints are on (a current book outside them would otherwise make the tracking-error budget unreachable).
+  const tickers = columns.map((j) => panel.tickers[j]!);
+  const anchor = switches.riskModel
+    ? pick(basis.anchor, columns)
+    : switches.costsAndConstraints
+      ? anchorWithinLimits(pick(current, columns), tickers, theta.constraints)
+      : pick(current, columns);
   const mu = switches.forecasts && forecast ? pick(forecast.mean, columns) : new Float64Array(columns.length);
   const epi = switches.uncertaintyPenalty && forecast ? pick(forecast.epistemicVariance, columns) : new Float64Array(columns.length);
   const constraints = switches.costsAndConstraints
@@ -253,7 +259,7 @@ export function allocationProblem(input: DecisionInput, basis: DecisionBasis, sw
         excluded: [],
       };
   return {
-    tickers: columns.map((j) => panel.tickers[j]!),
+    tickers,
     ...(panel.assetClasses ? { assetClasses: columns.map((j) => panel.assetClasses![j]!) } : {}),
     current: pick(current, columns),
     anchor,
