@@ -3,12 +3,14 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { MethodName } from '../../shared/api';
 import type { ImportResult } from '../../shared/domain';
 import type { ApiError, Result } from '../../shared/errors';
 import { InlineJobRunner } from '../jobs/inline';
+import { openDatabase } from '../store';
 import { jobHandlers } from './jobs';
+import { DEFAULT_PARAMETERS, tradableUniverse } from './proposals';
 import { createRuntime, type Runtime } from './runtime';
 
 /*
@@ -103,6 +105,23 @@ describe('holdings as they are (issue 9)', () => {
       expect(portfolio.cash).toBe('-5210.5');
       expect(portfolio.totalExcludes).toEqual([expect.stringContaining('EUR (950)')]);
     });
+  });
+
+  it('two lines that name one security differently are a repeat, found at the end (issue 10): reported at the second line, nothing written', async () => {
+    // The parser's check sees two different identifiers; only matching shows they are the same holding.
+    const file = 'Account Number,Symbol,ISIN,Description,Quantity,Price\nDUP-1,SPY,,,10,500\nDUP-1,,US78462F1030,,5,500\nDUP-1,,,,,\n';
+    const preview = await invoke('imports.preview', { kind: 'positions', fileName: 'dup.csv', contentBase64: b64(file), asOf: '2025-03-31', createAccount: true });
+    expect(preview.issues.filter((i) => i.severity === 'error')).toEqual([
+      expect.objectContaining({ line: 3, field: 'isin', reason: 'SPY already appears on line 2 of this statement; list each holding once' }),
+    ]);
+    expect(preview.rows.map((r) => r.status)).toEqual(['ok', 'rejected']);
+    expect(preview.rejectedRows).toBe(1);
+    const refused = await expectUnchanged(() => call('imports.positions', { fileName: 'dup.csv', contentBase64: b64(file), asOf: '2025-03-31', createAccount: true }));
+    expect(expectError(refused, 'IMPORT_REJECTED').message).toContain('line 3, field isin: SPY already appears on line 2');
+    const partial = await invoke('imports.positions', { fileName: 'dup.csv', contentBase64: b64(file), asOf: '2025-03-31', createAccount: true, allowPartial: true });
+    expect(partial).toMatchObject({ rows: 1, excluded: 1 });
+    const portfolio = await invoke('portfolio.get', { accountId: 'DUP-1' });
+    expect(portfolio.positions.map((p) => [p.ticker, p.quantity])).toEqual([['SPY', '10']]);
   });
 
   it('a custodian code in a CUSIP column is kept as the custodian identifier, never as a CUSIP, and matches the next file', async () => {
@@ -247,5 +266,19 @@ describe('holdings as they are (issue 9)', () => {
     ]);
     expect(proposal.assets.map((a) => a.ticker)).not.toContain('SPY260918P00700000');
     expect(Number(proposal.untouched!.accountTotal)).toBeCloseTo(Number(proposal.totalValue) + Number(proposal.untouched!.value), 2);
+
+    // Tuning searches θ on the universe proposals allocate across (one rule): the option stays out of both even with
+    // a current price history of its own, which would have put a held security into tuning's universe before.
+    const store = openDatabase(runtime.dbPath);
+    onTestFinished(() => store.close());
+    const securities = store.securities.list();
+    const optionId = securities.find((s) => s.ticker === 'SPY260918P00700000')!.id;
+    const spyId = securities.find((s) => s.ticker === 'SPY')!.id;
+    store.transaction(() => store.prices.insertMany(store.prices.history(spyId).map((p, k) => ({ securityId: optionId, date: p.date, close: 10 + (k % 7) }))));
+    const again = await invoke('proposals.create', { accountId: 'DEMO', engine: 'baseline' });
+    expect(again.untouched?.holdings.map((h) => h.ticker)).toEqual(['SPY260918P00700000']);
+    const tuned = tradableUniverse(store, 'DEMO', DEFAULT_PARAMETERS.lookbackDays, 'tune');
+    expect(tuned.universe.map((s) => s.ticker)).toEqual(again.assets.map((a) => a.ticker));
+    expect(tuned.asOf).toBe(again.asOf);
   });
 });

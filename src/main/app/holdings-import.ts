@@ -11,7 +11,7 @@ import {
 } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
-import type { PositionInput, SecurityRecord, SnapshotRecord, Store } from '../store';
+import type { PositionInput, SecurityRecord, SnapshotRecord, StagedPosition, Store } from '../store';
 import { instrumentFor } from '../io/instruments';
 import { big, decimal, money } from './money';
 import type Big from 'big.js';
@@ -60,8 +60,10 @@ export interface HoldingsImportOptions {
 /** Listed issues beyond this are summarised: a report of 200 000 lines helps nobody. */
 export const MAX_LISTED_ISSUES = 1000;
 export const MAX_PREVIEW_ROWS = 500;
-/** Rows written per INSERT batch. */
-const BATCH = 2000;
+/** Holdings parked in the scratch table per call. */
+const STAGE_BATCH = 2000;
+/** Security lookups cached at most (see remember). */
+const LOOKUP_CACHE = 20_000;
 const SECURITY_KINDS = ['isin', 'cusip', 'sedol', 'figi', 'ticker'] as const;
 type SecurityKind = (typeof SECURITY_KINDS)[number];
 const KIND_LABEL: Record<SecurityKind, string> = { isin: 'ISIN', cusip: 'CUSIP', sedol: 'SEDOL', figi: 'FIGI', ticker: 'ticker' };
@@ -82,6 +84,8 @@ interface MatchedSecurity {
 
 interface Statement {
   key: string;
+  /** The number its holdings are staged under (see PositionsRepo.stage). */
+  index: number;
   /** null when the statement cannot be imported (its problem is reported once, at `line`). */
   accountId: string | null;
   asOf: string | null;
@@ -99,7 +103,7 @@ interface Statement {
   positions: number;
   cash: Map<string, Big>;
   cashLines: number;
-  bySecurity: Map<number | string, number>;
+  /** Holdings carried over from the previous snapshot (mode 'update'), written at the end. */
   pending: PositionInput[];
 }
 
@@ -171,6 +175,8 @@ export class HoldingsImport {
   constructor(store: Store, opts: HoldingsImportOptions) {
     this.store = store;
     this.opts = opts;
+    // Accepted holdings are parked in SQL, not in maps per holding: repeats and writes are found and done there.
+    store.positions.clearStage();
     if (opts.write) {
       // Inserted first so snapshots can point at it; completed (rows, status, report) at the end.
       this.importId = store.imports.insert({ kind: 'positions', fileName: opts.fileName, sha256: opts.sha256, format: opts.format, rows: 0 }).id;
@@ -259,6 +265,7 @@ export class HoldingsImport {
       const account = problem === null ? existing : null;
       statement = {
         key,
+        index: this.statements.size,
         accountId: problem === null ? accountId : null,
         asOf: problem === null ? asOf : null,
         line,
@@ -273,7 +280,6 @@ export class HoldingsImport {
         positions: 0,
         cash: new Map(),
         cashLines: 0,
-        bySecurity: new Map(),
         pending: [],
       };
       if (statement.accountId !== null && statement.asOf !== null && statement.accountExists) {
@@ -292,21 +298,12 @@ export class HoldingsImport {
     // Matched even when the statement cannot be imported, so the report names every unknown security at
     // once; nothing is created for a statement that will not be written.
     const match = this.match(h, statement.baseCurrency, statement.problem === null);
-    let rejected = statement.problem !== null || match.security === null;
+    const rejected = statement.problem !== null || match.security === null;
     if (match.error) this.issues.error(h.line, match.error.field, match.error.reason, match.error.value);
     const security = match.security;
     if (security && !rejected && this.opts.write && security.id !== null) this.fileCustodianCode(security.id, h);
     if (security && !rejected) {
-      const key = security.id ?? `new:${security.ticker}`;
-      const earlier = statement.bySecurity.get(key);
-      if (earlier !== undefined) {
-        const field = match.by === 'description' ? 'description' : match.by === 'custodian-code' || match.by === null ? 'symbol' : KIND_FIELD[match.by];
-        this.issues.error(h.line, field, `${security.ticker} already appears on line ${earlier} of this statement; list each holding once`);
-        rejected = true;
-      } else {
-        statement.bySecurity.set(key, h.line);
-      }
-      if (!rejected && h.currency !== null && h.currency !== security.currency) {
+      if (h.currency !== null && h.currency !== security.currency) {
         this.issues.warning(h.line, 'currency', `the file gives ${h.currency} but ${security.ticker} is a ${security.currency} security in the master`, h.currency);
       }
     }
@@ -315,19 +312,20 @@ export class HoldingsImport {
       if (this.rejectedLines.length < MAX_LISTED_ISSUES) this.rejectedLines.push(h.line);
     } else {
       statement.positions++;
+      // A second line for the same security is found by SQL over the staged lines at the end (duplicates()).
+      const field = match.by === 'description' ? 'description' : match.by === 'custodian-code' || match.by === null ? 'symbol' : KIND_FIELD[match.by];
+      const staged: StagedPosition = { statement: statement.index, security: security!.id ?? `new:${security!.ticker}`, line: h.line, field };
       if (this.opts.write) {
         // Percent-of-face prices are stored per unit of face, so quantity × price is the value for every row.
         const price = h.price === null ? null : h.priceType === 'percent' ? decimal(big(h.price).div(100)) : h.price;
-        statement.pending.push({
-          securityId: security!.id!,
-          quantity: h.quantity,
-          price,
-          marketValue: h.marketValue ?? (price !== null ? money(big(h.quantity).times(big(price))) : null),
-          costBasis: h.costBasis,
-          quantityType: h.quantityType,
-        });
-        if (statement.pending.length >= BATCH) this.flush(statement);
+        staged.quantity = h.quantity;
+        staged.price = price;
+        staged.marketValue = h.marketValue ?? (price !== null ? money(big(h.quantity).times(big(price))) : null);
+        staged.costBasis = h.costBasis;
+        staged.quantityType = h.quantityType;
       }
+      this.staged.push(staged);
+      if (this.staged.length >= STAGE_BATCH) this.stageBatch();
     }
     if (this.rows.length < MAX_PREVIEW_ROWS) {
       this.rows.push({
@@ -389,9 +387,18 @@ export class HoldingsImport {
               : kind === 'figi'
                 ? s.findByFigi(value)
                 : s.findByTicker(value);
-      this.lookups.set(key, record);
+      this.remember(key, record);
     }
     return record;
+  }
+
+  /**
+   * Caches a lookup. The cache only saves queries (the master is the truth), so it is emptied when it
+   * reaches LOOKUP_CACHE entries: a file naming more securities than that does not grow memory with them.
+   */
+  private remember(key: string, record: SecurityRecord | null): void {
+    if (this.lookups.size >= LOOKUP_CACHE) this.lookups.clear();
+    this.lookups.set(key, record);
   }
 
   private identifiersOf(h: HoldingLine): Partial<Record<SecurityKind, string>> {
@@ -419,7 +426,7 @@ export class HoldingsImport {
     if (this.filedCodes.has(key)) return;
     this.filedCodes.add(key);
     this.store.securities.addCustodianCode(securityId, this.custodian, code);
-    this.lookups.set(`code:${this.custodian}:${code}`, this.store.securities.get(securityId));
+    this.remember(`code:${this.custodian}:${code}`, this.store.securities.get(securityId));
   }
 
   private readonly filedCodes = new Set<string>();
@@ -431,7 +438,7 @@ export class HoldingsImport {
     let record = this.lookups.get(key);
     if (record === undefined) {
       record = this.store.securities.findByCustodianCode(this.custodian, code);
-      this.lookups.set(key, record);
+      this.remember(key, record);
     }
     return record;
   }
@@ -441,7 +448,7 @@ export class HoldingsImport {
     let record = this.lookups.get(key);
     if (record === undefined) {
       record = this.store.securities.findByUniqueName(name);
-      this.lookups.set(key, record);
+      this.remember(key, record);
     }
     return record;
   }
@@ -558,17 +565,21 @@ export class HoldingsImport {
         details: { ...spec, source: { importId: this.importId, fileName: this.opts.fileName, line: h.line, securityType: h.securityType } },
       });
       security = record;
-      this.lookups.set(`ticker:${ticker}`, record);
       this.fileCustodianCode(record.id, h);
     } else {
       security = { id: null, ...spec };
     }
-    if (h.custodianCode) this.planned.set(`code:${h.custodianCode.code}`, security);
     this.securitiesCreated++;
-    this.plannedTickers.add(ticker);
     for (const kind of SECURITY_KINDS) {
       const value = kind === 'ticker' ? ticker : ids[kind];
-      if (value !== undefined) this.planned.set(`${kind}:${value}`, security);
+      if (value === undefined) continue;
+      // Written: the master has it now, so the cache may forget it; a preview must remember what it would create.
+      if (this.opts.write) this.remember(`${kind}:${value}`, security as SecurityRecord);
+      else this.planned.set(`${kind}:${value}`, security);
+    }
+    if (!this.opts.write) {
+      if (h.custodianCode) this.planned.set(`code:${h.custodianCode.code}`, security);
+      this.plannedTickers.add(ticker);
     }
     return { security, by: null, willCreate: true, error: null };
   }
@@ -610,6 +621,57 @@ export class HoldingsImport {
     const id = this.ensureSnapshot(statement);
     this.store.positions.addPositions(id, statement.pending);
     statement.pending = [];
+  }
+
+  private readonly staged: StagedPosition[] = [];
+
+  private stageBatch(): void {
+    if (this.staged.length === 0) return;
+    this.store.positions.stage(this.staged);
+    this.staged.length = 0;
+  }
+
+  private duplicatesFound = false;
+
+  /**
+   * Once, after the last holding: lines repeating a security an earlier line of the same statement matched,
+   * found by SQL over the staged lines — rejected (error at the line, naming the first), and not counted.
+   */
+  private duplicates(): void {
+    if (this.duplicatesFound) return;
+    this.duplicatesFound = true;
+    this.stageBatch();
+    this.store.positions.indexStage();
+    const counts = this.store.positions.stagedDuplicateCounts();
+    if (counts.size === 0) return;
+    const byIndex = new Map([...this.statements.values()].map((s) => [s.index, s]));
+    let total = 0;
+    for (const [index, repeats] of counts) {
+      byIndex.get(index)!.positions -= repeats;
+      total += repeats;
+    }
+    this.appRejected += total;
+    const listed = this.store.positions.stagedDuplicates(MAX_LISTED_ISSUES);
+    const tickers = new Map<number | string, string>();
+    const tickerOfKey = (key: number | string): string => {
+      let ticker = tickers.get(key);
+      if (ticker === undefined) {
+        ticker = typeof key === 'string' ? key.replace(/^new:/, '') : (this.store.securities.get(key)?.ticker ?? String(key));
+        tickers.set(key, ticker);
+      }
+      return ticker;
+    };
+    const lines = new Set<number>();
+    for (const d of listed) {
+      this.issues.error(d.line, d.field, `${tickerOfKey(d.security)} already appears on line ${d.firstLine} of this statement; list each holding once`);
+      lines.add(d.line);
+      if (this.rejectedLines.length < MAX_LISTED_ISSUES) this.rejectedLines.push(d.line);
+    }
+    this.unlistedAppIssues += total - listed.length;
+    for (let i = 0; i < this.rows.length; i++) {
+      const row = this.rows[i]!;
+      if (lines.has(row.line) && row.status !== 'rejected') this.rows[i] = { ...row, status: 'rejected' };
+    }
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -663,8 +725,10 @@ export class HoldingsImport {
     if (memo) return memo;
     const result: SnapshotShrinkage = { holdings: [], cash: [] };
     if (s.previous !== null) {
+      this.duplicates();
+      const listed = this.store.positions.stagedSecuritiesOf(s.index, s.previous.id);
       for (const row of this.store.positions.rows(s.previous.id)) {
-        if (s.bySecurity.has(row.securityId)) continue;
+        if (listed.has(row.securityId)) continue;
         result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
       }
       const balances = this.store.positions.cashBalances(s.previous.id) ?? { [s.baseCurrency]: s.previous.cash };
@@ -754,6 +818,7 @@ export class HoldingsImport {
 
   /** What the PM reviews before confirming. Never throws for bad data. */
   preview(extra: Pick<ImportPreview, 'needsMapping' | 'headers'> & { alreadyImported: boolean }): ImportPreview {
+    this.duplicates();
     const issues = this.allIssues();
     const severityByLine = new Map<number, 'error' | 'warning'>();
     for (const issue of issues) if (severityByLine.get(issue.line) !== 'error') severityByLine.set(issue.line, issue.severity);
@@ -784,6 +849,7 @@ export class HoldingsImport {
    * file has errors and the PM did not accept exclusions, or when nothing would be imported.
    */
   finish(): ImportResult {
+    this.duplicates();
     const issues = this.allIssues();
     const rejectedRows = this.appRejected + this.parserRejectedRows();
     const errors = this.errorCount();
@@ -809,8 +875,11 @@ export class HoldingsImport {
       });
     }
     const partial = errors > 0;
+    const snapshotOf = new Map<number, number>();
+    for (const s of statements) if (s.positions > 0) snapshotOf.set(s.index, this.ensureSnapshot(s));
+    // Every statement's holdings at once, before carried-over ones: a carried-over security is one the file does not list.
+    this.store.positions.insertStaged(snapshotOf);
     for (const s of statements) {
-      this.flush(s);
       this.carryOver(s);
       this.ensureSnapshot(s);
       const balances = Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));

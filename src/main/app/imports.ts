@@ -3,13 +3,14 @@ import { BallastError, type FileIssue } from '../../shared/errors';
 import { binaryFileKind, detectPositionFormat } from '../io/detect';
 import { parseIbkrActivityCsv } from '../io/ibkr-csv';
 import type { HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
-import { parseIbkrFlex } from '../io/ibkr-flex';
+import type { HoldingsStreamOptions, HoldingsStreamReader } from '../io/holdings-stream';
+import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
 import { parseMt535 } from '../io/mt535';
 import { parseOfx } from '../io/ofx';
-import { createCustodianCsvReader, parseCustodianCsv } from '../io/custodian-csv';
+import { createCustodianCsvReader, parseCustodianCsv, type IdentifierKey } from '../io/custodian-csv';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
 import { warningsIn } from '../io/report';
-import { parseSemt002 } from '../io/semt002';
+import { createSemt002Reader, parseSemt002 } from '../io/semt002';
 import type { JobContext } from '../jobs/protocol';
 import type { PriceInput, Store } from '../store';
 import type { AppContext } from './context';
@@ -330,6 +331,11 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
       onHoldings: (batch) => {
         for (const { accountId, ...holding } of batch) store.staging.add(accountId ?? '', holding);
       },
+      // Repeated holdings are found by SQL over the staged keys, not a map per holding (issue 10).
+      duplicates: {
+        add: (keys) => store.staging.addKeys(keys),
+        repeats: () => store.staging.repeatedKeys() as Iterable<IdentifierKey>,
+      },
     });
     opened.forEachChunk((chunk, bytes) => {
       checkCancelled(job.signal);
@@ -361,6 +367,7 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
       for (const { group, payload } of store.staging.replay()) {
         const statement = statements.get(group ?? '');
         if (statement === undefined) throw new BallastError('INTERNAL', `${input.fileName}: a holding of account "${group}" has no statement.`);
+        if (result.repeatedLines?.has((payload as HoldingLine).line) === true) continue;
         consumer.holding(statement, payload as HoldingLine);
         if (++done % PROGRESS_EVERY === 0) {
           checkCancelled(feedJob.signal);
@@ -385,6 +392,8 @@ function preparePositions(store: Store, opened: OpenedSource, input: PositionsJo
   const chosen = chooseFormat(opened, input.format);
   if (chosen.format === 'csv') return prepareCsv(store, opened, input, chosen.reason, job);
   if (input.profile !== undefined) throw new BallastError('BAD_INPUT', `Custodian profiles map CSV columns; ${input.fileName} is ${chosen.format}, which names its own fields.`);
+  const streamed = STREAMED_READERS[chosen.format];
+  if (streamed !== undefined) return prepareStreamed(store, opened, input, chosen, streamed, job);
   job.progress('Reading file', 0, opened.size);
   const file = WHOLE_FILE_PARSERS[chosen.format](opened.readAll(), input.fileName);
   job.progress('Reading file', opened.size, opened.size);
@@ -395,6 +404,88 @@ function preparePositions(store: Store, opened: OpenedSource, input: PositionsJo
     needsMapping: false,
     headers: null,
     feed: (consumer, feedJob) => feedHoldings(consumer, file, feedJob),
+  };
+}
+
+/**
+ * Structured formats read as a stream (issue 10): no size cap, the file never whole in memory. Each
+ * holding is parked in the connection's temp table as its element completes; statements (account, date,
+ * cash, notes) and the report come at the end; then the holdings are replayed in file order. A file the
+ * reader refuses as a whole (malformed or cut short XML …) replays nothing: the report has its error.
+ */
+const STREAMED_READERS: Partial<Record<PositionFileFormat, (fileName: string, options: HoldingsStreamOptions) => HoldingsStreamReader>> = {
+  'ibkr-flex': createIbkrFlexReader,
+  semt002: createSemt002Reader,
+};
+
+function prepareStreamed(
+  store: Store,
+  opened: OpenedSource,
+  input: PositionsJobInput,
+  chosen: { format: PositionFileFormat; reason: string },
+  createReader: (fileName: string, options: HoldingsStreamOptions) => HoldingsStreamReader,
+  job: Job,
+): PreparedPositions {
+  store.staging.clear();
+  const firsts = new Map<number, { line: number; currency: string | null }>();
+  const file = store.staging.batch(() => {
+    const reader = createReader(input.fileName, {
+      onHolding: (statement, holding) => {
+        const first = firsts.get(statement);
+        if (first === undefined) firsts.set(statement, { line: holding.line, currency: holding.currency });
+        else if (first.currency === null) first.currency = holding.currency;
+        store.staging.add(String(statement), holding);
+      },
+    });
+    opened.forEachChunk((chunk, bytes) => {
+      checkCancelled(job.signal);
+      reader.push(chunk);
+      job.progress('Reading file', bytes, opened.size);
+    });
+    return reader.end();
+  });
+  if (file.fatal) store.staging.clear();
+  return {
+    format: chosen.format,
+    detected: { format: chosen.reason, ...file.detected },
+    profile: null,
+    needsMapping: false,
+    headers: null,
+    feed(consumer, feedJob) {
+      consumer.addParserIssues(file.issues);
+      // As feedHoldings: a statement opens at its first holding or cash line, then its holdings, then its cash.
+      const openStatements = new Map<number, ReturnType<HoldingsImport['statementFor']>>();
+      let at = -1;
+      const advanceTo = (index: number) => {
+        for (; at < index; ) {
+          const previous = openStatements.get(at);
+          if (previous !== undefined) for (const c of file.statements[at]!.cash) consumer.cash(previous, c);
+          at++;
+          const s = file.statements[at];
+          const first = firsts.get(at);
+          if (s === undefined || (first === undefined && s.cash.length === 0)) continue;
+          const line = Math.min(first?.line ?? Number.MAX_SAFE_INTEGER, s.cash[0]?.line ?? Number.MAX_SAFE_INTEGER);
+          openStatements.set(at, consumer.statementFor(s.accountId, s.asOf, line, s.cash[0]?.currency ?? first?.currency ?? null));
+        }
+      };
+      const total = file.fatal ? 0 : store.staging.count();
+      let done = 0;
+      if (!file.fatal) {
+        for (const { group, payload } of store.staging.replay()) {
+          // Pages of one semt.002 statement may come after another statement's: an earlier index is already open.
+          const index = Number(group);
+          advanceTo(index);
+          consumer.holding(openStatements.get(index)!, payload as HoldingLine);
+          if (++done % PROGRESS_EVERY === 0) {
+            checkCancelled(feedJob.signal);
+            feedJob.progress('Importing holdings', done, total);
+          }
+        }
+      }
+      advanceTo(file.statements.length);
+      checkCancelled(feedJob.signal);
+      feedJob.progress('Importing holdings', total, total);
+    },
   };
 }
 
@@ -466,6 +557,7 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
     );
   } finally {
     store.staging.clear();
+    store.positions.clearStage();
     opened.close();
   }
 }
@@ -485,6 +577,7 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
     return consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
   } finally {
     store.staging.clear();
+    store.positions.clearStage();
     opened.close();
   }
 }

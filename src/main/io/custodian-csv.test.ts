@@ -11,6 +11,7 @@ import { CustodianProfile } from '../../shared/domain';
 import type { FileIssue } from '../../shared/errors';
 import {
   createCustodianCsvReader,
+  type IdentifierKey,
   type CustodianCsvResult,
   type CustodianHoldingLine,
   headerKey,
@@ -391,6 +392,40 @@ describe('createCustodianCsvReader — streaming', () => {
     const streamed = batches.flat();
     const whole = holdings(parseCustodianCsv(bytes, 'big.csv'));
     expect(streamed.map(({ accountId, ...line }) => ({ ...line, accountId }))).toEqual(whole.map((line) => ({ ...line, accountId: '12345678' })));
+  });
+
+  it('with a duplicates hook, keeps no map per holding: names the same repeated lines as the whole-file parse, for the caller to leave out', () => {
+    const text = [
+      'Account,Symbol,ISIN,Quantity,Price',
+      'A,AAPL,US0378331005,1,10', // 2
+      'B,AAPL,US0378331005,1,10', // 3 another account: fine
+      'A,AAPL2,US0378331005,1,10', // 4 repeats line 2's ISIN
+      'A,AAPL,,1,10', // 5 repeats line 2's symbol
+      'A,MSFT,US5949181045,1,10', // 6
+      'A,AAPL2,,1,10', // 7 line 4 was a repeat, so its symbol was never recorded: fine
+      'A,MSFT,,1,10', // 8 repeats line 6
+    ].join('\n');
+    const whole = parse(text, { asOf: '2025-03-31' });
+    const keys: IdentifierKey[] = [];
+    const streamed: CustodianHoldingLine[] = [];
+    const reader = createCustodianCsvReader({
+      fileName: 'positions.csv',
+      asOf: '2025-03-31',
+      batchSize: 2,
+      onHoldings: (batch) => streamed.push(...batch),
+      duplicates: {
+        add: (batch) => keys.push(...batch),
+        repeats: () => keys.filter((k) => keys.filter((o) => o.group === k.group && o.kind === k.kind && o.value === k.value).length > 1),
+      },
+    });
+    reader.push(utf8(text));
+    const result = reader.end();
+    expect(result.repeatedLines).toEqual(new Set([4, 5, 8]));
+    expect([...result.issues].sort((a, b) => a.line - b.line)).toEqual(whole.issues);
+    expect(whole.issues.map((i) => [i.line, i.field])).toEqual([[4, 'ISIN'], [5, 'Symbol'], [8, 'Symbol']]);
+    // File order here; the whole-file parse lists them statement by statement.
+    expect(streamed.filter((h) => !result.repeatedLines!.has(h.line)).map(({ accountId: _a, ...h }) => h)).toEqual(holdings(whole).sort((a, b) => a.line - b.line));
+    expect(result.detected.holdings).toBe(whole.detected.holdings);
   });
 });
 

@@ -73,6 +73,8 @@ export interface CustodianCsvResult extends HoldingsFile {
   headerSignature: string | null;
   /** True when no quantity or no identifier column could be found: the PM must map the columns. */
   needsMapping: boolean;
+  /** With `duplicates`: lines that repeat an earlier holding (reported as errors) — emitted, to be left out. */
+  repeatedLines?: ReadonlySet<number>;
   /** The columns used, canonical field → header as written. */
   mapping: Partial<Record<CanonicalField, string>>;
 }
@@ -90,6 +92,28 @@ export interface CustodianCsvReaderOptions extends CustodianCsvOptions {
    */
   onHoldings?: (batch: CustodianHoldingLine[]) => void;
   batchSize?: number;
+  /**
+   * Where a streamed file's repeated holdings are found: each emitted holding's identifier keys go to `add`
+   * (in file order, with `onHoldings`' batches), and at the end `repeats()` returns every key whose value
+   * occurs more than once in its statement (any order). Without it a map per holding does the job, which
+   * grows with the file (issue 10). With it the repeated lines are emitted too, and end() names them in
+   * `repeatedLines` — the caller leaves them out.
+   */
+  duplicates?: {
+    add(keys: readonly IdentifierKey[]): void;
+    repeats(): Iterable<IdentifierKey>;
+  };
+}
+
+/** One identifier of one holding line, as the duplicate check sees it. */
+export interface IdentifierKey {
+  /** The statement: its account as the file gives it ('' when none). */
+  group: string;
+  kind: 'ISIN' | 'CUSIP' | 'SEDOL' | 'symbol';
+  value: string;
+  line: number;
+  /** The column a repeat is reported at. */
+  field: string;
 }
 
 export interface CustodianCsvReader {
@@ -420,10 +444,12 @@ class CustodianReader implements CustodianCsvReader {
       this.stream.end();
       if (this.state === 'window') this.onWindowEnd();
       this.flush();
+      this.findRepeats();
     } catch (error) {
       this.internalError(error);
     }
     this.finished = this.result();
+    if (this.repeatedLines !== null) this.finished.repeatedLines = this.repeatedLines;
     return this.finished;
   }
 
@@ -1117,6 +1143,14 @@ class CustodianReader implements CustodianCsvReader {
       ['SEDOL', identifiers.sedol, columns.sedol],
       ['symbol', identifiers.ticker, columns.symbol],
     ] as const;
+    if (this.options.duplicates !== undefined) {
+      // Found at the end by the caller (SQL over staged keys): nothing per holding stays in memory here.
+      const group = statement.accountId ?? '';
+      for (const [kind, value, column] of kinds) {
+        if (value !== null && value !== undefined) this.keys.push({ group, kind, value, line, field: this.field(column) });
+      }
+      return false;
+    }
     for (const [kind, value, column] of kinds) {
       if (value === null || value === undefined) continue;
       const earlier = statement.seen.get(`${kind}:${value}`);
@@ -1140,7 +1174,48 @@ class CustodianReader implements CustodianCsvReader {
     return statement;
   }
 
+  private keys: IdentifierKey[] = [];
+  private repeatedLines: Set<number> | null = null;
+
+  /**
+   * With `duplicates`: the map-per-holding rule of isDuplicate, run over only the keys that occur more than
+   * once (a key seen once can never make a line a repeat), in line order: a line is a repeat when one of its
+   * identifiers — ISIN, CUSIP, SEDOL, symbol, in that order — was on an earlier line that was not itself a repeat.
+   */
+  private findRepeats(): void {
+    const hook = this.options.duplicates;
+    if (hook === undefined) return;
+    this.repeatedLines = new Set();
+    const byLine = new Map<number, IdentifierKey[]>();
+    for (const key of hook.repeats()) {
+      const list = byLine.get(key.line);
+      if (list) list.push(key);
+      else byLine.set(key.line, [key]);
+    }
+    if (byLine.size === 0) return;
+    const order = ['ISIN', 'CUSIP', 'SEDOL', 'symbol'];
+    const seen = new Map<string, number>();
+    for (const line of [...byLine.keys()].sort((a, b) => a - b)) {
+      const keys = byLine.get(line)!.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+      const repeat = keys.find((k) => seen.has(`${k.group}\u0000${k.kind}:${k.value}`));
+      if (repeat === undefined) {
+        for (const k of keys) seen.set(`${k.group}\u0000${k.kind}:${k.value}`, line);
+        continue;
+      }
+      const earlier = seen.get(`${repeat.group}\u0000${repeat.kind}:${repeat.value}`)!;
+      const account = repeat.group === '' ? '' : ` for account ${repeat.group}`;
+      this.issues.error(line, repeat.field, `${repeat.kind} ${repeat.value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, repeat.value);
+      this.repeatedLines.add(line);
+      const statement = this.statements.get(repeat.group);
+      if (statement) statement.holdingCount -= 1;
+    }
+  }
+
   private flush(): void {
+    if (this.keys.length > 0) {
+      this.options.duplicates?.add(this.keys);
+      this.keys = [];
+    }
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];

@@ -273,7 +273,7 @@ export function dropDuplicateHoldings(holdings: HoldingLine[], issues: IssueColl
   return kept;
 }
 
-function instrumentKey(holding: HoldingLine): { key: string; kind: string; label: string; value: string } | null {
+export function instrumentKey(holding: HoldingLine): { key: string; kind: string; label: string; value: string } | null {
   const labels: Record<IdentifierKind, string> = { isin: 'ISIN', cusip: 'CUSIP', sedol: 'SEDOL', figi: 'FIGI', ticker: 'ticker' };
   for (const kind of ['isin', 'cusip', 'sedol', 'figi', 'ticker'] as const) {
     const value = holding.identifiers[kind];

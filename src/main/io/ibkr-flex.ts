@@ -1,10 +1,12 @@
 import Big from 'big.js';
 import { readIsoDate } from './dates';
 import { type DecimalReading, readDecimal } from './decimal';
-import { type FieldValue, type RawHolding, canonical, dropDuplicateHoldings, requireStatementDate, validateCash, validateHolding } from './holding-checks';
+import { type FieldValue, type RawHolding, canonical, instrumentKey, requireStatementDate, validateCash, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
+import type { HoldingsStreamOptions, HoldingsStreamReader, StreamedHoldingsFile } from './holdings-stream';
 import { IssueCollector } from './report';
-import { type XmlElement, attribute, childElement, childElements, readXml } from './xml';
+import { type XmlElement, attribute, childElement, childElements } from './xml';
+import { createXmlStream } from './xml-stream';
 
 /**
  * Interactive Brokers Flex Query XML (Activity Flex): one HoldingsStatement per FlexStatement, from its
@@ -20,91 +22,203 @@ import { type XmlElement, attribute, childElement, childElements, readXml } from
  *   day-first/month-first formats are refused because 03/04/2024 cannot be told apart.
  */
 export function parseIbkrFlex(input: Uint8Array | string, fileName: string): HoldingsFile {
-  void fileName;
-  const issues = new IssueCollector();
-  const detected: Record<string, string> = {};
-  const result = (statements: HoldingsStatement[]): HoldingsFile => ({ format: 'ibkr-flex', detected, statements, issues: issues.toArray() });
-
-  const document = readXml(input, issues);
-  if (document === null) return result([]);
-  detected.encoding = document.encoding;
-  const root = document.root;
-  if (root.name !== 'FlexQueryResponse') {
-    issues.error(root.line, root.name, `the file's root element is <${root.name}>, not <FlexQueryResponse>; is it an IBKR Flex Query?`);
-    return result([]);
-  }
-  const queryName = attribute(root, 'queryName');
-  if (queryName !== null) detected.query = queryName;
-  const type = attribute(root, 'type');
-  if (type !== null && type !== 'AF') detected.queryType = type;
-
-  const statementElements = childElements(root, 'FlexStatements').flatMap((list) => childElements(list, 'FlexStatement'));
-  if (statementElements.length === 0) {
-    const error = childElement(root, 'ErrorMessage')?.text;
-    issues.error(root.line, 'FlexStatement', error ? `the Flex response carries no statement: ${error}` : 'the Flex response carries no statement (FlexStatement)');
-    return result([]);
-  }
-  detected.statements = String(statementElements.length);
-  return result(statementElements.map((element) => readStatement(element, issues)));
+  const holdings = new Map<number, HoldingLine[]>();
+  const reader = createIbkrFlexReader(fileName, {
+    onHolding: (statement, holding) => {
+      const list = holdings.get(statement);
+      if (list === undefined) holdings.set(statement, [holding]);
+      else list.push(holding);
+    },
+  });
+  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
+  const { fatal: _fatal, ...file } = reader.end();
+  file.statements.forEach((statement, index) => {
+    statement.holdings = holdings.get(index) ?? [];
+  });
+  // Text handed over as a string was never bytes (as readXml reported it).
+  if (typeof input === 'string' && file.detected.encoding !== undefined) file.detected.encoding = 'text';
+  return file;
 }
 
-function readStatement(element: XmlElement, issues: IssueCollector): HoldingsStatement {
-  const notes: string[] = [];
-  const accountId = attribute(element, 'accountId');
-  if (accountId === null || accountId === '') issues.warning(element.line, 'accountId', 'the FlexStatement names no account; choose the account when importing');
+/** Per-statement state while its OpenPosition lines stream past. */
+interface StatementInProgress {
+  index: number;
+  accountId: string | null;
+  sections: number;
+  cashLines: number;
+  dates: Map<string, number>;
+  summaries: number;
+  lots: number;
+  /** LOT lines kept only while no SUMMARY line has been seen: a lot-only file is summed at the end. */
+  heldLots: XmlElement[];
+  derivative: boolean;
+  firstLine: Map<string, number>;
+}
 
-  const sections = childElements(element, 'OpenPositions');
-  const allLines = sections.flatMap((section) => childElements(section, 'OpenPosition'));
-  // Forex balances appear as assetCategory CASH ("EUR.USD"); cash is read from the CashReport instead.
-  const lines = allLines.filter((line) => (attribute(line, 'assetCategory') ?? '').toUpperCase() !== 'CASH');
-  if (lines.length < allLines.length) notes.push(`${allLines.length - lines.length} currency (CASH) line(s) skipped: cash comes from the CashReport`);
-  if (sections.length === 0) {
-    issues.error(element.line, 'OpenPositions', 'the statement has no OpenPositions section; add "Open Positions" to the Flex query');
-  }
+/**
+ * The streaming Flex reader (issue 10): OpenPosition lines are checked and handed on one by one as their
+ * elements complete, each FlexStatement is dropped once read, so memory does not grow with the file.
+ * Results are those of the former whole-document reader (its tests and a golden copy of its output on
+ * the fixtures pin that), with the issues in line order within a statement.
+ */
+export function createIbkrFlexReader(fileName: string, options: HoldingsStreamOptions): HoldingsStreamReader {
+  void fileName;
+  const xmlIssues = new IssueCollector();
+  const issues = new IssueCollector();
+  const detected: Record<string, string> = {};
+  const statements: HoldingsStatement[] = [];
+  let rootOk: boolean | null = null;
+  let current: StatementInProgress | null = null;
+  let statementCount = 0;
 
-  const dates = new Map<string, number>();
-  for (const line of lines) {
+  // Where the reader is: the depth-2 container and depth-4 section names, for elements that matter only there.
+  let container = '';
+  let section = '';
+  const stream = createXmlStream(xmlIssues, {
+    onStart(element, depth) {
+      if (depth === 1) {
+        rootOk = element.name === 'FlexQueryResponse';
+        if (!rootOk) return;
+        const queryName = attribute(element, 'queryName');
+        if (queryName !== null) detected.query = queryName;
+        const type = attribute(element, 'type');
+        if (type !== null && type !== 'AF') detected.queryType = type;
+        return;
+      }
+      if (rootOk !== true) return;
+      if (depth === 2) container = element.name;
+      else if (depth === 4) section = element.name;
+      else if (depth === 3 && container === 'FlexStatements' && element.name === 'FlexStatement' && current === null) {
+        const accountId = attribute(element, 'accountId');
+        if (accountId === null || accountId === '') issues.warning(element.line, 'accountId', 'the FlexStatement names no account; choose the account when importing');
+        current = { index: statementCount++, accountId: accountId === '' ? null : accountId, sections: 0, cashLines: 0, dates: new Map(), summaries: 0, lots: 0, heldLots: [], derivative: false, firstLine: new Map() };
+      }
+    },
+    // Only the skeleton a statement needs is kept (its attributes and the CashReport); every other section —
+    // trades, transfers … — is dropped element by element, so no part of the file accumulates.
+    onEnd(element, depth) {
+      if (rootOk !== true) return depth <= 1;
+      if (depth <= 2) return true;
+      if (depth === 3) {
+        if (current !== null && element.name === 'FlexStatement') {
+          statements.push(finishStatement(current, element));
+          current = null;
+        }
+        return false;
+      }
+      if (current === null) return false;
+      if (depth === 4) {
+        if (element.name === 'OpenPositions') current.sections++;
+        return element.name === 'CashReport';
+      }
+      if (depth === 5 && section === 'OpenPositions' && element.name === 'OpenPosition') {
+        readLine(current, element);
+        return false;
+      }
+      return section === 'CashReport';
+    },
+  });
+
+  const emit = (state: StatementInProgress, holding: HoldingLine) => {
+    const key = instrumentKey(holding);
+    if (key !== null) {
+      const earlier = state.firstLine.get(key.key);
+      if (earlier !== undefined) {
+        const field = key.kind === 'ticker' ? 'symbol' : key.kind === 'description' ? 'description' : key.kind;
+        issues.error(holding.line, field, `${key.label} already appears on line ${earlier}; a statement lists each holding once`, key.value);
+        return;
+      }
+      state.firstLine.set(key.key, holding.line);
+    }
+    if (holding.securityType !== null && DERIVATIVE_CATEGORIES.has(holding.securityType)) state.derivative = true;
+    options.onHolding(state.index, holding);
+  };
+
+  const readLine = (state: StatementInProgress, line: XmlElement) => {
+    // Forex balances appear as assetCategory CASH ("EUR.USD"); cash is read from the CashReport instead.
+    if ((attribute(line, 'assetCategory') ?? '').toUpperCase() === 'CASH') {
+      state.cashLines++;
+      return;
+    }
     const reportDate = attributeField(line, 'reportDate');
-    if (reportDate === null) continue;
-    const reading = readFlexDate(reportDate.text);
-    if (reading.ok) dates.set(reading.value, (dates.get(reading.value) ?? 0) + 1);
-    else issues.error(reportDate.line, 'reportDate', reading.reason, reportDate.text);
-  }
-  let asOf: string | null = null;
-  if (dates.size > 1) {
-    issues.error(element.line, 'reportDate', `the open positions carry ${dates.size} different report dates (${[...dates.keys()].join(', ')}); run the query for a single day`);
-  } else if (dates.size === 1) {
-    asOf = [...dates.keys()][0] ?? null;
-  } else {
-    asOf = statementDate(element, issues);
-  }
-  const statement: HoldingsStatement = { accountId: accountId === '' ? null : accountId, asOf, holdings: [], cash: [], notes };
-  if (dates.size <= 1) requireStatementDate(statement, element.line, 'toDate', issues);
+    if (reportDate !== null) {
+      const reading = readFlexDate(reportDate.text);
+      if (reading.ok) state.dates.set(reading.value, (state.dates.get(reading.value) ?? 0) + 1);
+      else issues.error(reportDate.line, 'reportDate', reading.reason, reportDate.text);
+    }
+    const level = (attribute(line, 'levelOfDetail') ?? 'SUMMARY').toUpperCase();
+    if (level === 'SUMMARY') {
+      state.summaries++;
+      state.heldLots = [];
+      const holding = validateHolding(readPosition(line), issues, readFlexNumber);
+      if (holding !== null) emit(state, holding);
+    } else if (level === 'LOT') {
+      state.lots++;
+      if (state.summaries === 0) state.heldLots.push(line);
+    }
+  };
 
-  const summaries = lines.filter((line) => (attribute(line, 'levelOfDetail') ?? 'SUMMARY').toUpperCase() === 'SUMMARY');
-  const lots = lines.filter((line) => (attribute(line, 'levelOfDetail') ?? '').toUpperCase() === 'LOT');
-  let raws: RawHolding[];
-  if (summaries.length > 0) {
-    raws = summaries.map(readPosition);
-    if (lots.length > 0) notes.push(`${lots.length} lot line(s) skipped: the summary lines are the holdings`);
-  } else if (lots.length > 0) {
-    raws = sumLots(lots);
-    notes.push(`no summary lines: ${lots.length} lot line(s) summed per contract`);
-  } else {
-    raws = [];
-  }
+  const finishStatement = (state: StatementInProgress, element: XmlElement): HoldingsStatement => {
+    const notes: string[] = [];
+    if (state.cashLines > 0) notes.push(`${state.cashLines} currency (CASH) line(s) skipped: cash comes from the CashReport`);
+    if (state.sections === 0) {
+      issues.error(element.line, 'OpenPositions', 'the statement has no OpenPositions section; add "Open Positions" to the Flex query');
+    }
+    let asOf: string | null = null;
+    const { dates } = state;
+    if (dates.size > 1) {
+      issues.error(element.line, 'reportDate', `the open positions carry ${dates.size} different report dates (${[...dates.keys()].join(', ')}); run the query for a single day`);
+    } else if (dates.size === 1) {
+      asOf = [...dates.keys()][0] ?? null;
+    } else {
+      asOf = statementDate(element, issues);
+    }
+    const statement: HoldingsStatement = { accountId: state.accountId, asOf, holdings: [], cash: [], notes };
+    if (dates.size <= 1) requireStatementDate(statement, element.line, 'toDate', issues);
+    if (state.summaries > 0) {
+      if (state.lots > 0) notes.push(`${state.lots} lot line(s) skipped: the summary lines are the holdings`);
+    } else if (state.lots > 0) {
+      for (const raw of sumLots(state.heldLots)) {
+        const holding = validateHolding(raw, issues, readFlexNumber);
+        if (holding !== null) emit(state, holding);
+      }
+      notes.push(`no summary lines: ${state.lots} lot line(s) summed per contract`);
+    }
+    if (state.derivative) notes.push('option and future prices are per contract (mark price × multiplier)');
+    statement.cash = readCash(element, issues);
+    return statement;
+  };
 
-  const holdings: HoldingLine[] = [];
-  for (const raw of raws) {
-    const holding = validateHolding(raw, issues, readFlexNumber);
-    if (holding !== null) holdings.push(holding);
-  }
-  if (holdings.some((holding) => holding.securityType !== null && DERIVATIVE_CATEGORIES.has(holding.securityType))) {
-    notes.push('option and future prices are per contract (mark price × multiplier)');
-  }
-  statement.holdings = dropDuplicateHoldings(holdings, issues, (kind) => (kind === 'ticker' ? 'symbol' : kind === 'description' ? 'description' : kind));
-  statement.cash = readCash(element, issues);
-  return statement;
+  return {
+    push: (chunk) => stream.push(chunk),
+    end() {
+      const xml = stream.end();
+      const result = (fatal: boolean, list: HoldingsStatement[], from: IssueCollector): StreamedHoldingsFile => ({ format: 'ibkr-flex', detected, statements: list, issues: from.toArray(), fatal });
+      if (!xml.ok || xml.root === null) {
+        for (const key of Object.keys(detected)) delete detected[key];
+        return result(true, [], xmlIssues);
+      }
+      detected.encoding = xml.encoding;
+      const root = xml.root;
+      if (root.name !== 'FlexQueryResponse') {
+        const wrong = new IssueCollector();
+        wrong.error(root.line, root.name, `the file's root element is <${root.name}>, not <FlexQueryResponse>; is it an IBKR Flex Query?`);
+        return result(true, [], wrong);
+      }
+      if (statementCount === 0) {
+        const error = childElement(root, 'ErrorMessage')?.text;
+        const none = new IssueCollector();
+        none.error(root.line, 'FlexStatement', error ? `the Flex response carries no statement: ${error}` : 'the Flex response carries no statement (FlexStatement)');
+        return result(true, [], none);
+      }
+      detected.statements = String(statementCount);
+      // Keys in the order the whole-document reader gave them.
+      const ordered = { encoding: detected.encoding, ...detected };
+      for (const key of Object.keys(detected)) delete detected[key];
+      Object.assign(detected, ordered);
+      return result(false, statements, issues);
+    },
+  };
 }
 
 const DERIVATIVE_CATEGORIES = new Set(['OPT', 'FOP', 'FUT', 'WAR', 'IOPT', 'FSFOP', 'FSOPT']);

@@ -1,9 +1,11 @@
 import { readIsoDate } from './dates';
 import { type DecimalReading, readDecimal } from './decimal';
-import { type FieldValue, type RawHolding, dropDuplicateHoldings, requireStatementDate, validateHolding } from './holding-checks';
+import { type FieldValue, type RawHolding, instrumentKey, requireStatementDate, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
 import { IssueCollector } from './report';
-import { type XmlElement, attribute, childElement, childElements, childText, pathElement, pathText, readXml } from './xml';
+import type { HoldingsStreamOptions, HoldingsStreamReader, StreamedHoldingsFile } from './holdings-stream';
+import { type XmlElement, attribute, childElement, childElements, childText, pathElement, pathText } from './xml';
+import { createXmlStream } from './xml-stream';
 
 /**
  * ISO 20022 semt.002 Custody Statement of Holdings (SecuritiesBalanceCustodyReport), any version:
@@ -16,55 +18,170 @@ import { type XmlElement, attribute, childElement, childElements, childText, pat
  * AcctBaseCcyAmts (Sgn false = negative). A delta statement (UpdTp DELT) is refused: it lists changes only.
  */
 export function parseSemt002(input: Uint8Array | string, fileName: string): HoldingsFile {
+  const holdings = new Map<number, HoldingLine[]>();
+  const reader = createSemt002Reader(fileName, {
+    onHolding: (statement, holding) => {
+      const list = holdings.get(statement);
+      if (list === undefined) holdings.set(statement, [holding]);
+      else list.push(holding);
+    },
+  });
+  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
+  const { fatal: _fatal, ...file } = reader.end();
+  file.statements.forEach((statement, index) => {
+    statement.holdings = holdings.get(index) ?? [];
+  });
+  if (typeof input === 'string' && file.detected.encoding !== undefined) file.detected.encoding = 'text';
+  return file;
+}
+
+/** A report (page) while its balances stream past. */
+interface PageInProgress {
+  page: Page;
+  element: XmlElement;
+  depth: number;
+  /** The page's account, date and pagination read (from the elements before its first balance). */
+  headerRead: boolean;
+  statement: number;
+  balances: number;
+  /** Sub-account balances count only when the report has no BalForAcct: held until the report ends. */
+  subBalances: XmlElement[];
+  valuesInOtherCurrency: number;
+}
+
+/**
+ * The streaming semt.002 reader (issue 10): each BalForAcct is read, checked and handed on as its element
+ * completes, and each report (page) is dropped once read. A page's account, date and pagination are read
+ * from the elements before its first balance (their place in every semt.002 version's schema), and
+ * pages of one account and date are joined at the end. Duplicates across pages are found in file order.
+ */
+export function createSemt002Reader(fileName: string, options: HoldingsStreamOptions): HoldingsStreamReader {
   void fileName;
+  const xmlIssues = new IssueCollector();
   const issues = new IssueCollector();
   const detected: Record<string, string> = {};
-  const result = (statements: HoldingsStatement[]): HoldingsFile => ({ format: 'semt002', detected, statements, issues: issues.toArray() });
+  const pages: (Page & { statement: number })[] = [];
+  const statementKeys = new Map<string, number>();
+  const firstLines = new Map<number, Map<string, number>>();
+  let firstReport: XmlElement | null = null;
+  let current: PageInProgress | null = null;
+  let envelope = false;
 
-  const document = readXml(input, issues);
-  if (document === null) return result([]);
-  detected.encoding = document.encoding;
-  const reports = findReports(document.root);
-  if (reports.length === 0) {
-    issues.error(document.root.line, 'SctiesBalCtdyRpt', `the file has no semt.002 statement of holdings (SctiesBalCtdyRpt); its root is <${document.root.name}>`);
-    return result([]);
-  }
-  const namespace = reports[0]?.namespace ?? '';
-  const version = /semt\.002\.001\.(\d+)/.exec(namespace)?.[0];
-  if (version !== undefined) detected.version = version;
-  else issues.warning(reports[0]?.line ?? 1, 'Document', `the statement's namespace "${namespace}" is not a semt.002 namespace; read as semt.002 anyway`);
-  if (firstByName(document.root, 'AppHdr') !== null) detected.envelope = 'business application header (head.001)';
+  const readHeader = (state: PageInProgress) => {
+    if (state.headerRead) return;
+    state.headerRead = true;
+    readPageHeader(state.element, state.page, issues);
+    const key = `${state.page.accountId ?? ''}\u0000${state.page.asOf ?? ''}`;
+    let statement = statementKeys.get(key);
+    if (statement === undefined) {
+      statement = statementKeys.size;
+      statementKeys.set(key, statement);
+    }
+    state.statement = statement;
+  };
 
-  const pages = reports.map((report) => readReport(report, issues));
-  return result(joinPages(pages, issues));
+  // A statement's instruments are remembered (for duplicates) only until its last page has been read with
+  // every page before it, so memory follows the largest statement, not the file. A page arriving after
+  // that is still checked within itself, and joinPages reports a page number seen twice.
+  const pagesSeen = new Map<number, { numbers: Set<number>; last: number | null }>();
+  const forgetWhenComplete = (statement: number, page: Page) => {
+    let seen = pagesSeen.get(statement);
+    if (seen === undefined) pagesSeen.set(statement, (seen = { numbers: new Set(), last: null }));
+    const number = page.page?.number ?? 1;
+    seen.numbers.add(number);
+    if (page.page === null || page.page.last) seen.last = number;
+    if (seen.last !== null && seen.numbers.size >= seen.last && [...Array(seen.last).keys()].every((n) => seen.numbers.has(n + 1))) firstLines.delete(statement);
+  };
+
+  const emit = (state: PageInProgress, holding: HoldingLine) => {
+    const key = instrumentKey(holding);
+    if (key !== null) {
+      let seen = firstLines.get(state.statement);
+      if (seen === undefined) firstLines.set(state.statement, (seen = new Map()));
+      const earlier = seen.get(key.key);
+      if (earlier !== undefined) {
+        issues.error(holding.line, 'FinInstrmId', `${key.label} already appears on line ${earlier}; a statement lists each holding once`, key.value);
+        return;
+      }
+      seen.set(key.key, holding.line);
+    }
+    options.onHolding(state.statement, holding);
+  };
+
+  const readOne = (state: PageInProgress, balance: XmlElement, into: IssueCollector) => {
+    const raw = readBalance(balance, into);
+    if (raw === null) return;
+    const holding = validateHolding(raw, into, readIsoNumber);
+    if (holding === null) return;
+    if (raw.marketValueInOtherCurrency === true) state.valuesInOtherCurrency += 1;
+    emit(state, holding);
+  };
+
+  const stream = createXmlStream(xmlIssues, {
+    onStart(element, depth) {
+      if (element.name === 'AppHdr') envelope = true;
+      if (current === null && REPORT_NAME.test(element.name)) {
+        firstReport ??= element;
+        const page: Page = { line: element.line, page: null, accountId: null, asOf: null, dateLine: element.line, notes: [], holdings: [] };
+        current = { page, element, depth, headerRead: false, statement: -1, balances: 0, subBalances: [], valuesInOtherCurrency: 0 };
+      }
+    },
+    onEnd(element, depth) {
+      const state = current;
+      if (state === null) return true;
+      if (depth === state.depth + 1 && element.name === 'BalForAcct') {
+        readHeader(state);
+        state.balances++;
+        state.subBalances = [];
+        readOne(state, element, issues);
+        return false;
+      }
+      if (depth === state.depth + 2 && element.name === 'BalForSubAcct') {
+        if (state.balances === 0) state.subBalances.push(element);
+        return false;
+      }
+      if (depth === state.depth + 1 && element.name === 'SubAcctDtls') return false;
+      if (depth === state.depth && element === state.element) {
+        readHeader(state);
+        if (state.balances === 0 && state.subBalances.length > 0) {
+          state.page.notes.push('holdings read from the sub-account details');
+          for (const balance of state.subBalances) readOne(state, balance, issues);
+        }
+        if (state.valuesInOtherCurrency > 0) state.page.notes.push(`${state.valuesInOtherCurrency} holding value(s) in another currency than the price left out`);
+        pages.push({ ...state.page, statement: state.statement });
+        forgetWhenComplete(state.statement, state.page);
+        current = null;
+        // The report's own facts are read; only its name, line and namespace stay (for the root checks).
+        return false;
+      }
+      return true;
+    },
+  });
+
+  return {
+    push: (chunk) => stream.push(chunk),
+    end() {
+      const xml = stream.end();
+      const result = (fatal: boolean, list: HoldingsStatement[], from: IssueCollector): StreamedHoldingsFile => ({ format: 'semt002', detected, statements: list, issues: from.toArray(), fatal });
+      if (!xml.ok || xml.root === null) return result(true, [], xmlIssues);
+      detected.encoding = xml.encoding;
+      const report = firstReport as XmlElement | null;
+      if (report === null) {
+        const none = new IssueCollector();
+        none.error(xml.root.line, 'SctiesBalCtdyRpt', `the file has no semt.002 statement of holdings (SctiesBalCtdyRpt); its root is <${xml.root.name}>`);
+        return result(true, [], none);
+      }
+      const namespace = report.namespace ?? '';
+      const version = /semt\.002\.001\.(\d+)/.exec(namespace)?.[0];
+      if (version !== undefined) detected.version = version;
+      else issues.warning(report.line, 'Document', `the statement's namespace "${namespace}" is not a semt.002 namespace; read as semt.002 anyway`);
+      if (envelope) detected.envelope = 'business application header (head.001)';
+      return result(false, joinPages(pages, issues), issues);
+    },
+  };
 }
 
 const REPORT_NAME = /^SctiesBalCtdyRpt(V\d+)?$/;
-
-/** Report elements anywhere (a Document alone, or Document inside a BizMsg/envelope). */
-function findReports(root: XmlElement): XmlElement[] {
-  const found: XmlElement[] = [];
-  const stack: XmlElement[] = [root];
-  while (stack.length > 0) {
-    const element = stack.pop() as XmlElement;
-    if (REPORT_NAME.test(element.name)) {
-      found.push(element);
-      continue;
-    }
-    for (let i = element.children.length - 1; i >= 0; i--) stack.push(element.children[i] as XmlElement);
-  }
-  return found;
-}
-
-function firstByName(root: XmlElement, name: string): XmlElement | null {
-  const stack: XmlElement[] = [root];
-  while (stack.length > 0) {
-    const element = stack.pop() as XmlElement;
-    if (element.name === name) return element;
-    for (const child of element.children) stack.push(child);
-  }
-  return null;
-}
 
 interface Page {
   line: number;
@@ -76,8 +193,8 @@ interface Page {
   holdings: HoldingLine[];
 }
 
-function readReport(report: XmlElement, issues: IssueCollector): Page {
-  const page: Page = { line: report.line, page: null, accountId: null, asOf: null, dateLine: report.line, notes: [], holdings: [] };
+/** A page's pagination, general details and account (its balances are read as they stream). */
+function readPageHeader(report: XmlElement, page: Page, issues: IssueCollector): void {
   const pagination = childElement(report, 'Pgntn');
   if (pagination !== null) {
     const number = Number(childText(pagination, 'PgNb') ?? '1');
@@ -95,23 +212,6 @@ function readReport(report: XmlElement, issues: IssueCollector): Page {
 
   const account = childElement(report, 'SfkpgAcct') ?? pathElement(report, 'AcctDtls', 'SfkpgAcct');
   page.accountId = account === null ? null : (childText(account, 'Id') ?? pathText(account, 'Id', 'Id'));
-
-  const balances = childElements(report, 'BalForAcct');
-  const subAccountBalances = childElements(report, 'SubAcctDtls').flatMap((sub) => childElements(sub, 'BalForSubAcct'));
-  if (balances.length === 0 && subAccountBalances.length > 0) page.notes.push('holdings read from the sub-account details');
-  const holdings: HoldingLine[] = [];
-  let valuesInOtherCurrency = 0;
-  for (const balance of balances.length > 0 ? balances : subAccountBalances) {
-    const raw = readBalance(balance, issues);
-    if (raw === null) continue;
-    const holding = validateHolding(raw, issues, readIsoNumber);
-    if (holding === null) continue;
-    holdings.push(holding);
-    if (raw.marketValueInOtherCurrency === true) valuesInOtherCurrency += 1;
-  }
-  if (valuesInOtherCurrency > 0) page.notes.push(`${valuesInOtherCurrency} holding value(s) in another currency than the price left out`);
-  page.holdings = holdings;
-  return page;
 }
 
 function readGeneralDetails(general: XmlElement, page: Page, issues: IssueCollector): void {
@@ -278,16 +378,15 @@ function findWithPath(start: XmlElement, names: Set<string>, startPath: string):
 }
 
 /** Pages of one account and date joined; the file must hold every page up to the one marked last. */
-function joinPages(pages: Page[], issues: IssueCollector): HoldingsStatement[] {
-  const groups = new Map<string, Page[]>();
+function joinPages(pages: (Page & { statement: number })[], issues: IssueCollector): HoldingsStatement[] {
+  const groups = new Map<number, Page[]>();
   for (const page of pages) {
-    const key = `${page.accountId ?? ''}\u0000${page.asOf ?? ''}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [page]);
+    const group = groups.get(page.statement);
+    if (group === undefined) groups.set(page.statement, [page]);
     else group.push(page);
   }
   const statements: HoldingsStatement[] = [];
-  for (const group of groups.values()) {
+  for (const [index, group] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
     group.sort((a, b) => (a.page?.number ?? 1) - (b.page?.number ?? 1));
     const first = group[0] as Page;
     const statement: HoldingsStatement = { accountId: first.accountId, asOf: first.asOf, holdings: [], cash: [], notes: [] };
@@ -309,8 +408,8 @@ function joinPages(pages: Page[], issues: IssueCollector): HoldingsStatement[] {
     }
     if (group.length > 1) statement.notes.push(`pages ${[...numbers.keys()].join(', ')} joined`);
     for (const note of new Set(group.flatMap((page) => page.notes))) statement.notes.push(note);
-    statement.holdings = dropDuplicateHoldings(group.flatMap((page) => page.holdings), issues, () => 'FinInstrmId');
-    statements.push(statement);
+    // Every statement index was given to a page in order, so the result's positions match the indexes.
+    statements[index] = statement;
   }
   return statements;
 }

@@ -56,7 +56,10 @@ export interface XmlReadOptions {
 }
 
 export const XML_MAX_DEPTH = 64;
-/** Far above any custody statement; keeps a mistaken multi-gigabyte drop from exhausting memory. */
+/**
+ * Far above any custody statement; keeps a mistaken multi-gigabyte drop from exhausting memory. Applies to
+ * readXml only (OFX 2.x): IBKR Flex and semt.002 are read as a stream by xml-stream.ts, without a size cap.
+ */
 export const XML_MAX_BYTES = 64 * 1024 * 1024;
 /**
  * No field of a holdings file comes near this; the limit exists because fast-xml-parser's validator

@@ -15,7 +15,7 @@ export {
 } from './prices';
 export { AccountsRepo, type AccountInput } from './accounts';
 export { ImportsRepo, type ImportInput, type ImportRow, type ImportKind, type ImportStatus } from './imports';
-export { PositionsRepo, type PositionInput, type SnapshotInput, type SnapshotRecord, type PositionRow } from './positions';
+export { PositionsRepo, type PositionInput, type SnapshotInput, type SnapshotRecord, type PositionRow, type StagedPosition } from './positions';
 export {
   ProposalsRepo,
   type ProposalInput,

@@ -58,6 +58,28 @@ export interface PositionRow {
   putCall: 'put' | 'call' | null;
 }
 
+/** A holding as parked by a holdings import (see `PositionsRepo.stage`); the values only when it will be written. */
+export interface StagedPosition {
+  /** The import's own number for the statement (account and date) the line belongs to. */
+  statement: number;
+  /** The matched security's id, or a text key for one a preview would create. */
+  security: number | string;
+  line: number;
+  /** The field a repeat is reported at (the identifier the line was matched by). */
+  field: string;
+  quantity?: string | null;
+  price?: string | null;
+  marketValue?: string | null;
+  costBasis?: string | null;
+  quantityType?: 'UNIT' | 'FAMT' | null;
+}
+
+const ROWS_PER_STATEMENT = 100;
+const ADD_SQL = (rows: number) =>
+  `INSERT INTO positions (snapshot_id, security_id, quantity, price, market_value, cost_basis, quantity_type) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+const STAGE_SQL = (rows: number) =>
+  `INSERT INTO temp.position_stage (stmt, security, line, field, quantity, price, market_value, cost_basis, quantity_type) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+
 const SNAPSHOT_COLUMNS = `id, account_id AS accountId, as_of AS asOf, import_id AS importId, cash,
   superseded_by AS supersededBy, created_at AS createdAt`;
 
@@ -97,16 +119,134 @@ export class PositionsRepo {
    */
   addPositions(snapshotId: number, positions: Iterable<PositionInput>): number {
     requireTransaction(this.db, 'positions.addPositions');
-    const insertRow = stmt(
-      this.db,
-      `INSERT INTO positions (snapshot_id, security_id, quantity, price, market_value, cost_basis, quantity_type)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    // Several rows per statement: one call into SQLite per row was most of a large import's write (issue 10).
+    const many = stmt(this.db, ADD_SQL(ROWS_PER_STATEMENT));
+    const params: unknown[] = [];
+    let pending = 0;
     let written = 0;
     for (const p of positions) {
-      insertRow.run(snapshotId, p.securityId, p.quantity, p.price ?? null, p.marketValue ?? null, p.costBasis ?? null, p.quantityType ?? 'UNIT');
+      params.push(snapshotId, p.securityId, p.quantity, p.price ?? null, p.marketValue ?? null, p.costBasis ?? null, p.quantityType ?? 'UNIT');
       written++;
+      if (++pending === ROWS_PER_STATEMENT) {
+        many.run(params);
+        params.length = 0;
+        pending = 0;
+      }
     }
+    if (pending > 0) stmt(this.db, ADD_SQL(pending)).run(params);
+    return written;
+  }
+
+  /**
+   * The scratch table of a holdings import (SQLite TEMP: this connection's own, never in the database file):
+   * each accepted holding is parked here with its statement, matched security and line while the file is fed,
+   * so repeats are found by SQL (`stagedDuplicates`) instead of a map per holding, and the rows are written with
+   * one INSERT … SELECT per statement (`insertStaged`) — memory stays flat whatever the file's size (issue 10).
+   * Empty at the start and end of every import (`clearStage`).
+   */
+  clearStage(): void {
+    // Written once, sorted once, read once: a small page cache does (the build's default is 16 MB per database).
+    this.db.pragma('temp.cache_size = -2000');
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS position_stage (
+      seq INTEGER PRIMARY KEY, stmt INTEGER NOT NULL, security ANY NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,
+      quantity TEXT, price TEXT, market_value TEXT, cost_basis TEXT, quantity_type TEXT);
+      DROP INDEX IF EXISTS temp.position_stage_key`);
+    stmt(this.db, 'DELETE FROM temp.position_stage').run();
+  }
+
+  /**
+   * Indexes the staged holdings by statement and security, once the file is staged: one sort instead of an
+   * index kept up to date row by row. The queries below need it (`indexStage` first).
+   */
+  indexStage(): void {
+    this.db.exec('CREATE INDEX IF NOT EXISTS temp.position_stage_key ON position_stage (stmt, security, seq)');
+  }
+
+  /** Parks holdings (file order) in the scratch table; several rows per statement. */
+  stage(rows: readonly StagedPosition[]): void {
+    const width = ROWS_PER_STATEMENT;
+    const params: unknown[] = [];
+    const push = (r: StagedPosition) =>
+      params.push(r.statement, r.security, r.line, r.field, r.quantity ?? null, r.price ?? null, r.marketValue ?? null, r.costBasis ?? null, r.quantityType ?? null);
+    let i = 0;
+    if (rows.length >= width) {
+      const many = stmt(this.db, STAGE_SQL(width));
+      for (; i + width <= rows.length; i += width) {
+        params.length = 0;
+        for (let k = i; k < i + width; k++) push(rows[k]!);
+        many.run(params);
+      }
+    }
+    if (i < rows.length) {
+      params.length = 0;
+      for (let k = i; k < rows.length; k++) push(rows[k]!);
+      stmt(this.db, STAGE_SQL(rows.length - i)).run(params);
+    }
+  }
+
+  /**
+   * Staged holdings that repeat an earlier holding's security in the same statement, with the line of the
+   * first one, in file order; at most `limit`. SQLite sorts, so the file's keys are never held in memory.
+   */
+  stagedDuplicates(limit: number): { statement: number; security: number | string; line: number; field: string; firstLine: number }[] {
+    return stmt(
+      this.db,
+      `SELECT statement, security, line, field, firstLine FROM (
+         SELECT stmt AS statement, security, line, field, seq,
+                first_value(line) OVER (PARTITION BY stmt, security ORDER BY seq) AS firstLine,
+                row_number() OVER (PARTITION BY stmt, security ORDER BY seq) AS n
+         FROM temp.position_stage)
+       WHERE n > 1 ORDER BY seq LIMIT ?`,
+    ).all(limit) as { statement: number; security: number | string; line: number; field: string; firstLine: number }[];
+  }
+
+  /** Per statement, the number of staged holdings that repeat an earlier one's security (statements without repeats left out). */
+  stagedDuplicateCounts(): Map<number, number> {
+    const rows = stmt(
+      this.db,
+      `SELECT stmt, sum(n - 1) AS repeats FROM (SELECT stmt, count(*) AS n FROM temp.position_stage GROUP BY stmt, security HAVING n > 1) GROUP BY stmt`,
+    ).all() as { stmt: number; repeats: number }[];
+    return new Map(rows.map((r) => [r.stmt, r.repeats]));
+  }
+
+  /** Which of the securities held in snapshot `snapshotId` some staged holding of statement `statement` matched. */
+  stagedSecuritiesOf(statement: number, snapshotId: number): Set<number> {
+    return new Set(
+      stmt(
+        this.db,
+        `SELECT p.security_id FROM positions p
+         WHERE p.snapshot_id = ? AND EXISTS (SELECT 1 FROM temp.position_stage s WHERE s.stmt = ? AND s.security = p.security_id)`,
+      )
+        .pluck()
+        .all(snapshotId, statement) as number[],
+    );
+  }
+
+  /**
+   * Writes the staged holdings of every statement in `snapshots` (statement → the snapshot it becomes) with one
+   * INSERT … SELECT — the first line of each security only (repeats were reported). Staged securities must be
+   * ids by then. Must run inside `store.transaction()`. Returns the number of rows written.
+   */
+  insertStaged(snapshots: ReadonlyMap<number, number>): number {
+    requireTransaction(this.db, 'positions.insertStaged');
+    if (snapshots.size === 0) return 0;
+    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS position_stage_snapshots (stmt INTEGER PRIMARY KEY, snapshot_id INTEGER NOT NULL)');
+    stmt(this.db, 'DELETE FROM temp.position_stage_snapshots').run();
+    const map = stmt(this.db, 'INSERT INTO temp.position_stage_snapshots (stmt, snapshot_id) VALUES (?, ?)');
+    for (const [statement, snapshotId] of snapshots) map.run(statement, snapshotId);
+    // One pass over the staged rows, sorted into primary-key order (a sort reads the scratch table in order,
+    // where walking an index would fetch its rows one by one), so the rows append to each snapshot's range of
+    // the table's b-tree. A repeat of a security (already reported) meets the first line's row and is left out;
+    // the snapshots are new, so nothing else can conflict.
+    const written = stmt(
+      this.db,
+      `INSERT INTO positions (snapshot_id, security_id, quantity, price, market_value, cost_basis, quantity_type)
+       SELECT m.snapshot_id, s.security, s.quantity, s.price, s.market_value, s.cost_basis, coalesce(s.quantity_type, 'UNIT')
+       FROM temp.position_stage s NOT INDEXED JOIN temp.position_stage_snapshots m ON m.stmt = s.stmt
+       WHERE true ORDER BY m.snapshot_id, s.security, s.seq
+       ON CONFLICT (snapshot_id, security_id) DO NOTHING`,
+    ).run().changes;
+    stmt(this.db, 'DELETE FROM temp.position_stage_snapshots').run();
     return written;
   }
 

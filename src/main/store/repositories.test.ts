@@ -194,6 +194,51 @@ describe('positions', () => {
     expect(store.positions.count()).toBe(2);
   });
 
+  it('stages holdings, finds repeats of a security per statement by SQL, and writes the first line of each security (issue 10)', () => {
+    store.positions.clearStage();
+    const staged = Array.from({ length: 250 }, (_, i) => ({
+      statement: i % 2,
+      security: i < 4 ? ids.spy.id : i < 8 ? ids.tlt.id : `new:X${i}`,
+      line: i + 2,
+      field: 'Symbol',
+      quantity: String(i + 1),
+      price: '1',
+      marketValue: String(i + 1),
+      quantityType: 'UNIT' as const,
+    }));
+    store.positions.stage(staged);
+    store.positions.indexStage();
+    // Statement 0 has SPY on lines 2 and 4 and TLT on 6 and 8; statement 1 the same on 3/5 and 7/9.
+    expect(store.positions.stagedDuplicateCounts()).toEqual(new Map([[0, 2], [1, 2]]));
+    expect(store.positions.stagedDuplicates(3)).toEqual([
+      { statement: 0, security: ids.spy.id, line: 4, field: 'Symbol', firstLine: 2 },
+      { statement: 1, security: ids.spy.id, line: 5, field: 'Symbol', firstLine: 3 },
+      { statement: 0, security: ids.tlt.id, line: 8, field: 'Symbol', firstLine: 6 },
+    ]);
+    store.positions.clearStage();
+    store.positions.stage(staged.slice(0, 8));
+    store.positions.indexStage();
+    const written = store.transaction(() => {
+      const { snapshot } = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-02', cash: '0', positions: [] });
+      expect(store.positions.stagedSecuritiesOf(0, snapshot.id)).toEqual(new Set());
+      return { id: snapshot.id, rows: store.positions.insertStaged(new Map([[0, snapshot.id]])) };
+    });
+    expect(written.rows).toBe(2);
+    expect(store.positions.rows(written.id).map((r) => [r.ticker, r.quantity])).toEqual([['SPY', '1'], ['TLT', '5']]);
+    expect(store.positions.stagedSecuritiesOf(1, written.id)).toEqual(new Set([ids.spy.id, ids.tlt.id]));
+    store.positions.clearStage();
+    expect(store.positions.stagedDuplicateCounts().size).toBe(0);
+  });
+
+  it('adds many holdings at once, several per statement', () => {
+    const many = store.transaction(() => {
+      const { snapshot } = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-02', cash: '0', positions: [] });
+      return { id: snapshot.id, written: store.positions.addPositions(snapshot.id, [{ securityId: ids.spy.id, quantity: '-3', price: '2' }, { securityId: ids.tlt.id, quantity: '1', quantityType: 'FAMT' }]) };
+    });
+    expect(many.written).toBe(2);
+    expect(store.positions.rows(many.id).map((r) => [r.ticker, r.quantity, r.price, r.quantityType])).toEqual([['SPY', '-3', '2', 'UNIT'], ['TLT', '1', null, 'FAMT']]);
+  });
+
   it('supersedes the earlier snapshot of the same account and date, and finds the latest on or before a date', () => {
     const jan2 = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-02', cash: '1', positions: [{ securityId: ids.spy.id, quantity: '1' }] }).snapshot;
     const jan5 = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-05', cash: '5', positions: [] }).snapshot;

@@ -57,4 +57,20 @@ describe('import staging', () => {
     expect([...store.staging.replay()]).toEqual([]);
     expect(store.staging.firstOfGroups().size).toBe(0);
   });
+
+  it('finds keys that repeat within a statement by SQL, and clear empties them', () => {
+    store.staging.clear();
+    store.staging.batch(() => {
+      const keys = [];
+      for (let line = 2; line < 400; line++) keys.push({ group: line % 2 ? 'A' : 'B', kind: 'symbol', value: `S${line}`, line, field: 'Symbol' });
+      keys.push({ group: 'A', kind: 'symbol', value: 'S3', line: 400, field: 'Symbol' }, { group: 'B', kind: 'symbol', value: 'S3', line: 401, field: 'Symbol' });
+      store.staging.addKeys(keys);
+    });
+    expect([...store.staging.repeatedKeys()]).toEqual([
+      { group: 'A', kind: 'symbol', value: 'S3', line: 3, field: 'Symbol' },
+      { group: 'A', kind: 'symbol', value: 'S3', line: 400, field: 'Symbol' },
+    ]);
+    store.staging.clear();
+    expect([...store.staging.repeatedKeys()]).toEqual([]);
+  });
 });

@@ -3,6 +3,19 @@ import { stmt, type Db } from './internal';
 /** Lines per row of the scratch table: one INSERT and one JSON text per page instead of per line. */
 const PAGE_LINES = 2000;
 
+/** One identifier of a staged line (see ImportStagingRepo.addKeys). */
+export interface StagedKey {
+  group: string;
+  kind: string;
+  value: string;
+  line: number;
+  field: string;
+}
+
+const KEYS_PER_STATEMENT = 100;
+const KEYS_SQL = (rows: number) =>
+  `INSERT INTO temp.import_stage_keys (grp, kind, value, line, field) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+
 /** A staged line as stored: its group, then either the payload itself (-1) or a shape id and the shape's values. */
 type Encoded = [group: string | null, shape: number, values: unknown];
 
@@ -32,14 +45,62 @@ export class ImportStagingRepo {
 
   private ensure(): void {
     if (this.ready) return;
-    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS import_stage (seq INTEGER PRIMARY KEY, grp TEXT, payload TEXT NOT NULL)');
+    // The scratch tables are written once and read once in order: a small page cache does, and keeps an
+    // import's memory flat (the build's default is 16 MB per database).
+    this.db.pragma('temp.cache_size = -2000');
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS import_stage (seq INTEGER PRIMARY KEY, grp TEXT, payload TEXT NOT NULL);
+      CREATE TEMP TABLE IF NOT EXISTS import_stage_keys (grp TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL)`);
     this.ready = true;
+  }
+
+  /**
+   * Parks the identifier keys of staged lines (statement, kind, value, line, field), so repeats are found
+   * by SQL at the end (`repeatedKeys`) instead of a map per line in memory.
+   */
+  addKeys(keys: readonly StagedKey[]): void {
+    this.ensure();
+    const width = KEYS_PER_STATEMENT;
+    const params: unknown[] = [];
+    let i = 0;
+    if (keys.length >= width) {
+      const many = stmt(this.db, KEYS_SQL(width));
+      for (; i + width <= keys.length; i += width) {
+        params.length = 0;
+        for (let k = i; k < i + width; k++) {
+          const key = keys[k]!;
+          params.push(key.group, key.kind, key.value, key.line, key.field);
+        }
+        many.run(params);
+      }
+    }
+    if (i < keys.length) {
+      params.length = 0;
+      for (let k = i; k < keys.length; k++) {
+        const key = keys[k]!;
+        params.push(key.group, key.kind, key.value, key.line, key.field);
+      }
+      stmt(this.db, KEYS_SQL(keys.length - i)).run(params);
+    }
+  }
+
+  /** Every parked key whose (statement, kind, value) occurs more than once; SQLite groups, so the file's keys never sit in memory. */
+  *repeatedKeys(): Generator<StagedKey> {
+    this.ensure();
+    const rows = stmt(
+      this.db,
+      `SELECT k.grp AS "group", k.kind, k.value, k.line, k.field FROM temp.import_stage_keys k
+       JOIN (SELECT grp, kind, value FROM temp.import_stage_keys GROUP BY grp, kind, value HAVING count(*) > 1) r
+         ON r.grp = k.grp AND r.kind = k.kind AND r.value = k.value
+       ORDER BY k.line`,
+    ).all() as StagedKey[];
+    yield* rows;
   }
 
   /** Empties the table (start and end of every import). */
   clear(): void {
     this.ensure();
     stmt(this.db, 'DELETE FROM temp.import_stage').run();
+    stmt(this.db, 'DELETE FROM temp.import_stage_keys').run();
     this.page = [];
     this.shapes.length = 0;
     this.shapeIds.clear();

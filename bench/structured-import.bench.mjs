@@ -1,0 +1,171 @@
+// Structured holdings formats read as a stream (issue 10): imports a generated file of each streamed
+// format through the built CLI (out/main/cli.js) at several sizes, and reports rows/second and the CLI
+// process's peak RSS (goal ≤ 200 MB whatever the size; there is no size cap any more for these formats).
+//
+//   npm run bench -- structured-import [--json] [--mb N[,N…]] [--format ibkr-flex|semt002]   (default 30,300 MB)
+//
+// Build first (`npm run build`). Peak RSS needs GNU time (/usr/bin/time); without it the field is null.
+// Formats still read whole (OFX, MT535 — see the README) are listed as not streamed.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'out', 'main', 'cli.js');
+const args = process.argv.slice(2);
+const formatArg = args.indexOf('--format');
+const jsonOnly = args.includes('--json');
+const mbArg = args.indexOf('--mb');
+const sizesMb = mbArg >= 0 ? args[mbArg + 1].split(',').map(Number) : [30, 300];
+if (sizesMb.some((n) => !(n > 0))) {
+  console.error('--mb must be positive numbers, comma-separated');
+  process.exit(2);
+}
+if (!existsSync(cli)) {
+  console.error(`${cli} is missing: run \`npm run build\` first.`);
+  process.exit(2);
+}
+const log = (text) => {
+  if (!jsonOnly) console.error(text);
+};
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Lines per account statement, and distinct securities across the file (a large custodian's book). */
+const LINES_PER_STATEMENT = 2_000;
+const SECURITIES = 2_000;
+
+/** Appends text to a file in 1 MB writes: a 300 MB file is never one string. */
+function writer(file) {
+  const fd = openSync(file, 'w');
+  let parts = [];
+  let size = 0;
+  let written = 0;
+  const flush = () => {
+    writeSync(fd, parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    push(text) {
+      parts.push(text);
+      size += text.length;
+      written += text.length;
+      if (size >= 1 << 20) flush();
+    },
+    get bytes() {
+      return written;
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
+
+/** An IBKR Flex Query of `mb` megabytes: statements of LINES_PER_STATEMENT summary lines each. */
+function writeFlex(file, mb) {
+  const out = writer(file);
+  out.push('<?xml version="1.0" encoding="UTF-8"?>\n<FlexQueryResponse queryName="Bench" type="AF">\n<FlexStatements count="0">\n');
+  let rows = 0;
+  let statement = 0;
+  while (out.bytes < mb * 1024 * 1024) {
+    out.push(`<FlexStatement accountId="BENCH-F${String(statement).padStart(5, '0')}" fromDate="20260803" toDate="20260803" period="LastBusinessDay">\n<OpenPositions>\n`);
+    for (let i = 0; i < LINES_PER_STATEMENT; i++) {
+      const security = (statement * 7 + i) % SECURITIES;
+      const quantity = 10 + ((statement + i) % 997);
+      const price = (20 + (security % 400) * 0.37).toFixed(2);
+      out.push(
+        `<OpenPosition accountId="BENCH-F${String(statement).padStart(5, '0')}" currency="USD" assetCategory="STK" symbol="SYN${security}" description="Synthetic Security ${security}" conid="${900000 + security}" reportDate="20260803" position="${quantity}" markPrice="${price}" positionValue="${(quantity * Number(price)).toFixed(2)}" costBasisMoney="${(quantity * Number(price) * 0.9).toFixed(2)}" side="Long" levelOfDetail="SUMMARY" />\n`,
+      );
+      rows++;
+    }
+    out.push('</OpenPositions>\n<CashReport>\n<CashReportCurrency currency="USD" levelOfDetail="Currency" endingCash="1000.5" />\n</CashReport>\n</FlexStatement>\n');
+    statement++;
+  }
+  out.push('</FlexStatements>\n</FlexQueryResponse>\n');
+  out.close();
+  return { rows, statements: statement };
+}
+
+/** An ISO 20022 semt.002 statement of `mb` megabytes: one report per account, LINES_PER_STATEMENT balances each. */
+function writeSemt002(file, mb) {
+  const out = writer(file);
+  out.push('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:semt.002.001.08">\n');
+  let rows = 0;
+  let statement = 0;
+  while (out.bytes < mb * 1024 * 1024) {
+    out.push(
+      `<SctiesBalCtdyRpt>\n<Pgntn><PgNb>1</PgNb><LastPgInd>true</LastPgInd></Pgntn>\n<StmtGnlDtls><StmtDtTm><Dt>2026-08-03</Dt></StmtDtTm><Frqcy><Cd>DAIL</Cd></Frqcy><UpdTp><Cd>COMP</Cd></UpdTp></StmtGnlDtls>\n<SfkpgAcct><Id>BENCH-S${String(statement).padStart(5, '0')}</Id></SfkpgAcct>\n`,
+    );
+    for (let i = 0; i < LINES_PER_STATEMENT; i++) {
+      const security = (statement * 7 + i) % SECURITIES;
+      const quantity = 10 + ((statement + i) % 997);
+      const price = (20 + (security % 400) * 0.37).toFixed(2);
+      out.push(
+        `<BalForAcct><FinInstrmId><OthrId><Id>SYN${security}</Id><Tp><Cd>TICK</Cd></Tp></OthrId><Desc>Synthetic Security ${security}</Desc></FinInstrmId>` +
+          `<AggtBal><Qty><Qty><Unit>${quantity}</Unit></Qty></Qty></AggtBal>` +
+          `<PricDtls><Tp><Cd>MRKT</Cd></Tp><Val><Amt Ccy="USD">${price}</Amt></Val></PricDtls>` +
+          `<AcctBaseCcyAmts><HldgVal><Amt Ccy="USD">${(quantity * Number(price)).toFixed(2)}</Amt><Sgn>true</Sgn></HldgVal></AcctBaseCcyAmts></BalForAcct>\n`,
+      );
+      rows++;
+    }
+    out.push('</SctiesBalCtdyRpt>\n');
+    statement++;
+  }
+  out.push('</Document>\n');
+  out.close();
+  return { rows, statements: statement };
+}
+
+const FORMATS = { 'ibkr-flex': { extension: 'flex.xml', write: writeFlex }, semt002: { extension: 'semt002.xml', write: writeSemt002 } };
+const NOT_STREAMED = ['ofx', 'mt535'];
+
+/** Runs a command, timing its wall clock; under GNU time when available, for the peak RSS. */
+function timed(command, commandArgs) {
+  const argv = gnuTime ? ['-v', command, ...commandArgs] : commandArgs;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(gnuTime ?? command, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] : undefined;
+  return { ms, stdout: r.stdout, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ballast-structured-bench-'));
+const results = [];
+try {
+  for (const [format, { extension, write }] of Object.entries(FORMATS)) {
+    if (formatArg >= 0 && args[formatArg + 1] !== format) continue;
+    for (const mb of sizesMb) {
+      const file = path.join(dir, `bench-${mb}mb.${extension}`);
+      log(`${format}: writing a ${mb} MB file …`);
+      const { rows, statements } = write(file, mb);
+      const bytes = statSync(file).size;
+      const db = path.join(dir, `${format}-${mb}.db`);
+      log(`${format}: preview-import (${rows} rows) …`);
+      const preview = timed(process.execPath, [cli, 'preview-import', file, '--create-securities', '--db', db, '--json']);
+      log(`${format}: import-positions …`);
+      const run = timed(process.execPath, [cli, 'import-positions', file, '--create-securities', '--db', db, '--json']);
+      const out = JSON.parse(run.stdout);
+      if (out.rows !== rows) throw new Error(`${format} ${mb} MB: imported ${out.rows} rows, expected ${rows}`);
+      results.push({
+        format,
+        fileMb: Math.round(bytes / (1024 * 1024)),
+        rows,
+        statements,
+        import: { seconds: Math.round(run.ms) / 1000, rowsPerSecond: Math.round(rows / (run.ms / 1000)), peakRssMb: run.peakRssMb },
+        preview: { seconds: Math.round(preview.ms) / 1000, rowsPerSecond: Math.round(rows / (preview.ms / 1000)), peakRssMb: preview.peakRssMb },
+        goalPeakRssMb: 200,
+        withinGoal: run.peakRssMb === null ? null : Math.max(run.peakRssMb, preview.peakRssMb ?? 0) <= 200,
+      });
+      rmSync(file, { force: true });
+      rmSync(db, { force: true });
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const report = { suite: 'structured-import', node: process.version, results, notStreamed: NOT_STREAMED };
+console.log(JSON.stringify(report, null, jsonOnly ? 0 : 2));
