@@ -26,6 +26,8 @@ import type { ForecastSet, ForecastSlice } from '../engine/forecast/types';
 import { predictAt, predictAtRows } from '../engine/forecast/walkForward';
 import { mixSeed } from '../engine/math/random';
 import { proposalDecision, riskShares } from '../engine/strategy/proposal';
+import { thetaFor } from '../engine/tuning';
+import type { ParameterValues } from '../engine/bo';
 import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
 import type { PositionRow, ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
@@ -495,14 +497,25 @@ function resolveTheta(
   cashFloorGiven: boolean,
 ): { theta: StrategyParameters; source: 'request' | 'tuning' | 'settings' | 'default'; tuningRunId?: number } {
   const saved = store.settings.get(THETA_KEY);
+  const settingsTheta = saved ? StrategyParameters.parse(JSON.parse(saved)) : DEFAULT_STRATEGY_PARAMETERS;
   const accepted = parameters.theta ? null : store.tuning.latestAccepted(accountId);
-  const acceptedTheta = (accepted?.best as { theta?: unknown } | null | undefined)?.theta;
+  const acceptedValues = (accepted?.best as { values?: ParameterValues } | null | undefined)?.values;
+  // An accepted run sets only the parameters it tuned; the mandate — restricted lists, limits, costs and everything
+  // else not tuned — stays what the saved settings say today, so a later change to them is never overridden.
+  const tuned = acceptedValues ? thetaFor(settingsTheta, acceptedValues) : null;
+  if (tuned && !tuned.ok) {
+    throw new BallastError(
+      'INVALID_STATE',
+      `The tuned parameters of accepted tuning run ${accepted!.id} no longer fit the saved strategy settings (${tuned.reason}). Accept another run, or change the settings.`,
+      { tuningRunId: accepted!.id },
+    );
+  }
   const { base, source } = parameters.theta
     ? { base: StrategyParameters.parse(parameters.theta), source: 'request' as const }
-    : acceptedTheta
-      ? { base: StrategyParameters.parse(acceptedTheta), source: 'tuning' as const }
+    : tuned?.ok
+      ? { base: tuned.theta, source: 'tuning' as const }
       : saved
-        ? { base: StrategyParameters.parse(JSON.parse(saved)), source: 'settings' as const }
+        ? { base: settingsTheta, source: 'settings' as const }
         : { base: DEFAULT_STRATEGY_PARAMETERS, source: 'default' as const };
   // A cash floor named on the request wins over θ's; otherwise θ's stands.
   const theta = cashFloorGiven ? { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } } : base;

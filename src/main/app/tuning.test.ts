@@ -148,6 +148,20 @@ describe('tuning θ through the dispatcher', () => {
     const requested = await invoke('proposals.create', { accountId: 'DEMO', theta: { riskAversion: 3 } });
     expect(requested.parameters.thetaSource).toBe('request');
     expect(requested.parameters.tuningRunId).toBeUndefined();
+
+    // The run sets only what it tuned: a mandate change saved after the acceptance (a no-sell name, a lower cap)
+    // holds in the next proposal, with the tuned values kept.
+    const settings = await invoke('strategy.settings', {});
+    const mandate = { ...settings.parameters.constraints, maxWeight: 0.3, noSell: [after.assets[0]!.ticker] };
+    await invoke('strategy.saveSettings', { parameters: { ...settings.parameters, constraints: mandate } });
+    const later = await invoke('proposals.create', { accountId: 'DEMO' });
+    expect(later.parameters.thetaSource).toBe('tuning');
+    expect(later.parameters.theta!.constraints).toEqual(mandate);
+    for (const [name, value] of Object.entries(compared.best!.values)) {
+      const actual = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], later.parameters.theta);
+      expect(actual, name).toEqual(value);
+    }
+    await invoke('strategy.saveSettings', { parameters: settings.parameters });
   }, 240_000);
 
   it('never accepts a θ that breaks a constraint: a run with an impossible constraint has no best and cannot be accepted', async () => {
