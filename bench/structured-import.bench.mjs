@@ -2,10 +2,10 @@
 // format through the built CLI (out/main/cli.js) at several sizes, and reports rows/second and the CLI
 // process's peak RSS (goal ≤ 200 MB whatever the size; there is no size cap any more for these formats).
 //
-//   npm run bench -- structured-import [--json] [--mb N[,N…]] [--format ibkr-flex|semt002]   (default 30,300 MB)
+//   npm run bench -- structured-import [--json] [--mb N[,N…]] [--format ibkr-flex|semt002|mt535]   (default 30,300 MB)
 //
 // Build first (`npm run build`). Peak RSS needs GNU time (/usr/bin/time); without it the field is null.
-// Formats still read whole (OFX, MT535 — see the README) are listed as not streamed.
+// Formats still read whole (OFX — see the README) are listed as not streamed.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,8 +119,51 @@ function writeSemt002(file, mb) {
   return { rows, statements: statement };
 }
 
-const FORMATS = { 'ibkr-flex': { extension: 'flex.xml', write: writeFlex }, semt002: { extension: 'semt002.xml', write: writeSemt002 } };
-const NOT_STREAMED = ['ofx', 'mt535'];
+/** Holdings per MT535 message: SWIFT caps a message at 10 000 characters, so a statement comes as many pages. */
+const MT535_HOLDINGS_PER_PAGE = 40;
+
+/** SWIFT MT535 FIN messages of `mb` megabytes: one statement per account, paged MT535_HOLDINGS_PER_PAGE holdings a message. */
+function writeMt535(file, mb) {
+  const out = writer(file);
+  const pagesPerStatement = Math.ceil(LINES_PER_STATEMENT / MT535_HOLDINGS_PER_PAGE);
+  let rows = 0;
+  let statement = 0;
+  let message = 0;
+  // SWIFT decimals: a comma as the decimal mark, always present ("1000," "20,37").
+  const swift = (value) => (Number.isInteger(value) ? `${value},` : value.toFixed(2).replace('.', ','));
+  while (out.bytes < mb * 1024 * 1024) {
+    const account = `BENCH-M${String(statement).padStart(5, '0')}`;
+    for (let page = 1; page <= pagesPerStatement; page++) {
+      message++;
+      out.push(
+        `{1:F01SYNTBEBBAXXX${String(message).padStart(10, '0')}}{2:O5351800260803SYNTDEFFAXXX00000000012608031800N}{4:\n` +
+          `:16R:GENL\n:28E:${page}/${page === pagesPerStatement ? 'LAST' : 'MORE'}\n:20C::SEME//BENCH${statement}\n:23G:NEWM\n:98A::STAT//20260803\n` +
+          `:22F::SFRE//DAIL\n:22F::CODE//COMP\n:97A::SAFE//${account}\n:17B::ACTI//Y\n:16S:GENL\n:16R:SUBSAFE\n`,
+      );
+      for (let i = (page - 1) * MT535_HOLDINGS_PER_PAGE; i < Math.min(page * MT535_HOLDINGS_PER_PAGE, LINES_PER_STATEMENT); i++) {
+        const security = (statement * 7 + i) % SECURITIES;
+        const quantity = 10 + ((statement + i) % 997);
+        const price = Number((20 + (security % 400) * 0.37).toFixed(2));
+        out.push(
+          `:16R:FIN\n:35B:/TS/SYN${security}\nSYNTHETIC SECURITY ${security}\n:90B::MRKT//ACTU/USD${swift(price)}\n:98A::PRIC//20260803\n` +
+            `:93B::AGGR//UNIT/${swift(quantity)}\n:19A::HOLD//USD${swift(Number((quantity * price).toFixed(2)))}\n:16S:FIN\n`,
+        );
+        rows++;
+      }
+      out.push(`:16S:SUBSAFE\n-}{5:{CHK:${String(message).padStart(12, '0')}}}\n`);
+    }
+    statement++;
+  }
+  out.close();
+  return { rows, statements: statement };
+}
+
+const FORMATS = {
+  'ibkr-flex': { extension: 'flex.xml', write: writeFlex },
+  semt002: { extension: 'semt002.xml', write: writeSemt002 },
+  mt535: { extension: 'mt535.fin', write: writeMt535 },
+};
+const NOT_STREAMED = ['ofx'];
 
 /** Runs a command, timing its wall clock; under GNU time when available, for the peak RSS. */
 function timed(command, commandArgs) {

@@ -5,7 +5,7 @@ import { parseIbkrActivityCsv } from '../io/ibkr-csv';
 import type { HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
 import type { HoldingsStreamOptions, HoldingsStreamReader } from '../io/holdings-stream';
 import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
-import { parseMt535 } from '../io/mt535';
+import { createMt535Reader, parseMt535 } from '../io/mt535';
 import { parseOfx } from '../io/ofx';
 import { createCustodianCsvReader, parseCustodianCsv, type IdentifierKey } from '../io/custodian-csv';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
@@ -409,13 +409,15 @@ function preparePositions(store: Store, opened: OpenedSource, input: PositionsJo
 
 /**
  * Structured formats read as a stream (issue 10): no size cap, the file never whole in memory. Each
- * holding is parked in the connection's temp table as its element completes; statements (account, date,
- * cash, notes) and the report come at the end; then the holdings are replayed in file order. A file the
- * reader refuses as a whole (malformed or cut short XML …) replays nothing: the report has its error.
+ * holding is parked in the connection's temp table as its element (MT535: its message) completes;
+ * statements (account, date, cash, notes) and the report come at the end; then the holdings are replayed
+ * in file order. A file the reader refuses as a whole (malformed or cut short XML, an MT535 cut inside a
+ * message …) replays nothing: the report has its error.
  */
 const STREAMED_READERS: Partial<Record<PositionFileFormat, (fileName: string, options: HoldingsStreamOptions) => HoldingsStreamReader>> = {
   'ibkr-flex': createIbkrFlexReader,
   semt002: createSemt002Reader,
+  mt535: createMt535Reader,
 };
 
 function prepareStreamed(

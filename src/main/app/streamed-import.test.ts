@@ -11,7 +11,7 @@ import { CHUNK_BYTES } from './sources';
 import { createRuntime, type Runtime } from './runtime';
 
 /*
- * Issue 10: IBKR Flex and semt.002 files are read from disk in chunks and parsed as a stream — several chunks here —
+ * Issue 10: IBKR Flex, semt.002 and MT535 files are read from disk in chunks and parsed as a stream — several chunks here —
  * with the same all-or-nothing rule: a file cut mid-element or malformed anywhere is refused whole, with
  * its line and field, even with --allow-partial, and nothing is written.
  */
@@ -131,5 +131,50 @@ describe('IBKR Flex imported as a stream (issue 10)', () => {
     ]);
     const portfolio = await invoke('portfolio.get', { accountId: 'SEMT-A' });
     expect(portfolio.positions.find((p) => p.ticker === 'SEMA4500')?.quantity).toBe('4501');
+  });
+  describe('MT535', () => {
+    const holdings = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const n = from + i;
+        return `:16R:FIN\n:35B:/TS/MTA${n}\nStreamed mt535 ${n} ${'padding '.repeat(32)}\n:90B::MRKT//ACTU/USD2,\n:93B::AGGR//UNIT/${n + 1},\n:16S:FIN\n`;
+      }).join('');
+    const message = (page: number, indicator: string, account: string, body: string) =>
+      `{1:F01SYNTBEBBAXXX0000000001}{2:O5351800260803SYNTDEFFAXXX00000000012608031800N}{4:\n:16R:GENL\n:28E:${page}/${indicator}\n:23G:NEWM\n:98A::STAT//20260803\n:97A::SAFE//${account}\n:16S:GENL\n:16R:SUBSAFE\n${body}:16S:SUBSAFE\n-}{5:{CHK:000000000001}}\n`;
+    /** Pages of MT-A on either side of MT-B's statement, each page a few hundred holdings. */
+    const fin = () => {
+      const parts: string[] = [];
+      for (let page = 1; page <= 20; page++) {
+        parts.push(message(page, page === 20 ? 'LAST' : 'MORE', 'MT-A', holdings((page - 1) * 350, 350)));
+        if (page === 10) parts.push(message(1, 'ONLY', 'MT-B', holdings(0, 500)));
+      }
+      return parts.join('');
+    };
+
+    it('pages of one account on either side of another account\'s statement import as one snapshot each', async () => {
+      const file = write('pages.mt535.fin', fin());
+      expect(statSync(file).size).toBeGreaterThan(2 * CHUNK_BYTES);
+      const result = await invoke('imports.positions', { fileName: 'pages.mt535.fin', path: file, createSecurities: true });
+      expect(result).toMatchObject({ status: 'imported', rows: 7500, format: 'mt535' });
+      expect(result.snapshots.map((s) => [s.accountId, s.positions])).toEqual([
+        ['MT-A', 7000],
+        ['MT-B', 500],
+      ]);
+      const portfolio = await invoke('portfolio.get', { accountId: 'MT-A' });
+      expect(portfolio.positions.find((p) => p.ticker === 'MTA4500')?.quantity).toBe('4501');
+    });
+
+    it('a file cut inside a message is refused whole, even with --allow-partial; nothing is written', async () => {
+      const whole = fin().replaceAll('MT-A', 'MT-C').replaceAll('MT-B', 'MT-D');
+      const cut = whole.indexOf(':93B::AGGR', Math.floor(whole.length * 0.95));
+      const file = write('cut.mt535.fin', whole.slice(0, cut));
+      expect(statSync(file).size).toBeGreaterThan(2 * CHUNK_BYTES);
+      const before = counts();
+      const error = expectError(await call('imports.positions', { fileName: 'cut.mt535.fin', path: file, createSecurities: true, allowPartial: true }), 'IMPORT_REJECTED');
+      expect(counts()).toEqual(before);
+      const issues = (error.details as { issues: FileIssue[] }).issues;
+      expect(issues).toEqual([expect.objectContaining({ severity: 'error', field: '{4:' })]);
+      expect(issues[0]!.reason).toMatch(/not closed with "-}" \(is the file cut short\?\)/);
+      expect(issues[0]!.line).toBe(whole.slice(0, whole.lastIndexOf('{4:', cut)).split('\n').length);
+    });
   });
 });

@@ -8,7 +8,7 @@ import { grantedFileAccess } from '../app/file-access';
 import { jobHandlers } from '../app/jobs';
 import { createRuntime, type Runtime } from '../app/runtime';
 import { InlineJobRunner } from '../jobs/inline';
-import { startHost, uploadLimitFor, type RunningHost } from './server';
+import { sizeInWords, startHost, UPLOAD_LIMITS, uploadLimitFor, type RunningHost } from './server';
 
 /*
  * Issue 11, browser mode. Probed as an attacker holding the token: `imports.preview` with
@@ -20,6 +20,9 @@ import { startHost, uploadLimitFor, type RunningHost } from './server';
 
 const TOKEN = 'security-token-0123456789abcdef';
 const PASSWD = '/etc/passwd';
+const FIXTURES = path.resolve(__dirname, '..', 'io', '__fixtures__');
+const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
+const fixtureText = (name: string) => fixture(name).toString('utf8');
 const PRICES_CSV = 'date,AAA,BBB\n2024-01-02,10,20\n2024-01-03,10.5,19.5\n';
 
 describe('browser mode cannot read or write the disk', () => {
@@ -46,8 +49,24 @@ describe('browser mode cannot read or write the disk', () => {
       body: bytes,
     }).catch(() => null);
     if (!res) return { status: 0, body: null };
-    return { status: res.status, body: (await res.json()) as { ok: boolean; value?: { uploadId: string; bytes: number; sha256: string }; error?: { code: string } } };
+    return { status: res.status, body: (await res.json()) as { ok: boolean; value?: { uploadId: string; bytes: number; sha256: string }; error?: { code: string; message: string } } };
   };
+  /** An upload without a Content-Length, in 512-byte pieces: the limit is counted as the bytes arrive. */
+  const chunked = (target: RunningHost, fileName: string, bytes: Uint8Array) =>
+    fetch(`${target.url}api/upload?fileName=${encodeURIComponent(fileName)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${TOKEN}` },
+      body: new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 512) controller.enqueue(bytes.subarray(at, at + 512));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit).then(
+      (res) => res.status,
+      () => 0,
+    );
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ballast-host-security-'));
@@ -188,45 +207,86 @@ describe('browser mode cannot read or write the disk', () => {
       expect(unnamed.status).toBe(400);
     });
 
-    it('limits each upload by format (CSV streams; XML/OFX/MT535 are parsed whole) and keeps nothing of a refused one', async () => {
-      expect(uploadLimitFor('prices.csv')).toBeGreaterThan(uploadLimitFor('statement.ofx'));
-      expect(uploadLimitFor('custody.XML')).toBe(uploadLimitFor('statement.ofx'));
+    it('limits each upload by the format its first bytes show, as the import reads them, and keeps nothing of a refused one', async () => {
+      // Issue 10: Flex, semt.002 and MT535 are read as a stream, so an .xml or .txt of theirs gets the
+      // streamed limit; OFX and the IBKR activity CSV are still parsed whole and keep the whole-file limit.
+      const streamed = ['csv/us-broker-synthetic.csv', 'csv/prices-wide-eu-synthetic.csv', 'ibkr-flex/synthetic-two-accounts.flex.xml', 'semt002/synthetic-custody.semt002.xml', 'mt535/synthetic-two-page.mt535.fin'];
+      const whole = ['ofx/synthetic-brokerage-ofx1.ofx', 'ofx/synthetic-brokerage-ofx2.ofx'];
+      for (const name of streamed) expect(uploadLimitFor(fixture(name)), name).toMatchObject({ bytes: UPLOAD_LIMITS.streamed, streamed: true });
+      for (const name of whole) expect(uploadLimitFor(fixture(name)), name).toMatchObject({ bytes: UPLOAD_LIMITS.wholeFile, streamed: false });
+      expect(uploadLimitFor(Buffer.from('Statement,Header,Field Name,Field Value\nStatement,Data,BrokerName,Interactive Brokers\n'))).toMatchObject({ format: 'ibkr-csv', streamed: false });
+      expect(UPLOAD_LIMITS.wholeFile).toBe(64 * 1024 * 1024);
+      expect([sizeInWords(UPLOAD_LIMITS.wholeFile), sizeInWords(UPLOAD_LIMITS.streamed), sizeInWords(1536), sizeInWords(1000)]).toEqual(['64 MB', '1 GB', '1.5 KB', '1000 bytes']);
+
       const small = await startHost({
         call: (m, input, callId, access) => runtime.dispatcher.call(m, input, callId, access),
         subscribe: () => () => undefined,
         rendererDir: path.join(dir, 'renderer'),
         token: TOKEN,
-        uploadLimits: { streamed: 4096, wholeFile: 1024 },
+        uploadLimits: { streamed: 8192, wholeFile: 1024 },
       });
       try {
         if (process.platform !== 'win32') expect(statSync(small.uploadDir).mode & 0o777).toBe(0o700);
-        expect((await upload('a.csv', 'x'.repeat(4000), small)).status).toBe(200);
-        expect([413, 0]).toContain((await upload('a.csv', 'x'.repeat(5000), small)).status);
-        expect([413, 0]).toContain((await upload('a.ofx', 'x'.repeat(2000), small)).status);
+        expect((await upload('a.csv', 'x'.repeat(8000), small)).status).toBe(200);
+        const csv = await upload('a.csv', 'x'.repeat(9000), small);
+        expect(csv.status).toBe(413);
+        expect(csv.body?.error?.message).toBe('a.csv is larger than 8 KB, the most browser mode accepts for a CSV file (read as a stream). Nothing was kept.');
+        // Above the whole-file limit, below the streamed one: accepted whatever the name says.
+        expect((await upload('flex.xml', fixtureText('ibkr-flex/synthetic-two-accounts.flex.xml'), small)).status).toBe(200);
+        expect((await upload('custody.XML', fixtureText('semt002/synthetic-custody.semt002.xml'), small)).status).toBe(200);
+        const ofx = await upload('statement.xml', fixtureText('ofx/synthetic-brokerage-ofx2.ofx'), small);
+        expect(ofx.status).toBe(413);
+        expect(ofx.body?.error?.message).toBe('statement.xml is larger than 1 KB, the most browser mode accepts for an OFX file (read whole into memory to be parsed). Nothing was kept.');
+        expect((await upload('custody.txt', fixtureText('mt535/synthetic-two-page.mt535.fin'), small)).status).toBe(200);
         // Streamed without a Content-Length: the limit is counted as the bytes arrive.
-        const chunked = await fetch(`${small.url}api/upload?fileName=a.xml`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/octet-stream', Authorization: `Bearer ${TOKEN}` },
-          body: new ReadableStream({
-            start(controller) {
-              for (let i = 0; i < 8; i++) controller.enqueue(new Uint8Array(512));
-              controller.close();
-            },
-          }),
-          duplex: 'half',
-        } as RequestInit).then(
-          (res) => res.status,
-          () => 0,
-        );
-        expect([413, 0]).toContain(chunked);
-        // Only the accepted upload is on disk, owner-only.
+        expect(await chunked(small, 'a.xml', Buffer.from(fixtureText('ofx/synthetic-brokerage-ofx2.ofx')))).toBe(413);
+        expect(await chunked(small, 'a.xml', Buffer.from(fixtureText('semt002/synthetic-custody.semt002.xml')))).toBe(200);
+        // Only the accepted uploads are on disk, owner-only.
         const files = readdirSync(small.uploadDir);
-        expect(files).toHaveLength(1);
-        if (process.platform !== 'win32') expect(statSync(path.join(small.uploadDir, files[0]!)).mode & 0o777).toBe(0o600);
+        expect(files).toHaveLength(5);
+        if (process.platform !== 'win32') for (const f of files) expect(statSync(path.join(small.uploadDir, f)).mode & 0o777).toBe(0o600);
       } finally {
         await small.close();
       }
       expect(existsSync(small.uploadDir)).toBe(false);
+    });
+
+    it('decides on the first 64 KB of a long upload, refusing a declared length over its limit there', async () => {
+      const KB = 1024;
+      const limited = await startHost({
+        call: (m, input, callId, access) => runtime.dispatcher.call(m, input, callId, access),
+        subscribe: () => () => undefined,
+        rendererDir: path.join(dir, 'renderer'),
+        token: TOKEN,
+        uploadLimits: { streamed: 256 * KB, wholeFile: 96 * KB },
+      });
+      const padded = (name: string, bytes: number) => {
+        const text = fixtureText(name);
+        return text + ' '.repeat(bytes - Buffer.byteLength(text));
+      };
+      try {
+        const ofx = await upload('big.ofx', padded('ofx/synthetic-brokerage-ofx2.ofx', 128 * KB), limited);
+        expect([413, 0]).toContain(ofx.status);
+        if (ofx.status === 413) expect(ofx.body?.error?.message).toContain('larger than 96 KB, the most browser mode accepts for an OFX file');
+        expect(await chunked(limited, 'big.ofx', Buffer.from(padded('ofx/synthetic-brokerage-ofx2.ofx', 128 * KB)))).toBe(413);
+        const csv = await upload('big.csv', 'x'.repeat(300 * KB), limited);
+        expect([413, 0]).toContain(csv.status);
+        if (csv.status === 413) expect(csv.body?.error?.message).toContain('larger than 256 KB, the most browser mode accepts for a CSV file (read as a stream)');
+        // A Flex Query beyond the whole-file limit is taken and imported from the upload as a stream.
+        const flex = await upload('big.xml', padded('ibkr-flex/synthetic-two-accounts.flex.xml', 200 * KB), limited);
+        expect(flex.status).toBe(200);
+        const preview = await fetch(`${limited.url}api/call/imports.preview`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ input: { kind: 'positions', fileName: 'big.xml' }, upload: flex.body!.value!.uploadId }),
+        }).then((res) => res.json() as Promise<{ ok: boolean; value?: { format: string; totalRows: number } }>);
+        expect(preview.ok).toBe(true);
+        expect(preview.value?.format).toBe('ibkr-flex');
+        expect(preview.value?.totalRows).toBeGreaterThan(0);
+        expect(readdirSync(limited.uploadDir)).toHaveLength(0);
+      } finally {
+        await limited.close();
+      }
     });
   });
 

@@ -8,6 +8,8 @@ import type { PushEvent } from '../../shared/api';
 import type { Result } from '../../shared/errors';
 import { grantedFileAccess, type FileAccess } from '../app/file-access';
 import { WHOLE_FILE_LIMIT } from '../app/sources';
+import { detectPositionFormat } from '../io/detect';
+import type { PositionFileFormat } from '../io/holdings';
 
 export interface HostOptions {
   /**
@@ -31,8 +33,9 @@ export interface HostOptions {
 }
 
 /**
- * Uploads go to a temporary file, never to memory. Formats read as a stream (CSV) may be large; formats
- * parsed as one document (OFX, XML, MT535) are refused above the size the parsers accept anyway.
+ * Uploads go to a temporary file, never to memory. Formats the importers read as a stream (CSV, IBKR
+ * Flex, semt.002, MT535) may be large; formats parsed as one document (OFX, the IBKR activity CSV) are
+ * refused above the size their parsers accept anyway.
  */
 export interface UploadLimits {
   streamed: number;
@@ -52,11 +55,61 @@ export const UPLOAD_LIMITS: UploadLimits = {
 /** An upload not used by a call within this time is deleted. */
 const UPLOAD_TTL_MS = 15 * 60 * 1000;
 
-/** Extensions of the formats the importers read in chunks; everything else is held whole to parse. */
-const STREAMED_EXTENSIONS = new Set(['.csv', '.tsv', '.txt']);
+/** Bytes of an upload's start the format is recognised on: what the import looks at (detect.ts). */
+const UPLOAD_SNIFF_BYTES = 64 * 1024;
 
-export function uploadLimitFor(fileName: string, limits: UploadLimits = UPLOAD_LIMITS): number {
-  return STREAMED_EXTENSIONS.has(path.extname(fileName).toLowerCase()) ? limits.streamed : limits.wholeFile;
+/**
+ * Position formats the import reads in chunks (the CSV path and STREAMED_READERS in app/imports.ts);
+ * the others go through `readAll`, capped at WHOLE_FILE_LIMIT. Keep the two in step.
+ */
+const STREAMED_FORMATS: ReadonlySet<PositionFileFormat> = new Set(['csv', 'ibkr-flex', 'semt002', 'mt535']);
+
+/** What the PM calls each kind of file, for the refusal message. */
+const FORMAT_NAMES: Record<PositionFileFormat, string> = {
+  csv: 'a CSV file',
+  'ibkr-csv': 'an Interactive Brokers activity statement (CSV)',
+  'ibkr-flex': 'an Interactive Brokers Flex Query (XML)',
+  semt002: 'an ISO 20022 semt.002 statement (XML)',
+  ofx: 'an OFX file',
+  mt535: 'a SWIFT MT535 statement',
+};
+
+export interface UploadLimit {
+  bytes: number;
+  format: PositionFileFormat;
+  streamed: boolean;
+}
+
+/**
+ * The limit of an upload, from its first bytes (up to 64 KB) the way the import recognises the format
+ * (detectPositionFormat) — not from its name: a Flex Query or semt.002 file named .xml streams, an OFX
+ * file named .xml is read whole. Prices and indicator files are CSV.
+ */
+export function uploadLimitFor(head: Uint8Array, limits: UploadLimits = UPLOAD_LIMITS): UploadLimit {
+  const { format } = detectPositionFormat(head);
+  const streamed = STREAMED_FORMATS.has(format);
+  return { bytes: streamed ? limits.streamed : limits.wholeFile, format, streamed };
+}
+
+/** "64 MB", "1 GB", "4 KB" — a limit as the PM reads it (binary multiples, as the parsers count). */
+export function sizeInWords(bytes: number): string {
+  for (const [unit, size] of [
+    ['GB', 1024 ** 3],
+    ['MB', 1024 ** 2],
+    ['KB', 1024],
+  ] as const) {
+    if (bytes >= size) {
+      const n = bytes / size;
+      return `${Number.isInteger(n) ? n : n.toFixed(1)} ${unit}`;
+    }
+  }
+  return `${bytes} bytes`;
+}
+
+/** The refusal of an upload over its format's limit, naming the format and the limit in words. */
+export function uploadTooLargeMessage(fileName: string, limit: UploadLimit): string {
+  const how = limit.streamed ? 'read as a stream' : 'read whole into memory to be parsed';
+  return `${fileName} is larger than ${sizeInWords(limit.bytes)}, the most browser mode accepts for ${FORMAT_NAMES[limit.format]} (${how}). Nothing was kept.`;
 }
 
 /** Methods that take a file (`fileName` + `contentBase64` or an upload) — the only ones an upload may feed. */
@@ -159,11 +212,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
 
-    const tooLarge = (limit: number) => {
+    const tooLarge = (limit: number, message = `The request is larger than ${limit} bytes.`) => {
       // Answer, then drop the connection rather than reading the rest of an oversized upload.
       res.setHeader('Connection', 'close');
       res.on('finish', () => req.destroy());
-      return sendJson(res, 413, { ok: false, error: { code: 'BAD_INPUT', message: `The request is larger than ${limit} bytes.` } });
+      return sendJson(res, 413, { ok: false, error: { code: 'BAD_INPUT', message, details: { limitBytes: limit } } });
     };
 
     if (url.pathname === '/api/upload') {
@@ -175,8 +228,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }
       const fileName = url.searchParams.get('fileName') ?? '';
       if (fileName === '' || fileName.length > 255) return sendJson(res, 400, badInput('Name the file: /api/upload?fileName=<name>.'));
-      const limit = uploadLimitFor(fileName, uploadLimits);
-      if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(limit);
+      // The limit depends on the format, which only the first bytes show (streamToFile): a declared length
+      // is checked against it there, at most 64 KB into the body.
+      const declared = Number(req.headers['content-length'] ?? 0);
       sweepUploads();
       const pendingBytes = [...uploads.values()].reduce((n, u) => n + u.bytes, 0);
       if (uploads.size >= uploadLimits.pendingFiles || pendingBytes >= uploadLimits.pendingBytes) {
@@ -187,11 +241,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const id = randomBytes(18).toString('base64url');
       const file = path.join(uploadDir, id);
       let received: { bytes: number; sha256: string };
+      const decided: { limit?: UploadLimit } = {};
+      const limitOf = (head: Uint8Array) => (decided.limit = uploadLimitFor(head, uploadLimits)).bytes;
       try {
-        received = await streamToFile(req, file, limit);
+        received = await streamToFile(req, file, limitOf, declared);
       } catch (err) {
         rmSync(file, { force: true });
-        if (err instanceof BodyTooLarge) return tooLarge(limit);
+        if (err instanceof BodyTooLarge) return tooLarge(decided.limit!.bytes, uploadTooLargeMessage(fileName, decided.limit!));
         throw err;
       }
       uploads.set(id, { file, bytes: received.bytes, expires: Date.now() + UPLOAD_TTL_MS });
@@ -377,14 +433,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 /**
  * Writes the request body to a new file (created exclusively, owner-only) as it arrives, hashing it on
- * the way; stops at `limit` bytes. Backpressure comes from the synchronous writes: the socket is not read
- * faster than the disk takes it.
+ * the way. The limit comes from the body's first UPLOAD_SNIFF_BYTES (or all of it, when shorter):
+ * `limitOf(head)`; a declared length above it stops the upload there, else it stops at the limit.
+ * Backpressure comes from the synchronous writes: the socket is not read faster than the disk takes it.
  */
-function streamToFile(req: IncomingMessage, file: string, limit: number): Promise<{ bytes: number; sha256: string }> {
+function streamToFile(req: IncomingMessage, file: string, limitOf: (head: Uint8Array) => number, declared: number): Promise<{ bytes: number; sha256: string }> {
   return new Promise((resolve, reject) => {
     let fd: number | null = openSync(file, 'wx', 0o600);
     const hash = createHash('sha256');
     let size = 0;
+    let head: Buffer[] | null = [];
+    let limit = Infinity;
+    const decide = () => {
+      limit = limitOf(Buffer.concat(head!).subarray(0, UPLOAD_SNIFF_BYTES));
+      head = null;
+      return declared <= limit && size <= limit;
+    };
     const finish = (err: Error | null) => {
       if (fd !== null) {
         try {
@@ -403,15 +467,18 @@ function streamToFile(req: IncomingMessage, file: string, limit: number): Promis
         reject(err);
       } else resolve({ bytes: size, sha256: hash.digest('hex') });
     };
+    const refuse = () => {
+      req.removeAllListeners('data');
+      req.pause();
+      finish(new BodyTooLarge(`upload larger than ${limit} bytes`));
+    };
     req.on('data', (chunk: Buffer) => {
       if (fd === null) return;
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        finish(new BodyTooLarge(`upload larger than ${limit} bytes`));
-        return;
-      }
+      if (head !== null) {
+        head.push(chunk);
+        if (size >= UPLOAD_SNIFF_BYTES && !decide()) return refuse();
+      } else if (size > limit) return refuse();
       try {
         let offset = 0;
         while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
@@ -423,7 +490,9 @@ function streamToFile(req: IncomingMessage, file: string, limit: number): Promis
       }
     });
     req.on('end', () => {
-      if (fd !== null) finish(null);
+      if (fd === null) return;
+      if (head !== null && !decide()) return refuse();
+      finish(null);
     });
     req.on('error', (err) => {
       if (fd !== null) finish(err);

@@ -1,9 +1,10 @@
 import { readIsoDate } from './dates';
 import { type DecimalReading, readDecimal } from './decimal';
-import { type FieldValue, type RawHolding, dropDuplicateHoldings, requireStatementDate, validateHolding } from './holding-checks';
+import { type FieldValue, type RawHolding, instrumentKey, requireStatementDate, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
+import type { HoldingsStreamOptions, HoldingsStreamReader, StreamedHoldingsFile } from './holdings-stream';
 import { IssueCollector } from './report';
-import { LineIndex, XML_MAX_BYTES, decodeBytes } from './xml';
+import { byteOrderMark } from './xml';
 
 /**
  * SWIFT MT535 Statement of Holdings. Accepts FIN messages with their envelope
@@ -19,88 +20,33 @@ import { LineIndex, XML_MAX_BYTES, decodeBytes } from './xml';
  * page is an error because its holdings would silently be absent.
  */
 export function parseMt535(input: Uint8Array | string, fileName: string): HoldingsFile {
-  void fileName;
-  const issues = new IssueCollector();
-  const detected: Record<string, string> = {};
-  const result = (statements: HoldingsStatement[]): HoldingsFile => ({ format: 'mt535', detected, statements, issues: issues.toArray() });
-
-  if (input.length > XML_MAX_BYTES) {
-    issues.error(0, '', `the file is larger than the ${XML_MAX_BYTES / (1024 * 1024)} MB accepted for an MT535 statement`);
-    return result([]);
-  }
-  const decoded = typeof input === 'string' ? { text: input.replace(/^\uFEFF/, ''), encoding: 'text' } : decodeBytes(input, 'utf-8', issues);
-  if (decoded === null) return result([]);
-  const text = decoded.text;
-  const lines = new LineIndex(text);
-  if (text.trim() === '') {
-    issues.error(1, '', 'the file is empty');
-    return result([]);
-  }
-
-  const blocks = findMessageTexts(text, lines, issues, detected);
-  if (blocks === null) return result([]);
-  const messages = blocks.map((block) => readMessage(text, block, lines, issues)).filter((message): message is Mt535Message => message !== null);
-  detected.messages = String(messages.length);
-  if (messages.length === 0) {
-    if (issues.errorCount === 0) issues.error(1, ':16R:', 'the file has no MT535 message (no :16R:GENL sequence)');
-    return result([]);
-  }
-  return result(joinPages(messages, issues));
+  const holdings = new Map<number, { page: number; holding: HoldingLine }[]>();
+  const reader = createPagedReader(fileName, (statement, page, holding) => {
+    const list = holdings.get(statement);
+    if (list === undefined) holdings.set(statement, [{ page, holding }]);
+    else list.push({ page, holding });
+  });
+  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
+  const { fatal: _fatal, ...file } = reader.end();
+  file.statements.forEach((statement, index) => {
+    // The stream hands holdings on in file order; a statement lists them in page order (Array.sort is stable).
+    statement.holdings = (holdings.get(index) ?? []).sort((a, b) => a.page - b.page).map((entry) => entry.holding);
+  });
+  return file;
 }
 
-interface MessageText {
-  start: number;
-  end: number;
-}
-
-/** Offsets of each message's block-4 text. */
-function findMessageTexts(text: string, lines: LineIndex, issues: IssueCollector, detected: Record<string, string>): MessageText[] | null {
-  if (/^\s*\{1:/.test(text)) {
-    detected.envelope = 'FIN (blocks 1, 2, 4)';
-    const found: MessageText[] = [];
-    let from = 0;
-    for (;;) {
-      const header = text.indexOf('{1:', from);
-      if (header < 0) break;
-      const body = text.indexOf('{4:', header);
-      if (body < 0) {
-        issues.error(lines.lineAt(header), '{4:', 'a message has no text block {4:…} (is the file cut short?)');
-        return null;
-      }
-      const type = /\{2:[IO](\d{3})/.exec(text.slice(header, body))?.[1];
-      if (type !== undefined && type !== '535') {
-        issues.error(lines.lineAt(header), '{2:', `the message is an MT${type}, not an MT535 statement of holdings`, `MT${type}`);
-        return null;
-      }
-      const end = findBlockEnd(text, body + 3);
-      if (end < 0) {
-        issues.error(lines.lineAt(body), '{4:', 'the text block {4:… is not closed with "-}" (is the file cut short?)');
-        return null;
-      }
-      found.push({ start: body + 3, end });
-      from = end + 2;
-    }
-    return found;
-  }
-  detected.envelope = 'block 4 text';
-  const starts: number[] = [];
-  const pattern = /^:16R:GENL[ \t]*$/gm;
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) starts.push(match.index);
-  if (starts.length === 0) {
-    issues.error(1, ':16R:GENL', 'the file has no MT535 message (no :16R:GENL line)');
-    return null;
-  }
-  const leading = text.slice(0, starts[0]).trim();
-  if (leading !== '' && !/^:20C?:/m.test(leading)) issues.warning(1, '', 'text before the first :16R:GENL is ignored');
-  return starts.map((start, index) => ({ start, end: starts[index + 1] ?? text.length }));
-}
-
-/** Index of the "-}" that ends a block 4 (a "-" alone on its line, then "}"). */
-function findBlockEnd(text: string, from: number): number {
-  const pattern = /(?:^|\r?\n|\r)-\}/g;
-  pattern.lastIndex = from;
-  const match = pattern.exec(text);
-  return match === null ? -1 : match.index + match[0].length - 2;
+/**
+ * The streaming MT535 reader (issue 10): the file is decoded chunk by chunk and read line by line; each
+ * message (page) is read as its lines pass and its holdings are checked and handed on when it ends (past
+ * MESSAGE_HOLDINGS_HELD instruments, as they come), so memory does not follow the file. Pages of one account
+ * and date are joined at the end; duplicates across pages are found in file order.
+ *
+ * Refused whole (`fatal`, no statements, one error): undecodable bytes, an empty file, no message at all, an
+ * envelope that is cut short or not an MT535, bare block-4 text that ends inside a sequence (cut short), and
+ * a message found malformed after some of its holdings were handed on.
+ */
+export function createMt535Reader(fileName: string, options: HoldingsStreamOptions): HoldingsStreamReader {
+  return createPagedReader(fileName, (statement, _page, holding) => options.onHolding(statement, holding));
 }
 
 interface SwiftField {
@@ -109,24 +55,7 @@ interface SwiftField {
   line: number;
 }
 
-/** Block-4 text → fields; a field starts with ":tag:" at the start of a line and may continue on the next lines. */
-function readFields(text: string, start: number, end: number, lines: LineIndex): SwiftField[] {
-  const fields: SwiftField[] = [];
-  let lineNumber = lines.lineAt(start);
-  let current: SwiftField | null = null;
-  for (const line of text.slice(start, end).split(/\r\n|\n|\r/)) {
-    const fieldStart = /^:(\d{2}[A-Z]?):(.*)$/.exec(line);
-    if (fieldStart) {
-      current = { tag: fieldStart[1] ?? '', value: fieldStart[2] ?? '', line: lineNumber };
-      fields.push(current);
-    } else if (current !== null && line.trim() !== '' && line.trim() !== '-') {
-      current.value += `\n${line}`;
-    }
-    lineNumber += 1;
-  }
-  return fields;
-}
-
+/** A page's facts, kept to the end (its holdings were handed on when it was read). */
 interface Mt535Message {
   line: number;
   page: { number: number; indicator: 'LAST' | 'MORE' | 'ONLY'; line: number } | null;
@@ -135,7 +64,375 @@ interface Mt535Message {
   dateLine: number;
   reference: string | null;
   notes: string[];
-  holdings: HoldingLine[];
+}
+
+/** A message while its lines stream past. */
+interface MessageInProgress {
+  message: Mt535Message;
+  fieldCount: number;
+  /** The field whose continuation lines may still come. */
+  pending: SwiftField | null;
+  stack: { name: string; line: number }[];
+  instrument: InstrumentFields | null;
+  /** Instruments read but not yet handed on: a message is all or nothing while it stays this small. */
+  rawHoldings: RawHolding[];
+  /** Set once holdings were handed on before the message ended (a message over MESSAGE_HOLDINGS_HELD). */
+  statement: number | null;
+  valuesInOtherCurrency: number;
+  /** A :16S: closed the wrong sequence: the message is dropped and its remaining lines ignored. */
+  broken: Mt535Refused | null;
+}
+
+class Mt535Refused extends Error {
+  constructor(
+    readonly line: number,
+    readonly field: string,
+    readonly reason: string,
+    readonly value?: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Instruments of one message held back until it ends. SWIFT caps a message at 10 000 characters (a few dozen
+ * holdings), so a conformant message is read all or nothing, as before streaming: one that proves malformed is
+ * dropped with its error and the rest of the file still reads. Bare block-4 text may run one "message" for
+ * millions of lines; past this many its holdings are handed on as they come, and a defect found later in it
+ * refuses the whole file.
+ */
+const MESSAGE_HOLDINGS_HELD = 1_000;
+const FIELD_START = /^:(\d{2}[A-Z]?):(.*)$/;
+const GENL_START = /^:16R:GENL[ \t]*$/;
+const MESSAGE_TYPE = /\{2:[IO](\d{3})/;
+
+function createPagedReader(fileName: string, onHolding: (statement: number, page: number, holding: HoldingLine) => void): HoldingsStreamReader {
+  void fileName;
+  const issues = new IssueCollector();
+  const detected: Record<string, string> = {};
+  let refused: Mt535Refused | null = null;
+
+  // Decoding: the encoding is chosen by a byte order mark (UTF-8 without one), as for the whole-file reader.
+  let head: Uint8Array | null = new Uint8Array(0);
+  let decoder: TextDecoder | null = null;
+  let lenient: TextDecoder | null = null;
+  let carry = '';
+  let lineNumber = 1;
+  const startDecoding = (bytes: Uint8Array) => {
+    const encoding = byteOrderMark(bytes) ?? 'utf-8';
+    decoder = new TextDecoder(encoding, { fatal: true });
+    lenient = new TextDecoder(encoding);
+  };
+  const decode = (bytes: Uint8Array, final: boolean): string | null => {
+    try {
+      const text = (decoder as TextDecoder).decode(bytes, { stream: !final });
+      (lenient as TextDecoder).decode(bytes, { stream: !final });
+      return text;
+    } catch {
+      const seen = (lenient as TextDecoder).decode(bytes, { stream: !final });
+      const badAt = seen.indexOf('\uFFFD');
+      const before = `${carry}${badAt < 0 ? '' : seen.slice(0, badAt)}`;
+      const line = lineNumber + (badAt < 0 ? 0 : countLineBreaks(before));
+      const encoding = (decoder as TextDecoder).encoding;
+      refused =
+        encoding === 'utf-8'
+          ? new Mt535Refused(line, '', 'the file is not valid UTF-8 text (wrong encoding, or not a text file)')
+          : new Mt535Refused(1, '', `the file cannot be read as ${encoding} text`);
+      return null;
+    }
+  };
+
+  // Messages: FIN envelopes or bare block-4 text, chosen by the first text of the file.
+  let mode: 'unknown' | 'fin' | 'bare' = 'unknown';
+  let finState: 'seekHeader' | 'header' | 'body' = 'seekHeader';
+  let headerLine = 0;
+  let headerType: string | undefined;
+  let bodyLine = 0;
+  let leadingText = false;
+  let leadingReference = false;
+  let current: MessageInProgress | null = null;
+  let messageCount = 0;
+
+  const pages: (Mt535Message & { statement: number })[] = [];
+  const statementKeys = new Map<string, number>();
+  const firstLines = new Map<number, Map<string, number>>();
+  const pagesSeen = new Map<number, { numbers: Set<number>; last: number | null }>();
+
+  // A statement's instruments are remembered (for duplicates) only until its last page has been read with
+  // every page before it; a page arriving after that is still checked within itself.
+  const forgetWhenComplete = (statement: number, message: Mt535Message) => {
+    let seen = pagesSeen.get(statement);
+    if (seen === undefined) pagesSeen.set(statement, (seen = { numbers: new Set(), last: null }));
+    const number = message.page?.number ?? 1;
+    seen.numbers.add(number);
+    if (message.page === null || message.page.indicator !== 'MORE') seen.last = number;
+    const last = seen.last;
+    if (last !== null && [...Array(last).keys()].every((n) => seen.numbers.has(n + 1))) firstLines.delete(statement);
+  };
+
+  const openMessage = (): MessageInProgress => ({
+    message: { line: 1, page: null, accountId: null, asOf: null, dateLine: 1, reference: null, notes: [] },
+    fieldCount: 0,
+    pending: null,
+    stack: [],
+    instrument: null,
+    rawHoldings: [],
+    statement: null,
+    valuesInOtherCurrency: 0,
+    broken: null,
+  });
+
+  const readField = (state: MessageInProgress, field: SwiftField) => {
+    if (state.broken !== null) return;
+    if (state.fieldCount++ === 0) {
+      state.message.line = field.line;
+      state.message.dateLine = field.line;
+    }
+    if (field.tag === '16R') {
+      const name = field.value.trim();
+      state.stack.push({ name, line: field.line });
+      if (name === 'FIN') state.instrument = { line: field.line };
+      return;
+    }
+    if (field.tag === '16S') {
+      const name = field.value.trim();
+      const open = state.stack.pop();
+      if (open === undefined || open.name !== name) {
+        state.broken = new Mt535Refused(field.line, ':16S:', open ? `:16S:${name} closes ${open.name}, opened on line ${open.line}` : `:16S:${name} closes a sequence that was never opened`, name);
+        // Part of the message was handed on already: it cannot be dropped alone, so the file is refused.
+        if (state.statement !== null) throw state.broken;
+        issues.error(state.broken.line, state.broken.field, state.broken.reason, state.broken.value);
+        return;
+      }
+      if (name === 'FIN' && state.instrument !== null) {
+        const raw = instrumentToHolding(state.instrument, issues);
+        if (raw !== null) state.rawHoldings.push(raw);
+        state.instrument = null;
+        if (state.rawHoldings.length >= MESSAGE_HOLDINGS_HELD && state.stack.every((entry) => entry.name !== 'GENL')) handOn(state);
+      }
+      return;
+    }
+    const sequence = state.stack[state.stack.length - 1]?.name;
+    if (sequence === 'GENL') readGeneralField(field, state.message, issues);
+    else if (state.instrument !== null && sequence === 'FIN') readInstrumentField(field, state.instrument, issues);
+    else if (state.instrument !== null && sequence === 'FIA') readAttributeField(field, state.instrument);
+  };
+
+  /** A block-4 line: a field starts with ":tag:" at the start of a line and may continue on the next lines. */
+  const readLine = (state: MessageInProgress, line: string, at: number) => {
+    const fieldStart = FIELD_START.exec(line);
+    if (fieldStart) {
+      if (state.pending !== null) readField(state, state.pending);
+      state.pending = { tag: fieldStart[1] ?? '', value: fieldStart[2] ?? '', line: at };
+    } else if (state.pending !== null && line.trim() !== '' && line.trim() !== '-') {
+      state.pending.value += `\n${line}`;
+    }
+  };
+
+  /** Checks the message's instruments read so far and hands them on, finding repeats in file order. */
+  const handOn = (state: MessageInProgress) => {
+    const message = state.message;
+    if (state.statement === null) {
+      const key = `${message.accountId ?? ''}\u0000${message.asOf ?? ''}`;
+      state.statement = statementKeys.get(key) ?? statementKeys.size;
+      statementKeys.set(key, state.statement);
+    }
+    const statement = state.statement;
+    for (const raw of state.rawHoldings) {
+      const holding = validateHolding(raw, issues, readSwiftNumber);
+      if (holding === null) continue;
+      if (raw.marketValueInOtherCurrency === true) state.valuesInOtherCurrency += 1;
+      const instrument = instrumentKey(holding);
+      if (instrument !== null) {
+        let seen = firstLines.get(statement);
+        if (seen === undefined) firstLines.set(statement, (seen = new Map()));
+        const earlier = seen.get(instrument.key);
+        if (earlier !== undefined) {
+          issues.error(holding.line, ':35B:', `${instrument.label} already appears on line ${earlier}; a statement lists each holding once`, instrument.value);
+          continue;
+        }
+        seen.set(instrument.key, holding.line);
+      }
+      onHolding(statement, message.page?.number ?? 1, holding);
+    }
+    state.rawHoldings = [];
+  };
+
+  const closeMessage = (state: MessageInProgress, atEndOfFile: boolean) => {
+    if (state.pending !== null) readField(state, state.pending);
+    state.pending = null;
+    // Bare block-4 text that ends inside a sequence was cut short: a part of it is not worth importing.
+    const cutShort = atEndOfFile && mode === 'bare';
+    if (state.broken !== null && cutShort) throw state.broken;
+    if (state.fieldCount === 0 || state.broken !== null) return;
+    if (state.stack.length > 0) {
+      const open = state.stack[state.stack.length - 1] as { name: string; line: number };
+      const reason = `sequence ${open.name} opened here is never closed with :16S:${open.name} (is the file cut short?)`;
+      if (cutShort || state.statement !== null) throw new Mt535Refused(open.line, ':16R:', reason, open.name);
+      issues.error(open.line, ':16R:', reason, open.name);
+      return;
+    }
+    const message = state.message;
+    messageCount += 1;
+    if (message.page === null) issues.warning(message.line, ':28E:', 'the message has no page number (:28E:); read as a single-page statement');
+    handOn(state);
+    const statement = state.statement as number;
+    if (state.valuesInOtherCurrency > 0) message.notes.push(`${state.valuesInOtherCurrency} holding value(s) in another currency than the price left out`);
+    pages.push({ ...message, statement });
+    forgetWhenComplete(statement, message);
+  };
+
+  /** FIN envelopes: "{1:" opens a message, "{2:O535" names its type, "{4:" opens its text, "-}" alone at a line start closes it. */
+  const readFinLine = (line: string, at: number) => {
+    let rest = line;
+    for (;;) {
+      if (finState === 'seekHeader') {
+        const header = rest.indexOf('{1:');
+        if (header < 0) return;
+        finState = 'header';
+        headerLine = at;
+        headerType = undefined;
+        rest = rest.slice(header + 3);
+      }
+      if (finState === 'header') {
+        const body = rest.indexOf('{4:');
+        headerType ??= MESSAGE_TYPE.exec(body < 0 ? rest : rest.slice(0, body))?.[1];
+        if (body < 0) return;
+        if (headerType !== undefined && headerType !== '535') {
+          throw new Mt535Refused(headerLine, '{2:', `the message is an MT${headerType}, not an MT535 statement of holdings`, `MT${headerType}`);
+        }
+        finState = 'body';
+        bodyLine = at;
+        current = openMessage();
+        // The rest of the "{4:" line is the text's first line; it cannot close the block (no line break before it).
+        readLine(current, rest.slice(body + 3), at);
+        return;
+      }
+      if (!rest.startsWith('-}')) {
+        readLine(current as MessageInProgress, rest, at);
+        return;
+      }
+      closeMessage(current as MessageInProgress, false);
+      current = null;
+      finState = 'seekHeader';
+      rest = rest.slice(2);
+    }
+  };
+
+  const readBareLine = (line: string, at: number) => {
+    if (GENL_START.test(line)) {
+      if (current === null) {
+        if (leadingText && !leadingReference) issues.warning(1, '', 'text before the first :16R:GENL is ignored');
+      } else {
+        closeMessage(current, false);
+      }
+      current = openMessage();
+    }
+    if (current !== null) {
+      readLine(current, line, at);
+    } else if (/\S/.test(line)) {
+      leadingText = true;
+      if (/^:20C?:/.test(line)) leadingReference = true;
+    }
+  };
+
+  const readTextLine = (line: string, at: number) => {
+    if (mode === 'unknown') {
+      if (!/\S/.test(line)) return;
+      mode = /^\s*\{1:/.test(line) ? 'fin' : 'bare';
+      detected.envelope = mode === 'fin' ? 'FIN (blocks 1, 2, 4)' : 'block 4 text';
+    }
+    if (mode === 'fin') readFinLine(line, at);
+    else readBareLine(line, at);
+  };
+
+  /** Splits decoded text into lines (\r\n, \n or \r); a trailing \r waits for the next chunk. */
+  const readText = (text: string, final: boolean) => {
+    const all = carry + text;
+    const breaks = /\r\n|\n|\r/g;
+    let from = 0;
+    for (let match = breaks.exec(all); match !== null; match = breaks.exec(all)) {
+      if (!final && match[0] === '\r' && match.index === all.length - 1) break;
+      readTextLine(all.slice(from, match.index), lineNumber);
+      lineNumber += 1;
+      from = match.index + match[0].length;
+    }
+    carry = all.slice(from);
+    if (final) {
+      readTextLine(carry, lineNumber);
+      carry = '';
+    }
+  };
+
+  const feed = (bytes: Uint8Array, final: boolean) => {
+    if (refused !== null) return;
+    try {
+      if (decoder === null) {
+        // Three bytes decide the byte order mark; a file may come one byte at a time.
+        const joined = new Uint8Array((head as Uint8Array).length + bytes.length);
+        joined.set(head as Uint8Array);
+        joined.set(bytes, (head as Uint8Array).length);
+        if (joined.length < 3 && !final) {
+          head = joined;
+          return;
+        }
+        head = null;
+        startDecoding(joined);
+        bytes = joined;
+      }
+      const text = decode(bytes, final);
+      if (text === null) return;
+      readText(text, final);
+    } catch (error) {
+      if (!(error instanceof Mt535Refused)) throw error;
+      refused = error;
+    }
+  };
+
+  return {
+    push: (chunk) => feed(chunk, false),
+    end() {
+      feed(new Uint8Array(0), true);
+      const result = (fatal: boolean, statements: HoldingsStatement[], from: IssueCollector): StreamedHoldingsFile => ({
+        format: 'mt535',
+        detected,
+        statements,
+        issues: from.toArray(),
+        fatal,
+      });
+      const refuse = (reason: Mt535Refused) => {
+        const one = new IssueCollector();
+        one.error(reason.line, reason.field, reason.reason, reason.value);
+        return result(true, [], one);
+      };
+      if (refused === null) {
+        if (mode === 'unknown') refused = new Mt535Refused(1, '', 'the file is empty');
+        else if (mode === 'fin' && finState === 'header') refused = new Mt535Refused(headerLine, '{4:', 'a message has no text block {4:…} (is the file cut short?)');
+        else if (mode === 'fin' && finState === 'body') refused = new Mt535Refused(bodyLine, '{4:', 'the text block {4:… is not closed with "-}" (is the file cut short?)');
+        else if (mode === 'bare' && current === null) refused = new Mt535Refused(1, ':16R:GENL', 'the file has no MT535 message (no :16R:GENL line)');
+      }
+      if (refused === null && current !== null) {
+        try {
+          closeMessage(current, true);
+        } catch (error) {
+          if (!(error instanceof Mt535Refused)) throw error;
+          refused = error;
+        }
+        current = null;
+      }
+      if (refused !== null) return refuse(refused);
+      detected.messages = String(messageCount);
+      if (messageCount === 0) {
+        if (issues.errorCount === 0) issues.error(1, ':16R:', 'the file has no MT535 message (no :16R:GENL sequence)');
+        return result(false, [], issues);
+      }
+      return result(false, joinPages(pages, issues), issues);
+    },
+  };
+}
+
+function countLineBreaks(text: string): number {
+  return text.match(/\r\n|\n|\r/g)?.length ?? 0;
 }
 
 const QUALIFIED = /^:([A-Z0-9]{4})\/([A-Z0-9]{0,8})\/([\s\S]*)$/;
@@ -143,59 +440,6 @@ const QUALIFIED = /^:([A-Z0-9]{4})\/([A-Z0-9]{0,8})\/([\s\S]*)$/;
 function qualified(field: SwiftField): { qualifier: string; issuer: string; data: string } | null {
   const match = QUALIFIED.exec(field.value);
   return match ? { qualifier: match[1] ?? '', issuer: match[2] ?? '', data: (match[3] ?? '').trim() } : null;
-}
-
-function readMessage(text: string, block: MessageText, lines: LineIndex, issues: IssueCollector): Mt535Message | null {
-  const fields = readFields(text, block.start, block.end, lines);
-  if (fields.length === 0) return null;
-  const message: Mt535Message = { line: fields[0]?.line ?? 1, page: null, accountId: null, asOf: null, dateLine: fields[0]?.line ?? 1, reference: null, notes: [], holdings: [] };
-  const stack: { name: string; line: number }[] = [];
-  let instrument: InstrumentFields | null = null;
-  const rawHoldings: RawHolding[] = [];
-
-  for (const field of fields) {
-    if (field.tag === '16R') {
-      const name = field.value.trim();
-      stack.push({ name, line: field.line });
-      if (name === 'FIN') instrument = { line: field.line };
-      continue;
-    }
-    if (field.tag === '16S') {
-      const name = field.value.trim();
-      const open = stack.pop();
-      if (open === undefined || open.name !== name) {
-        issues.error(field.line, ':16S:', open ? `:16S:${name} closes ${open.name}, opened on line ${open.line}` : `:16S:${name} closes a sequence that was never opened`, name);
-        return null;
-      }
-      if (name === 'FIN' && instrument !== null) {
-        const raw = instrumentToHolding(instrument, issues);
-        if (raw !== null) rawHoldings.push(raw);
-        instrument = null;
-      }
-      continue;
-    }
-    const where = stack.map((entry) => entry.name);
-    const sequence = where[where.length - 1];
-    if (sequence === 'GENL') readGeneralField(field, message, issues);
-    else if (instrument !== null && sequence === 'FIN') readInstrumentField(field, instrument, issues);
-    else if (instrument !== null && sequence === 'FIA') readAttributeField(field, instrument);
-  }
-  if (stack.length > 0) {
-    const open = stack[stack.length - 1] as { name: string; line: number };
-    issues.error(open.line, ':16R:', `sequence ${open.name} opened here is never closed with :16S:${open.name} (is the file cut short?)`, open.name);
-    return null;
-  }
-  if (message.page === null) issues.warning(message.line, ':28E:', 'the message has no page number (:28E:); read as a single-page statement');
-
-  let valuesInOtherCurrency = 0;
-  for (const raw of rawHoldings) {
-    const holding = validateHolding(raw, issues, readSwiftNumber);
-    if (holding === null) continue;
-    message.holdings.push(holding);
-    if (raw.marketValueInOtherCurrency === true) valuesInOtherCurrency += 1;
-  }
-  if (valuesInOtherCurrency > 0) message.notes.push(`${valuesInOtherCurrency} holding value(s) in another currency than the price left out`);
-  return message;
 }
 
 function readGeneralField(field: SwiftField, message: Mt535Message, issues: IssueCollector): void {
@@ -414,28 +658,22 @@ function readIdentification(field: SwiftField, raw: RawHolding): void {
 }
 
 /** Pages of the same account and date joined in page order; gaps and duplicates are errors. */
-function joinPages(messages: Mt535Message[], issues: IssueCollector): HoldingsStatement[] {
-  const groups = new Map<string, Mt535Message[]>();
-  for (const message of messages) {
-    const key = `${message.accountId ?? ''}\u0000${message.asOf ?? ''}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [message]);
-    else group.push(message);
-  }
+function joinPages(pages: (Mt535Message & { statement: number })[], issues: IssueCollector): HoldingsStatement[] {
+  const groups: Mt535Message[][] = [];
+  for (const page of pages) (groups[page.statement] ??= []).push(page);
   const statements: HoldingsStatement[] = [];
-  for (const pages of groups.values()) {
-    const first = pages[0] as Mt535Message;
-    pages.sort((a, b) => (a.page?.number ?? 1) - (b.page?.number ?? 1));
+  for (const group of groups) {
+    const first = group[0] as Mt535Message;
+    group.sort((a, b) => (a.page?.number ?? 1) - (b.page?.number ?? 1));
     const statement: HoldingsStatement = { accountId: first.accountId, asOf: first.asOf, holdings: [], cash: [], notes: [] };
     requireStatementDate(statement, first.dateLine, ':98A::STAT', issues);
     if (first.accountId === null) issues.warning(first.line, ':97A::SAFE', 'the statement names no safekeeping account (:97A::SAFE//); choose the account when importing');
-    checkPages(pages, issues);
-    const numbers = pages.map((page) => page.page?.number ?? 1);
-    statement.notes.push(pages.length === 1 ? 'page 1 of 1' : `pages ${numbers.join(', ')} joined`);
-    const references = [...new Set(pages.map((page) => page.reference).filter((reference): reference is string => reference !== null))];
+    checkPages(group, issues);
+    const numbers = group.map((page) => page.page?.number ?? 1);
+    statement.notes.push(group.length === 1 ? 'page 1 of 1' : `pages ${numbers.join(', ')} joined`);
+    const references = [...new Set(group.map((page) => page.reference).filter((reference): reference is string => reference !== null))];
     if (references.length > 0) statement.notes.push(`statement reference ${references.join(', ')}`);
-    for (const note of new Set(pages.flatMap((page) => page.notes))) statement.notes.push(note);
-    statement.holdings = dropDuplicateHoldings(pages.flatMap((page) => page.holdings), issues, () => ':35B:');
+    for (const note of new Set(group.flatMap((page) => page.notes))) statement.notes.push(note);
     statements.push(statement);
   }
   return statements;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobPool } from './pool';
+import { WORKER_OLD_GENERATION_MB } from './prestart';
 
 // A plain-JS worker speaking the job protocol, so the pool's mechanics (queueing, progress, cancel
 // through shared memory, crash recovery) are tested without the bundled app worker.
@@ -23,6 +24,8 @@ parentPort.on('message', (m) => {
     for (;;) {}
   } else if (m.kind === 'crash') {
     process.exit(3);
+  } else if (m.kind === 'heap') {
+    parentPort.postMessage({ type: 'result', jobId: m.jobId, value: require('node:v8').getHeapStatistics().heap_size_limit });
   } else if (m.kind === 'fail') {
     parentPort.postMessage({ type: 'error', jobId: m.jobId, error: { code: 'NUMERICAL', message: 'bad matrix' } });
   }
@@ -62,6 +65,13 @@ describe('JobPool', () => {
     expect(pool.threads).toBe(1);
     await Promise.all([pool.run('sum', { n: 5 }, 'db'), pool.run('sum', { n: 6 }, 'db'), pool.run('sum', { n: 7 }, 'db')]);
     expect(pool.threads).toBe(2);
+  });
+
+  it('starts workers with a bounded old generation, so V8 grows their heap in smaller steps (issue 10)', async () => {
+    pool = new JobPool({ workerFile, size: 1 });
+    const limitMb = ((await pool.run('heap', {}, 'db')) as number) / 2 ** 20;
+    expect(limitMb).toBeGreaterThanOrEqual(WORKER_OLD_GENERATION_MB);
+    expect(limitMb).toBeLessThan(WORKER_OLD_GENERATION_MB + 128);
   });
 
   it('cancels a CPU-bound job through shared memory', async () => {

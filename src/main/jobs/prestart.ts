@@ -15,13 +15,22 @@ export interface StartedWorker {
  */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
+/**
+ * A worker's old generation, in MB. Not a budget any job comes near (a 300 MB Flex or semt.002 import keeps
+ * 12–15 MB live after each full GC), but V8 sizes its heap growth by this limit: at the default (≈ 4 GB here)
+ * the old generation may grow to 4× what is live before the next full GC, below 2 GB the factor falls towards
+ * 1.3–2. A 300 MB Flex import peaked at 206 MB with the default and at 160 MB with 1 GB, at the same speed
+ * (issue 10, `node bench/structured-import.bench.mjs`).
+ */
+export const WORKER_OLD_GENERATION_MB = 1024;
+
 export function startWorker(workerFile: string, execArgv?: string[]): StartedWorker {
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   const workerData: WorkerData = { cancelFlag };
   const worker = new Worker(workerFile, {
     ...(execArgv ? { execArgv } : {}),
     workerData,
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
   });
   return { worker, cancelFlag };
 }

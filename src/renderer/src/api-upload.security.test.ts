@@ -28,13 +28,21 @@ describe('HTTP transport: uploads', () => {
   });
 
   it('a refused upload is the call’s error, and the call is not made', async () => {
-    const fetchImpl = vi.fn(async () => json({ ok: false, error: { code: 'BAD_INPUT', message: 'The request is larger than 10 bytes.' } }, 413));
+    // The server's refusal names the format and its limit in words: it is what the PM reads.
+    const said = 'big.xml is larger than 64 MB, the most browser mode accepts for an OFX file (read whole into memory to be parsed). Nothing was kept.';
+    const fetchImpl = vi.fn(async () => json({ ok: false, error: { code: 'BAD_INPUT', message: said } }, 413));
     const client = createClient(httpTransport({ token: 'tok', fetchImpl: fetchImpl as unknown as typeof fetch }));
-    const error = await client.call('imports.prices', { fileName: 'big.csv', contentBase64: 'AAAA' }).catch((e: unknown) => e);
+    const error = await client.call('imports.prices', { fileName: 'big.xml', contentBase64: 'AAAA' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiCallError);
     expect((error as ApiCallError).code).toBe('BAD_INPUT');
-    expect((error as ApiCallError).message).toMatch(/big\.csv is larger than the server accepts/);
+    expect((error as ApiCallError).message).toBe(said);
     expect(fetchImpl).toHaveBeenCalledTimes(1);
+    // A 413 without a readable message still says what happened, in words.
+    const bare = vi.fn(async () => json({}, 413));
+    const other = await createClient(httpTransport({ token: 'tok', fetchImpl: bare as unknown as typeof fetch }))
+      .call('imports.prices', { fileName: 'big.csv', contentBase64: 'AAAA' })
+      .catch((e: unknown) => e);
+    expect((other as ApiCallError).message).toMatch(/big\.csv is larger than the server accepts/);
   });
 
   it('calls without a file go straight to /api/call', async () => {

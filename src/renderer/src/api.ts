@@ -273,7 +273,9 @@ async function uploadFile(
   }
   if (isRecord(body) && body.ok === true && isRecord(body.value) && typeof body.value.uploadId === 'string') return { uploadId: body.value.uploadId };
   if (response.status === 413) {
-    return { failure: { ok: false, error: { code: 'BAD_INPUT', message: `${fileName} is larger than the server accepts for this kind of file.` } } };
+    // The server's refusal names the format and its limit; keep it when it is there.
+    const message = isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string' ? body.error.message : `${fileName} is larger than the server accepts for this kind of file.`;
+    return { failure: { ok: false, error: { code: 'BAD_INPUT', message } } };
   }
   return { failure: body };
 }
