@@ -15,18 +15,12 @@
 // reads it), walk-forward BNN forecasts cached in bench/results/cache with the same keys as bench/strategy.bench.ts.
 // Writes bench/results/tune.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import { initComputeBackend } from '../src/main/engine/bnn';
-import type { PricePanel } from '../src/main/engine/features/panel';
-import { walkForwardForecasts } from '../src/main/engine/forecast';
-import type { ForecastSet } from '../src/main/engine/forecast/types';
-import { matrixFromData } from '../src/main/engine/math/linalg';
 import {
   DEFAULT_TUNING_SPACE,
   Tuner,
@@ -40,9 +34,9 @@ import {
 } from '../src/main/engine/tuning';
 import { DEFAULT_FORECAST_CONFIG, DEFAULT_STRATEGY_PARAMETERS, ForecastConfig } from '../src/shared/strategy';
 import type { TuningPrior, TuningSearch } from '../src/shared/tuning';
+import { forecastsFor, loadDataset } from './datasets';
 
 const root = path.resolve(import.meta.dirname, '..');
-const shared = path.resolve(root, '..', 'shared', 'data');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
@@ -68,99 +62,6 @@ const PRIOR: Record<string, TuningPrior> = {
 };
 const FOLDS = 4;
 const TEST_YEARS = 3;
-
-// ---------- data (same loading and cache keys as bench/strategy.bench.ts) ----------
-
-function readCsv(file: string): string[][] {
-  const bytes = readFileSync(file);
-  const text = file.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
-  return parse(text, { columns: false, skip_empty_lines: true }) as string[][];
-}
-
-function widePanel(file: string, classes?: Record<string, string>, maxAssets?: number): PricePanel {
-  const [header, ...rows] = readCsv(file);
-  const tickers = header!.slice(1, maxAssets ? maxAssets + 1 : undefined);
-  const n = tickers.length;
-  const data = new Float64Array(rows.length * n);
-  const last = new Float64Array(n).fill(Number.NaN);
-  rows.forEach((row, t) =>
-    tickers.forEach((_, i) => {
-      const raw = row[i + 1];
-      const v = raw === undefined || raw === '' ? Number.NaN : Number(raw);
-      if (Number.isFinite(v) && v > 0) last[i] = v;
-      data[t * n + i] = last[i]!;
-    }),
-  );
-  return { dates: rows.map((r) => r[0]!), tickers, prices: matrixFromData(rows.length, n, data), ...(classes ? { assetClasses: tickers.map((t) => classes[t] ?? 'other') } : {}) };
-}
-
-function withCashRate(panel: PricePanel, file: string): PricePanel {
-  const rows = readCsv(file).slice(1);
-  const rate = new Float64Array(panel.dates.length);
-  let j = 0;
-  let current = 0;
-  panel.dates.forEach((date, t) => {
-    while (j < rows.length && rows[j]![0]! <= date) {
-      const v = Number(rows[j]![1]);
-      if (Number.isFinite(v)) current = v / 100;
-      j++;
-    }
-    rate[t] = current;
-  });
-  return { ...panel, cashRate: rate };
-}
-
-function loadDataset(name: string): PricePanel {
-  const cash = path.join(shared, 'multiasset_etf_daily', 'irx_13week_tbill_yield.csv');
-  if (name === 'etf') {
-    const securities = JSON.parse(readFileSync(path.join(root, 'resources', 'demo', 'securities.json'), 'utf8')) as { ticker: string; assetClass: string }[];
-    const classes = Object.fromEntries(securities.map((s) => [s.ticker, s.assetClass]));
-    return withCashRate(widePanel(path.join(root, 'resources', 'demo', 'etf_adjclose_core13.csv'), classes), cash);
-  }
-  if (name === 'us50') return withCashRate(widePanel(path.join(shared, 'us_equity50_daily', 'us50_adjclose_2000_2026.csv.gz')), cash);
-  throw new Error(`unknown dataset ${name} (etf, us50)`);
-}
-
-type JsonSet = Omit<ForecastSet, 'mean' | 'epistemicVariance' | 'aleatoricVariance' | 'lower50' | 'upper50' | 'lower90' | 'upper90'> & Record<'mean' | 'epistemicVariance' | 'aleatoricVariance' | 'lower50' | 'upper50' | 'lower90' | 'upper90', (number | null)[]>;
-
-function fromJson(o: JsonSet): ForecastSet {
-  const arr = (a: (number | null)[]) => Float64Array.from(a, (x) => (x === null ? Number.NaN : x));
-  return { ...o, mean: arr(o.mean), epistemicVariance: arr(o.epistemicVariance), aleatoricVariance: arr(o.aleatoricVariance), lower50: arr(o.lower50), upper50: arr(o.upper50), lower90: arr(o.lower90), upper90: arr(o.upper90) };
-}
-
-async function forecastsFor(name: string, panel: PricePanel, config: ForecastConfig): Promise<{ forecasts: ForecastSet; seconds: number; cached: boolean }> {
-  const key = createHash('sha256').update(JSON.stringify({ name, config, dates: [panel.dates[0], panel.dates.at(-1), panel.dates.length], tickers: panel.tickers })).digest('hex').slice(0, 16);
-  const dir = path.join(root, 'bench', 'results', 'cache');
-  const file = path.join(dir, `forecasts-${name}-${key}.json`);
-  if (existsSync(file)) {
-    const o = JSON.parse(readFileSync(file, 'utf8')) as { forecasts: JsonSet; seconds: number };
-    log(`${name}: forecasts from cache (${o.seconds.toFixed(0)} s when trained)`);
-    return { forecasts: fromJson(o.forecasts), seconds: o.seconds, cached: true };
-  }
-  log(`${name}: training walk-forward forecasts (cached afterwards)…`);
-  let lastLog = 0;
-  const result = await walkForwardForecasts(panel, config, {
-    onProgress: (step, current, total) => {
-      if (performance.now() - lastLog > 15_000) {
-        lastLog = performance.now();
-        log(`  ${name}: ${step} ${current}/${total}`);
-      }
-    },
-  });
-  const arr = (a: Float64Array) => Array.from(a, (x) => (Number.isFinite(x) ? x : null));
-  const f = result.forecasts;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    file,
-    JSON.stringify({
-      forecasts: { ...f, mean: arr(f.mean), epistemicVariance: arr(f.epistemicVariance), aleatoricVariance: arr(f.aleatoricVariance), lower50: arr(f.lower50), upper50: arr(f.upper50), lower90: arr(f.lower90), upper90: arr(f.upper90) },
-      modelBytes: Buffer.from(result.checkpoint.modelBytes).toString('base64'),
-      seconds: result.summary.seconds,
-      retrains: result.summary.retrains,
-    }),
-  );
-  return { forecasts: f, seconds: result.summary.seconds, cached: false };
-}
 
 // ---------- searches ----------
 
@@ -376,7 +277,7 @@ function round(x: number): number {
 async function runDataset(name: string, tpe: TpeClient | null) {
   const panel = loadDataset(name);
   const config = ForecastConfig.parse({ ...DEFAULT_FORECAST_CONFIG, ...(quick ? { epochs: 20, updateEpochs: 5, samples: 32 } : {}) });
-  const { forecasts, seconds: trainSeconds, cached } = await forecastsFor(name, panel, config);
+  const { forecasts, seconds: trainSeconds, cached } = await forecastsFor(name, panel, config, { log });
   const plan = planFolds(panel.dates, forecasts.dates[0]!, { folds: FOLDS, testYears: TEST_YEARS, maxLookbackDays: 756 });
   const evaluator = new Evaluator({ panel, forecasts, base: DEFAULT_STRATEGY_PARAMETERS, objective: 'sharpe', constraints: [], plan });
   log(`${name}: ${panel.tickers.length} assets; folds ${plan.folds.map((f) => `${f.from}→${f.to}`).join(', ')}; test ${plan.test.from}→${plan.test.to}`);
