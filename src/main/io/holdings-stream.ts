@@ -1,6 +1,6 @@
 import type { HoldingLine, HoldingsFile } from './holdings';
 
-/** The streaming readers' shape (issue 10): IBKR Flex and semt.002 today. */
+/** The streaming readers' shape (issue 10): IBKR Flex, semt.002 and MT535 today. */
 
 /** A holdings file read as a stream: the statements come without their holdings, which went to `onHolding`. */
 export interface StreamedHoldingsFile extends HoldingsFile {
@@ -19,4 +19,27 @@ export interface HoldingsStreamOptions {
 export interface HoldingsStreamReader {
   push(chunk: Uint8Array): void;
   end(): StreamedHoldingsFile;
+}
+
+/**
+ * A whole file through a streaming reader, its holdings put back on their statements in file order (the
+ * in-memory parse the tests and the previewed mapping use). Text handed over as a string was never bytes, so
+ * its encoding reads 'text'.
+ */
+export function readWhole(create: (options: HoldingsStreamOptions) => HoldingsStreamReader, input: Uint8Array | string): HoldingsFile {
+  const holdings = new Map<number, HoldingLine[]>();
+  const reader = create({
+    onHolding: (statement, holding) => {
+      const list = holdings.get(statement);
+      if (list === undefined) holdings.set(statement, [holding]);
+      else list.push(holding);
+    },
+  });
+  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
+  const { fatal: _fatal, ...file } = reader.end();
+  file.statements.forEach((statement, index) => {
+    statement.holdings = holdings.get(index) ?? [];
+  });
+  if (typeof input === 'string' && file.detected.encoding !== undefined) file.detected.encoding = 'text';
+  return file;
 }

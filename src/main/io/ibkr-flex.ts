@@ -3,7 +3,7 @@ import { readIsoDate } from './dates';
 import { type DecimalReading, readDecimal } from './decimal';
 import { type FieldValue, type RawHolding, canonical, instrumentKey, requireStatementDate, validateCash, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
-import type { HoldingsStreamOptions, HoldingsStreamReader, StreamedHoldingsFile } from './holdings-stream';
+import { readWhole, type HoldingsStreamOptions, type HoldingsStreamReader, type StreamedHoldingsFile } from './holdings-stream';
 import { IssueCollector } from './report';
 import { type XmlElement, attribute, childElement, childElements } from './xml';
 import { createXmlStream } from './xml-stream';
@@ -22,22 +22,7 @@ import { createXmlStream } from './xml-stream';
  *   day-first/month-first formats are refused because 03/04/2024 cannot be told apart.
  */
 export function parseIbkrFlex(input: Uint8Array | string, fileName: string): HoldingsFile {
-  const holdings = new Map<number, HoldingLine[]>();
-  const reader = createIbkrFlexReader(fileName, {
-    onHolding: (statement, holding) => {
-      const list = holdings.get(statement);
-      if (list === undefined) holdings.set(statement, [holding]);
-      else list.push(holding);
-    },
-  });
-  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
-  const { fatal: _fatal, ...file } = reader.end();
-  file.statements.forEach((statement, index) => {
-    statement.holdings = holdings.get(index) ?? [];
-  });
-  // Text handed over as a string was never bytes (as readXml reported it).
-  if (typeof input === 'string' && file.detected.encoding !== undefined) file.detected.encoding = 'text';
-  return file;
+  return readWhole((options) => createIbkrFlexReader(fileName, options), input);
 }
 
 /** Per-statement state while its OpenPosition lines stream past. */

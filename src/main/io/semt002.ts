@@ -3,7 +3,7 @@ import { type DecimalReading, readDecimal } from './decimal';
 import { type FieldValue, type RawHolding, instrumentKey, requireStatementDate, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
 import { IssueCollector } from './report';
-import type { HoldingsStreamOptions, HoldingsStreamReader, StreamedHoldingsFile } from './holdings-stream';
+import { readWhole, type HoldingsStreamOptions, type HoldingsStreamReader, type StreamedHoldingsFile } from './holdings-stream';
 import { type XmlElement, attribute, childElement, childElements, childText, pathElement, pathText } from './xml';
 import { createXmlStream } from './xml-stream';
 
@@ -18,21 +18,7 @@ import { createXmlStream } from './xml-stream';
  * AcctBaseCcyAmts (Sgn false = negative). A delta statement (UpdTp DELT) is refused: it lists changes only.
  */
 export function parseSemt002(input: Uint8Array | string, fileName: string): HoldingsFile {
-  const holdings = new Map<number, HoldingLine[]>();
-  const reader = createSemt002Reader(fileName, {
-    onHolding: (statement, holding) => {
-      const list = holdings.get(statement);
-      if (list === undefined) holdings.set(statement, [holding]);
-      else list.push(holding);
-    },
-  });
-  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
-  const { fatal: _fatal, ...file } = reader.end();
-  file.statements.forEach((statement, index) => {
-    statement.holdings = holdings.get(index) ?? [];
-  });
-  if (typeof input === 'string' && file.detected.encoding !== undefined) file.detected.encoding = 'text';
-  return file;
+  return readWhole((options) => createSemt002Reader(fileName, options), input);
 }
 
 /** A report (page) while its balances stream past. */
