@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timed } from './timed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'out', 'main', 'cli.js');
@@ -44,7 +45,6 @@ const log = (text) => {
   if (!jsonOnly) console.error(text);
 };
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const sqlite3 = has('sqlite3') ? 'sqlite3' : null;
 
 const ACCOUNTS = 100;
@@ -108,16 +108,6 @@ function writePrices(file) {
   lines.close();
 }
 
-/** Runs a command, timing its wall clock; under GNU time when available, for the peak RSS. */
-function timed(command, commandArgs, options = {}) {
-  const argv = gnuTime ? ['-v', command, ...commandArgs] : commandArgs;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(gnuTime ?? command, argv, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-  const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] : undefined;
-  return { ms, stdout: r.stdout, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
-}
 
 function ballast(db, ...cliArgs) {
   const run = timed(process.execPath, [cli, ...cliArgs, '--db', db, '--json']);

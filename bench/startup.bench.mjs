@@ -8,11 +8,11 @@
 // `propose --engine baseline` is the risk-parity proposal (no forecast model, so no TensorFlow.js);
 // `--bayesian` also times the default Bayesian proposal after training its model once (several minutes).
 // Goal: `propose` wall time ≤ 2 × `proposals`.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timed } from './timed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'out', 'main', 'cli.js');
@@ -32,19 +32,13 @@ if (!existsSync(cli)) {
 const log = (text) => {
   if (!jsonOnly) console.error(text);
 };
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ballast-startup-bench-'));
 const db = path.join(dir, 'demo.db');
 
 function run(cliArgs) {
-  const argv = [cli, ...cliArgs, '--db', db, '--json'];
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(gnuTime ?? process.execPath, gnuTime ? ['-f', 'maxrss=%M', process.execPath, ...argv] : argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`ballast ${cliArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
-  const rss = /maxrss=(\d+)/.exec(r.stderr)?.[1];
-  return { ms, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
+  const { ms, peakRssMb } = timed(process.execPath, [cli, ...cliArgs, '--db', db, '--json']);
+  return { ms, peakRssMb };
 }
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];

@@ -6,11 +6,11 @@
 //
 // Build first (`npm run build`). Peak RSS needs GNU time (/usr/bin/time); without it the field is null.
 // Formats still read whole (OFX — see the README) are listed as not streamed.
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timed } from './timed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'out', 'main', 'cli.js');
@@ -30,7 +30,6 @@ if (!existsSync(cli)) {
 const log = (text) => {
   if (!jsonOnly) console.error(text);
 };
-const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 /** Lines per account statement, and distinct securities across the file (a large custodian's book). */
 const LINES_PER_STATEMENT = 2_000;
@@ -165,16 +164,6 @@ const FORMATS = {
 };
 const NOT_STREAMED = ['ofx'];
 
-/** Runs a command, timing its wall clock; under GNU time when available, for the peak RSS. */
-function timed(command, commandArgs) {
-  const argv = gnuTime ? ['-v', command, ...commandArgs] : commandArgs;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(gnuTime ?? command, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-  const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] : undefined;
-  return { ms, stdout: r.stdout, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ballast-structured-bench-'));
 const results = [];

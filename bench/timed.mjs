@@ -1,0 +1,17 @@
+// Runs a command and times its wall clock; under GNU time (/usr/bin/time) when the machine has it, for the peak RSS.
+// Shared by the import, structured-import and startup benches.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** `{ ms, stdout, stderr, peakRssMb }`; a non-zero exit throws with the end of stderr. */
+export function timed(command, commandArgs, options = {}) {
+  const argv = gnuTime ? ['-v', command, ...commandArgs] : commandArgs;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(gnuTime ?? command, argv, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] : undefined;
+  return { ms, stdout: r.stdout, stderr: r.stderr, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
+}
