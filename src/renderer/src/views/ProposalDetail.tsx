@@ -333,58 +333,48 @@ function UntouchedHoldings({ untouched }: { untouched: NonNullable<Proposal['unt
             The proposal allocates the long positions it can trade. These holdings stay as they are; their value ({formatMoney(untouched.value)}) counts in the account
             total of {formatMoney(untouched.accountTotal)}.
           </p>
-          <table className="grid">
-            <thead>
-              <tr>
-                <th>Ticker</th>
-                <th>Name</th>
-                <th className="num">Quantity</th>
-                <th className="num">Market value</th>
-                <th>Why it is left as it is</th>
-              </tr>
-            </thead>
-            <tbody>
-              {untouched.holdings.map((h) => (
-                <tr key={h.securityId} data-testid="untouched-row" data-ticker={h.ticker} data-reason={h.reason}>
-                  <td className="mono">{h.ticker}</td>
-                  <td>{h.name}</td>
-                  <td className="num">{formatDecimal(h.quantity)}</td>
-                  <td className="num">{formatMoney(h.marketValue)}</td>
-                  <td>{h.explanation}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HeldTable rows={untouched.holdings} testId="untouched-row" reasonHeading="Why it is left as it is" />
         </>
       )}
       {(untouched.restricted ?? []).length > 0 && (
         <>
           <h3>On restricted lists ({(untouched.restricted ?? []).length})</h3>
           <p className="muted">These holdings are in the allocated sleeve and its total value; the strategy's restricted lists limit what the proposal does with them.</p>
-          <table className="grid">
-            <thead>
-              <tr>
-                <th>Ticker</th>
-                <th>Name</th>
-                <th className="num">Quantity</th>
-                <th className="num">Market value</th>
-                <th>What the proposal may do</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(untouched.restricted ?? []).map((h) => (
-                <tr key={h.securityId} data-testid="restricted-row" data-ticker={h.ticker} data-reason={h.reason}>
-                  <td className="mono">{h.ticker}</td>
-                  <td>{h.name}</td>
-                  <td className="num">{formatDecimal(h.quantity)}</td>
-                  <td className="num">{formatMoney(h.marketValue)}</td>
-                  <td>{h.explanation}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <HeldTable rows={untouched.restricted ?? []} testId="restricted-row" reasonHeading="What the proposal may do" />
         </>
       )}
     </section>
+  );
+}
+
+/** Holdings a proposal names with a reason in words: those it leaves as they are, and those on restricted lists. */
+function HeldTable(props: {
+  rows: readonly { securityId: number; ticker: string; name: string; quantity: string; marketValue: string | null; reason: string; explanation: string }[];
+  testId: string;
+  reasonHeading: string;
+}) {
+  return (
+    <table className="grid">
+      <thead>
+        <tr>
+          <th>Ticker</th>
+          <th>Name</th>
+          <th className="num">Quantity</th>
+          <th className="num">Market value</th>
+          <th>{props.reasonHeading}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((h) => (
+          <tr key={h.securityId} data-testid={props.testId} data-ticker={h.ticker} data-reason={h.reason}>
+            <td className="mono">{h.ticker}</td>
+            <td>{h.name}</td>
+            <td className="num">{formatDecimal(h.quantity)}</td>
+            <td className="num">{formatMoney(h.marketValue)}</td>
+            <td>{h.explanation}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
