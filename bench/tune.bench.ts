@@ -54,7 +54,7 @@ const withTpe = !args.includes('--no-tpe');
 const withParallel = !args.includes('--no-parallel');
 const log = (...m: unknown[]) => (json ? console.error(...m) : console.log(...m));
 const PYTHON = '/usr/bin/python3';
-const TPE_SCRIPT = path.join(root, 'bench', 'reference', 'optuna_tpe_tune.py');
+const TPE_SCRIPT = path.join(root, 'bench', 'reference', 'optuna_tpe.py');
 /** The PM's belief for the πBO run: "rebalancing every 20–60 days and a tracking-error budget of 1–4 % are most likely". */
 const PRIOR: Record<string, TuningPrior> = {
   'rebalance.everyDays': { type: 'range', low: 20, high: 60 },
@@ -143,7 +143,7 @@ async function runTpe(client: TpeClient, seed: number, evaluator: Evaluator, bud
     if (p.type === 'categorical') throw new Error('the TPE reference takes numeric parameters only');
     return { name: p.name, type: p.type === 'integer' ? 'int' : 'float', low: p.lower, high: p.upper, log: p.scale === 'log' };
   });
-  await client.request({ cmd: 'start', seed, multivariate: false, params });
+  await client.request({ cmd: 'start', seed, multivariate: false, direction: 'maximize', params });
   const observations: TunerObservation[] = [];
   const t0 = performance.now();
   let evalSeconds = 0;

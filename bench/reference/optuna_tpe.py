@@ -1,22 +1,27 @@
 #!/usr/bin/python3
-"""Optuna's TPE sampler as a reference for bench/bo.bench.ts, driven over stdin/stdout so the objective,
-its noise and the regret are computed once, in TypeScript, for every method alike.
+"""Optuna's TPE sampler as a reference for bench/bo.bench.ts (test functions) and bench/tune.bench.ts (the
+strategy's θ), driven over stdin/stdout so the objective, its noise and every score are computed once, in
+TypeScript, for every method alike.
 
-Requires Debian python3-optuna (`apt-get install -y python3-optuna`); run with /usr/bin/python3. The bench
-starts it itself; by hand:
+Requires Debian python3-optuna (`apt-get install -y python3-optuna`); run with /usr/bin/python3. The benches
+start it themselves; by hand:
 
     /usr/bin/python3 bench/reference/optuna_tpe.py --version
 
 Protocol: one JSON object per line.
-  in  {"cmd": "start", "dimension": d, "lower": [...], "upper": [...], "seed": s, "multivariate": bool}
-  in  {"cmd": "ask"}                       out {"x": [...]}
+  in  {"cmd": "start", "seed": s, "multivariate": bool, "direction": "minimize"|"maximize" (default minimize),
+       and either "lower": [...], "upper": [...]      (a box: floats x0 … x{d−1}; asks answer {"x": [...]})
+       or "params": [{"name": n, "type": "float"|"int", "low": a, "high": b, "log": bool}, ...]
+                                                      (named parameters; asks answer {"params": {name: value}})}
+  in  {"cmd": "ask"}
   in  {"cmd": "tell", "value": v}
+  in  {"cmd": "tell", "failed": true}                 (an infeasible point: the trial is marked FAIL)
   in  {"cmd": "quit"}
 Every reply is a single line; errors are {"error": "..."} and end the process with status 1.
 
 Sampler: optuna.samplers.TPESampler(seed=s) with Optuna's defaults (10 random start-up trials, 24 EI
 candidates), and with multivariate=True when asked (Falkner et al. 2018's joint Parzen estimator, which
-Optuna recommends for correlated parameters). Parameters are floats x0 … x{d−1} on the problem's box.
+Optuna recommends for correlated parameters). Integer parameters are IntDistribution, log-scale ones log=True.
 """
 
 import json
@@ -40,23 +45,38 @@ def main() -> int:
     study = None
     trial = None
     distributions = {}
+    named = False
     for line in sys.stdin:
         message = json.loads(line)
         cmd = message.get("cmd")
         if cmd == "start":
             sampler = optuna.samplers.TPESampler(seed=int(message["seed"]), multivariate=bool(message.get("multivariate")))
-            study = optuna.create_study(direction="minimize", sampler=sampler)
-            distributions = {
-                f"x{i}": optuna.distributions.FloatDistribution(lo, hi)
-                for i, (lo, hi) in enumerate(zip(message["lower"], message["upper"]))
-            }
+            study = optuna.create_study(direction=message.get("direction", "minimize"), sampler=sampler)
+            named = "params" in message
+            if named:
+                distributions = {
+                    p["name"]: (optuna.distributions.IntDistribution(int(p["low"]), int(p["high"]), log=bool(p.get("log")))
+                                if p["type"] == "int"
+                                else optuna.distributions.FloatDistribution(float(p["low"]), float(p["high"]), log=bool(p.get("log"))))
+                    for p in message["params"]
+                }
+            else:
+                distributions = {
+                    f"x{i}": optuna.distributions.FloatDistribution(lo, hi)
+                    for i, (lo, hi) in enumerate(zip(message["lower"], message["upper"]))
+                }
             print(json.dumps({"ok": True}), flush=True)
         elif cmd == "ask":
             trial = study.ask(distributions)
-            x = [trial.params[f"x{i}"] for i in range(len(distributions))]
-            print(json.dumps({"x": x}), flush=True)
+            if named:
+                print(json.dumps({"params": trial.params}), flush=True)
+            else:
+                print(json.dumps({"x": [trial.params[f"x{i}"] for i in range(len(distributions))]}), flush=True)
         elif cmd == "tell":
-            study.tell(trial, float(message["value"]))
+            if message.get("failed"):
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, float(message["value"]))
             trial = None
             print(json.dumps({"ok": True}), flush=True)
         elif cmd == "quit":
