@@ -5,13 +5,14 @@
  *    lengthscale over its one-hot block), normalised to sum 1 — a short lengthscale means the objective changes
  *    quickly along that parameter;
  *  - a slice: mean and 90 % band of the latent objective along one parameter, the others held at the best point.
- * Model settings follow the optimiser's objective model (Matérn-5/2 ARD, standardised outputs, learned noise,
- * BoTorch-like Gamma priors); it is refitted here because the optimiser does not expose its model.
+ * The model is the optimiser's noisy objective model (`fitObjectiveModel`: Matérn-5/2 ARD, standardised outputs,
+ * learned noise, its priors), refitted on the stored evaluations.
  */
 import { BallastError } from '../../../shared/errors';
 import type { TuningParameter } from '../../../shared/tuning';
 import { SearchSpace, normalQuantile, type ParameterValue, type ParameterValues } from '../bo';
-import { fitGaussianProcess, type GaussianProcess } from '../gp';
+import { fitObjectiveModel } from '../bo/models';
+import type { GaussianProcess } from '../gp';
 import { matrixFromData } from '../math/linalg';
 import { mixSeed } from '../math/random';
 import { optimizerSpace } from './space';
@@ -46,14 +47,8 @@ export function fitSurrogate(space: readonly TuningParameter[], points: readonly
   const data = new Float64Array(points.length * d);
   points.forEach((p, i) => data.set(searchSpace.encode(p.values), i * d));
   const y = Float64Array.from(points, (p) => p.validation);
-  const gp = fitGaussianProcess(matrixFromData(points.length, d, data), y, {
-    kernel: 'matern52',
-    standardizeOutputs: true,
-    restarts: 2,
-    seed: mixSeed(seed, 21),
-    hyperparameterBounds: { lengthscale: [0.01, 100], signalVariance: [1e-3, 1e3], noiseVariance: [1e-4, 10] },
-    priors: { lengthscale: { kind: 'gamma', shape: 2, rate: 6 }, signalVariance: { kind: 'gamma', shape: 1, rate: 0.15 }, noiseVariance: { kind: 'gamma', shape: 0.1, rate: 0.05 } },
-  });
+  // The optimiser's own noisy objective model (bo/models.ts), so what the PM sees is the model the search used.
+  const gp = fitObjectiveModel(matrixFromData(points.length, d, data), y, { kernel: 'matern52', noisy: true, restarts: 2, seed: mixSeed(seed, 21) });
   return { gp, searchSpace };
 }
 
