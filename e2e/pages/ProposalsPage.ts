@@ -354,8 +354,15 @@ export class ProposalsPage {
     await this.app.openTab('proposals');
     const before = await this.detail.getAttribute('data-proposal-id').catch(() => null);
     await this.generateButton.click();
-    await expect(this.detail).toHaveAttribute('data-proposal-id', /\d+/, { timeout: LONG_CALL_TIMEOUT });
-    if (before) await expect(this.detail).not.toHaveAttribute('data-proposal-id', before, { timeout: LONG_CALL_TIMEOUT });
+    // Wait for a loaded proposal other than the one shown before. The detail drops its id while a proposal loads,
+    // so "no longer the old id" alone would pass in that gap, before the new proposal's panels exist.
+    await expect
+      .poll(async () => {
+        if ((await this.detail.count()) === 0) return false;
+        const id = await this.detail.getAttribute('data-proposal-id');
+        return id != null && /^\d+$/.test(id) && id !== before;
+      }, { timeout: LONG_CALL_TIMEOUT })
+      .toBe(true);
   }
 
   /** A freshly generated proposal: baseline engine, pending, both charts drawn, at least one trade. */
