@@ -3,13 +3,14 @@
 // without a πBO prior; wall time; and the parallel speed-up of q = 2 on the 2-worker pool against q = 1.
 //
 //   node --import tsx bench/tune.bench.ts [--json] [--quick] [--datasets etf,us50] [--budget N] [--seeds K]
-//        [--seed-list 1,2,3] [--no-parallel] [--no-tpe]
+//        [--seed-list 1,2,3] [--no-parallel | --parallel etf,us50] [--no-tpe]
 //
 // Every search evaluates θ = the default θ with the 7 parameters of the default tuning space replaced, by the same
 // engine function the app's 'tuning.evaluate' job runs (engine/tuning/evaluate.ts): the mean Sharpe ratio (excess
 // over the T-bill) over 4 validation folds; the search's chosen θ is then scored once on the last 3 years (test).
 // The comparison runs single-threaded with q = 1 for every method (so budgets are backtests, one at a time); the
-// speed-up section runs the real app path (dispatcher → worker pool → built worker) on the demo database.
+// speed-up section runs the real app path (dispatcher → worker pool → built worker) on the demo database and on one
+// holding the 50 US stocks (imported through the CLI).
 //
 // Forecasts: the demo ETFs from resources/demo, the 50 US stocks from ../shared/data (bench only; the product never
 // reads it), walk-forward BNN forecasts cached in bench/results/cache with the same keys as bench/strategy.bench.ts.
@@ -20,6 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { gunzipSync } from 'node:zlib';
 import { initComputeBackend } from '../src/main/engine/bnn';
 import {
   DEFAULT_TUNING_SPACE,
@@ -207,10 +209,39 @@ async function cpuShareProbe(): Promise<Record<string, number>> {
   return { cpusUsedByOneThread: await share(1), cpusUsedByTwoThreads: await share(2) };
 }
 
-async function parallelSpeedup(): Promise<Record<string, unknown>> {
+/** Where the speed-up is measured: the demo ETFs (≈ 0.15 s per evaluation) and the 50 US stocks (≈ 3 s). */
+const PARALLEL_DATASETS = (option('--parallel') ?? (quick ? 'etf' : 'etf,us50')).split(',').filter((d) => d !== '' && d !== 'none');
+
+/**
+ * A bench database for the app path: the demo (its account DEMO, the T-bill cash rate, settings), and for 'us50' the
+ * 50 US stocks' price history imported through the CLI plus an account US50 holding ≈ $20,000 of each at the last
+ * close — the files a PM would import. Returns the account to tune.
+ */
+function parallelDatabase(dataset: string, dir: string, ballast: (...a: string[]) => string): string {
+  ballast('demo');
+  if (dataset === 'etf') return 'DEMO';
+  if (dataset !== 'us50') throw new Error(`--parallel: unknown data set ${dataset} (etf, us50)`);
+  const csv = path.join(dir, 'us50.csv');
+  writeFileSync(csv, gunzipSync(readFileSync(path.join(root, '..', 'shared', 'data', 'us_equity50_daily', 'us50_adjclose_2000_2026.csv.gz'))));
+  ballast('import-prices', csv);
+  const lines = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
+  const tickers = lines[0]!.split(',').slice(1);
+  const last = lines.at(-1)!.split(',');
+  const holdings = tickers.map((t, i) => {
+    const price = Number(Number(last[i + 1]).toFixed(2));
+    const quantity = Math.floor(20_000 / price);
+    return `US50,${t},${quantity},${price.toFixed(2)},${(quantity * price).toFixed(2)},USD`;
+  });
+  const positions = path.join(dir, 'us50-positions.csv');
+  writeFileSync(positions, ['Account Number,Symbol,Quantity,Price,Market Value,Currency', ...holdings].join('\n') + '\n');
+  ballast('import-positions', positions, '--as-of', last[0]!, '--create-account', '--create-securities');
+  return 'US50';
+}
+
+async function parallelSpeedup(dataset: string): Promise<Record<string, unknown>> {
   // The real path: the built CLI → dispatcher → 2-worker pool → built worker ('tuning.evaluate' jobs).
   const cli = path.join(root, 'out', 'main', 'cli.js');
-  if (!existsSync(cli)) return { skipped: `${cli} is missing: run "npm run build" first` };
+  if (!existsSync(cli)) return { dataset, skipped: `${cli} is missing: run "npm run build" first` };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-tune-bench-'));
   const db = path.join(dir, 'bench.db');
   const ballast = (...a: string[]) => {
@@ -219,7 +250,7 @@ async function parallelSpeedup(): Promise<Record<string, unknown>> {
     return r.stdout;
   };
   try {
-    ballast('demo');
+    const account = parallelDatabase(dataset, dir, ballast);
     // A small forecast model: the speed-up is about backtests, which read stored forecasts whatever their size.
     writeFileSync(path.join(dir, 'forecast.json'), JSON.stringify({ minTrainDays: 504, trainWindowDays: 504, retrainEveryDays: 1260, strideDays: 10, samples: 16, epochs: 5, updateEpochs: 2, hiddenLayers: [8], seed: 7 }));
     ballast('strategy-settings', '--forecast', path.join(dir, 'forecast.json'));
@@ -227,8 +258,8 @@ async function parallelSpeedup(): Promise<Record<string, unknown>> {
     // two runs differ only in how many run at once (rebalance.everyDays would make the cost depend on the points).
     const space = DEFAULT_TUNING_SPACE.filter((p) => p.name !== 'rebalance.everyDays' && p.name !== 'covariance.lookbackDays');
     writeFileSync(path.join(dir, 'space.json'), JSON.stringify({ space }));
-    const n = quick ? 12 : 24;
-    const common = ['tune', '--account', 'DEMO', '--seed', '17', '--folds', String(FOLDS), '--test-years', String(TEST_YEARS), '--prior', path.join(dir, 'space.json'), '--no-warm-start', '--json'];
+    const n = dataset === 'etf' ? (quick ? 12 : 24) : quick ? 6 : 12;
+    const common = ['tune', '--account', account, '--seed', '17', '--folds', String(FOLDS), '--test-years', String(TEST_YEARS), '--prior', path.join(dir, 'space.json'), '--no-warm-start', '--json'];
     ballast(...common, '--budget', '4', '--batch', '2'); // trains the forecasts once
     const timed = (batch: number) => {
       const t0 = performance.now();
@@ -238,11 +269,13 @@ async function parallelSpeedup(): Promise<Record<string, unknown>> {
       const backtest = r.evaluations.reduce((s, e) => s + e.seconds, 0);
       return { batch, evaluations: r.evaluations.length, runSeconds: round(run), processSeconds: round(process), sumOfEvaluationSeconds: round(backtest), perEvaluationSeconds: round(backtest / r.evaluations.length) };
     };
-    // Alternated and repeated, medians reported: the machine is shared, and its load moves between runs.
-    const repeats = quick ? 1 : 2;
+    // Alternated and repeated, medians reported: the machine may be shared, and its load moves between runs.
+    const repeats = quick ? 1 : 3;
     const ones: ReturnType<typeof timed>[] = [];
     const twos: ReturnType<typeof timed>[] = [];
+    const load: number[] = [];
     for (let k = 0; k < repeats; k++) {
+      load.push(round(os.loadavg()[0]!));
       ones.push(timed(1));
       twos.push(timed(2));
     }
@@ -251,16 +284,19 @@ async function parallelSpeedup(): Promise<Record<string, unknown>> {
     const two = median(twos);
     const probe = await cpuShareProbe();
     return {
+      dataset,
+      account,
       path: 'built CLI, 2-worker pool',
       cpuShare: probe,
       machineCpus: os.cpus().length,
-      loadAverage: os.loadavg().map(round),
+      loadAverageBeforeEachPair: load,
       budget: n,
       space: space.map((p) => p.name),
       q1: one,
       q2: two,
       runs: { q1: ones.map((r) => r.runSeconds), q2: twos.map((r) => r.runSeconds) },
       speedup: round(one.runSeconds / two.runSeconds),
+      speedupPerPair: ones.map((r, k) => round(r.runSeconds / twos[k]!.runSeconds)),
       note: 'runSeconds = the run from its creation to its end (optimiser, batches, commits, the test window); processSeconds adds CLI start-up and the fold preparation',
     };
   } finally {
@@ -366,7 +402,9 @@ async function main() {
   } finally {
     tpe?.close();
   }
-  const parallel = withParallel ? await parallelSpeedup() : { skipped: '--no-parallel' };
+  const parallel: Record<string, unknown>[] = [];
+  if (withParallel) for (const d of PARALLEL_DATASETS) parallel.push(await parallelSpeedup(d));
+  else parallel.push({ skipped: '--no-parallel' });
   log(`parallel: ${JSON.stringify(parallel)}`);
   const out = {
     suite: 'tune',
@@ -385,10 +423,13 @@ async function main() {
   // Data sets (and the speed-up) not run this time keep their earlier results, marked with their own date.
   if (existsSync(file)) {
     try {
-      const previous = JSON.parse(readFileSync(file, 'utf8')) as { date: string; datasets: { dataset: string }[]; parallel: { skipped?: string } };
+      const previous = JSON.parse(readFileSync(file, 'utf8')) as { date: string; datasets: { dataset: string }[]; parallel: { dataset?: string; skipped?: string }[] | { skipped?: string } };
       const kept = previous.datasets.filter((d) => !datasets.includes(d.dataset)).map((d) => ({ ...d, measuredOn: (d as { measuredOn?: string }).measuredOn ?? previous.date }));
       out.datasets = [...(out.datasets as { dataset: string }[]), ...kept] as typeof out.datasets;
-      if ('skipped' in out.parallel && !previous.parallel.skipped) out.parallel = { ...previous.parallel, measuredOn: previous.date } as typeof out.parallel;
+      const measured = new Set(out.parallel.filter((p) => !p.skipped).map((p) => p.dataset));
+      const before = Array.isArray(previous.parallel) ? previous.parallel : [];
+      const keptParallel = before.filter((p) => !p.skipped && p.dataset && !measured.has(p.dataset)).map((p) => ({ ...p, measuredOn: (p as { measuredOn?: string }).measuredOn ?? previous.date }));
+      out.parallel = [...out.parallel.filter((p) => !p.skipped || keptParallel.length === 0), ...keptParallel];
     } catch {
       // An unreadable earlier file is simply replaced.
     }
