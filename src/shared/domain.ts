@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ForecastConfig, StrategyParameters } from './strategy';
 import { FileIssue } from './errors';
+import { CANONICAL_FIELDS, TRADE_LIST_FIELDS } from './fields';
 
 /**
  * Domain schemas shared by every layer. Units that are easy to mix up are named in the field:
@@ -237,23 +238,7 @@ export const ImportPreview = z.object({
 export type ImportPreview = z.infer<typeof ImportPreview>;
 
 /** Fields a custodian CSV column can be mapped to. */
-export const CanonicalField = z.enum([
-  'account',
-  'asOf',
-  'symbol',
-  'isin',
-  'cusip',
-  'sedol',
-  'description',
-  'securityType',
-  'quantity',
-  'price',
-  'marketValue',
-  'costBasis',
-  'currency',
-  /** Contract size of derivatives (Mult, Multiplier, Contract Size). */
-  'multiplier',
-]);
+export const CanonicalField = z.enum(CANONICAL_FIELDS);
 export type CanonicalField = z.infer<typeof CanonicalField>;
 
 /** A saved column mapping for one custodian's file layout, remembered for the next file of that shape. */
@@ -270,21 +255,7 @@ export const CustodianProfile = z.object({
 export type CustodianProfile = z.infer<typeof CustodianProfile>;
 
 /** Fields of a CSV basket an EMS profile can name and order. */
-export const TradeListField = z.enum([
-  'account',
-  'side',
-  'symbol',
-  'isin',
-  'cusip',
-  'sedol',
-  'quantity',
-  'orderType',
-  'limitPrice',
-  'timeInForce',
-  'currency',
-  'clientOrderId',
-  'proposalId',
-]);
+export const TradeListField = z.enum(TRADE_LIST_FIELDS);
 export type TradeListField = z.infer<typeof TradeListField>;
 
 export const EmsProfile = z.object({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TRADE_LIST_FIELDS, allColumns, defaultHeader, emsProfileProblems, moveColumn, unusedFields } from './ems';
+import { TRADE_LIST_FIELDS } from '../../shared/fields';
+import { allColumns, defaultHeader, emsProfileProblems, moveColumn, unusedFields } from './ems';
 
 describe('EMS layouts', () => {
   it('starts a new layout with every field, headed like the built-in layout', () => {

@@ -1,28 +1,10 @@
 import { type EmsProfile, type TradeListField } from '../../shared/domain';
+import { TRADE_LIST_FIELDS } from '../../shared/fields';
 
 /*
  * EMS basket layouts: which trade-list fields go into the CSV, under which header, in which order.
  * Pure helpers for the EMS-profile editor and the export dialog.
  */
-
-export const TRADE_LIST_FIELDS = [
-  'account',
-  'side',
-  'symbol',
-  'isin',
-  'cusip',
-  'sedol',
-  'quantity',
-  'orderType',
-  'limitPrice',
-  'timeInForce',
-  'currency',
-  'clientOrderId',
-  'proposalId',
-] as const satisfies readonly TradeListField[];
-
-type UnlistedField = Exclude<TradeListField, (typeof TRADE_LIST_FIELDS)[number]>;
-export const everyTradeListFieldListed: [UnlistedField] extends [never] ? true : never = true;
 
 export const TRADE_FIELD_LABELS: Record<TradeListField, string> = {
   account: 'Account',

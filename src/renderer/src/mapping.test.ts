@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CustodianProfile } from '../../shared/domain';
+import { CANONICAL_FIELDS } from '../../shared/fields';
 import {
-  CANONICAL_FIELDS,
   assignColumn,
   describeMapping,
   draftForHeaders,

@@ -1,32 +1,12 @@
 import { type CanonicalField, type CustodianProfile } from '../../shared/domain';
+import { CANONICAL_FIELDS } from '../../shared/fields';
 
 /*
  * The column-mapping editor's logic, kept apart from React so it can be tested: which file column
  * feeds which canonical field, a first guess from the header names, and what must be fixed before a
- * profile can be saved. Only types come from src/shared (the zod schemas stay out of the bundle), so
- * the field list is spelled out here and checked against the contract's enum at compile time.
+ * profile can be saved. Only types and the zod-free field list come from src/shared, so the schemas stay
+ * out of the bundle.
  */
-
-export const CANONICAL_FIELDS = [
-  'account',
-  'asOf',
-  'symbol',
-  'isin',
-  'cusip',
-  'sedol',
-  'description',
-  'securityType',
-  'quantity',
-  'price',
-  'marketValue',
-  'costBasis',
-  'currency',
-  'multiplier',
-] as const satisfies readonly CanonicalField[];
-
-// A field added to the contract but not to the list above fails the build here.
-type UnlistedField = Exclude<CanonicalField, (typeof CANONICAL_FIELDS)[number]>;
-export const everyCanonicalFieldListed: [UnlistedField] extends [never] ? true : never = true;
 
 export const FIELD_LABELS: Record<CanonicalField, string> = {
   account: 'Account',

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { type CanonicalField } from '../../../shared/domain';
+import { CANONICAL_FIELDS } from '../../../shared/fields';
 import {
-  CANONICAL_FIELDS,
   DATE_FORMATS,
   DELIMITERS,
   ENCODINGS,
