@@ -53,66 +53,22 @@ export function MappingEditor({ headers, initial, existing, busy, onSave, onCanc
             onChange={(e) => setDraft({ ...draft, name: e.target.value })}
           />
         </label>
-        <label>
-          Delimiter
-          <select
-            data-testid="mapping-delimiter"
-            value={draft.delimiter ?? ''}
-            onChange={(e) => setDraft({ ...draft, delimiter: (e.target.value || null) as MappingDraft['delimiter'] })}
-          >
-            <option value="">detect</option>
-            {DELIMITERS.map((d) => (
-              <option key={d.value} value={d.value}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Encoding
-          <select
-            data-testid="mapping-encoding"
-            value={draft.encoding ?? ''}
-            onChange={(e) => setDraft({ ...draft, encoding: (e.target.value || null) as MappingDraft['encoding'] })}
-          >
-            <option value="">detect</option>
-            {ENCODINGS.map((d) => (
-              <option key={d.value} value={d.value}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Numbers
-          <select
-            data-testid="mapping-numbers"
-            value={draft.numberConvention ?? ''}
-            onChange={(e) => setDraft({ ...draft, numberConvention: (e.target.value || null) as MappingDraft['numberConvention'] })}
-          >
-            <option value="">detect</option>
-            {NUMBER_CONVENTIONS.map((d) => (
-              <option key={d.value} value={d.value}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Dates
-          <select
-            data-testid="mapping-dates"
-            value={draft.dateFormat ?? ''}
-            onChange={(e) => setDraft({ ...draft, dateFormat: (e.target.value || null) as MappingDraft['dateFormat'] })}
-          >
-            <option value="">detect</option>
-            {DATE_FORMATS.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DetectSelect label="Delimiter" testId="mapping-delimiter" value={draft.delimiter} options={DELIMITERS} onChange={(delimiter) => setDraft({ ...draft, delimiter })} />
+        <DetectSelect label="Encoding" testId="mapping-encoding" value={draft.encoding} options={ENCODINGS} onChange={(encoding) => setDraft({ ...draft, encoding })} />
+        <DetectSelect
+          label="Numbers"
+          testId="mapping-numbers"
+          value={draft.numberConvention}
+          options={NUMBER_CONVENTIONS}
+          onChange={(numberConvention) => setDraft({ ...draft, numberConvention })}
+        />
+        <DetectSelect
+          label="Dates"
+          testId="mapping-dates"
+          value={draft.dateFormat}
+          options={DATE_FORMATS.map((d) => ({ value: d, label: d }))}
+          onChange={(dateFormat) => setDraft({ ...draft, dateFormat })}
+        />
       </div>
 
       <table className="grid mapping-table">
@@ -166,5 +122,34 @@ export function MappingEditor({ headers, initial, existing, busy, onSave, onCanc
         </button>
       </p>
     </section>
+  );
+}
+
+/** A file setting the PM may pin or leave to detection ("detect" = null). */
+function DetectSelect<T extends string>({
+  label,
+  testId,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  value: T | null;
+  options: readonly { value: T; label: string }[];
+  onChange(value: T | null): void;
+}) {
+  return (
+    <label>
+      {label}
+      <select data-testid={testId} value={value ?? ''} onChange={(e) => onChange((e.target.value || null) as T | null)}>
+        <option value="">detect</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
