@@ -446,6 +446,7 @@ describe('app layer through the dispatcher', () => {
 /** Runs jobs inline, but only after the event loop turns — like the pool, which answers asynchronously. */
 class DeferredInlineRunner implements JobRunner {
   private readonly inner = new InlineJobRunner(jobHandlers);
+  readonly concurrency = 1;
   async run(kind: string, input: unknown, dbPath: string, opts?: RunOptions): Promise<unknown> {
     await new Promise((resolve) => setImmediate(resolve));
     return this.inner.run(kind, input, dbPath, opts);

@@ -10,7 +10,7 @@ import type { TuningRunReport } from '../../shared/tuning';
 import { InlineJobRunner } from '../jobs/inline';
 import { jobHandlers } from './jobs';
 import { createRuntime, type Runtime } from './runtime';
-import { tuningProgressStep } from './tuning';
+import { foldPieces, tuningProgressStep } from './tuning';
 
 /*
  * Tuning through the dispatcher (the path IPC, HTTP and the CLI take) on the real demo data with a small forecast
@@ -223,6 +223,26 @@ describe('tuning θ through the dispatcher', () => {
     await expect(invoke('tuning.run', { resume: stopped.runId })).rejects.toMatchObject({ code: 'INVALID_STATE' });
   }, 240_000);
 
+  it('with more workers than points in a batch, each evaluation’s folds run as separate jobs and the run ends the same', async () => {
+    // Told it has 4 workers, the runner gets batches of 2 points as 2 × 2 jobs (folds [0] and [1, 2]).
+    const pieces: number[][] = [];
+    const runner = new InlineJobRunner(jobHandlers, 4);
+    const run = runner.run.bind(runner);
+    runner.run = (kind, input, dbPath, opts) => {
+      if (kind === 'tuning.evaluate' && (input as { windows: string }).windows === 'validation') pieces.push((input as { folds: number[] }).folds);
+      return run(kind, input, dbPath, opts);
+    };
+    const wide = createRuntime({ dbPath: runtime.dbPath, resourcesDir, workerFile: 'unused', jobs: runner });
+    try {
+      const split = await wide.dispatcher.invoke('tuning.run', RESUMED_INPUT);
+      expect(pieces.length).toBe(16);
+      expect(pieces.slice(0, 4)).toEqual([[0], [1, 2], [0], [1, 2]]);
+      expect(content(split)).toEqual(content(uninterrupted));
+    } finally {
+      await wide.close();
+    }
+  }, 240_000);
+
   it('a run whose process died (left running, its pid gone) reads as interrupted and resumes to the uninterrupted result; a run a live process owns is refused', async () => {
     let commits = 0;
     const stop = runtime.subscribe((e) => {
@@ -305,5 +325,18 @@ describe('the tuning progress line', () => {
     expect(step({ search: 'random', searchDone: 3, done: 21, total: 54, best: -0.1234 })).toBe('Random search: 3 of 18 backtests done · best Sharpe so far -0.12 · 21 of 54 in all');
     expect(step({ search: 'grid', objective: 'utility', best: 0.03456, searchDone: 18, done: 54, total: 54 })).toBe('Grid search: 18 of 18 backtests done · best utility so far 3.46 % · 54 of 54 in all');
     expect(step({ best: null, searchDone: 0, done: 0, warmStartFrom: 3 })).toBe('Bayesian optimisation: 0 of 18 backtests done · backtesting run #3’s best parameters again');
+  });
+});
+
+describe('cutting an evaluation’s folds into jobs', () => {
+  it('whole when the batch fills the pool, else consecutive runs of folds that cover each fold once', () => {
+    expect(foldPieces(4, 2, 2)).toEqual([[0, 1, 2, 3]]);
+    expect(foldPieces(4, 1, 2)).toEqual([[0, 1], [2, 3]]);
+    expect(foldPieces(3, 1, 2)).toEqual([[0], [1, 2]]);
+    expect(foldPieces(2, 1, 8)).toEqual([[0], [1]]);
+    expect(foldPieces(5, 2, 8)).toEqual([[0], [1], [2], [3, 4]]);
+    for (let folds = 1; folds <= 6; folds++)
+      for (let batch = 1; batch <= 4; batch++)
+        for (let workers = 1; workers <= 4; workers++) expect(foldPieces(folds, batch, workers).flat()).toEqual(Array.from({ length: folds }, (_, k) => k));
   });
 });

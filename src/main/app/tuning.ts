@@ -7,9 +7,11 @@
  *  - main thread (this handler): the optimiser's ask/tell (milliseconds), the store writes, progress;
  *  - pool job 'tuning.prepare' (once per new run): the account's universe, its forecasts through
  *    `ensureForecasts` (trained only when the data moved past the stored model run), the folds;
- *  - pool jobs 'tuning.evaluate' (q per batch, side by side): one θ backtested on every validation fold (or, at
- *    the end, on the test window). Each worker reads the panel and the stored forecasts of the run's model run
- *    once and keeps them (keyed by database, model run, universe and end date) — never retrains.
+ *  - pool jobs 'tuning.evaluate' (a batch's q points side by side): one θ backtested on the validation folds (or, at
+ *    the end, on the test window). When q is smaller than the pool, each point's folds are cut into consecutive
+ *    pieces, one job each (`foldPieces`), so a batch of one still uses every worker; the pieces join to exactly the
+ *    evaluation a single job gives (`joinPieces`). Each worker reads the panel and the stored forecasts of the run's
+ *    model run once and keeps them (keyed by database, model run, universe and end date) — never retrains.
  *
  * Persistence: each batch's observations and the search's new tuner state are committed in one transaction,
  * so `tuning.get` shows a live run's evaluations as they land, and `{ resume: runId }` continues a cancelled or
@@ -51,8 +53,10 @@ import {
   Tuner,
   bestSoFar,
   driveSearch,
-  evaluateValues,
+  backtestWindows,
+  combineWindows,
   evaluationsTo95,
+  invalidTheta,
   maxLookbackDays,
   parameterImportance,
   planFolds,
@@ -66,6 +70,7 @@ import {
   type TunerObservation,
   type TunerOutcome,
   type TunerState,
+  type WindowOutcome,
 } from '../engine/tuning';
 import type { JobContext } from '../jobs/protocol';
 import type { Store, TuningObservationRecord, TuningRunRecord } from '../store';
@@ -121,8 +126,17 @@ export interface TuningEvaluateInput {
   constraints: TuningConstraint[];
   plan: FoldPlan;
   values: TuningValues;
-  /** 'validation': every fold; 'test': the test window only (the end of a run). */
+  /** 'validation': the folds; 'test': the test window only (the end of a run). */
   windows: 'validation' | 'test';
+  /** Which folds (indices into `plan.folds`) this job backtests; all of them when absent. */
+  folds?: number[];
+}
+
+/** One job's share of an evaluation: its windows' outcomes, or why θ is not a valid strategy. */
+export interface TuningWindowsEvaluated {
+  outcomes: WindowOutcome[] | null;
+  invalid: string | null;
+  seconds: number;
 }
 
 export interface TuningEvaluated {
@@ -154,21 +168,44 @@ function dataFor(store: Store, input: TuningEvaluateInput): { panel: PricePanel;
 }
 
 /** One θ on every validation fold (or the test window), over the stored forecasts. */
-export function evaluateTuningJob(store: Store, input: TuningEvaluateInput, job: JobContext): TuningEvaluated {
+export function evaluateTuningJob(store: Store, input: TuningEvaluateInput, job: JobContext): TuningWindowsEvaluated {
   const started = performance.now();
   const { panel, forecasts } = dataFor(store, input);
-  const outcome = evaluateValues(
-    { panel, forecasts, base: input.base, objective: input.objective, constraints: input.constraints, plan: input.plan, signal: job.signal },
-    input.values,
-    input.windows === 'test' ? [input.plan.test] : input.plan.folds,
-  );
+  const windows = windowsOf(input);
+  const indices = input.windows === 'test' ? [0] : (input.folds ?? windows.map((_, k) => k));
+  const run = backtestWindows({ panel, forecasts, base: input.base, objective: input.objective, constraints: input.constraints, plan: input.plan, signal: job.signal }, input.values, windows, indices);
+  return { outcomes: run.ok ? run.outcomes : null, invalid: run.ok ? null : run.reason, seconds: (performance.now() - started) / 1000 };
+}
+
+function windowsOf(input: Pick<TuningEvaluateInput, 'windows' | 'plan'>) {
+  return input.windows === 'test' ? [input.plan.test] : input.plan.folds;
+}
+
+/**
+ * How one evaluation's folds are cut into jobs: whole when the batch alone fills the pool (q ≥ workers), else into
+ * up to ⌈workers / q⌉ runs of consecutive folds, so a batch of one still keeps every worker busy. The folds are
+ * independent backtests, so the pieces join to exactly the evaluation one job would give (`combineWindows`).
+ */
+export function foldPieces(folds: number, batch: number, workers: number): number[][] {
+  const pieces = Math.max(1, Math.min(folds, Math.ceil(workers / Math.max(1, batch))));
+  return Array.from({ length: pieces }, (_, p) => {
+    const from = Math.floor((p * folds) / pieces);
+    const to = Math.floor(((p + 1) * folds) / pieces);
+    return Array.from({ length: to - from }, (_, k) => from + k);
+  });
+}
+
+/** The pieces of one evaluation joined, in fold order, into what the run stores. */
+export function joinPieces(windows: readonly FoldPlan['test'][], parts: readonly TuningWindowsEvaluated[]): TuningEvaluated {
+  const invalid = parts.find((p) => p.invalid !== null)?.invalid;
+  const outcome = invalid ? invalidTheta(windows, invalid) : combineWindows(parts.flatMap((p) => p.outcomes ?? []));
   return {
     validation: outcome.validation,
     folds: outcome.folds.map((f) => f.objective),
     feasible: outcome.feasible,
     reason: outcome.reason,
     metrics: outcome.folds.map((f) => f.metrics),
-    seconds: (performance.now() - started) / 1000,
+    seconds: parts.reduce((sum, p) => sum + p.seconds, 0),
   };
 }
 
@@ -339,8 +376,15 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
       call.signal.removeEventListener('abort', forward);
     }
   };
-  const evaluateMany = (items: readonly TuningValues[], windows: 'validation' | 'test') => batchSignal((signal) => Promise.all(items.map((values) => evaluate(values, windows, signal))));
-  const evaluate = (values: TuningValues, windows: 'validation' | 'test', signal: AbortSignal) =>
+  // Every evaluation of a batch at once; each one's folds in as many jobs as keep the pool busy (`foldPieces`).
+  const evaluateMany = (items: readonly TuningValues[], windows: 'validation' | 'test') =>
+    batchSignal((signal) => {
+      const pieces = windows === 'test' ? [undefined] : foldPieces(plan.prepared.plan.folds.length, items.length, ctx.jobs.concurrency);
+      return Promise.all(
+        items.map(async (values) => joinPieces(windowsOf({ windows, plan: plan.prepared.plan }), await Promise.all(pieces.map((folds) => evaluate(values, windows, folds, signal))))),
+      );
+    });
+  const evaluate = (values: TuningValues, windows: 'validation' | 'test', folds: number[] | undefined, signal: AbortSignal) =>
     ctx.jobs.run(
       'tuning.evaluate',
       {
@@ -352,10 +396,11 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
         plan: plan.prepared.plan,
         values,
         windows,
+        ...(folds ? { folds } : {}),
       } satisfies TuningEvaluateInput,
       ctx.dbPath,
       { signal },
-    ) as Promise<TuningEvaluated>;
+    ) as Promise<TuningWindowsEvaluated>;
 
   for (const search of searches) {
     const config = tunerConfig(plan, search);

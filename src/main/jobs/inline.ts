@@ -8,7 +8,14 @@ import { toApiError } from './errors';
  * the pool itself is covered by its own tests and by the e2e suite against the built app.
  */
 export class InlineJobRunner implements JobRunner {
-  constructor(private readonly handlers: JobHandlers) {}
+  /**
+   * `concurrency` is what callers are told the runner can do side by side (jobs still run one at a time here): tests
+   * set it above 1 to drive the code paths that split work for a pool.
+   */
+  constructor(
+    private readonly handlers: JobHandlers,
+    readonly concurrency = 1,
+  ) {}
 
   async run(kind: string, input: unknown, dbPath: string, opts: RunOptions = {}): Promise<unknown> {
     const handler = this.handlers[kind];

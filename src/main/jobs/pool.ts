@@ -41,6 +41,11 @@ export class JobPool implements JobRunner {
 
   constructor(private readonly options: JobPoolOptions) {}
 
+  /** Jobs that can run side by side: the pool's size. */
+  get concurrency(): number {
+    return Math.max(1, this.options.size ?? 2);
+  }
+
   /** Worker threads started so far (they start on demand; see `pump`). */
   get threads(): number {
     return this.slots.length;
@@ -81,7 +86,7 @@ export class JobPool implements JobRunner {
    */
   private pump(): void {
     const idle = this.slots.filter((s) => !s.job).length;
-    const wanted = Math.min(this.queue.length - idle, Math.max(1, this.options.size ?? 2) - this.slots.length);
+    const wanted = Math.min(this.queue.length - idle, this.concurrency - this.slots.length);
     for (let i = 0; i < wanted; i++) this.slots.push(this.spawn());
     for (const slot of this.slots) {
       if (slot.job || this.queue.length === 0) continue;

@@ -40,6 +40,8 @@ export interface RunOptions {
 
 /** Runs jobs by kind; the pool is the production implementation, `InlineJobRunner` the test one. */
 export interface JobRunner {
+  /** How many jobs can run side by side (the pool's size; 1 on the calling thread). */
+  readonly concurrency: number;
   run(kind: string, input: unknown, dbPath: string, opts?: RunOptions): Promise<unknown>;
   close(): Promise<void>;
 }

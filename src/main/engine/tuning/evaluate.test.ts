@@ -5,7 +5,7 @@ import { runBacktest } from '../backtest';
 import type { ForecastSet } from '../forecast/types';
 import { createRng } from '../math/random';
 import { bayesianStrategy } from '../strategy/strategy';
-import { MIN_FOLD_DAYS, evaluateValues, meanVarianceUtility, planFolds, type EvaluationContext } from './evaluate';
+import { MIN_FOLD_DAYS, backtestWindows, combineWindows, evaluateValues, meanVarianceUtility, planFolds, type EvaluationContext } from './evaluate';
 import { DEFAULT_TUNING_SPACE, maxLookbackDays, optimizerPriors, thetaFor, validateTuningSpace } from './space';
 
 /** Seeded synthetic forecasts every 5 days from `first` on: small means, epistemic spreads that wander. */
@@ -155,6 +155,23 @@ describe('one evaluation', () => {
     const u = evaluateValues({ ...context, objective: 'utility' }, {});
     expect(u.feasible).toBe(true);
     expect(u.validation).toBeLessThan(1);
+  });
+
+  it('folds backtested in separate pieces (as parallel jobs do) combine to the whole evaluation, reasons included', () => {
+    const split = (ctx: EvaluationContext, values: Record<string, number>, pieces: number[][]) => {
+      const runs = pieces.map((indices) => backtestWindows(ctx, values, ctx.plan.folds, indices));
+      return combineWindows(runs.flatMap((r) => (r.ok ? r.outcomes : [])));
+    };
+    const values = { riskAversion: 5, 'rebalance.everyDays': 21 };
+    expect(split(context, values, [[0, 1], [2]])).toEqual(evaluateValues(context, values));
+    expect(split(context, values, [[0], [1], [2]])).toEqual(evaluateValues(context, values));
+    const loose = evaluateValues({ ...context, constraints: [{ metric: 'maxDrawdown', max: 0.9 }] }, values);
+    const cap = Math.min(...loose.folds.map((f) => f.metrics!.maxDrawdown)) + 1e-6;
+    const tight: EvaluationContext = { ...context, constraints: [{ metric: 'maxDrawdown', max: cap }] };
+    const whole = evaluateValues(tight, values);
+    expect(whole.feasible).toBe(false);
+    expect(split(tight, values, [[0], [1, 2]])).toEqual(whole);
+    expect(backtestWindows(context, { 'breaker.warn': -3, 'breaker.trip': -2 }, plan.folds, [1])).toMatchObject({ ok: false, reason: expect.stringMatching(/trip < warn < reset/) });
   });
 
   it('an invalid θ is infeasible with the reason, without running a backtest', () => {

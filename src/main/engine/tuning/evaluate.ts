@@ -135,6 +135,15 @@ export interface FoldOutcome {
   metrics: PerformanceMetrics | null;
 }
 
+/**
+ * One window's backtest of θ as a worker returns it: the objective and metrics, or why the backtest failed, and which
+ * constraints it broke (in words). Windows of one θ may be backtested in separate jobs; `combineWindows` joins them.
+ */
+export interface WindowOutcome extends FoldOutcome {
+  failure: string | null;
+  broken: string[];
+}
+
 export interface EvaluationOutcome {
   /** Mean objective over the windows; null when infeasible. */
   validation: number | null;
@@ -156,14 +165,31 @@ const CONSTRAINT_WORDS: Record<TuningConstraint['metric'], string> = {
  * makes the evaluation infeasible, with the reason in words. CANCELLED propagates.
  */
 export function evaluateValues(context: EvaluationContext, values: ParameterValues, windows: readonly Window[] = context.plan.folds): EvaluationOutcome {
+  const run = backtestWindows(context, values, windows, windows.map((_, k) => k));
+  return run.ok ? combineWindows(run.outcomes) : invalidTheta(windows, run.reason);
+}
+
+/** The evaluation of a θ that is not a valid strategy: infeasible on every window, nothing backtested. */
+export function invalidTheta(windows: readonly Window[], reason: string): EvaluationOutcome {
+  return { validation: null, folds: windows.map((window) => ({ window, objective: null, metrics: null })), feasible: false, reason };
+}
+
+/**
+ * Backtests θ on `windows[k]` for each k of `indices` (so failures and broken constraints name the fold as the whole
+ * evaluation numbers it), or says why θ is not a valid strategy. CANCELLED propagates.
+ */
+export function backtestWindows(
+  context: EvaluationContext,
+  values: ParameterValues,
+  windows: readonly Window[],
+  indices: readonly number[],
+): { ok: true; outcomes: WindowOutcome[] } | { ok: false; reason: string } {
   const resolved = thetaFor(context.base, values);
-  if (!resolved.ok) return { validation: null, folds: windows.map((window) => ({ window, objective: null, metrics: null })), feasible: false, reason: resolved.reason };
+  if (!resolved.ok) return { ok: false, reason: resolved.reason };
   const theta = resolved.theta;
   const strategy = bayesianStrategy(context.panel, context.forecasts, theta);
-  const folds: FoldOutcome[] = [];
-  const broken: string[] = [];
-  let failure: string | null = null;
-  for (const [k, window] of windows.entries()) {
+  const outcomes = indices.map((k): WindowOutcome => {
+    const window = windows[k]!;
     let result: BacktestResult;
     try {
       result = runBacktest(context.panel, strategy, {
@@ -177,22 +203,28 @@ export function evaluateValues(context: EvaluationContext, values: ParameterValu
       });
     } catch (err) {
       if (err instanceof BallastError && err.code === 'CANCELLED') throw err;
-      failure ??= `the backtest on ${describeWindow(windows, k)} failed: ${(err as Error).message}`;
-      folds.push({ window, objective: null, metrics: null });
-      continue;
+      return { window, objective: null, metrics: null, failure: `the backtest on ${describeWindow(windows, k)} failed: ${(err as Error).message}`, broken: [] };
     }
     const value = objectiveValue(context.objective, result, context.panel);
-    folds.push({ window, objective: Number.isFinite(value) ? value : null, metrics: result.metrics });
-    for (const c of context.constraints) {
+    const broken = context.constraints.flatMap((c) => {
       const observed = result.metrics[c.metric];
-      if (!(observed <= c.max)) broken.push(`${CONSTRAINT_WORDS[c.metric]} ${fmt(observed)} > ${fmt(c.max)} on ${describeWindow(windows, k)}`);
-    }
-  }
+      return observed <= c.max ? [] : [`${CONSTRAINT_WORDS[c.metric]} ${fmt(observed)} > ${fmt(c.max)} on ${describeWindow(windows, k)}`];
+    });
+    return { window, objective: Number.isFinite(value) ? value : null, metrics: result.metrics, failure: null, broken };
+  });
+  return { ok: true, outcomes };
+}
+
+/** Joins a θ's windows, in window order: the first failure, else every broken constraint, else the mean objective. */
+export function combineWindows(outcomes: readonly WindowOutcome[]): EvaluationOutcome {
+  const folds = outcomes.map(({ window, objective, metrics }) => ({ window, objective, metrics }));
+  const failure = outcomes.find((o) => o.failure !== null)?.failure;
   if (failure) return { validation: null, folds, feasible: false, reason: failure };
+  const broken = outcomes.flatMap((o) => o.broken);
   if (broken.length > 0) return { validation: null, folds, feasible: false, reason: broken.join('; ') };
-  const values_ = folds.map((f) => f.objective);
-  if (values_.some((v) => v === null)) return { validation: null, folds, feasible: false, reason: 'the objective is not a finite number on every fold' };
-  const validation = (values_ as number[]).reduce((a, b) => a + b, 0) / values_.length;
+  const values = folds.map((f) => f.objective);
+  if (values.some((v) => v === null)) return { validation: null, folds, feasible: false, reason: 'the objective is not a finite number on every fold' };
+  const validation = (values as number[]).reduce((a, b) => a + b, 0) / values.length;
   return { validation, folds, feasible: true, reason: null };
 }
 
