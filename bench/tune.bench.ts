@@ -1,6 +1,6 @@
 // Tuning benchmark (issue 8's evidence): Bayesian optimisation of θ against random search, grid search and Optuna
 // TPE at equal budgets on the same nested walk-forward folds, over several seeds drawn at bench time; BO with and
-// without a πBO prior; wall time; and the parallel speed-up of q = 2 on the 2-worker pool against q = 1.
+// without a πBO prior; wall time; and the parallel speed-up of two workers (q = 1 with folds split, q = 2) over one.
 //
 //   node --import tsx bench/tune.bench.ts [--json] [--quick] [--datasets etf,us50] [--budget N] [--seeds K]
 //        [--seed-list 1,2,3] [--no-parallel | --parallel etf,us50] [--no-tpe]
@@ -244,8 +244,9 @@ async function parallelSpeedup(dataset: string): Promise<Record<string, unknown>
   if (!existsSync(cli)) return { dataset, skipped: `${cli} is missing: run "npm run build" first` };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ballast-tune-bench-'));
   const db = path.join(dir, 'bench.db');
-  const ballast = (...a: string[]) => {
-    const r = spawnSync(process.execPath, [cli, ...a, '--db', db], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ballast = (...a: string[]) => ballastWith(2, ...a);
+  const ballastWith = (workers: number, ...a: string[]) => {
+    const r = spawnSync(process.execPath, [cli, ...a, '--db', db], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, BALLAST_WORKERS: String(workers) } });
     if (r.status !== 0) throw new Error(`ballast ${a.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   };
@@ -261,42 +262,47 @@ async function parallelSpeedup(dataset: string): Promise<Record<string, unknown>
     const n = dataset === 'etf' ? (quick ? 12 : 24) : quick ? 6 : 12;
     const common = ['tune', '--account', account, '--seed', '17', '--folds', String(FOLDS), '--test-years', String(TEST_YEARS), '--prior', path.join(dir, 'space.json'), '--no-warm-start', '--json'];
     ballast(...common, '--budget', '4', '--batch', '2'); // trains the forecasts once
-    const timed = (batch: number) => {
+    const timed = (workers: number, batch: number) => {
       const t0 = performance.now();
-      const r = JSON.parse(ballast(...common, '--budget', String(n), '--batch', String(batch))) as { evaluations: { seconds: number }[]; createdAt: string; finishedAt: string };
+      const r = JSON.parse(ballastWith(workers, ...common, '--budget', String(n), '--batch', String(batch))) as { evaluations: { seconds: number }[]; createdAt: string; finishedAt: string };
       const process = (performance.now() - t0) / 1000;
       const run = (Date.parse(r.finishedAt) - Date.parse(r.createdAt)) / 1000;
       const backtest = r.evaluations.reduce((s, e) => s + e.seconds, 0);
-      return { batch, evaluations: r.evaluations.length, runSeconds: round(run), processSeconds: round(process), sumOfEvaluationSeconds: round(backtest), perEvaluationSeconds: round(backtest / r.evaluations.length) };
+      return { workers, batch, evaluations: r.evaluations.length, runSeconds: round(run), processSeconds: round(process), sumOfEvaluationSeconds: round(backtest), perEvaluationSeconds: round(backtest / r.evaluations.length) };
     };
-    // Alternated and repeated, medians reported: the machine may be shared, and its load moves between runs.
+    // One worker (everything in turn) against two workers with q = 1 (each evaluation's folds split across them) and
+    // with q = 2 (two points at once). Alternated and repeated, medians reported: the load of a shared machine moves.
+    const configs = [
+      { key: 'oneWorker', workers: 1, batch: 1 },
+      { key: 'twoWorkersQ1', workers: 2, batch: 1 },
+      { key: 'twoWorkersQ2', workers: 2, batch: 2 },
+    ] as const;
     const repeats = quick ? 1 : 3;
-    const ones: ReturnType<typeof timed>[] = [];
-    const twos: ReturnType<typeof timed>[] = [];
+    const runs: Record<(typeof configs)[number]['key'], ReturnType<typeof timed>[]> = { oneWorker: [], twoWorkersQ1: [], twoWorkersQ2: [] };
     const load: number[] = [];
     for (let k = 0; k < repeats; k++) {
       load.push(round(os.loadavg()[0]!));
-      ones.push(timed(1));
-      twos.push(timed(2));
+      for (const c of configs) runs[c.key].push(timed(c.workers, c.batch));
     }
     const median = (xs: ReturnType<typeof timed>[]) => [...xs].sort((a, b) => a.runSeconds - b.runSeconds)[Math.floor((xs.length - 1) / 2)]!;
-    const one = median(ones);
-    const two = median(twos);
+    const base = median(runs.oneWorker);
     const probe = await cpuShareProbe();
     return {
       dataset,
       account,
-      path: 'built CLI, 2-worker pool',
+      path: 'built CLI, worker pool of BALLAST_WORKERS threads',
       cpuShare: probe,
       machineCpus: os.cpus().length,
-      loadAverageBeforeEachPair: load,
+      loadAverageBeforeEachRound: load,
       budget: n,
       space: space.map((p) => p.name),
-      q1: one,
-      q2: two,
-      runs: { q1: ones.map((r) => r.runSeconds), q2: twos.map((r) => r.runSeconds) },
-      speedup: round(one.runSeconds / two.runSeconds),
-      speedupPerPair: ones.map((r, k) => round(r.runSeconds / twos[k]!.runSeconds)),
+      medians: Object.fromEntries(configs.map((c) => [c.key, median(runs[c.key])])),
+      runSeconds: Object.fromEntries(configs.map((c) => [c.key, runs[c.key].map((r) => r.runSeconds)])),
+      speedup: {
+        twoWorkersQ1: round(base.runSeconds / median(runs.twoWorkersQ1).runSeconds),
+        twoWorkersQ2: round(base.runSeconds / median(runs.twoWorkersQ2).runSeconds),
+        perRound: runs.oneWorker.map((r, k) => ({ twoWorkersQ1: round(r.runSeconds / runs.twoWorkersQ1[k]!.runSeconds), twoWorkersQ2: round(r.runSeconds / runs.twoWorkersQ2[k]!.runSeconds) })),
+      },
       note: 'runSeconds = the run from its creation to its end (optimiser, batches, commits, the test window); processSeconds adds CLI start-up and the fold preparation',
     };
   } finally {

@@ -11,7 +11,7 @@ import type { ApiError, FileIssue, Result } from '../../shared/errors';
 import { InlineJobRunner } from '../jobs/inline';
 import type { JobRunner, RunOptions } from '../jobs/protocol';
 import { jobHandlers } from './jobs';
-import { createRuntime, type Runtime } from './runtime';
+import { createRuntime, poolSizeFromEnvironment, type Runtime } from './runtime';
 
 /*
  * The app layer end to end, driven only through the dispatcher — the one path Electron IPC, the HTTP
@@ -491,5 +491,15 @@ describe('cancellation before the job starts', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('CANCELLED');
     expect((await runtime.dispatcher.invoke('accounts.list', {})).map((a) => a.id)).toEqual(['DEMO']);
+  });
+});
+
+describe('worker threads', () => {
+  it('2 by default, $BALLAST_WORKERS when it is a whole number from 1 to 32, else a clear error', () => {
+    expect(poolSizeFromEnvironment({})).toBe(2);
+    expect(poolSizeFromEnvironment({ BALLAST_WORKERS: ' ' })).toBe(2);
+    expect(poolSizeFromEnvironment({ BALLAST_WORKERS: '1' })).toBe(1);
+    expect(poolSizeFromEnvironment({ BALLAST_WORKERS: '8' })).toBe(8);
+    for (const bad of ['0', '1.5', 'two', '33', '-1']) expect(() => poolSizeFromEnvironment({ BALLAST_WORKERS: bad })).toThrow(`BALLAST_WORKERS must be a whole number of worker threads from 1 to 32, not "${bad}".`);
   });
 });

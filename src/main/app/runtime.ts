@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { AppInfo, MethodInput, MethodOutput, PushEvent } from '../../shared/api';
+import { BallastError } from '../../shared/errors';
 import { JobPool } from '../jobs/pool';
 import type { JobRunner } from '../jobs/protocol';
 import { openDatabase } from '../store';
@@ -27,6 +28,7 @@ export interface RuntimeOptions {
   workerFile: string;
   /** Tests pass an InlineJobRunner; production uses the worker pool. */
   jobs?: JobRunner;
+  /** Worker threads; default `$BALLAST_WORKERS`, else 2. */
   poolSize?: number;
   /** Signs audit anchors; the desktop app passes a key kept in the OS keychain, other hosts have none. */
   anchorKey?: AnchorKey | null;
@@ -37,6 +39,15 @@ export interface Runtime {
   dispatcher: Dispatcher;
   subscribe(listener: (event: PushEvent) => void): () => void;
   close(): Promise<void>;
+}
+
+/** `$BALLAST_WORKERS` (1–32 worker threads) when set, else 2: enough to overlap a backtest with another. */
+export function poolSizeFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.BALLAST_WORKERS;
+  if (raw === undefined || raw.trim() === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new BallastError('BAD_INPUT', `BALLAST_WORKERS must be a whole number of worker threads from 1 to 32, not "${raw}".`);
+  return n;
 }
 
 function currentUser(): string {
@@ -59,7 +70,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const emit = (event: PushEvent) => {
     for (const l of listeners) l(event);
   };
-  const jobs = options.jobs ?? new JobPool({ workerFile: options.workerFile, size: options.poolSize ?? 2 });
+  const jobs = options.jobs ?? new JobPool({ workerFile: options.workerFile, size: options.poolSize ?? poolSizeFromEnvironment() });
   const ctx: AppContext = {
     store,
     jobs,
