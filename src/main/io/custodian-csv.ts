@@ -1109,7 +1109,10 @@ class CustodianReader implements CustodianCsvReader {
   private asOfFor(line: number, cellText: string, fail: (column: number | undefined, reason: string, value?: string) => void): { value: string; line: number } | null | 'bad' {
     const layout = this.layout as Layout;
     if (layout.columns.asOf !== undefined && cellText !== '') {
+      // Every line of a statement repeats its date: the last date read is read again for free.
+      if (cellText === this.lastDate.cell) return { value: this.lastDate.value, line };
       const reading = readDateAs(cellText, layout.dateFormat?.format ?? 'YYYY-MM-DD');
+      if (reading.ok) this.lastDate = { cell: cellText, value: reading.value };
       if (!reading.ok) {
         fail(layout.columns.asOf, reading.reason, cellText);
         return 'bad';
@@ -1185,6 +1188,8 @@ class CustodianReader implements CustodianCsvReader {
   }
 
   private keys: IdentifierKey[] = [];
+  /** The last date cell read successfully (the layout's date format is fixed once rows are read). */
+  private lastDate: { cell: string | null; value: string } = { cell: null, value: '' };
   private repeatedLines: Set<number> | null = null;
 
   /**

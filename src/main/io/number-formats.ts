@@ -311,3 +311,15 @@ export class NumberReader {
     return readAmount(cell, this.convention);
   }
 }
+
+const PLAIN_UNSIGNED = /^\d+(?:\.\d+)?$/;
+
+/**
+ * The value `reader.read(text)` gives as a number (Number of its decimal), for the cells that need no reading at
+ * all — digits with at most one point, once the file's convention is settled as point-decimal — and undefined for
+ * every other cell, which then goes through `read` (issue 10: price files are nearly all such cells).
+ */
+export function plainNumber(reader: NumberReader, text: string): number | undefined {
+  if (reader.convention.decimalSeparator !== '.' || reader.settledBy === 'assumed' || !PLAIN_UNSIGNED.test(text)) return undefined;
+  return Number(text);
+}
