@@ -124,6 +124,9 @@ class PricesReader implements PricesCsvReader {
   private layout: Layout | null = null;
   private format: PricesCsvFormat = 'prices-wide';
   private dates: DateFormat = 'YYYY-MM-DD';
+  /** True while every ticker's accepted rows came in strictly rising date order (then no row repeats another). */
+  private datesRise = true;
+  private readonly lastDateOf = new Map<string, string>();
   private lastDate: { cell: string | null; format: DateFormat; value: string } = { cell: null, format: 'YYYY-MM-DD', value: '' };
   private numbers: NumberReader | null = null;
   private delimiter: CsvDelimiter = ',';
@@ -190,7 +193,8 @@ class PricesReader implements PricesCsvReader {
       }
       this.flush();
       const layout = this.layout;
-      if (this.options.findDuplicates && this.state === 'rows' && layout?.format === 'prices-long') {
+      // Each ticker's dates strictly rising through the file (the usual export) cannot repeat a (ticker, date): no query needed.
+      if (this.options.findDuplicates && this.state === 'rows' && layout?.format === 'prices-long' && !this.datesRise) {
         const found = this.options.findDuplicates(MAX_LISTED_ERRORS);
         for (const d of found.rows) {
           this.issues.error(d.line, fieldName(layout, layout.dateColumn), `${d.ticker} on ${d.date} already appears on line ${d.firstLine}`, d.date);
@@ -294,6 +298,12 @@ class PricesReader implements PricesCsvReader {
 
   private accept(row: PriceRow): void {
     this.count += 1;
+    if (this.datesRise) {
+      // ISO dates: string order is date order.
+      const last = this.lastDateOf.get(row.ticker);
+      if (last !== undefined && row.date <= last) this.datesRise = false;
+      else this.lastDateOf.set(row.ticker, row.date);
+    }
     if (!this.priced.has(row.ticker)) {
       this.priced.add(row.ticker);
       this.firstSeen.push(row.ticker);
