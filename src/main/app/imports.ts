@@ -329,7 +329,8 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
       baseCurrency,
       batchSize: 1000,
       onHoldings: (batch) => {
-        for (const { accountId, ...holding } of batch) store.staging.add(accountId ?? '', holding);
+        // Staged under its account, without the accountId key (no copy of each holding to drop it).
+        for (const holding of batch) store.staging.add(holding.accountId ?? '', holding, 'accountId');
       },
       // Repeated holdings are found by SQL over the staged keys, not a map per holding (issue 10).
       duplicates: {

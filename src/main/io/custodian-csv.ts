@@ -2,7 +2,7 @@ import Big from 'big.js';
 import type { CanonicalField, CustodianProfile, DecimalString } from '../../shared/domain';
 import { type CsvDelimiter, type CsvRecord, createCsvByteStream, delimiterName, isValidTicker, MAX_CELL_CHARS, trimmedWidth } from './csv-table';
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, findDateInText, readDateAs } from './date-formats';
-import { decimalSign } from './decimal';
+import { decimalSign, productWithinTolerance } from './decimal';
 import { detectCustodianLayout } from './custodian-layouts';
 import type { CashLine, CustodianCode, HoldingLine, HoldingsFile, HoldingsStatement, InstrumentDetails, SecurityIdentifiersInFile } from './holdings';
 import { instrumentFor, optionTicker, parseOptionSymbol } from './instruments';
@@ -344,6 +344,8 @@ interface Layout {
   signature: string;
   width: number;
   columns: Columns;
+  /** Object.entries(columns), once per file. */
+  fieldColumns: readonly (readonly [CanonicalField, number])[];
   numbers: NumberReader;
   dateFormat: DateFormatChoice | null;
   faceAmount: boolean;
@@ -596,6 +598,7 @@ class CustodianReader implements CustodianCsvReader {
       signature: headerSignatureOf(headers),
       width: headers.length,
       columns,
+      fieldColumns: Object.entries(columns) as [CanonicalField, number][],
       numbers,
       dateFormat,
       faceAmount: headerKeys(quantityHeader).some((key) => FACE_AMOUNT_KEYS.has(key)),
@@ -694,8 +697,12 @@ class CustodianReader implements CustodianCsvReader {
     if (layout === null) return;
     this.rows += 1;
     const cells = record.cells.map((cell) => unwrapSpreadsheetText(cell));
-    const nonEmpty = cells.filter((cell) => cell.trim() !== '');
-    const first = (nonEmpty[0] ?? '').trim();
+    let nonEmptyCount = 0;
+    let first = '';
+    for (const cell of cells) {
+      if (cell.trim() === '') continue;
+      if (nonEmptyCount++ === 0) first = cell.trim();
+    }
 
     // A repeated header starts the next section of a multi-account file (or a new page of a report).
     if ((cells[0] ?? '').trim() === layout.headers[0] && headerSignatureOf(cells) === layout.signature) {
@@ -715,12 +722,12 @@ class CustodianReader implements CustodianCsvReader {
       return;
     }
     // A header of another table (Vanguard puts its transactions below the holdings): not holdings.
-    if (nonEmpty.length >= 3 && !cells.some((cell) => /\d/.test(cell)) && headerScore(cells, undefined) >= 3 && headerSignatureOf(cells) !== layout.signature) {
+    if (nonEmptyCount >= 3 && !cells.some((cell) => /\d/.test(cell)) && headerScore(cells, undefined) >= 3 && headerSignatureOf(cells) !== layout.signature) {
       this.otherTable = { line: record.line, rows: 0 };
       return;
     }
     if (
-      nonEmpty.length === 1 &&
+      nonEmptyCount === 1 &&
       layout.width >= 3 &&
       (cells[0] ?? '').trim() !== '' &&
       // "Stocks", "Mutual Funds" (statement sections) — not a ticker, which is written in capitals.
@@ -771,12 +778,13 @@ class CustodianReader implements CustodianCsvReader {
   private readHoldingOrCash(line: number, cells: readonly string[]): void {
     const layout = this.layout as Layout;
     const { columns } = layout;
-    const values = new Map<CanonicalField, string>();
-    for (const [field, column] of Object.entries(columns) as [CanonicalField, number][]) {
+    // Filled in the same key order on every line (one object shape), read by name below.
+    const values: Partial<Record<CanonicalField, string>> = {};
+    for (const [field, column] of layout.fieldColumns) {
       const text = (cells[column] ?? '').trim();
-      values.set(field, isEmptyMarker(text) ? '' : text);
+      values[field] = isEmptyMarker(text) ? '' : text;
     }
-    const cell = (field: CanonicalField) => values.get(field) ?? '';
+    const cell = (field: CanonicalField) => values[field] ?? '';
     const symbolText = cell('symbol');
     const descriptionText = cell('description');
     const hasIdentifier = IDENTIFIER_FIELDS.some((field) => cell(field) !== '');
@@ -1027,6 +1035,8 @@ class CustodianReader implements CustodianCsvReader {
     const layout = this.layout as Layout;
     const mvCurrency = layout.marketValueCurrency;
     if (mvCurrency !== null && (row.currency === null || mvCurrency !== row.currency)) return row.priceType;
+    // Nearly every line agrees at its own price type: decided exactly without big.js (see productWithinTolerance).
+    if (productWithinTolerance(row.quantity, row.price, row.priceType === 'percent' ? 2 : 0, row.marketValue) === true) return row.priceType;
     const quantity = new Big(row.quantity);
     const price = new Big(row.price);
     const marketValue = new Big(row.marketValue);
@@ -1099,7 +1109,10 @@ class CustodianReader implements CustodianCsvReader {
   private asOfFor(line: number, cellText: string, fail: (column: number | undefined, reason: string, value?: string) => void): { value: string; line: number } | null | 'bad' {
     const layout = this.layout as Layout;
     if (layout.columns.asOf !== undefined && cellText !== '') {
+      // Every line of a statement repeats its date: the last date read is read again for free.
+      if (cellText === this.lastDate.cell) return { value: this.lastDate.value, line };
       const reading = readDateAs(cellText, layout.dateFormat?.format ?? 'YYYY-MM-DD');
+      if (reading.ok) this.lastDate = { cell: cellText, value: reading.value };
       if (!reading.ok) {
         fail(layout.columns.asOf, reading.reason, cellText);
         return 'bad';
@@ -1175,6 +1188,8 @@ class CustodianReader implements CustodianCsvReader {
   }
 
   private keys: IdentifierKey[] = [];
+  /** The last date cell read successfully (the layout's date format is fixed once rows are read). */
+  private lastDate: { cell: string | null; value: string } = { cell: null, value: '' };
   private repeatedLines: Set<number> | null = null;
 
   /**

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecimalString } from '../../shared/domain';
-import { decimalSign, parseDecimal, readDecimal } from './decimal';
+import { decimalSign, parseDecimal, productWithinTolerance, readDecimal } from './decimal';
 
 describe('parseDecimal', () => {
   it.each([
@@ -90,5 +90,54 @@ describe('parseDecimal', () => {
       }),
       { seed: 11, numRuns: 1000 },
     );
+  });
+});
+
+describe('productWithinTolerance', () => {
+  /** The rule as big.js computes it (custodian-csv's general path). */
+  const withBig = (q: string, p: string, shift: number, v: string) => {
+    const value = new Big(v).abs();
+    const tolerance = value.times('0.005').gt(1) ? value.times('0.005') : new Big(1);
+    return new Big(q).times(p).times(new Big(10).pow(-shift)).minus(v).abs().lte(tolerance);
+  };
+  /** Canonical decimals from a few digits up to past what doubles hold exactly. */
+  const canonical = fc
+    .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 1, max: 20 }))
+    .map(([negative, digits, scale, width]) => {
+      const small = digits % 10n ** BigInt(width);
+      return parseDecimal(`${negative ? '-' : ''}${new Big(small.toString()).div(new Big(10).pow(scale)).toFixed(scale)}`)!;
+    });
+
+  it('agrees with big.js whenever it answers, and answers for ordinary holdings (property)', () => {
+    fc.assert(
+      fc.property(canonical, canonical, fc.constantFrom(0, 2), canonical, (q, p, shift, v) => {
+        const fast = productWithinTolerance(q, p, shift, v);
+        if (fast !== undefined) expect(fast).toBe(withBig(q, p, shift, v));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: -3, max: 3 }), (units, cents, off) => {
+        const q = String(units);
+        const p = parseDecimal((cents / 100).toFixed(2))!;
+        const v = parseDecimal(new Big(q).times(p).plus(new Big(off).times('0.4')).toFixed())!;
+        expect(productWithinTolerance(q, p, 0, v)).toBe(withBig(q, p, 0, v));
+      }),
+    );
+  });
+
+  it('decides the edges of the tolerance exactly', () => {
+    // 0.5 % of the market value: 1005 fits 1000 (5.025), 1006 does not (5.03); below 200 the tolerance is one unit.
+    expect(productWithinTolerance('10', '100', 0, '1005')).toBe(true);
+    expect(productWithinTolerance('10', '100', 0, '1006')).toBe(false);
+    expect(productWithinTolerance('1', '100', 0, '101')).toBe(true);
+    expect(productWithinTolerance('1', '100', 0, '101.000001')).toBe(false);
+    expect(productWithinTolerance('-3', '0.1', 0, '-0.3')).toBe(true);
+    // Percent prices: 1000 face at 99.5 % is 995.
+    expect(productWithinTolerance('1000', '99.5', 2, '995')).toBe(true);
+    expect(productWithinTolerance('1000', '99.5', 0, '995')).toBe(false);
+    // Past what doubles hold exactly, it leaves the answer to big.js.
+    expect(productWithinTolerance('123456789012345678', '1', 0, '1')).toBeUndefined();
+    expect(productWithinTolerance('99999999', '99999999.99', 0, '1')).toBeUndefined();
   });
 });

@@ -102,3 +102,50 @@ export function decimalSign(value: DecimalString): -1 | 0 | 1 {
   if (value === '0') return 0;
   return value.startsWith('-') ? -1 : 1;
 }
+
+/** 2^53: integers below it are exact in a double, and so is every product or sum whose exact value is. */
+const EXACT = 9007199254740992;
+const CANONICAL = /^-?\d+(?:\.\d+)?$/;
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * `quantity × price × 10^-shift` within the market-value tolerance — |q·p·10^-shift − v| ≤ max(|v| × 0.005, 1)
+ * — decided exactly with integers in doubles, without big.js (issue 10: big.js was a sixth of a positions
+ * preview). Returns true or false when every intermediate integer stays below 2^53 (then the answer is exactly
+ * big.js's), and undefined otherwise — the caller then computes with big.js. Arguments are canonical
+ * DecimalStrings ("-12.5", "0.25", "100").
+ */
+export function productWithinTolerance(quantity: DecimalString, price: DecimalString, shift: number, marketValue: DecimalString): boolean | undefined {
+  const q = scaledInteger(quantity);
+  const p = scaledInteger(price);
+  const v = scaledInteger(marketValue);
+  if (q === undefined || p === undefined || v === undefined) return undefined;
+  // q = Q·10^-a, p = P·10^-b, v = V·10^-c; everything times 10^d, d = max(a + b + shift, c) + 3:
+  //   |Q·P·10^(d-a-b-shift) − V·10^(d-c)| ≤ max(5·|V|·10^(d-c-3), 10^d)
+  const e = q.exponent + p.exponent + shift;
+  const d = Math.max(e, v.exponent) + 3;
+  if (d > 15) return undefined;
+  const qp = q.digits * p.digits;
+  if (Math.abs(qp) >= EXACT) return undefined;
+  const product = qp * POWERS_OF_TEN[d - e]!;
+  const value = v.digits * POWERS_OF_TEN[d - v.exponent]!;
+  const relative = 5 * Math.abs(v.digits) * POWERS_OF_TEN[d - v.exponent - 3]!;
+  if (Math.abs(product) >= EXACT || Math.abs(value) >= EXACT || relative >= EXACT) return undefined;
+  const gap = Math.abs(product - value);
+  if (gap >= EXACT) return undefined;
+  return gap <= Math.max(relative, POWERS_OF_TEN[d]!);
+}
+
+/** A canonical decimal as an integer and its count of fraction digits (undefined beyond 15 digits, where doubles stop being exact). */
+function scaledInteger(value: DecimalString): { digits: number; exponent: number } | undefined {
+  if (!CANONICAL.test(value)) return undefined;
+  const point = value.indexOf('.');
+  const digitCount = value.length - (point < 0 ? 0 : 1) - (value.charCodeAt(0) === 45 ? 1 : 0);
+  if (digitCount > 15) return undefined;
+  if (point < 0) {
+    const digits = Number(value);
+    return Number.isSafeInteger(digits) ? { digits, exponent: 0 } : undefined;
+  }
+  const digits = Number(value.slice(0, point) + value.slice(point + 1));
+  return Number.isSafeInteger(digits) ? { digits, exponent: value.length - point - 1 } : undefined;
+}

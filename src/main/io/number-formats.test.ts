@@ -5,7 +5,9 @@ import {
   ConventionVotes,
   EU_FILE_CONVENTION,
   numberEvidence,
+  isEmptyMarker,
   NumberReader,
+  plainNumber,
   readAmount,
   splitAmountCell,
   unwrapSpreadsheetText,
@@ -193,5 +195,55 @@ describe('unwrapSpreadsheetText', () => {
     expect(unwrapSpreadsheetText('="037833100"')).toBe('037833100');
     expect(unwrapSpreadsheetText(' AAPL ')).toBe('AAPL');
     expect(unwrapSpreadsheetText('="a"b"')).toBe('a"b');
+  });
+});
+
+describe('fast paths', () => {
+  /** Cells like a file's: plain digits, decorated, grouped, signed, empty markers, wrapped, junk. */
+  const cell = fc.oneof(
+    fc.stringMatching(/^\d{1,9}(\.\d{1,6})?$/),
+    fc.stringMatching(/^[ $€(=-]{0,2}"?\d{0,4}([.,]\d{0,3}){0,3}[ %)"]{0,2}$/),
+    fc.constantFrom('', '-', '--', 'n/a', 'N/A', ' n.a. ', '="--"', '="12.50"', '1e5', '00012.500', '0', '0.0', '.5', '5.'),
+    fc.string({ maxLength: 12 }),
+  );
+
+  it('plainNumber gives what read gives, as a number, or leaves the cell to read (property)', () => {
+    const readers = () => [
+      new NumberReader({ name: 'us', basis: 'file' }),
+      new NumberReader({ name: 'us', basis: 'profile' }),
+      new NumberReader({ name: 'us', basis: 'assumed' }),
+      new NumberReader({ name: 'eu', basis: 'file' }),
+    ];
+    fc.assert(
+      fc.property(cell, (text) => {
+        for (const reader of readers()) {
+          const fast = plainNumber(reader, text);
+          if (fast === undefined) continue;
+          const general = reader.read(text);
+          expect(general.kind).toBe('ok');
+          expect(fast).toBe(Number(general.kind === 'ok' ? general.value : NaN));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(plainNumber(new NumberReader({ name: 'us', basis: 'file' }), '0012.50')).toBe(12.5);
+    expect(plainNumber(new NumberReader({ name: 'us', basis: 'assumed' }), '1.234')).toBeUndefined();
+    expect(plainNumber(new NumberReader({ name: 'eu', basis: 'file' }), '12.50')).toBeUndefined();
+  });
+
+  it('unwrapSpreadsheetText and isEmptyMarker answer as the wrapper pattern and the marker list do (property)', () => {
+    const markers = new Set(['', '-', '--', '---', '\u2013', '\u2014', 'n/a', 'na', 'n.a.', 'n.a']);
+    const general = (text: string) => {
+      const trimmed = text.trim();
+      const match = /^="(.*)"$/s.exec(trimmed);
+      return match ? (match[1] ?? '') : trimmed;
+    };
+    fc.assert(
+      fc.property(fc.oneof(cell, fc.string({ maxLength: 12 }).map((t) => `="${t}"`), fc.string({ maxLength: 12 }).map((t) => ` ${t.toUpperCase()} `)), (text) => {
+        expect(unwrapSpreadsheetText(text)).toBe(general(text));
+        expect(isEmptyMarker(text)).toBe(markers.has(general(text).toLowerCase()));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -58,7 +58,9 @@ const CURRENCY_CODES = new Set([
 
 /** True for the placeholders custodians write instead of a value (--, n/a, -). */
 export function isEmptyMarker(cell: string): boolean {
-  return EMPTY_MARKERS.has(unwrapSpreadsheetText(cell).toLowerCase());
+  const text = unwrapSpreadsheetText(cell);
+  // The longest marker has 4 characters, and lower-casing never shortens text by half.
+  return text.length <= 8 && EMPTY_MARKERS.has(text.toLowerCase());
 }
 
 /** One of the ISO 4217 codes seen on holdings files (upper case as written). */
@@ -80,6 +82,8 @@ export type AmountCell = { kind: 'empty' } | { kind: 'parts'; parts: AmountParts
 /** Excel's ="00123" guard (written so a spreadsheet keeps leading zeros) is only a wrapper. */
 export function unwrapSpreadsheetText(cell: string): string {
   const trimmed = cell.trim();
+  // Nearly every cell: no wrapper to look for.
+  if (trimmed.charCodeAt(0) !== 61 /* = */) return trimmed;
   const match = /^="(.*)"$/s.exec(trimmed);
   return match ? (match[1] ?? '') : trimmed;
 }
@@ -306,4 +310,16 @@ export class NumberReader {
     }
     return readAmount(cell, this.convention);
   }
+}
+
+const PLAIN_UNSIGNED = /^\d+(?:\.\d+)?$/;
+
+/**
+ * The value `reader.read(text)` gives as a number (Number of its decimal), for the cells that need no reading at
+ * all — digits with at most one point, once the file's convention is settled as point-decimal — and undefined for
+ * every other cell, which then goes through `read` (issue 10: price files are nearly all such cells).
+ */
+export function plainNumber(reader: NumberReader, text: string): number | undefined {
+  if (reader.convention.decimalSeparator !== '.' || reader.settledBy === 'assumed' || !PLAIN_UNSIGNED.test(text)) return undefined;
+  return Number(text);
 }

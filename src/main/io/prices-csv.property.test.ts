@@ -354,4 +354,48 @@ describe('parsePricesCsv properties — conventions, encodings, streaming', () =
       { seed: SEED + 8, numRuns: RUNS },
     );
   });
+
+  it('repeats are reported the same through findDuplicates (rising dates skip the query) as by the in-memory map', () => {
+    const rowsCase = fc
+      .tuple(fc.uniqueArray(ticker, { minLength: 1, maxLength: 4 }), dates, fc.boolean(), fc.array(fc.nat(), { maxLength: 4 }), fc.boolean())
+      .map(([tickers, days, shuffled, repeats, tickerMajor]) => {
+        const rows = tickerMajor ? tickers.flatMap((t) => days.map((d) => [d, t] as const)) : days.flatMap((d) => tickers.map((t) => [d, t] as const));
+        if (shuffled) rows.reverse();
+        for (const r of repeats) rows.splice(r % (rows.length + 1), 0, rows[r % rows.length]!);
+        return rows;
+      });
+    fc.assert(
+      fc.property(rowsCase, (rows) => {
+        const text = `date,ticker,close\n${rows.map(([d, t], i) => `${d},${t},${(i % 97) + 1}.5`).join('\n')}\n`;
+        let queried = false;
+        const staged: PriceRow[] = [];
+        const reader = createPricesCsvReader({
+          fileName: 'p.csv',
+          batchSize: 3,
+          onRows: (batch) => staged.push(...batch),
+          findDuplicates: (limit) => {
+            queried = true;
+            const first = new Map<string, number>();
+            const found: { line: number; ticker: string; date: string; firstLine: number }[] = [];
+            for (const r of staged) {
+              const key = `${r.ticker}|${r.date}`;
+              const earlier = first.get(key);
+              if (earlier === undefined) first.set(key, r.line);
+              else found.push({ line: r.line, ticker: r.ticker, date: r.date, firstLine: earlier });
+            }
+            return { rows: found.slice(0, limit), count: found.length };
+          },
+        });
+        reader.push(utf8(text));
+        const hooked = reader.end();
+        const plain = parsePricesCsv(utf8(text), 'p.csv');
+        expect(hooked.observations).toBe(plain.observations);
+        expect(errorsOf(hooked.issues)).toEqual(errorsOf(plain.issues));
+        // The query runs only when some ticker's dates did not rise.
+        const rising = rows.every(([d, t], i) => rows.slice(0, i).every(([d0, t0]) => t0 !== t || d0 < d));
+        expect(queried).toBe(!rising);
+      }),
+      { seed: SEED + 9, numRuns: RUNS },
+    );
+  });
 });

@@ -14,7 +14,7 @@ import {
 } from './csv-table';
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, readDateAs } from './date-formats';
 import type { PreferredEncoding } from './encoding';
-import { ConventionVotes, describeConvention, type NumberConventionName, NumberReader } from './number-formats';
+import { ConventionVotes, describeConvention, type NumberConventionName, NumberReader, plainNumber } from './number-formats';
 import { IssueCollector, MAX_LISTED_ERRORS } from './report';
 
 export type PricesCsvFormat = 'prices-wide' | 'prices-long';
@@ -124,6 +124,10 @@ class PricesReader implements PricesCsvReader {
   private layout: Layout | null = null;
   private format: PricesCsvFormat = 'prices-wide';
   private dates: DateFormat = 'YYYY-MM-DD';
+  /** True while every ticker's accepted rows came in strictly rising date order (then no row repeats another). */
+  private datesRise = true;
+  private readonly lastDateOf = new Map<string, string>();
+  private lastDate: { cell: string | null; format: DateFormat; value: string } = { cell: null, format: 'YYYY-MM-DD', value: '' };
   private numbers: NumberReader | null = null;
   private delimiter: CsvDelimiter = ',';
   private readonly keep: boolean;
@@ -189,7 +193,8 @@ class PricesReader implements PricesCsvReader {
       }
       this.flush();
       const layout = this.layout;
-      if (this.options.findDuplicates && this.state === 'rows' && layout?.format === 'prices-long') {
+      // Each ticker's dates strictly rising through the file (the usual export) cannot repeat a (ticker, date): no query needed.
+      if (this.options.findDuplicates && this.state === 'rows' && layout?.format === 'prices-long' && !this.datesRise) {
         const found = this.options.findDuplicates(MAX_LISTED_ERRORS);
         for (const d of found.rows) {
           this.issues.error(d.line, fieldName(layout, layout.dateColumn), `${d.ticker} on ${d.date} already appears on line ${d.firstLine}`, d.date);
@@ -293,6 +298,12 @@ class PricesReader implements PricesCsvReader {
 
   private accept(row: PriceRow): void {
     this.count += 1;
+    if (this.datesRise) {
+      // ISO dates: string order is date order.
+      const last = this.lastDateOf.get(row.ticker);
+      if (last !== undefined && row.date <= last) this.datesRise = false;
+      else this.lastDateOf.set(row.ticker, row.date);
+    }
     if (!this.priced.has(row.ticker)) {
       this.priced.add(row.ticker);
       this.firstSeen.push(row.ticker);
@@ -316,8 +327,13 @@ class PricesReader implements PricesCsvReader {
 
   private readDate(record: CsvRecord, layout: Layout): string | null {
     const cell = record.cells[layout.dateColumn] ?? '';
+    // A long file repeats each date once per ticker: the last date read is read again for free.
+    if (cell === this.lastDate.cell && this.dates === this.lastDate.format) return this.lastDate.value;
     const reading = readDateAs(cell, this.dates);
-    if (reading.ok) return reading.value;
+    if (reading.ok) {
+      this.lastDate = { cell, format: this.dates, value: reading.value };
+      return reading.value;
+    }
     this.issues.error(record.line, fieldName(layout, layout.dateColumn), reading.reason, cell);
     return null;
   }
@@ -330,7 +346,10 @@ class PricesReader implements PricesCsvReader {
     const trimmed = cell.trim();
     if (trimmed === '') return { ok: true, value: null };
     let value: number;
-    if ((trimmed.includes('e') || trimmed.includes('E')) && SCIENTIFIC_PRICE.test(trimmed)) {
+    const plain = plainNumber(this.numbers as NumberReader, trimmed);
+    if (plain !== undefined) {
+      value = plain;
+    } else if ((trimmed.includes('e') || trimmed.includes('E')) && SCIENTIFIC_PRICE.test(trimmed)) {
       value = Number(trimmed);
     } else {
       const reading = (this.numbers as NumberReader).read(trimmed);
@@ -395,12 +414,13 @@ class PricesReader implements PricesCsvReader {
     let volume: number | null = null;
     if (layout.volumeColumn !== null) {
       const cell = record.cells[layout.volumeColumn] ?? '';
-      const reading = (this.numbers as NumberReader).read(cell);
-      if (reading.kind === 'invalid') {
+      const plain = plainNumber(this.numbers as NumberReader, cell);
+      const reading = plain === undefined ? (this.numbers as NumberReader).read(cell) : null;
+      if (reading?.kind === 'invalid') {
         this.issues.error(record.line, fieldName(layout, layout.volumeColumn), reading.reason, cell);
         rowOk = false;
-      } else if (reading.kind === 'ok') {
-        const value = Number(reading.value);
+      } else if (plain !== undefined || reading?.kind === 'ok') {
+        const value = plain ?? Number(reading?.kind === 'ok' ? reading.value : NaN);
         if (!Number.isFinite(value) || value < 0) {
           this.issues.error(record.line, fieldName(layout, layout.volumeColumn), `${quoted(cell)} is a negative volume`, cell);
           rowOk = false;

@@ -58,6 +58,28 @@ describe('import staging', () => {
     expect(store.staging.firstOfGroups().size).toBe(0);
   });
 
+  it('leaves out the key it is told to omit, in the replay and in the first line of each group', () => {
+    store.staging.clear();
+    store.staging.batch(() => {
+      store.staging.add('A', { line: 2, accountId: 'A', quantity: '1' }, 'accountId');
+      store.staging.add('B', { accountId: 'B', line: 3 }, 'accountId');
+      store.staging.add('A', { line: 4, quantity: '2' }, 'accountId');
+      store.staging.add('A', { line: 5, accountId: 'A' });
+    });
+    expect([...store.staging.replay()]).toEqual([
+      { group: 'A', payload: { line: 2, quantity: '1' } },
+      { group: 'B', payload: { line: 3 } },
+      { group: 'A', payload: { line: 4, quantity: '2' } },
+      { group: 'A', payload: { line: 5, accountId: 'A' } },
+    ]);
+    expect(store.staging.firstOfGroups()).toEqual(
+      new Map([
+        ['A', { line: 2, quantity: '1' }],
+        ['B', { line: 3 }],
+      ]),
+    );
+  });
+
   it('finds keys that repeat within a statement by SQL, and clear empties them', () => {
     store.staging.clear();
     store.staging.batch(() => {

@@ -124,10 +124,12 @@ export class ImportStagingRepo {
       .deferred();
   }
 
-  add(group: string | null, payload: unknown): void {
+  /** Parks one line; `omit` names a key of the payload that is not stored (e.g. the group it already went under). */
+  add(group: string | null, payload: unknown, omit?: string): void {
     this.ensure();
-    if (!this.firsts.has(group)) this.firsts.set(group, roundTrip(payload));
-    this.page.push(this.encode(group, payload));
+    const encoded = this.encode(group, payload, omit);
+    if (!this.firsts.has(group)) this.firsts.set(group, roundTrip(encoded[1] < 0 ? encoded[2] : this.decode(encoded[1], encoded[2] as unknown[])));
+    this.page.push(encoded);
     this.lines += 1;
     if (this.page.length >= PAGE_LINES) this.flush();
   }
@@ -168,13 +170,13 @@ export class ImportStagingRepo {
     this.page = [];
   }
 
-  private encode(group: string | null, payload: unknown): Encoded {
+  private encode(group: string | null, payload: unknown, omit?: string): Encoded {
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || Object.getPrototypeOf(payload) !== Object.prototype) {
       return [group, -1, payload];
     }
     const record = payload as Record<string, unknown>;
     let keys = Object.keys(record);
-    if (keys.some((key) => record[key] === undefined)) keys = keys.filter((key) => record[key] !== undefined);
+    if (keys.some((key) => record[key] === undefined || key === omit)) keys = keys.filter((key) => record[key] !== undefined && key !== omit);
     // Lines of one file nearly always share the previous line's keys: compare with it before building a signature.
     let shape = this.lastShape;
     const last = shape < 0 ? undefined : this.shapes[shape];
