@@ -102,6 +102,8 @@ class Mt535Refused extends Error {
  * refuses the whole file.
  */
 const MESSAGE_HOLDINGS_HELD = 1_000;
+/** Bytes decoded at a time: their text (and the lines cut from it) stays below V8's large-object size. */
+const PIECE_BYTES = 32 * 1024;
 const FIELD_START = /^:(\d{2}[A-Z]?):(.*)$/;
 const GENL_START = /^:16R:GENL[ \t]*$/;
 const MESSAGE_TYPE = /\{2:[IO](\d{3})/;
@@ -390,7 +392,11 @@ function createPagedReader(fileName: string, onHolding: (statement: number, page
   };
 
   return {
-    push: (chunk) => feed(chunk, false),
+    push(chunk) {
+      // A piece at a time: the text of a 1 MB chunk would be a string in V8's large-object space, freed only by
+      // a full collection (see PIECE_BYTES).
+      for (let at = 0; at < chunk.length && refused === null; at += PIECE_BYTES) feed(chunk.subarray(at, at + PIECE_BYTES), false);
+    },
     end() {
       feed(new Uint8Array(0), true);
       const result = (fatal: boolean, statements: HoldingsStatement[], from: IssueCollector): StreamedHoldingsFile => ({

@@ -59,6 +59,9 @@ export function createOfxReader(fileName: string, options: HoldingsStreamOptions
 // ---------------------------------------------------------------------------------------------------
 // Bytes → dialect
 
+/** Bytes decoded at a time (see OfxReader.feedPieces): their text stays below V8's large-object size. */
+const PIECE_BYTES = 32 * 1024;
+
 /** Bytes read before the dialect is chosen (the former reader looked at the first 4 KB, 8 KB for UTF-16). */
 const SNIFF_BYTES = 8192;
 
@@ -860,7 +863,7 @@ class OfxReader implements HoldingsStreamReader {
       if (this.headBytes >= SNIFF_BYTES) this.begin();
       return;
     }
-    this.feed(chunk, false);
+    this.feedPieces(chunk);
   }
 
   rewind(): boolean {
@@ -893,7 +896,16 @@ class OfxReader implements HoldingsStreamReader {
     this.plan = planFor(bytes, this.fromText, this.headIssues, this.detected);
     if (this.plan.dialect === 'refused') return;
     this.start();
-    this.feed(bytes, false);
+    this.feedPieces(bytes);
+  }
+
+  /**
+   * A chunk a piece at a time: text decoded from a 1 MB chunk is a string of 1–2 MB, which V8 places in its
+   * large-object space and frees only at a full collection — dozens of them a second grew the process by
+   * 100 MB and more. Pieces of PIECE_BYTES give strings that die young.
+   */
+  private feedPieces(chunk: Uint8Array): void {
+    for (let at = 0; at < chunk.length && this.refusal === null; at += PIECE_BYTES) this.feed(chunk.subarray(at, at + PIECE_BYTES), false);
   }
 
   /** The decoder and tokenizer (or XML stream) of the current pass. */
