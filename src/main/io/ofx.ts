@@ -384,7 +384,8 @@ class SgmlReader {
           i = open;
           break;
         }
-        const element = sgmlElement(name, this.lineAt(open), decodeXmlEntities(value), -1);
+        // A copy: a value cut from the buffer would keep the whole buffer alive as long as it is kept.
+        const element = sgmlElement(name, this.lineAt(open), own(decodeXmlEntities(value)), -1);
         parent.childCount += 1;
         this.handler.open(element, stack.length);
         this.adopt(element, parent, stack.length, false);
@@ -790,6 +791,11 @@ class SecondPass implements ElementHandler {
     if (positionList === null && cash === null) {
       state.tail.warning(response.line, 'INVPOSLIST', 'the statement has no position list (INVPOSLIST) and no cash balance');
     }
+    // Flat copies: the statement is kept to the end of the file, and a string cut from a chunk would keep the chunk.
+    statement.accountId = statement.accountId === null ? null : own(statement.accountId);
+    statement.asOf = statement.asOf === null ? null : own(statement.asOf);
+    statement.notes = statement.notes.map(own);
+    statement.cash = statement.cash.map((line) => ({ ...line, currency: own(line.currency), amount: own(line.amount) }));
     state.result = statement;
     // Only the statement's facts stay; its elements are released.
     state.element = { ...response, children: [] };
