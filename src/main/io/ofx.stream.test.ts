@@ -67,53 +67,69 @@ describe('OFX read as a stream', () => {
   });
 
   it('equals the former reader on variants of the fixtures', () => {
-    const sgmlFirstSecurities = ofx1Text.replace(/<SECLISTMSGSRSV1>[\s\S]*<\/SECLISTMSGSRSV1>\n?/, '').replace('<INVSTMTMSGSRSV1>', (ofx1Text.match(/<SECLISTMSGSRSV1>[\s\S]*<\/SECLISTMSGSRSV1>\n?/)?.[0] ?? '') + '<INVSTMTMSGSRSV1>');
+    // The fixtures' own line ends (CRLF) are compared above; the variants are built on LF text.
+    const [ofx1, ofx2, qfx] = [ofx1Text, ofx2Text, qfxText].map((text) => text.replace(/\r\n/g, '\n')) as [string, string, string];
+    const sgmlFirstSecurities = ofx1.replace(/<SECLISTMSGSRSV1>[\s\S]*<\/SECLISTMSGSRSV1>\n?/, '').replace('<INVSTMTMSGSRSV1>', (ofx1.match(/<SECLISTMSGSRSV1>[\s\S]*<\/SECLISTMSGSRSV1>\n?/)?.[0] ?? '') + '<INVSTMTMSGSRSV1>');
     const variants: (string | Uint8Array)[] = [
-      ofx1Text.replace(/\n/g, '\r\n'),
-      ofx1Text.replace(/\n/g, '\r'),
-      qfxText.replace(/\n/g, '\r\n'),
-      ofx2Text.replace(/\n/g, '\r\n'),
-      `\uFEFF${ofx1Text}`,
+      ofx1,
+      ofx1.replace(/\n/g, '\r\n'),
+      ofx1.replace(/\n/g, '\r'),
+      qfx.replace(/\n/g, '\r\n'),
+      ofx2.replace(/\n/g, '\r\n'),
+      `\uFEFF${ofx1}`,
       sgmlFirstSecurities,
       // Currency after the positions: their currency still comes from it.
-      ofx1Text.replace('<CURDEF>USD\n', '').replace('</INVPOSLIST>', '</INVPOSLIST>\n<CURDEF>USD'),
-      ofx2Text.replace(/<CURDEF>USD<\/CURDEF>\s*/, '').replace('</INVPOSLIST>', '</INVPOSLIST><CURDEF>EUR</CURDEF>'),
+      ofx1.replace('<CURDEF>USD\n', '').replace('</INVPOSLIST>', '</INVPOSLIST>\n<CURDEF>USD'),
+      ofx2.replace(/<CURDEF>USD<\/CURDEF>\s*/, '').replace('</INVPOSLIST>', '</INVPOSLIST><CURDEF>EUR</CURDEF>'),
       // Empty leaves around aggregates, closing end tags missing or stray.
-      ofx1Text.replace(/<INVPOS>/g, '<INVPOS>\n<MEMO>'),
-      ofx1Text.replace('</INVPOSLIST>', ''),
-      ofx1Text.replace('</POSSTOCK>', ''),
-      ofx1Text.replace('</SECLIST>', '</SECLIST></NOTOPEN>'),
-      ofx1Text.replace(/<\/STOCKINFO>/, ''),
-      ofx1Text.replace('<SECLIST>', '<SECLIST><MEMO>'),
-      ofx1Text.replace('</SECLIST>', ''),
-      ofx1Text.replace('<SECNAME>', '<SECNAME>AT&amp;T &#233; &bogus; ').replace('<SECNAME>', '<SECNAME></SECNAME>'),
-      ofx1Text.replace('</OFX>', '</OFX>\ntrailing text'),
-      ofx1Text.replace('</OFX>', '</OFX>\n   \n'),
-      ofx1Text.replace(/<CODE>0/, '<CODE>2000<MESSAGE>Partial</STATUS><STATUS><CODE>1'),
+      ofx1.replace(/<INVPOS>/g, '<INVPOS>\n<MEMO>'),
+      ofx1.replace('</INVPOSLIST>', ''),
+      ofx1.replace('</POSSTOCK>', ''),
+      ofx1.replace('</SECLIST>', '</SECLIST></NOTOPEN>'),
+      ofx1.replace(/<\/STOCKINFO>/, ''),
+      ofx1.replace('<SECLIST>', '<SECLIST><MEMO>'),
+      ofx1.replace('</SECLIST>', ''),
+      ofx1.replace('<SECNAME>', '<SECNAME>AT&amp;T &#233; &bogus; ').replace('<SECNAME>', '<SECNAME></SECNAME>'),
+      ofx1.replace('</OFX>', '</OFX>\ntrailing text'),
+      ofx1.replace('</OFX>', '</OFX>\n   \n'),
+      ofx1.replace(/<CODE>0/, '<CODE>2000<MESSAGE>Partial</STATUS><STATUS><CODE>1'),
       // Two statements, a duplicate holding, damaged values, no date, no account, a bank statement.
-      ofx1Text.replace(/(<INVSTMTTRNRS>[\s\S]*<\/INVSTMTTRNRS>)/, '$1\n$1'),
-      ofx1Text.replace(/(<POSSTOCK>[\s\S]*?<\/POSSTOCK>)/, '$1\n$1'),
-      ofx1Text.replace(/<UNITS>[^<\n]*/, '<UNITS>12x').replace(/<DTASOF>[^<\n]*/, '<DTASOF>20240631'),
-      ofx1Text.replace(/<DTASOF>[^\n]*\n/, '').replace(/<ACCTID>[^\n]*\n/, ''),
-      ofx1Text.replace(/<INVSTMTRS>[\s\S]*<\/INVSTMTRS>/, '<STMTRS><CURDEF>USD</STMTRS>'),
-      ofx2Text.replace('<OFX>', '<NOTOFX>').replace('</OFX>', '</NOTOFX>'),
-      ofx2Text.replace(/<\?OFX[^>]*>/, ''),
+      ofx1.replace(/(<INVSTMTTRNRS>[\s\S]*<\/INVSTMTTRNRS>)/, '$1\n$1'),
+      ofx1.replace(/(<POSSTOCK>[\s\S]*?<\/POSSTOCK>)/, '$1\n$1'),
+      ofx1.replace(/<UNITS>[^<\n]*/, '<UNITS>12x').replace(/<DTASOF>[^<\n]*/, '<DTASOF>20240631'),
+      ofx1.replace(/<DTASOF>[^\n]*\n/, '').replace(/<ACCTID>[^\n]*\n/, ''),
+      ofx1.replace(/<INVSTMTRS>[\s\S]*<\/INVSTMTRS>/, '<STMTRS><CURDEF>USD</STMTRS>'),
+      ofx2.replace('<OFX>', '<NOTOFX>').replace('</OFX>', '</NOTOFX>'),
+      ofx2.replace(/<\?OFX[^>]*>/, ''),
       // Headers: another charset, no header at all, compressed, encrypted, not OFX.
-      latin1Bytes(ofx1Text.replace('Example Synthetic Brokerage', 'Société Générale Übersee')),
-      ofx1Text.replace('CHARSET:1252', 'CHARSET:KOI8'),
-      ofx1Text.slice(ofx1Text.indexOf('<OFX>')),
-      ofx1Text.replace('COMPRESSION:NONE', 'COMPRESSION:ZIP'),
-      ofx1Text.replace('SECURITY:NONE', 'SECURITY:TYPE1'),
-      ofx1Text.replace('DATA:OFXSGML', 'DATA:XML'),
+      latin1Bytes(ofx1.replace('Example Synthetic Brokerage', 'Société Générale Übersee')),
+      ofx1.replace('CHARSET:1252', 'CHARSET:KOI8'),
+      ofx1.slice(ofx1.indexOf('<OFX>')),
+      ofx1.replace('COMPRESSION:NONE', 'COMPRESSION:ZIP'),
+      ofx1.replace('SECURITY:NONE', 'SECURITY:TYPE1'),
+      ofx1.replace('DATA:OFXSGML', 'DATA:XML'),
       'just some text, not a statement',
       '',
       // Structural refusals: a tag not closed, not a tag, nested too deep, cut short.
-      ofx1Text.replace('<SONRS>', '<SONRS <x>'),
-      ofx1Text.replace('<SONRS>', '<SON RS>'),
-      ofx1Text.replace('<OFX>', `<OFX>${'<A>'.repeat(70)}`),
-      ofx1Text.slice(0, ofx1Text.indexOf('</INVPOSLIST>')),
-      ofx1Text.replace('<OFX>', '<ofx>'),
+      ofx1.replace('<SONRS>', '<SONRS <x>'),
+      ofx1.replace('<SONRS>', '<SON RS>'),
+      ofx1.replace('<OFX>', `<OFX>${'<A>'.repeat(70)}`),
+      ofx1.slice(0, ofx1.indexOf('</INVPOSLIST>')),
+      ofx1.replace('<OFX>', '<ofx>'),
+      // Shapes public OFX downloads and the specification's examples have (written here, not copied): every
+      // SGML leaf closed and the file indented with tabs, XML with comments after elements, transactions
+      // (with their own SECIDs) before the positions, open orders and marketing text after them.
+      ofx1.replace(/^<([A-Z0-9.]+)>([^<\r\n]+)(?=\r?$)/gm, '<$1>$2</$1>').replace(/^</gm, '\t<'),
+      ofx2.replace(/<\/([A-Z0-9.]+)>\n/g, '</$1>   <!-- end of $1 -->\n'),
+      ofx1.replace(
+        '</INVTRANLIST>',
+        '<BUYSTOCK>\n<INVBUY>\n<INVTRAN>\n<FITID>T1\n<DTTRADE>20240610\n</INVTRAN>\n<SECID>\n<UNIQUEID>037833100\n<UNIQUEIDTYPE>CUSIP\n</SECID>\n<UNITS>10\n<UNITPRICE>190.5\n<TOTAL>-1905\n<SUBACCTSEC>CASH\n<SUBACCTFUND>CASH\n</INVBUY>\n<BUYTYPE>BUY\n</BUYSTOCK>\n</INVTRANLIST>',
+      ),
+      ofx1.replace('</INVBAL>', '</INVBAL>\n<INVOOLIST>\n<OOBUYSTOCK>\n<OO>\n<FITID>O1\n<SECID>\n<UNIQUEID>037833100\n<UNIQUEIDTYPE>CUSIP\n</SECID>\n<UNITS>5\n</OO>\n</OOBUYSTOCK>\n</INVOOLIST>\n<MKTGINFO>Synthetic &amp; invented'),
     ];
+    // Every variant changes something (a replacement that found nothing would test the fixture twice).
+    const texts = variants.filter((variant): variant is string => typeof variant === 'string');
+    expect(texts.filter((text, index) => texts.indexOf(text) !== index).map((text) => texts.indexOf(text))).toEqual([]);
     for (const variant of variants) {
       const bytes = typeof variant === 'string' ? encode(variant) : variant;
       expectSameAsBefore(bytes, []);
