@@ -182,6 +182,15 @@ describe('OFX read as a stream', () => {
     );
   });
 
+  it('refuses an OFX 1.x value longer than 1 MB, with its line, as the XML formats do (the former reader had a 64 MB file cap instead)', () => {
+    const text = ofx1Text.replace('<ORG>Example Synthetic Brokerage', `<ORG>${'x'.repeat(1100 * 1024)}`);
+    const { file, holdings } = read(encode(text), [70_000, 600_000]);
+    expect(file.fatal).toBe(true);
+    expect(holdings).toEqual([]);
+    expect(file.issues).toEqual([expect.objectContaining({ severity: 'error', line: ofx1Text.slice(0, ofx1Text.indexOf('<ORG>')).split('\n').length })]);
+    expect(file.issues[0]?.reason).toMatch(/longer than 1\.0 MB/);
+  });
+
   it('hands positions on as a stream across many statements, with the security list read first', () => {
     const statement = (n: number) =>
       `<INVSTMTTRNRS><TRNUID>${n}<STATUS><CODE>0<SEVERITY>INFO</STATUS><INVSTMTRS><DTASOF>20240628<CURDEF>USD<INVACCTFROM><BROKERID>b<ACCTID>A${n}</INVACCTFROM><INVPOSLIST>` +

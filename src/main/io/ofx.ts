@@ -66,7 +66,7 @@ const PIECE_BYTES = 32 * 1024;
 const SNIFF_BYTES = 8192;
 
 type Plan =
-  | { dialect: 'sgml'; encoding: string; version: string | undefined }
+  | { dialect: 'sgml'; encoding: string }
   | { dialect: 'bare'; encoding: string }
   | { dialect: 'xml' }
   | { dialect: 'refused' };
@@ -104,7 +104,7 @@ function planFor(bytes: Uint8Array, fromText: boolean, issues: IssueCollector, d
       issues.error(1, 'SECURITY', 'the OFX file uses message-level security (encrypted); export it without', header.get('SECURITY'));
       return { dialect: 'refused' };
     }
-    if (fromText) return { dialect: 'sgml', encoding: 'utf-8', version: version || undefined };
+    if (fromText) return { dialect: 'sgml', encoding: 'utf-8' };
     const encodingLabel = (header.get('ENCODING') ?? 'USASCII').toUpperCase();
     const charset = header.get('CHARSET') ?? '1252';
     let encoding: string | null;
@@ -115,7 +115,7 @@ function planFor(bytes: Uint8Array, fromText: boolean, issues: IssueCollector, d
       issues.error(1, 'CHARSET', `the OFX header names encoding ${encodingLabel} / charset ${charset}, which Ballast does not read`, `${encodingLabel}/${charset}`);
       return { dialect: 'refused' };
     }
-    return { dialect: 'sgml', encoding: bom ?? encoding, version: version || undefined };
+    return { dialect: 'sgml', encoding: bom ?? encoding };
   }
   if (/^<\?xml/i.test(trimmedHead) || /<\?OFX/i.test(trimmedHead)) return { dialect: 'xml' };
   if (/<OFX>/i.test(head)) return { dialect: 'bare', encoding: fromText ? 'utf-8' : (bom ?? 'utf-8') };
@@ -412,7 +412,7 @@ class SgmlReader {
     this.consume(i);
     text = this.buffer;
     if (!final && text.length > XML_MAX_VALUE_CHARS) {
-      this.fail(this.lineAt(0), '', `a value or tag is longer than ${XML_MAX_VALUE_CHARS / (1024 * 1024)} MB; no holdings file has such a field, so the file is refused`);
+      this.fail(this.lineAt(0), '', `a value or tag is longer than ${(XML_MAX_VALUE_CHARS / (1024 * 1024)).toFixed(1)} MB; no holdings file has such a field, so the file is refused`);
     }
   }
 
