@@ -854,7 +854,8 @@ class OfxReader implements HoldingsStreamReader {
   private refusal: { issues: IssueCollector; detected: Record<string, string> } | null = null;
   /** OFX 1.x start tags that proved empty leaves, by ordinal (a bit each). */
   private emptyLeaves = new Uint8Array(1024);
-  private xmlDocument: { encoding: string; version: string | undefined; hasHeader: boolean; root: XmlElement } | null = null;
+  /** OFX 2.x: the root the first pass read (its name is checked before a second pass). */
+  private xmlDocument: { root: XmlElement } | null = null;
 
   constructor(
     private readonly options: HoldingsStreamOptions,
@@ -983,7 +984,7 @@ class OfxReader implements HoldingsStreamReader {
     const version = header?.attributes.get('VERSION');
     if (version !== undefined) this.detected.version = version;
     if (header === undefined) this.headIssues.warning(1, 'OFXHEADER', 'the XML has no <?OFX …?> header; read as OFX 2.x anyway');
-    this.xmlDocument = { encoding: result.encoding, version, hasHeader: header !== undefined, root: result.root };
+    this.xmlDocument = { root: result.root };
   }
 
   private markEmptyLeaf(ordinal: number): void {
