@@ -6,7 +6,7 @@ import type { HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdin
 import type { HoldingsStreamOptions, HoldingsStreamReader } from '../io/holdings-stream';
 import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
 import { createMt535Reader, parseMt535 } from '../io/mt535';
-import { parseOfx } from '../io/ofx';
+import { createOfxReader, parseOfx } from '../io/ofx';
 import { createCustodianCsvReader, parseCustodianCsv, type IdentifierKey } from '../io/custodian-csv';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
 import { warningsIn } from '../io/report';
@@ -419,6 +419,7 @@ const STREAMED_READERS: Partial<Record<PositionFileFormat, (fileName: string, op
   'ibkr-flex': createIbkrFlexReader,
   semt002: createSemt002Reader,
   mt535: createMt535Reader,
+  ofx: createOfxReader,
 };
 
 function prepareStreamed(
@@ -440,11 +441,15 @@ function prepareStreamed(
         store.staging.add(String(statement), holding);
       },
     });
-    opened.forEachChunk((chunk, bytes) => {
-      checkCancelled(job.signal);
-      reader.push(chunk);
-      job.progress('Reading file', bytes, opened.size);
-    });
+    const readAll = (step: string) =>
+      opened.forEachChunk((chunk, bytes) => {
+        checkCancelled(job.signal);
+        reader.push(chunk);
+        job.progress(step, bytes, opened.size);
+      });
+    readAll('Reading file');
+    // OFX reads the file twice: its security list, which names the positions, comes after them.
+    if (reader.rewind?.() === true) readAll('Reading positions');
     return reader.end();
   });
   if (file.fatal) store.staging.clear();

@@ -11,7 +11,7 @@ import { CHUNK_BYTES } from './sources';
 import { createRuntime, type Runtime } from './runtime';
 
 /*
- * Issue 10: IBKR Flex, semt.002 and MT535 files are read from disk in chunks and parsed as a stream — several chunks here —
+ * Issue 10: IBKR Flex, semt.002, MT535 and OFX files are read from disk in chunks and parsed as a stream — several chunks here —
  * with the same all-or-nothing rule: a file cut mid-element or malformed anywhere is refused whole, with
  * its line and field, even with --allow-partial, and nothing is written.
  */
@@ -175,6 +175,54 @@ describe('IBKR Flex imported as a stream (issue 10)', () => {
       expect(issues).toEqual([expect.objectContaining({ severity: 'error', field: '{4:' })]);
       expect(issues[0]!.reason).toMatch(/not closed with "-}" \(is the file cut short\?\)/);
       expect(issues[0]!.line).toBe(whole.slice(0, whole.lastIndexOf('{4:', cut)).split('\n').length);
+    });
+  });
+
+  describe('OFX', () => {
+    /** OFX 1.x: two accounts' statements, then the security list that names their positions (as OFX orders them). */
+    const ofx = (prefix: string) => {
+      const position = (n: number) =>
+        `<POSSTOCK>\n<INVPOS>\n<SECID>\n<UNIQUEID>${prefix}${n}\n<UNIQUEIDTYPE>TICKER\n</SECID>\n<HELDINACCT>CASH\n<POSTYPE>LONG\n<UNITS>${n + 1}\n<UNITPRICE>2.5\n<MKTVAL>${((n + 1) * 2.5).toFixed(1)}\n<MEMO>\n</INVPOS>\n</POSSTOCK>\n`;
+      const statement = (account: string, count: number) =>
+        `<INVSTMTTRNRS>\n<TRNUID>1\n<STATUS>\n<CODE>0\n<SEVERITY>INFO\n</STATUS>\n<INVSTMTRS>\n<DTASOF>20260803\n<CURDEF>USD\n<INVACCTFROM>\n<BROKERID>stream.example\n<ACCTID>${account}\n</INVACCTFROM>\n<INVPOSLIST>\n` +
+        Array.from({ length: count }, (_, n) => position(n)).join('') +
+        `</INVPOSLIST>\n<INVBAL>\n<AVAILCASH>100\n</INVBAL>\n</INVSTMTRS>\n</INVSTMTTRNRS>\n`;
+      const securities = Array.from(
+        { length: 6000 },
+        (_, n) => `<STOCKINFO>\n<SECINFO>\n<SECID>\n<UNIQUEID>${prefix}${n}\n<UNIQUEIDTYPE>TICKER\n</SECID>\n<SECNAME>Streamed OFX ${n} ${'padding '.repeat(30)}\n<TICKER>${prefix}${n}\n</SECINFO>\n</STOCKINFO>\n`,
+      ).join('');
+      return (
+        'OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n<OFX>\n<INVSTMTMSGSRSV1>\n' +
+        statement(`${prefix}-1`, 6000) +
+        statement(`${prefix}-2`, 2500) +
+        `</INVSTMTMSGSRSV1>\n<SECLISTMSGSRSV1>\n<SECLIST>\n${securities}</SECLIST>\n</SECLISTMSGSRSV1>\n</OFX>\n`
+      );
+    };
+
+    it('a file of several chunks imports every statement, with names and tickers from the security list at its end', async () => {
+      const file = write('stream.ofx', ofx('OFA'));
+      expect(statSync(file).size).toBeGreaterThan(2 * CHUNK_BYTES);
+      const result = await invoke('imports.positions', { fileName: 'stream.ofx', path: file, createSecurities: true });
+      expect(result).toMatchObject({ status: 'imported', rows: 8500, format: 'ofx' });
+      expect(result.snapshots.map((s) => [s.accountId, s.positions])).toEqual([
+        ['OFA-1', 6000],
+        ['OFA-2', 2500],
+      ]);
+      const portfolio = await invoke('portfolio.get', { accountId: 'OFA-1' });
+      expect(portfolio.positions.find((p) => p.ticker === 'OFA4500')?.quantity).toBe('4501');
+    });
+
+    it('a file cut short is refused whole, even with --allow-partial; nothing is written', async () => {
+      const whole = ofx('OFB');
+      const cut = whole.indexOf('<STOCKINFO>', Math.floor(whole.length * 0.9));
+      const file = write('cut.ofx', whole.slice(0, cut));
+      expect(statSync(file).size).toBeGreaterThan(2 * CHUNK_BYTES);
+      const before = counts();
+      const error = expectError(await call('imports.positions', { fileName: 'cut.ofx', path: file, createSecurities: true, allowPartial: true }), 'IMPORT_REJECTED');
+      expect(counts()).toEqual(before);
+      const issues = (error.details as { issues: FileIssue[] }).issues;
+      expect(issues).toEqual([expect.objectContaining({ severity: 'error', field: 'SECLIST' })]);
+      expect(issues[0]!.reason).toMatch(/never closed \(is the file cut short\?\)/);
     });
   });
 });

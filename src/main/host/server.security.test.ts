@@ -24,6 +24,8 @@ const FIXTURES = path.resolve(__dirname, '..', 'io', '__fixtures__');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
 const fixtureText = (name: string) => fixture(name).toString('utf8');
 const PRICES_CSV = 'date,AAA,BBB\n2024-01-02,10,20\n2024-01-03,10.5,19.5\n';
+/** The start of an IBKR activity statement (CSV): the one position format still read whole. */
+const IBKR_ACTIVITY = 'Statement,Header,Field Name,Field Value\nStatement,Data,BrokerName,Interactive Brokers\n';
 
 describe('browser mode cannot read or write the disk', () => {
   let dir: string;
@@ -208,13 +210,20 @@ describe('browser mode cannot read or write the disk', () => {
     });
 
     it('limits each upload by the format its first bytes show, as the import reads them, and keeps nothing of a refused one', async () => {
-      // Issue 10: Flex, semt.002 and MT535 are read as a stream, so an .xml or .txt of theirs gets the
-      // streamed limit; OFX and the IBKR activity CSV are still parsed whole and keep the whole-file limit.
-      const streamed = ['csv/us-broker-synthetic.csv', 'csv/prices-wide-eu-synthetic.csv', 'ibkr-flex/synthetic-two-accounts.flex.xml', 'semt002/synthetic-custody.semt002.xml', 'mt535/synthetic-two-page.mt535.fin'];
-      const whole = ['ofx/synthetic-brokerage-ofx1.ofx', 'ofx/synthetic-brokerage-ofx2.ofx'];
+      // Issue 10: Flex, semt.002, MT535 and OFX are read as a stream, so an .xml, .ofx or .txt of theirs gets
+      // the streamed limit; the IBKR activity CSV is still parsed whole and keeps the whole-file limit.
+      const streamed = [
+        'csv/us-broker-synthetic.csv',
+        'csv/prices-wide-eu-synthetic.csv',
+        'ibkr-flex/synthetic-two-accounts.flex.xml',
+        'semt002/synthetic-custody.semt002.xml',
+        'mt535/synthetic-two-page.mt535.fin',
+        'ofx/synthetic-brokerage-ofx1.ofx',
+        'ofx/synthetic-brokerage-ofx2.ofx',
+        'ofx/synthetic-quicken.qfx',
+      ];
       for (const name of streamed) expect(uploadLimitFor(fixture(name)), name).toMatchObject({ bytes: UPLOAD_LIMITS.streamed, streamed: true });
-      for (const name of whole) expect(uploadLimitFor(fixture(name)), name).toMatchObject({ bytes: UPLOAD_LIMITS.wholeFile, streamed: false });
-      expect(uploadLimitFor(Buffer.from('Statement,Header,Field Name,Field Value\nStatement,Data,BrokerName,Interactive Brokers\n'))).toMatchObject({ format: 'ibkr-csv', streamed: false });
+      expect(uploadLimitFor(Buffer.from(IBKR_ACTIVITY))).toMatchObject({ format: 'ibkr-csv', bytes: UPLOAD_LIMITS.wholeFile, streamed: false });
       expect(UPLOAD_LIMITS.wholeFile).toBe(64 * 1024 * 1024);
       expect([sizeInWords(UPLOAD_LIMITS.wholeFile), sizeInWords(UPLOAD_LIMITS.streamed), sizeInWords(1536), sizeInWords(1000)]).toEqual(['64 MB', '1 GB', '1.5 KB', '1000 bytes']);
 
@@ -234,16 +243,19 @@ describe('browser mode cannot read or write the disk', () => {
         // Above the whole-file limit, below the streamed one: accepted whatever the name says.
         expect((await upload('flex.xml', fixtureText('ibkr-flex/synthetic-two-accounts.flex.xml'), small)).status).toBe(200);
         expect((await upload('custody.XML', fixtureText('semt002/synthetic-custody.semt002.xml'), small)).status).toBe(200);
-        const ofx = await upload('statement.xml', fixtureText('ofx/synthetic-brokerage-ofx2.ofx'), small);
-        expect(ofx.status).toBe(413);
-        expect(ofx.body?.error?.message).toBe('statement.xml is larger than 1 KB, the most browser mode accepts for an OFX file (read whole into memory to be parsed). Nothing was kept.');
+        expect((await upload('statement.xml', fixtureText('ofx/synthetic-brokerage-ofx2.ofx'), small)).status).toBe(200);
+        const activity = await upload('activity.csv', IBKR_ACTIVITY.repeat(40), small);
+        expect(activity.status).toBe(413);
+        expect(activity.body?.error?.message).toBe(
+          'activity.csv is larger than 1 KB, the most browser mode accepts for an Interactive Brokers activity statement (CSV) (read whole into memory to be parsed). Nothing was kept.',
+        );
         expect((await upload('custody.txt', fixtureText('mt535/synthetic-two-page.mt535.fin'), small)).status).toBe(200);
         // Streamed without a Content-Length: the limit is counted as the bytes arrive.
-        expect(await chunked(small, 'a.xml', Buffer.from(fixtureText('ofx/synthetic-brokerage-ofx2.ofx')))).toBe(413);
+        expect(await chunked(small, 'a.csv', Buffer.from(IBKR_ACTIVITY.repeat(40)))).toBe(413);
         expect(await chunked(small, 'a.xml', Buffer.from(fixtureText('semt002/synthetic-custody.semt002.xml')))).toBe(200);
         // Only the accepted uploads are on disk, owner-only.
         const files = readdirSync(small.uploadDir);
-        expect(files).toHaveLength(5);
+        expect(files).toHaveLength(6);
         if (process.platform !== 'win32') for (const f of files) expect(statSync(path.join(small.uploadDir, f)).mode & 0o777).toBe(0o600);
       } finally {
         await small.close();
@@ -265,10 +277,13 @@ describe('browser mode cannot read or write the disk', () => {
         return text + ' '.repeat(bytes - Buffer.byteLength(text));
       };
       try {
+        const activity = await upload('big.csv', IBKR_ACTIVITY.repeat(Math.ceil((128 * KB) / IBKR_ACTIVITY.length)), limited);
+        expect([413, 0]).toContain(activity.status);
+        if (activity.status === 413) expect(activity.body?.error?.message).toContain('larger than 96 KB, the most browser mode accepts for an Interactive Brokers activity statement (CSV)');
+        expect(await chunked(limited, 'big.csv', Buffer.from(IBKR_ACTIVITY.repeat(Math.ceil((128 * KB) / IBKR_ACTIVITY.length))))).toBe(413);
+        // An OFX file beyond the whole-file limit is taken: it is read as a stream now.
         const ofx = await upload('big.ofx', padded('ofx/synthetic-brokerage-ofx2.ofx', 128 * KB), limited);
-        expect([413, 0]).toContain(ofx.status);
-        if (ofx.status === 413) expect(ofx.body?.error?.message).toContain('larger than 96 KB, the most browser mode accepts for an OFX file');
-        expect(await chunked(limited, 'big.ofx', Buffer.from(padded('ofx/synthetic-brokerage-ofx2.ofx', 128 * KB)))).toBe(413);
+        expect(ofx.status).toBe(200);
         const csv = await upload('big.csv', 'x'.repeat(300 * KB), limited);
         expect([413, 0]).toContain(csv.status);
         if (csv.status === 413) expect(csv.body?.error?.message).toContain('larger than 256 KB, the most browser mode accepts for a CSV file (read as a stream)');
@@ -283,7 +298,8 @@ describe('browser mode cannot read or write the disk', () => {
         expect(preview.ok).toBe(true);
         expect(preview.value?.format).toBe('ibkr-flex');
         expect(preview.value?.totalRows).toBeGreaterThan(0);
-        expect(readdirSync(limited.uploadDir)).toHaveLength(0);
+        // Only the OFX upload, never used by a call, is still waiting.
+        expect(readdirSync(limited.uploadDir)).toHaveLength(1);
       } finally {
         await limited.close();
       }

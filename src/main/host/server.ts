@@ -34,8 +34,8 @@ export interface HostOptions {
 
 /**
  * Uploads go to a temporary file, never to memory. Formats the importers read as a stream (CSV, IBKR
- * Flex, semt.002, MT535) may be large; formats parsed as one document (OFX, the IBKR activity CSV) are
- * refused above the size their parsers accept anyway.
+ * Flex, semt.002, MT535, OFX) may be large — their limit only bounds the upload's temporary file; the
+ * format still parsed as one document (the IBKR activity CSV) is refused above the size its parser accepts.
  */
 export interface UploadLimits {
   streamed: number;
@@ -62,7 +62,7 @@ const UPLOAD_SNIFF_BYTES = 64 * 1024;
  * Position formats the import reads in chunks (the CSV path and STREAMED_READERS in app/imports.ts);
  * the others go through `readAll`, capped at WHOLE_FILE_LIMIT. Keep the two in step.
  */
-const STREAMED_FORMATS: ReadonlySet<PositionFileFormat> = new Set(['csv', 'ibkr-flex', 'semt002', 'mt535']);
+const STREAMED_FORMATS: ReadonlySet<PositionFileFormat> = new Set(['csv', 'ibkr-flex', 'semt002', 'mt535', 'ofx']);
 
 /** What the PM calls each kind of file, for the refusal message. */
 const FORMAT_NAMES: Record<PositionFileFormat, string> = {
@@ -82,8 +82,8 @@ export interface UploadLimit {
 
 /**
  * The limit of an upload, from its first bytes (up to 64 KB) the way the import recognises the format
- * (detectPositionFormat) — not from its name: a Flex Query or semt.002 file named .xml streams, an OFX
- * file named .xml is read whole. Prices and indicator files are CSV.
+ * (detectPositionFormat) — not from its name: a Flex Query, semt.002 or OFX file named .xml streams, an
+ * IBKR activity statement named .csv is read whole. Prices and indicator files are CSV.
  */
 export function uploadLimitFor(head: Uint8Array, limits: UploadLimits = UPLOAD_LIMITS): UploadLimit {
   const { format } = detectPositionFormat(head);

@@ -1,6 +1,6 @@
 import type { HoldingLine, HoldingsFile } from './holdings';
 
-/** The streaming readers' shape (issue 10): IBKR Flex, semt.002 and MT535 today. */
+/** The streaming readers' shape (issue 10): IBKR Flex, semt.002, MT535 and OFX. */
 
 /** A holdings file read as a stream: the statements come without their holdings, which went to `onHolding`. */
 export interface StreamedHoldingsFile extends HoldingsFile {
@@ -18,6 +18,12 @@ export interface HoldingsStreamOptions {
 
 export interface HoldingsStreamReader {
   push(chunk: Uint8Array): void;
+  /**
+   * Called once the whole file was pushed, before end(): true when the reader needs the file once more from
+   * its first byte (OFX: the security list that names the positions comes after them). The caller then pushes
+   * every chunk again and calls end(). Readers that read a file once leave it out.
+   */
+  rewind?(): boolean;
   end(): StreamedHoldingsFile;
 }
 
@@ -35,7 +41,9 @@ export function readWhole(create: (options: HoldingsStreamOptions) => HoldingsSt
       else list.push(holding);
     },
   });
-  reader.push(typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input);
+  const bytes = typeof input === 'string' ? new TextEncoder().encode(input.replace(/^\uFEFF/, '')) : input;
+  reader.push(bytes);
+  if (reader.rewind?.() === true) reader.push(bytes);
   const { fatal: _fatal, ...file } = reader.end();
   file.statements.forEach((statement, index) => {
     statement.holdings = holdings.get(index) ?? [];

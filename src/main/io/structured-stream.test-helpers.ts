@@ -13,12 +13,17 @@ export function streamed(
 ): { file: StreamedHoldingsFile; holdings: [number, HoldingLine][] } {
   const holdings: [number, HoldingLine][] = [];
   const reader = create('file.xml', { onHolding: (statement, holding) => holdings.push([statement, holding]) });
-  let at = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    reader.push(bytes.subarray(at, cut));
-    at = cut;
-  }
-  reader.push(bytes.subarray(at));
+  const pushAll = () => {
+    let at = 0;
+    for (const cut of [...cuts].sort((a, b) => a - b)) {
+      reader.push(bytes.subarray(at, cut));
+      at = cut;
+    }
+    reader.push(bytes.subarray(at));
+  };
+  pushAll();
+  // A reader that needs the file twice (OFX) gets it again from the first byte, as the import gives it.
+  if (reader.rewind?.() === true) pushAll();
   return { file: reader.end(), holdings };
 }
 

@@ -33,6 +33,8 @@ export interface XmlStreamHandlers {
 export interface XmlStreamOptions {
   maxDepth?: number;
   maxValueChars?: number;
+  /** Decode with this encoding, whatever the bytes or the declaration say (text that was handed over as a string). */
+  encoding?: string;
 }
 
 export interface XmlStreamResult {
@@ -250,7 +252,8 @@ export function createXmlStream(issues: IssueCollector, handlers: XmlStreamHandl
   /** Chooses the decoder from the first bytes, as decodeXmlBytes does for a whole file. */
   const start = (bytes: Uint8Array) => {
     const bom = byteOrderMark(bytes);
-    if (bom !== null) encoding = bom;
+    if (options.encoding !== undefined) encoding = options.encoding;
+    else if (bom !== null) encoding = bom;
     else if (bytes[0] === 0x3c && bytes[1] === 0x00) encoding = 'utf-16le';
     else if (bytes[0] === 0x00 && bytes[1] === 0x3c) encoding = 'utf-16be';
     else {

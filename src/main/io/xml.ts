@@ -58,7 +58,8 @@ export interface XmlReadOptions {
 export const XML_MAX_DEPTH = 64;
 /**
  * Far above any custody statement; keeps a mistaken multi-gigabyte drop from exhausting memory. Applies to
- * readXml only (OFX 2.x): IBKR Flex and semt.002 are read as a stream by xml-stream.ts, without a size cap.
+ * readXml only, which no importer uses any more: IBKR Flex, semt.002 and OFX 2.x are read as a stream by
+ * xml-stream.ts, without a size cap (readXml stays for the whole-document tests and the OFX test oracle).
  */
 export const XML_MAX_BYTES = 64 * 1024 * 1024;
 /**

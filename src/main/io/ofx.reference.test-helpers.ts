@@ -1,0 +1,517 @@
+import { readIsoDate } from './dates';
+import { type DecimalReading, readDecimal } from './decimal';
+import { type FieldValue, type RawHolding, dropDuplicateHoldings, requireStatementDate, validateCash, validateHolding } from './holding-checks';
+import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
+import { IssueCollector } from './report';
+import {
+  LineIndex,
+  XML_MAX_BYTES,
+  XML_MAX_DEPTH,
+  type XmlElement,
+  asciiHead,
+  byteOrderMark,
+  childElement,
+  childText,
+  decodeBytes,
+  decodeXmlEntities,
+  descendants,
+  encodingFromLabel,
+  pathElement,
+  readXml,
+} from './xml';
+
+/**
+ * Test oracle only (issue 10): the whole-file OFX reader as it was before OFX was read as a stream, kept
+ * verbatim so the streaming reader in ofx.ts can be compared with it on every fixture and on generated
+ * variants. Not used by product code.
+ *
+ * OFX / QFX investment statements (OFX 1.x SGML and OFX 2.x XML; QFX is OFX with Intuit's extra tags).
+ * Reads every INVSTMTRS into a statement: positions from INVPOSLIST, names and tickers from SECLIST,
+ * the account from INVACCTFROM, the date from DTASOF and cash from INVBAL AVAILCASH.
+ *
+ * OFX conventions that shape the result (OFX 2.1.1 §13.9.2.6.1):
+ * - POSDEBT: UNITS is the face amount and UNITPRICE a percentage of par → quantityType FAMT, percent price;
+ * - POSOPT: UNITS are contracts and UNITPRICE is per underlying share; the stored price is per contract
+ *   (× SHPERCTRCT from OPTINFO, 100 when the file has none) so quantity × price is the value;
+ * - dates are `YYYYMMDD[HHMMSS[.XXX]][[offset:TZ]]`; the as-of date is the calendar day as written
+ *   (the statement's own date), not converted to UTC.
+ */
+export function parseOfxInMemory(input: Uint8Array | string, fileName: string): HoldingsFile {
+  void fileName; // messages are addressed by the caller's formatIssue, which names the file
+  const issues = new IssueCollector();
+  const detected: Record<string, string> = {};
+  const result = (statements: HoldingsStatement[]): HoldingsFile => ({ format: 'ofx', detected, statements, issues: issues.toArray() });
+
+  if (input.length > XML_MAX_BYTES) {
+    issues.error(0, '', `the file is larger than the ${XML_MAX_BYTES / (1024 * 1024)} MB accepted for an OFX statement`);
+    return result([]);
+  }
+  const root = readOfxTree(input, issues, detected);
+  if (root === null) return result([]);
+  if (root.name.toUpperCase() !== 'OFX') {
+    issues.error(root.line, root.name, `the file's root element is <${root.name}>, not <OFX>`);
+    return result([]);
+  }
+  if (descendants(root, 'INTU.BID').length > 0) detected.flavour = 'QFX (Quicken)';
+  return result(readStatements(root, issues, detected));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bytes → element tree
+
+function readOfxTree(input: Uint8Array | string, issues: IssueCollector, detected: Record<string, string>): XmlElement | null {
+  const head = typeof input === 'string' ? input.slice(0, 4096) : headText(input);
+  const trimmedHead = head.replace(/^\uFEFF/, '').trimStart();
+  if (/^OFXHEADER\s*:/i.test(trimmedHead)) {
+    const text = decodeSgmlOfx(input, trimmedHead, issues, detected);
+    if (text === null) return null;
+    detected.dialect = 'OFX 1.x (SGML)';
+    return sgmlToTree(text, issues);
+  }
+  if (/^<\?xml/i.test(trimmedHead) || /<\?OFX/i.test(trimmedHead)) {
+    const document = readXml(input, issues);
+    if (document === null) return null;
+    const header = document.instructions.find((instruction) => instruction.target.toUpperCase() === 'OFX');
+    detected.dialect = 'OFX 2.x (XML)';
+    detected.encoding = document.encoding;
+    const version = header?.attributes.get('VERSION');
+    if (version !== undefined) detected.version = version;
+    if (header === undefined) issues.warning(1, 'OFXHEADER', 'the XML has no <?OFX …?> header; read as OFX 2.x anyway');
+    return document.root;
+  }
+  if (/<OFX>/i.test(head)) {
+    // No header at all: some exporters write only the body. The SGML reader also accepts closed leaves.
+    const decoded = typeof input === 'string' ? { text: input, encoding: 'text' } : decodeBytes(input, 'utf-8', issues);
+    if (decoded === null) return null;
+    detected.dialect = 'OFX (no header)';
+    detected.encoding = decoded.encoding;
+    issues.warning(1, 'OFXHEADER', 'the file has no OFX header; read as OFX anyway');
+    return sgmlToTree(decoded.text, issues);
+  }
+  issues.error(1, 'OFXHEADER', 'the file is not OFX: it has neither an "OFXHEADER:100" header nor an <?OFX …?> declaration nor an <OFX> element');
+  return null;
+}
+
+function headText(bytes: Uint8Array): string {
+  const bom = byteOrderMark(bytes);
+  if (bom === 'utf-16le' || bom === 'utf-16be') {
+    try {
+      return new TextDecoder(bom).decode(bytes.subarray(0, 8192));
+    } catch {
+      return '';
+    }
+  }
+  return asciiHead(bytes, 4096);
+}
+
+/** OFX 1.x: ENCODING USASCII + CHARSET 1252/ISO-8859-1 is a single-byte file; ENCODING UTF-8 is UTF-8. */
+function decodeSgmlOfx(input: Uint8Array | string, head: string, issues: IssueCollector, detected: Record<string, string>): string | null {
+  const headerBlock = head.slice(0, Math.max(0, head.search(/</)) || head.length);
+  const header = new Map<string, string>();
+  for (const match of headerBlock.matchAll(/([A-Z]+)\s*:\s*([^\s<]*)/gi)) header.set((match[1] ?? '').toUpperCase(), match[2] ?? '');
+  const version = header.get('VERSION');
+  if (version) detected.version = version;
+  const data = header.get('DATA');
+  if (data && data.toUpperCase() !== 'OFXSGML') issues.warning(1, 'DATA', `the OFX header says DATA:${data}; read as OFXSGML`, data);
+  if ((header.get('COMPRESSION') ?? 'NONE').toUpperCase() !== 'NONE') {
+    issues.error(1, 'COMPRESSION', 'the OFX file is compressed; export it uncompressed', header.get('COMPRESSION'));
+    return null;
+  }
+  if ((header.get('SECURITY') ?? 'NONE').toUpperCase() !== 'NONE') {
+    issues.error(1, 'SECURITY', 'the OFX file uses message-level security (encrypted); export it without', header.get('SECURITY'));
+    return null;
+  }
+  if (typeof input === 'string') {
+    detected.encoding = 'text';
+    return input.replace(/^\uFEFF/, '');
+  }
+  const encodingLabel = (header.get('ENCODING') ?? 'USASCII').toUpperCase();
+  const charset = header.get('CHARSET') ?? '1252';
+  let encoding: string | null;
+  if (encodingLabel === 'UTF-8' || encodingLabel === 'UTF8' || encodingLabel === 'UNICODE') encoding = 'utf-8';
+  else if (encodingLabel === 'USASCII') encoding = encodingFromLabel(charset) ?? (charset.toUpperCase() === 'NONE' ? 'windows-1252' : null);
+  else encoding = null;
+  if (encoding === null) {
+    issues.error(1, 'CHARSET', `the OFX header names encoding ${encodingLabel} / charset ${charset}, which Ballast does not read`, `${encodingLabel}/${charset}`);
+    return null;
+  }
+  const decoded = decodeBytes(input, encoding, issues);
+  if (decoded === null) return null;
+  detected.encoding = decoded.encoding;
+  return decoded.text;
+}
+
+interface BuildingElement {
+  name: string;
+  line: number;
+  text: string;
+  children: BuildingElement[];
+}
+
+/**
+ * OFX 1.x SGML → element tree. Leaf elements ("<CODE>0") usually have no end tag; aggregates always do.
+ * A start tag followed by text is a leaf (an optional matching end tag is consumed); one followed by
+ * another tag is opened as an aggregate. An element still open when an outer end tag arrives was an
+ * empty leaf: it is closed there and anything read inside it is handed back to its parent.
+ */
+export function sgmlToTree(text: string, issues: IssueCollector, maxDepth = XML_MAX_DEPTH): XmlElement | null {
+  const lines = new LineIndex(text);
+  const start = text.search(/<OFX>/i);
+  if (start < 0) {
+    issues.error(1, 'OFX', 'the file has no <OFX> element');
+    return null;
+  }
+  const top: BuildingElement = { name: '#document', line: 1, text: '', children: [] };
+  const stack: BuildingElement[] = [top];
+  let i = start;
+  while (i < text.length) {
+    const open = text.indexOf('<', i);
+    if (open < 0) break;
+    const close = text.indexOf('>', open + 1);
+    const nextOpen = text.indexOf('<', open + 1);
+    if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
+      issues.error(lines.lineAt(open), '', `a tag is not closed with ">"${close < 0 ? ' (is the file cut short?)' : ''}`, text.slice(open, open + 40));
+      return null;
+    }
+    const tag = text.slice(open + 1, close).trim();
+    if (tag.startsWith('!') || tag.startsWith('?')) {
+      i = close + 1;
+      continue;
+    }
+    const isEnd = tag.startsWith('/');
+    const name = (isEnd ? tag.slice(1) : tag).trim().toUpperCase();
+    if (!/^[A-Z0-9][A-Z0-9._-]*$/.test(name)) {
+      issues.error(lines.lineAt(open), '', `"<${tag}>" is not an OFX tag`, `<${tag}>`);
+      return null;
+    }
+    const parent = stack[stack.length - 1] as BuildingElement;
+    if (isEnd) {
+      let index = stack.length - 1;
+      while (index > 0 && stack[index]?.name !== name) index -= 1;
+      if (index === 0) {
+        issues.warning(lines.lineAt(open), name, `</${name}> closes an element that is not open; ignored`);
+      } else {
+        while (stack.length - 1 > index) {
+          const implicit = stack.pop() as BuildingElement;
+          const owner = stack[stack.length - 1] as BuildingElement;
+          // A loop, not push(...spread): a spread of many children would overflow the call stack.
+          for (const child of implicit.children) owner.children.push(child);
+          implicit.children = [];
+        }
+        stack.pop();
+        if (stack.length === 1 && name === 'OFX') {
+          const rest = text.slice(close + 1);
+          if (rest.trim() !== '') issues.warning(lines.lineAt(close + 1), '', 'text after </OFX> is ignored');
+          break;
+        }
+      }
+      i = close + 1;
+      continue;
+    }
+    const valueEnd = text.indexOf('<', close + 1);
+    const value = text.slice(close + 1, valueEnd < 0 ? text.length : valueEnd).trim();
+    const element: BuildingElement = { name, line: lines.lineAt(open), text: '', children: [] };
+    parent.children.push(element);
+    if (value !== '') {
+      element.text = decodeXmlEntities(value);
+      i = valueEnd < 0 ? text.length : valueEnd;
+      i = afterOptionalEndTag(text, i, name);
+    } else {
+      if (stack.length > maxDepth) {
+        issues.error(element.line, name, `OFX elements are nested more than ${maxDepth} levels deep; the file is refused`);
+        return null;
+      }
+      stack.push(element);
+      i = close + 1;
+    }
+  }
+  if (stack.length > 1) {
+    // Unclosed elements with content are aggregates the file never finished; childless ones were empty leaves.
+    const unfinished = stack.slice(1).reverse().find((element) => element.children.length > 0) ?? stack[1];
+    if (unfinished !== undefined) {
+      issues.error(unfinished.line, unfinished.name, `<${unfinished.name}> is never closed (is the file cut short?)`);
+    }
+    return null;
+  }
+  const root = top.children[0];
+  if (root === undefined) {
+    issues.error(1, 'OFX', 'the file has no <OFX> element');
+    return null;
+  }
+  return freeze(root);
+}
+
+function freeze(element: BuildingElement): XmlElement {
+  // Depth is bounded by maxDepth, so this recursion is too.
+  return {
+    name: element.name,
+    qualifiedName: element.name,
+    namespace: null,
+    attributes: new Map(),
+    children: element.children.map(freeze),
+    text: element.text,
+    line: element.line,
+  };
+}
+
+/** Skips `</NAME>` at `at` when it closes the leaf just read (OFX 1.x allows but does not require it). */
+function afterOptionalEndTag(text: string, at: number, name: string): number {
+  if (text.charCodeAt(at) !== 60 || text.charCodeAt(at + 1) !== 47) return at;
+  const close = text.indexOf('>', at + 2);
+  if (close < 0 || close - at > name.length + 16) return at;
+  return text.slice(at + 2, close).trim().toUpperCase() === name ? close + 1 : at;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Element tree → statements
+
+interface SecurityInfo {
+  ticker: FieldValue | null;
+  name: string | null;
+  kind: string;
+  contractSize: FieldValue | null;
+  currency: FieldValue | null;
+}
+
+const POSITION_KINDS = ['POSSTOCK', 'POSMF', 'POSDEBT', 'POSOPT', 'POSOTHER'] as const;
+const INFO_KINDS = ['STOCKINFO', 'MFINFO', 'DEBTINFO', 'OPTINFO', 'OTHERINFO'] as const;
+const DEFAULT_CONTRACT_SIZE = '100';
+
+function readStatements(root: XmlElement, issues: IssueCollector, detected: Record<string, string>): HoldingsStatement[] {
+  reportStatus(pathElement(root, 'SIGNONMSGSRSV1', 'SONRS'), issues, 'sign-on');
+  const securities = readSecurityList(root, issues);
+  const responses = descendants(root, 'INVSTMTRS');
+  if (responses.length === 0) {
+    for (const transaction of descendants(root, 'INVSTMTTRNRS')) reportStatus(transaction, issues, 'investment statement');
+    const other = ['STMTRS', 'CCSTMTRS'].find((name) => descendants(root, name).length > 0);
+    issues.error(
+      root.line,
+      'INVSTMTRS',
+      other
+        ? 'the OFX file is a bank or card statement, not an investment statement (no INVSTMTRS); export the brokerage account'
+        : 'the OFX file has no investment statement (INVSTMTRS)',
+    );
+    return [];
+  }
+  for (const transaction of descendants(root, 'INVSTMTTRNRS')) reportStatus(transaction, issues, 'investment statement');
+  detected.statements = String(responses.length);
+  return responses.map((response) => readStatement(response, securities, issues));
+}
+
+function reportStatus(container: XmlElement | null, issues: IssueCollector, what: string): void {
+  const status = container === null ? null : childElement(container, 'STATUS');
+  if (status === null) return;
+  const code = childText(status, 'CODE');
+  const severity = (childText(status, 'SEVERITY') ?? '').toUpperCase();
+  if (code === null || code === '0') return;
+  const message = childText(status, 'MESSAGE');
+  const reason = `the institution reported ${what} status ${code}${message ? ` (${message})` : ''}`;
+  if (severity === 'ERROR') issues.error(status.line, 'STATUS', reason, code);
+  else issues.warning(status.line, 'STATUS', reason, code);
+}
+
+function readSecurityList(root: XmlElement, issues: IssueCollector): Map<string, SecurityInfo> {
+  const securities = new Map<string, SecurityInfo>();
+  for (const list of descendants(root, 'SECLIST')) {
+    for (const info of list.children) {
+      if (!(INFO_KINDS as readonly string[]).includes(info.name)) continue;
+      const secInfo = childElement(info, 'SECINFO');
+      const secId = secInfo === null ? null : childElement(secInfo, 'SECID');
+      const key = secId === null ? null : securityKey(secId);
+      if (secInfo === null || key === null) {
+        issues.warning(info.line, info.name, `a ${info.name} entry in SECLIST has no SECID; ignored`);
+        continue;
+      }
+      if (securities.has(key)) continue;
+      const currency = childElement(secInfo, 'CURRENCY') ?? childElement(secInfo, 'ORIGCURRENCY');
+      securities.set(key, {
+        ticker: fieldOf(secInfo, 'TICKER'),
+        name: childText(secInfo, 'SECNAME'),
+        kind: info.name,
+        contractSize: fieldOf(info, 'SHPERCTRCT'),
+        currency: currency === null ? null : fieldOf(currency, 'CURSYM'),
+      });
+    }
+  }
+  return securities;
+}
+
+function readStatement(response: XmlElement, securities: Map<string, SecurityInfo>, issues: IssueCollector): HoldingsStatement {
+  const notes: string[] = [];
+  const account = pathElement(response, 'INVACCTFROM');
+  const accountId = account === null ? null : childText(account, 'ACCTID');
+  const brokerId = account === null ? null : childText(account, 'BROKERID');
+  if (brokerId !== null) notes.push(`broker ${brokerId}`);
+  if (accountId === null) issues.warning(account?.line ?? response.line, 'ACCTID', 'the statement names no account (INVACCTFROM ACCTID); choose the account when importing');
+
+  const dateField = fieldOf(response, 'DTASOF');
+  let asOf: string | null = null;
+  if (dateField !== null) {
+    const reading = readOfxDate(dateField.text);
+    if (reading.ok) asOf = reading.value;
+    else issues.error(dateField.line, 'DTASOF', reading.reason, dateField.text);
+  }
+  const statement: HoldingsStatement = { accountId, asOf, holdings: [], cash: [], notes };
+  if (dateField === null) requireStatementDate(statement, response.line, 'DTASOF', issues);
+
+  const defaultCurrency = fieldOf(response, 'CURDEF');
+  const positionList = childElement(response, 'INVPOSLIST');
+  const holdings: HoldingLine[] = [];
+  let optionsWithoutContractSize = 0;
+  const unlisted = new CappedWarnings();
+  if (positionList !== null) {
+    for (const position of positionList.children) {
+      if (!(POSITION_KINDS as readonly string[]).includes(position.name)) {
+        issues.warning(position.line, position.name, `<${position.name}> is not an OFX position type; ignored`);
+        continue;
+      }
+      const raw = readPosition(position, securities, defaultCurrency, issues, unlisted);
+      if (raw === null) continue;
+      if (position.name === 'POSOPT' && raw.priceMultiplier?.field === 'SHPERCTRCT (default)') optionsWithoutContractSize += 1;
+      const holding = validateHolding(raw, issues, readOfxNumber);
+      if (holding !== null) holdings.push(holding);
+    }
+  }
+  if (unlisted.unreported > 0) {
+    issues.warning(positionList?.line ?? response.line, 'SECID', `${unlisted.unreported} more position(s) have no entry in the security list (SECLIST)`);
+  }
+  if (optionsWithoutContractSize > 0) {
+    notes.push(`${optionsWithoutContractSize} option position(s) without SHPERCTRCT in SECLIST: ${DEFAULT_CONTRACT_SIZE} shares per contract assumed`);
+  }
+  if (holdings.some((holding) => holding.securityType === 'OPT')) notes.push('option prices are per contract (OFX premium per share × shares per contract)');
+  statement.holdings = dropDuplicateHoldings(holdings, issues, () => 'UNIQUEID');
+
+  const balance = childElement(response, 'INVBAL');
+  const cash = balance === null ? null : fieldOf(balance, 'AVAILCASH');
+  if (cash !== null) {
+    if (defaultCurrency === null) {
+      issues.error(cash.line, 'CURDEF', 'the statement has a cash balance but no currency (CURDEF)');
+    } else {
+      const line = validateCash(cash, defaultCurrency, issues, readOfxNumber);
+      if (line !== null) statement.cash.push(line);
+    }
+  }
+  if (positionList === null && cash === null) {
+    issues.warning(response.line, 'INVPOSLIST', 'the statement has no position list (INVPOSLIST) and no cash balance');
+  }
+  return statement;
+}
+
+function readPosition(
+  position: XmlElement,
+  securities: Map<string, SecurityInfo>,
+  defaultCurrency: FieldValue | null,
+  issues: IssueCollector,
+  unlisted: CappedWarnings,
+): RawHolding | null {
+  const invPos = childElement(position, 'INVPOS');
+  if (invPos === null) {
+    issues.error(position.line, 'INVPOS', `<${position.name}> has no INVPOS aggregate`);
+    return null;
+  }
+  const secId = childElement(invPos, 'SECID');
+  const identifiers: RawHolding['identifiers'] = {};
+  if (secId === null) {
+    issues.error(invPos.line, 'SECID', 'the position has no security id (SECID)');
+    return null;
+  }
+  const uniqueId = fieldOf(secId, 'UNIQUEID');
+  const idType = (childText(secId, 'UNIQUEIDTYPE') ?? '').toUpperCase();
+  if (uniqueId === null) {
+    issues.error(secId.line, 'UNIQUEID', 'the position has an empty security id (UNIQUEID)');
+    return null;
+  }
+  const kind = ({ CUSIP: 'cusip', ISIN: 'isin', SEDOL: 'sedol', FIGI: 'figi', TICKER: 'ticker' } as const)[idType];
+  if (kind !== undefined) identifiers[kind] = uniqueId;
+  const key = securityKey(secId);
+  const info = key === null ? undefined : securities.get(key);
+  if (info === undefined) {
+    unlisted.report(() =>
+      issues.warning(secId.line, 'SECID', `the security list (SECLIST) has no entry for ${idType || 'id'} ${uniqueId.text}; its name and ticker are not known`, uniqueId.text),
+    );
+  } else if (info.ticker !== null && identifiers.ticker === undefined) {
+    identifiers.ticker = info.ticker;
+  }
+  if (kind === undefined && identifiers.ticker === undefined && info?.name == null) {
+    issues.error(secId.line, 'UNIQUEIDTYPE', `security id type "${idType}" is not CUSIP, ISIN or SEDOL and SECLIST does not name the security`, idType);
+    return null;
+  }
+
+  const positionType = fieldOf(invPos, 'POSTYPE');
+  const currencyElement = childElement(invPos, 'CURRENCY') ?? childElement(invPos, 'ORIGCURRENCY');
+  const currency = (currencyElement === null ? null : fieldOf(currencyElement, 'CURSYM')) ?? info?.currency ?? defaultCurrency;
+  const priceDate = fieldOf(invPos, 'DTPRICEASOF');
+  if (priceDate !== null) {
+    const reading = readOfxDate(priceDate.text);
+    if (!reading.ok) issues.warning(priceDate.line, 'DTPRICEASOF', reading.reason, priceDate.text);
+  }
+  const isDebt = position.name === 'POSDEBT';
+  const raw: RawHolding = {
+    line: position.line,
+    identifiers,
+    description: info?.name ?? childText(invPos, 'MEMO'),
+    securityType: position.name.slice(3),
+    quantity: fieldOf(invPos, 'UNITS'),
+    quantityType: isDebt ? 'FAMT' : 'UNIT',
+    price: fieldOf(invPos, 'UNITPRICE'),
+    priceType: isDebt ? 'percent' : 'amount',
+    currency,
+    marketValue: fieldOf(invPos, 'MKTVAL'),
+    costBasis: null,
+  };
+  if (positionType !== null && positionType.text.toUpperCase() === 'SHORT') raw.short = positionType;
+  if (position.name === 'POSOPT') {
+    raw.priceMultiplier = info?.contractSize ?? { text: DEFAULT_CONTRACT_SIZE, line: position.line, field: 'SHPERCTRCT (default)' };
+  }
+  return raw;
+}
+
+/** Lists the first few occurrences of a repeated warning and counts the rest, to keep reports readable. */
+class CappedWarnings {
+  private reported = 0;
+  unreported = 0;
+
+  constructor(private readonly limit = 10) {}
+
+  report(emit: () => void): void {
+    if (this.reported < this.limit) {
+      this.reported += 1;
+      emit();
+    } else {
+      this.unreported += 1;
+    }
+  }
+}
+
+function securityKey(secId: XmlElement): string | null {
+  const id = childText(secId, 'UNIQUEID');
+  if (id === null) return null;
+  return `${(childText(secId, 'UNIQUEIDTYPE') ?? '').toUpperCase()}:${id.toUpperCase()}`;
+}
+
+function fieldOf(element: XmlElement, name: string): FieldValue | null {
+  const child = childElement(element, name);
+  if (child === null || child.text === '') return null;
+  return { text: child.text, line: child.line, field: name };
+}
+
+/** OFX amounts use "." but the spec lets servers write "," as the decimal point; no grouping is allowed. */
+export function readOfxNumber(text: string): DecimalReading {
+  const trimmed = text.trim();
+  if (/^[+-]?\d*,\d+$/.test(trimmed)) return readDecimal(trimmed.replace(',', '.'));
+  return readDecimal(trimmed);
+}
+
+export type OfxDateReading = { ok: true; value: string } | { ok: false; reason: string };
+
+const OFX_DATE = /^(\d{4})(\d{2})(\d{2})(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,3})?)?)?)?(?:\s*\[\s*[+-]?\d{1,2}(?:\.\d{1,2})?(?::[A-Za-z0-9 _+-]*)?\])?$/;
+
+/** `YYYYMMDD[HHMMSS[.XXX]][[offset:TZ]]` → the calendar date as written (YYYY-MM-DD). */
+export function readOfxDate(text: string): OfxDateReading {
+  const trimmed = text.trim();
+  const match = OFX_DATE.exec(trimmed);
+  if (!match) return { ok: false, reason: `"${trimmed}" is not an OFX date (YYYYMMDD, optionally followed by HHMMSS and [offset:zone])` };
+  const reading = readIsoDate(`${match[1]}-${match[2]}-${match[3]}`);
+  if (!reading.ok) return { ok: false, reason: `"${trimmed}" is not a real calendar date` };
+  return reading;
+}
