@@ -29,10 +29,10 @@ describe('HTTP transport: uploads', () => {
 
   it('a refused upload is the call’s error, and the call is not made', async () => {
     // The server's refusal names the format and its limit in words: it is what the PM reads.
-    const said = 'big.xml is larger than 64 MB, the most browser mode accepts for an OFX file (read whole into memory to be parsed). Nothing was kept.';
+    const said = 'activity.csv is larger than 64 MB, the most browser mode accepts for an Interactive Brokers activity statement (CSV) (read whole into memory to be parsed). Nothing was kept.';
     const fetchImpl = vi.fn(async () => json({ ok: false, error: { code: 'BAD_INPUT', message: said } }, 413));
     const client = createClient(httpTransport({ token: 'tok', fetchImpl: fetchImpl as unknown as typeof fetch }));
-    const error = await client.call('imports.prices', { fileName: 'big.xml', contentBase64: 'AAAA' }).catch((e: unknown) => e);
+    const error = await client.call('imports.prices', { fileName: 'activity.csv', contentBase64: 'AAAA' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiCallError);
     expect((error as ApiCallError).code).toBe('BAD_INPUT');
     expect((error as ApiCallError).message).toBe(said);
