@@ -1,7 +1,18 @@
-import { readIsoDate } from './dates';
-import { type DecimalReading, readDecimal } from './decimal';
-import { type FieldValue, type RawHolding, dropDuplicateHoldings, requireStatementDate, validateCash, validateHolding } from './holding-checks';
+import { dropDuplicateHoldings, requireStatementDate, validateCash, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
+import {
+  type SecurityInfo,
+  CappedWarnings,
+  DEFAULT_CONTRACT_SIZE,
+  INFO_KINDS,
+  POSITION_KINDS,
+  fieldOf,
+  readOfxDate,
+  readOfxNumber,
+  readPosition,
+  reportStatus,
+  securityKey,
+} from './ofx';
 import { IssueCollector } from './report';
 import {
   LineIndex,
@@ -22,8 +33,9 @@ import {
 
 /**
  * Test oracle only (issue 10): the whole-file OFX reader as it was before OFX was read as a stream, kept
- * verbatim so the streaming reader in ofx.ts can be compared with it on every fixture and on generated
- * variants. Not used by product code.
+ * so the streaming reader in ofx.ts can be compared with it on every fixture and on generated variants: its
+ * own whole-file tree (SGML or XML) and statement assembly, with the position-level readers (unchanged by the
+ * streaming) imported from ofx.ts. Not used by product code.
  *
  * OFX / QFX investment statements (OFX 1.x SGML and OFX 2.x XML; QFX is OFX with Intuit's extra tags).
  * Reads every INVSTMTRS into a statement: positions from INVPOSLIST, names and tickers from SECLIST,
@@ -265,18 +277,6 @@ function afterOptionalEndTag(text: string, at: number, name: string): number {
 // ---------------------------------------------------------------------------------------------------
 // Element tree → statements
 
-interface SecurityInfo {
-  ticker: FieldValue | null;
-  name: string | null;
-  kind: string;
-  contractSize: FieldValue | null;
-  currency: FieldValue | null;
-}
-
-const POSITION_KINDS = ['POSSTOCK', 'POSMF', 'POSDEBT', 'POSOPT', 'POSOTHER'] as const;
-const INFO_KINDS = ['STOCKINFO', 'MFINFO', 'DEBTINFO', 'OPTINFO', 'OTHERINFO'] as const;
-const DEFAULT_CONTRACT_SIZE = '100';
-
 function readStatements(root: XmlElement, issues: IssueCollector, detected: Record<string, string>): HoldingsStatement[] {
   reportStatus(pathElement(root, 'SIGNONMSGSRSV1', 'SONRS'), issues, 'sign-on');
   const securities = readSecurityList(root, issues);
@@ -296,18 +296,6 @@ function readStatements(root: XmlElement, issues: IssueCollector, detected: Reco
   for (const transaction of descendants(root, 'INVSTMTTRNRS')) reportStatus(transaction, issues, 'investment statement');
   detected.statements = String(responses.length);
   return responses.map((response) => readStatement(response, securities, issues));
-}
-
-function reportStatus(container: XmlElement | null, issues: IssueCollector, what: string): void {
-  const status = container === null ? null : childElement(container, 'STATUS');
-  if (status === null) return;
-  const code = childText(status, 'CODE');
-  const severity = (childText(status, 'SEVERITY') ?? '').toUpperCase();
-  if (code === null || code === '0') return;
-  const message = childText(status, 'MESSAGE');
-  const reason = `the institution reported ${what} status ${code}${message ? ` (${message})` : ''}`;
-  if (severity === 'ERROR') issues.error(status.line, 'STATUS', reason, code);
-  else issues.warning(status.line, 'STATUS', reason, code);
 }
 
 function readSecurityList(root: XmlElement, issues: IssueCollector): Map<string, SecurityInfo> {
@@ -395,123 +383,4 @@ function readStatement(response: XmlElement, securities: Map<string, SecurityInf
     issues.warning(response.line, 'INVPOSLIST', 'the statement has no position list (INVPOSLIST) and no cash balance');
   }
   return statement;
-}
-
-function readPosition(
-  position: XmlElement,
-  securities: Map<string, SecurityInfo>,
-  defaultCurrency: FieldValue | null,
-  issues: IssueCollector,
-  unlisted: CappedWarnings,
-): RawHolding | null {
-  const invPos = childElement(position, 'INVPOS');
-  if (invPos === null) {
-    issues.error(position.line, 'INVPOS', `<${position.name}> has no INVPOS aggregate`);
-    return null;
-  }
-  const secId = childElement(invPos, 'SECID');
-  const identifiers: RawHolding['identifiers'] = {};
-  if (secId === null) {
-    issues.error(invPos.line, 'SECID', 'the position has no security id (SECID)');
-    return null;
-  }
-  const uniqueId = fieldOf(secId, 'UNIQUEID');
-  const idType = (childText(secId, 'UNIQUEIDTYPE') ?? '').toUpperCase();
-  if (uniqueId === null) {
-    issues.error(secId.line, 'UNIQUEID', 'the position has an empty security id (UNIQUEID)');
-    return null;
-  }
-  const kind = ({ CUSIP: 'cusip', ISIN: 'isin', SEDOL: 'sedol', FIGI: 'figi', TICKER: 'ticker' } as const)[idType];
-  if (kind !== undefined) identifiers[kind] = uniqueId;
-  const key = securityKey(secId);
-  const info = key === null ? undefined : securities.get(key);
-  if (info === undefined) {
-    unlisted.report(() =>
-      issues.warning(secId.line, 'SECID', `the security list (SECLIST) has no entry for ${idType || 'id'} ${uniqueId.text}; its name and ticker are not known`, uniqueId.text),
-    );
-  } else if (info.ticker !== null && identifiers.ticker === undefined) {
-    identifiers.ticker = info.ticker;
-  }
-  if (kind === undefined && identifiers.ticker === undefined && info?.name == null) {
-    issues.error(secId.line, 'UNIQUEIDTYPE', `security id type "${idType}" is not CUSIP, ISIN or SEDOL and SECLIST does not name the security`, idType);
-    return null;
-  }
-
-  const positionType = fieldOf(invPos, 'POSTYPE');
-  const currencyElement = childElement(invPos, 'CURRENCY') ?? childElement(invPos, 'ORIGCURRENCY');
-  const currency = (currencyElement === null ? null : fieldOf(currencyElement, 'CURSYM')) ?? info?.currency ?? defaultCurrency;
-  const priceDate = fieldOf(invPos, 'DTPRICEASOF');
-  if (priceDate !== null) {
-    const reading = readOfxDate(priceDate.text);
-    if (!reading.ok) issues.warning(priceDate.line, 'DTPRICEASOF', reading.reason, priceDate.text);
-  }
-  const isDebt = position.name === 'POSDEBT';
-  const raw: RawHolding = {
-    line: position.line,
-    identifiers,
-    description: info?.name ?? childText(invPos, 'MEMO'),
-    securityType: position.name.slice(3),
-    quantity: fieldOf(invPos, 'UNITS'),
-    quantityType: isDebt ? 'FAMT' : 'UNIT',
-    price: fieldOf(invPos, 'UNITPRICE'),
-    priceType: isDebt ? 'percent' : 'amount',
-    currency,
-    marketValue: fieldOf(invPos, 'MKTVAL'),
-    costBasis: null,
-  };
-  if (positionType !== null && positionType.text.toUpperCase() === 'SHORT') raw.short = positionType;
-  if (position.name === 'POSOPT') {
-    raw.priceMultiplier = info?.contractSize ?? { text: DEFAULT_CONTRACT_SIZE, line: position.line, field: 'SHPERCTRCT (default)' };
-  }
-  return raw;
-}
-
-/** Lists the first few occurrences of a repeated warning and counts the rest, to keep reports readable. */
-class CappedWarnings {
-  private reported = 0;
-  unreported = 0;
-
-  constructor(private readonly limit = 10) {}
-
-  report(emit: () => void): void {
-    if (this.reported < this.limit) {
-      this.reported += 1;
-      emit();
-    } else {
-      this.unreported += 1;
-    }
-  }
-}
-
-function securityKey(secId: XmlElement): string | null {
-  const id = childText(secId, 'UNIQUEID');
-  if (id === null) return null;
-  return `${(childText(secId, 'UNIQUEIDTYPE') ?? '').toUpperCase()}:${id.toUpperCase()}`;
-}
-
-function fieldOf(element: XmlElement, name: string): FieldValue | null {
-  const child = childElement(element, name);
-  if (child === null || child.text === '') return null;
-  return { text: child.text, line: child.line, field: name };
-}
-
-/** OFX amounts use "." but the spec lets servers write "," as the decimal point; no grouping is allowed. */
-export function readOfxNumber(text: string): DecimalReading {
-  const trimmed = text.trim();
-  if (/^[+-]?\d*,\d+$/.test(trimmed)) return readDecimal(trimmed.replace(',', '.'));
-  return readDecimal(trimmed);
-}
-
-export type OfxDateReading = { ok: true; value: string } | { ok: false; reason: string };
-
-const OFX_DATE = /^(\d{4})(\d{2})(\d{2})(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,3})?)?)?)?(?:\s*\[\s*[+-]?\d{1,2}(?:\.\d{1,2})?(?::[A-Za-z0-9 _+-]*)?\])?$/;
-
-/** `YYYYMMDD[HHMMSS[.XXX]][[offset:TZ]]` → the calendar date as written (YYYY-MM-DD). */
-export function readOfxDate(text: string): OfxDateReading {
-  const trimmed = text.trim();
-  const match = OFX_DATE.exec(trimmed);
-  if (!match) return { ok: false, reason: `"${trimmed}" is not an OFX date (YYYYMMDD, optionally followed by HHMMSS and [offset:zone])` };
-  const reading = readIsoDate(`${match[1]}-${match[2]}-${match[3]}`);
-  if (!reading.ok) return { ok: false, reason: `"${trimmed}" is not a real calendar date` };
-  return reading;
 }

@@ -1061,7 +1061,8 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
 // ---------------------------------------------------------------------------------------------------
 // Element tree → statements
 
-interface SecurityInfo {
+/** Exported, with the readers below, for the whole-file test oracle (ofx.reference.test-helpers.ts). */
+export interface SecurityInfo {
   ticker: FieldValue | null;
   name: string | null;
   kind: string;
@@ -1069,11 +1070,11 @@ interface SecurityInfo {
   currency: FieldValue | null;
 }
 
-const POSITION_KINDS = ['POSSTOCK', 'POSMF', 'POSDEBT', 'POSOPT', 'POSOTHER'] as const;
-const INFO_KINDS = ['STOCKINFO', 'MFINFO', 'DEBTINFO', 'OPTINFO', 'OTHERINFO'] as const;
-const DEFAULT_CONTRACT_SIZE = '100';
+export const POSITION_KINDS = ['POSSTOCK', 'POSMF', 'POSDEBT', 'POSOPT', 'POSOTHER'] as const;
+export const INFO_KINDS = ['STOCKINFO', 'MFINFO', 'DEBTINFO', 'OPTINFO', 'OTHERINFO'] as const;
+export const DEFAULT_CONTRACT_SIZE = '100';
 
-function reportStatus(container: XmlElement | null, issues: IssueCollector, what: string): void {
+export function reportStatus(container: XmlElement | null, issues: IssueCollector, what: string): void {
   const status = container === null ? null : childElement(container, 'STATUS');
   if (status === null) return;
   const code = childText(status, 'CODE');
@@ -1085,7 +1086,7 @@ function reportStatus(container: XmlElement | null, issues: IssueCollector, what
   else issues.warning(status.line, 'STATUS', reason, code);
 }
 
-function readPosition(
+export function readPosition(
   position: XmlElement,
   securities: Map<string, SecurityInfo>,
   defaultCurrency: FieldValue | null,
@@ -1155,7 +1156,7 @@ function readPosition(
 }
 
 /** Lists the first few occurrences of a repeated warning and counts the rest, to keep reports readable. */
-class CappedWarnings {
+export class CappedWarnings {
   private reported = 0;
   unreported = 0;
 
@@ -1171,13 +1172,13 @@ class CappedWarnings {
   }
 }
 
-function securityKey(secId: XmlElement): string | null {
+export function securityKey(secId: XmlElement): string | null {
   const id = childText(secId, 'UNIQUEID');
   if (id === null) return null;
   return `${(childText(secId, 'UNIQUEIDTYPE') ?? '').toUpperCase()}:${id.toUpperCase()}`;
 }
 
-function fieldOf(element: XmlElement, name: string): FieldValue | null {
+export function fieldOf(element: XmlElement, name: string): FieldValue | null {
   const child = childElement(element, name);
   if (child === null || child.text === '') return null;
   return { text: child.text, line: child.line, field: name };
