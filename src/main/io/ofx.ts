@@ -127,6 +127,24 @@ function planFor(bytes: Uint8Array, fromText: boolean, issues: IssueCollector, d
  * Strict decoding chunk by chunk: a file that is not valid in its encoding is reported with the line of the
  * first bad byte (UTF-8), never read with replacement characters that would silently change a name.
  */
+/** The line count after text[from, to), given the count before it and whether the text before ended in CR (CRLF is one break). */
+function advanceLines(text: string, from: number, to: number, line: number, previousWasCr: boolean): { line: number; previousWasCr: boolean } {
+  let cr = previousWasCr;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 10) {
+      if (!cr) line++;
+      cr = false;
+    } else if (code === 13) {
+      line++;
+      cr = true;
+    } else {
+      cr = false;
+    }
+  }
+  return { line, previousWasCr: cr };
+}
+
 class ChunkDecoder {
   private readonly decoder: TextDecoder;
   private readonly lenient: TextDecoder | null;
@@ -166,22 +184,7 @@ class ChunkDecoder {
   }
 
   private count(text: string): void {
-    let line = this.line;
-    let cr = this.previousWasCr;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code === 10) {
-        if (!cr) line++;
-        cr = false;
-      } else if (code === 13) {
-        line++;
-        cr = true;
-      } else {
-        cr = false;
-      }
-    }
-    this.line = line;
-    this.previousWasCr = cr;
+    ({ line: this.line, previousWasCr: this.previousWasCr } = advanceLines(text, 0, text.length, this.line, this.previousWasCr));
   }
 }
 
@@ -285,25 +288,9 @@ class SgmlReader {
 
   /** 1-based line of buffer[offset]; offsets asked for only grow. */
   private lineAt(offset: number): number {
-    const text = this.buffer;
-    let line = this.line;
-    let cr = this.previousWasCr;
-    for (let i = this.scanned; i < offset; i++) {
-      const code = text.charCodeAt(i);
-      if (code === 10) {
-        if (!cr) line++;
-        cr = false;
-      } else if (code === 13) {
-        line++;
-        cr = true;
-      } else if (cr) {
-        cr = false;
-      }
-    }
+    ({ line: this.line, previousWasCr: this.previousWasCr } = advanceLines(this.buffer, this.scanned, offset, this.line, this.previousWasCr));
     this.scanned = offset;
-    this.line = line;
-    this.previousWasCr = cr;
-    return line;
+    return this.line;
   }
 
   /** Drops the text before `offset` (read), keeping the line count. */
