@@ -15,6 +15,19 @@ describe('BayesianOptimizer determinism and persistence', () => {
     expect(c.map((s) => s.params)).not.toEqual(a.map((s) => s.params));
   });
 
+  it('warps a noise-free objective from ten evaluations on (outputWarping), and a noisy one only when asked', () => {
+    const params = (o: BayesianOptimizerOptions, n: number) => run(new BayesianOptimizer(o), n, braninOf).map((s) => s.params);
+    const warped = params(options, 14);
+    const raw = params({ ...options, outputWarping: 'none' }, 14);
+    // Asks 1–10 see at most nine values, too few to fit a warp (MIN_WARP_OBSERVATIONS); from the eleventh they differ.
+    expect(raw.slice(0, 10)).toEqual(warped.slice(0, 10));
+    expect(raw.slice(10)).not.toEqual(warped.slice(10));
+    const noisy = { ...options, noisy: true };
+    expect(params({ ...noisy, outputWarping: 'none' }, 12)).toEqual(params(noisy, 12));
+    expect(params({ ...noisy, outputWarping: 'yeo-johnson' }, 12)).not.toEqual(params(noisy, 12));
+    expect(() => new BayesianOptimizer({ ...options, outputWarping: 'box-cox' as 'none' })).toThrow(BallastError);
+  });
+
   it('resumes from JSON exactly where it stopped, pending points included', () => {
     const batched = { ...options, batchSize: 2 };
     const uninterrupted = new BayesianOptimizer(batched);
