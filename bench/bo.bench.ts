@@ -49,8 +49,8 @@ const BALLAST_OPTIONS: Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direct
 const ABLATIONS: Record<string, Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'>> = {
   // BoTorch's current default lengthscale prior (Hvarfner et al. 2024) instead of Gamma(3, 6).
   'ballast-dimensionScaledPrior': { lengthscalePrior: 'dimension-scaled' },
-  // The objective GP on raw values instead of Yeo–Johnson-warped ones (the noise-free default).
-  'ballast-noOutputWarping': { outputWarping: 'none' },
+  // The objective GP on Yeo–Johnson-warped values instead of raw ones (HEBO's output warp).
+  'ballast-outputWarping': { outputWarping: 'yeo-johnson' },
   // The pre-issue-8 inner loops: 1024 raw samples, two random restarts of every fit, no warm start.
   'ballast-1024raw-coldFits': { rawSamples: 1024, gpRestarts: 2, gpWarmStart: false },
 };
@@ -402,7 +402,7 @@ async function main(): Promise<void> {
       ballast: {
         options: {
           ...BALLAST_OPTIONS,
-          note: 'BayesianOptimizer defaults (logEI, Matérn-5/2 ARD with Gamma(3, 6) lengthscale prior, Yeo–Johnson output warping when noise-free, initial design min(20, max(4, 2d+1)), GP fit warm-started from the previous ask (cold start every 10th ask), 8 restarts, 512 raw samples)',
+          note: 'BayesianOptimizer defaults (logEI, Matérn-5/2 ARD with Gamma(3, 6) lengthscale prior, initial design min(20, max(4, 2d+1)), GP fit warm-started from the previous ask (cold start every 10th ask), 8 restarts, 512 raw samples)',
         },
       },
       ...Object.fromEntries(Object.entries(ABLATIONS).map(([name, options]) => [name, { options, problems: 'noise-free, 50 evaluations' }])),
