@@ -97,12 +97,13 @@ export interface BayesianOptimizerOptions {
    * 'yeo-johnson': the objective GP is fitted to Yeo–Johnson-warped values, λ by maximum likelihood at every
    * fit (HEBO, Cowen-Rivers et al. 2022; see outputWarp.ts). Default 'none' (raw values). Measured at 50
    * evaluations against 'none' on the same random seeds (bench/results/bo.json, ablation
-   * 'ballast-outputWarping'): on Hartmann-6 the median regret fell (2.6e-3 → 7.3e-4 over 90 seeds, 1.7e-3 →
-   * 5.7e-4 over 30 fresh ones) but the share of runs below 0.05 barely moved (64 → 68 %, 47 → 57 %, 67 → 67 %
-   * on three seed sets); Branin's median fell (4.4e-5 → 1.9e-5) but one fresh seed in 30 (939296914) stalled at
-   * the boundary point (10, 3) with regret 1.55 where the raw model reaches 4e-5 — a loss in the tail, also
-   * with λ held to [0, 2]; Ackley-5 was mixed (median 2.7 → 2.3 on one set, 2.46 → 2.54 on another); noisy
-   * Branin lost (median 0.089 → 0.125, upper quartile 0.15 → 0.48, 90 seeds). Hence not the default.
+   * 'ballast-outputWarping'): Hartmann-6 runs below 0.05 went 64 → 68 % (90 seeds), 47 → 57 %, 67 → 67 %,
+   * 57 → 67 % (30 each; 60 → 64 % pooled over 210 seeds, not the 80 % of issue 8), with lower medians
+   * (e.g. 3.8e-3 → 8.3e-4) and no run left above 0.25 (raw: 1.3 and 1.6 on two seeds). Branin's median fell on
+   * every set (4.6e-5 → 1.3e-5) but one seed in 90 (939296914) stalled at the boundary point (10, 3), re-
+   * evaluating near-duplicates with regret 1.55 where the raw model reaches 4e-5 (also with λ held to [0, 2]):
+   * a loss in Branin's tail, which issue 8 rules out. Ackley-5: median 2.73 → 2.26, 2.46 → 2.54, 2.58 → 2.51.
+   * Noisy Branin lost (median 0.089 → 0.125, upper quartile 0.15 → 0.48, 90 seeds). Hence not the default.
    */
   outputWarping?: OutputWarpingName;
   /** Start each objective fit from the previous fit's hyperparameters besides the default start. Default true. */
