@@ -101,7 +101,7 @@ export interface BayesianOptimizerOptions {
    * 57 → 67 % (30 each; 60 → 64 % pooled over 210 seeds, not the 80 % of issue 8), with lower medians
    * (e.g. 3.8e-3 → 8.3e-4) and no run left above 0.25 (raw: 1.3 and 1.6 on two seeds). Branin's median fell on
    * every set (4.6e-5 → 1.3e-5) but one seed in 90 (498325580) stalled at the boundary point (10, 3),
-   * re-evaluating points 1e-6 apart, regret 1.55 where the raw model reaches 5e-5 (with λ held to [0, 2] another
+   * re-evaluating points 1e-6 apart, regret 1.55 where the raw model reaches 7e-5 (with λ held to [0, 2] another
    * seed stalled there instead; a duplicate tolerance of 1e-3 avoids it but costs Branin's fine refinement):
    * a loss in Branin's tail, which issue 8 rules out. Ackley-5: median 2.73 → 2.26, 2.46 → 2.54, 2.58 → 2.51.
    * Noisy Branin lost (median 0.089 → 0.125, upper quartile 0.15 → 0.48, 90 seeds). Hence not the default.
