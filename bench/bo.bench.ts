@@ -49,6 +49,8 @@ const BALLAST_OPTIONS: Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direct
 const ABLATIONS: Record<string, Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'>> = {
   // BoTorch's current default lengthscale prior (Hvarfner et al. 2024) instead of Gamma(3, 6).
   'ballast-dimensionScaledPrior': { lengthscalePrior: 'dimension-scaled' },
+  // The objective GP on Yeo–Johnson-warped values instead of raw ones (HEBO's output warp).
+  'ballast-outputWarping': { outputWarping: 'yeo-johnson' },
   // The pre-issue-8 inner loops: 1024 raw samples, two random restarts of every fit, no warm start.
   'ballast-1024raw-coldFits': { rawSamples: 1024, gpRestarts: 2, gpWarmStart: false },
 };

@@ -15,6 +15,20 @@ describe('BayesianOptimizer determinism and persistence', () => {
     expect(c.map((s) => s.params)).not.toEqual(a.map((s) => s.params));
   });
 
+  it('warps the objective from ten evaluations on when asked (outputWarping), and not by default', () => {
+    const params = (o: BayesianOptimizerOptions, n: number) => run(new BayesianOptimizer(o), n, braninOf).map((s) => s.params);
+    const warped = params({ ...options, outputWarping: 'yeo-johnson' }, 14);
+    const raw = params(options, 14);
+    expect(params({ ...options, outputWarping: 'none' }, 14)).toEqual(raw);
+    // Asks 1–10 see at most nine values, too few to fit a warp (MIN_WARP_OBSERVATIONS); from the eleventh they differ.
+    expect(raw.slice(0, 10)).toEqual(warped.slice(0, 10));
+    expect(raw.slice(10)).not.toEqual(warped.slice(10));
+    const noisy = { ...options, noisy: true };
+    expect(params({ ...noisy, outputWarping: 'none' }, 12)).toEqual(params(noisy, 12));
+    expect(params({ ...noisy, outputWarping: 'yeo-johnson' }, 12)).not.toEqual(params(noisy, 12));
+    expect(() => new BayesianOptimizer({ ...options, outputWarping: 'box-cox' as 'none' })).toThrow(BallastError);
+  });
+
   it('resumes from JSON exactly where it stopped, pending points included', () => {
     const batched = { ...options, batchSize: 2 };
     const uninterrupted = new BayesianOptimizer(batched);
