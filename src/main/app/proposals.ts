@@ -11,13 +11,17 @@ import type {
 } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
 import { DEFAULT_STRATEGY_PARAMETERS, StrategyParameters, type ForecastConfig } from '../../shared/strategy';
-import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, matrixFromData, riskParityBaseline, tradeList } from '../engine';
+// Modules, not the engine's index: the index re-exports the GP, BO and tuning search too, which a proposal never runs
+// and the worker would otherwise load for every proposal (issue 10).
+import { tradeList } from '../engine/allocate/trades';
+import { matrixFromData } from '../engine/math/linalg';
+import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, riskParityBaseline } from '../engine/strategy/baseline';
 import type { PricePanel } from '../engine/features/panel';
 import type { ForecastSet, ForecastSlice } from '../engine/forecast/types';
 import { predictAt, predictAtRows } from '../engine/forecast/walkForward';
 import { mixSeed } from '../engine/math/random';
 import { proposalDecision, riskShares } from '../engine/strategy/proposal';
-import { thetaFor } from '../engine/tuning';
+import { thetaFor } from '../engine/tuning/space';
 import type { ParameterValues } from '../engine/bo';
 import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
