@@ -11,7 +11,7 @@ import type { JobContext } from '../jobs/protocol';
 import type { Store } from '../store';
 import { ensureForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
-import { forecastConfigSetting } from './proposals';
+import { forecastConfigSetting } from './proposal-records';
 
 const STRESS_WINDOWS_KEY = 'strategy.stressWindows';
 

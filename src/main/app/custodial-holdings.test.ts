@@ -10,7 +10,8 @@ import type { ApiError, Result } from '../../shared/errors';
 import { InlineJobRunner } from '../jobs/inline';
 import { openDatabase } from '../store';
 import { jobHandlers } from './jobs';
-import { DEFAULT_PARAMETERS, tradableUniverse } from './proposals';
+import { DEFAULT_PARAMETERS } from './proposal-records';
+import { tradableUniverse } from './proposals';
 import { createRuntime, type Runtime } from './runtime';
 
 /*

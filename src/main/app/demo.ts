@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BallastError } from '../../shared/errors';
-import { assertNoErrors, parseDemoManifest, parseDemoSecurities, parseIndicatorsCsv, parsePricesCsv, type DemoManifest } from '../io';
+import { assertNoErrors, parseDemoSecurities, parseIndicatorsCsv, parsePricesCsv } from '../io';
+import { readDemoManifest } from './demo-manifest';
 import type { JobContext } from '../jobs/protocol';
 import type { Store } from '../store';
 import type { AppContext } from './context';
@@ -19,16 +19,6 @@ export interface DemoLoadResult {
   /** Indicator series in the store (the demo brings the T-bill yield as its cash rate). */
   indicators: number;
   alreadyLoaded: boolean;
-}
-
-export function readDemoManifest(resourcesDir: string): DemoManifest {
-  const file = path.join(resourcesDir, 'demo', 'demo.json');
-  try {
-    return parseDemoManifest(readFileSync(file, 'utf8'), file);
-  } catch (err) {
-    if (err instanceof BallastError) throw err;
-    throw new BallastError('INTERNAL', `The bundled demo data is missing (${file}): ${(err as Error).message}`);
-  }
 }
 
 /**

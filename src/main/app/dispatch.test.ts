@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../shared/api';
-import { Dispatcher, type HandlerTable } from './dispatch';
+import { Dispatcher, lazyHandlers, type HandlerTable } from './dispatch';
 
 // Only the two handlers these tests call; the dispatcher never touches the others.
 function dispatcherWith(handlers: Partial<HandlerTable>, events: PushEvent[] = []) {
@@ -37,5 +37,23 @@ describe('Dispatcher', () => {
     const d = dispatcherWith({});
     const r = await d.call('proposals.reject', { proposalId: 1, by: 'x' });
     expect(r).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: 'Invalid input for proposals.reject: comment is required.' } });
+  });
+
+  it('loads a lazy group on its first call, once, and again after a failed load', async () => {
+    let loads = 0;
+    let fail = true;
+    const group = lazyHandlers(['indicators.list', 'imports.list'], async () => {
+      loads++;
+      if (fail) throw new Error('module missing');
+      return { 'indicators.list': () => [], 'imports.list': () => [] };
+    });
+    const d = dispatcherWith(group);
+    expect(loads).toBe(0);
+    expect(await d.call('indicators.list', {})).toMatchObject({ ok: false, error: { message: expect.stringContaining('module missing') } });
+    fail = false;
+    expect(await d.call('indicators.list', {})).toEqual({ ok: true, value: [] });
+    expect(await d.call('imports.list', {})).toEqual({ ok: true, value: [] });
+    expect(await d.call('indicators.list', {})).toEqual({ ok: true, value: [] });
+    expect(loads).toBe(2);
   });
 });

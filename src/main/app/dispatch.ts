@@ -26,6 +26,28 @@ export type Handler<M extends MethodName> = (
 export type HandlerTable = { [M in Exclude<MethodName, 'jobs.cancel'>]: Handler<M> };
 
 /**
+ * Handlers whose module is loaded on the first call of any of them (issue 10): a group that needs heavy code on the
+ * dispatching thread (tuning drives the optimiser there) or that is a job module's own handlers costs nothing to a
+ * command that never calls it. `names` must list the group's methods: a name left out leaves the handler table
+ * incomplete, which fails the `satisfies HandlerTable` check where the table is built.
+ */
+export function lazyHandlers<K extends keyof HandlerTable>(names: readonly K[], load: () => Promise<Pick<HandlerTable, K>>): Pick<HandlerTable, K> {
+  let loaded: Promise<Pick<HandlerTable, K>> | undefined;
+  const table: Partial<Record<K, (input: never, ctx: CallContext) => Promise<unknown>>> = {};
+  for (const name of names) {
+    table[name] = async (input: never, ctx: CallContext) => {
+      loaded ??= load().catch((err: unknown) => {
+        loaded = undefined;
+        throw err;
+      });
+      const handler = (await loaded)[name] as (input: never, ctx: CallContext) => unknown;
+      return handler(input, ctx);
+    };
+  }
+  return table as unknown as Pick<HandlerTable, K>;
+}
+
+/**
  * The single entry point every transport (Electron IPC, HTTP, CLI) goes through: look the method up
  * in the contract, parse its input with the method's schema, run the handler, check the output, and
  * turn any failure into error data. Long calls are cancellable by callId.

@@ -10,7 +10,7 @@ import { anchorText, sidecarContent, sidecarFor, signHead } from './anchors';
 import type { AppContext } from './context';
 import { isInside } from './file-access';
 import { sha256Hex, writeFileAtomic } from './files';
-import { getProposal } from './proposals';
+import { getProposal } from './proposal-records';
 import { getFixSettings, nextFixSeqNum, setFixSettings, setNextFixSeqNum } from './settings';
 
 export interface ExportInput {

@@ -1,6 +1,6 @@
 import type { Account, Portfolio, PositionView, Security } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
-import { readIsoDate } from '../io';
+import { readIsoDate } from '../io/dates';
 import type { Store } from '../store';
 import type { AppContext } from './context';
 import { big, money, sumBig } from './money';

@@ -1,9 +1,7 @@
 import type Big from 'big.js';
-import type { MethodInput } from '../../shared/api';
 import type {
   AssetForecast,
   BreakerInfo,
-  BreakerStateName,
   BreakerTransition,
   EngineName,
   Proposal,
@@ -12,47 +10,34 @@ import type {
   ProposalTrade,
 } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
-import {
-  DEFAULT_FORECAST_CONFIG,
-  DEFAULT_STRATEGY_PARAMETERS,
-  ForecastConfig,
-  StrategyParameters,
-  type ForecastConfigInput,
-  type StrategyParametersInput,
-} from '../../shared/strategy';
-import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, matrixFromData, riskParityBaseline, tradeList } from '../engine';
+import { DEFAULT_STRATEGY_PARAMETERS, StrategyParameters, type ForecastConfig } from '../../shared/strategy';
+// Modules, not the engine's index: the index re-exports the GP, BO and tuning search too, which a proposal never runs
+// and the worker would otherwise load for every proposal (issue 10).
+import { tradeList } from '../engine/allocate/trades';
+import { matrixFromData } from '../engine/math/linalg';
+import { BASELINE_ENGINE, TRADING_DAYS_PER_YEAR, riskParityBaseline } from '../engine/strategy/baseline';
 import type { PricePanel } from '../engine/features/panel';
 import type { ForecastSet, ForecastSlice } from '../engine/forecast/types';
 import { predictAt, predictAtRows } from '../engine/forecast/walkForward';
 import { mixSeed } from '../engine/math/random';
 import { proposalDecision, riskShares } from '../engine/strategy/proposal';
-import { thetaFor } from '../engine/tuning';
+import { thetaFor } from '../engine/tuning/space';
 import type { ParameterValues } from '../engine/bo';
 import { BAYESIAN_ENGINE, breakerTrack } from '../engine/strategy/strategy';
 import type { JobContext } from '../jobs/protocol';
-import type { PositionRow, ProposalDetail, SecurityRecord, SnapshotRecord, Store } from '../store';
+import type { PositionRow, SecurityRecord, SnapshotRecord, Store } from '../store';
 import { ensureForecasts, storedForecasts, type EnsuredForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
-import type { AppContext } from './context';
-import type { CallContext } from './dispatch';
 import { requireAccount } from './portfolio';
 import { big, decimal, money, sumBig } from './money';
 import { CODE_VERSION } from './version';
-
-export const DEFAULT_PARAMETERS: ProposalParameters = { lookbackDays: 756, cashFloor: 0.02 };
-
-/** Payload stored with a proposal: what `Proposal` needs beyond the table's columns. */
-type ProposalPayload = Pick<Proposal, 'assets' | 'cash' | 'diagnostics' | 'modelRun' | 'confidence' | 'breaker' | 'attribution' | 'warnings' | 'untouched'>;
-
-export interface ComputeProposalInput {
-  accountId: string;
-  parameters: ProposalParameters;
-  actor: string;
-  engine?: 'bayesian' | 'baseline';
-  /** The request named a cash floor: it then wins over θ's. */
-  cashFloorGiven?: boolean;
-  breakerOverride?: { state: BreakerStateName; reason: string; by: string };
-}
+import {
+  forecastConfigSetting,
+  maxPriceAge,
+  THETA_KEY,
+  type ComputeProposalInput,
+  type ProposalPayload,
+} from './proposal-records';
 
 /** What an engine adds to a proposal beyond weights: per-asset extras and the Bayesian panels. */
 interface EngineOutcome {
@@ -478,10 +463,6 @@ function budgetVector(tickers: string[], budgets: Record<string, number>): Float
   return v.map((x) => x / s);
 }
 
-
-const THETA_KEY = 'strategy.parameters';
-const FORECAST_CONFIG_KEY = 'strategy.forecastConfig';
-const MAX_PRICE_AGE_KEY = 'proposal.maxPriceAgeBusinessDays';
 /** Predictive draws of the network for a proposal's confidence (the decision's Monte Carlo budget). */
 export const PROPOSAL_DRAWS = 100;
 
@@ -520,37 +501,6 @@ function resolveTheta(
   // A cash floor named on the request wins over θ's; otherwise θ's stands.
   const theta = cashFloorGiven ? { ...base, constraints: { ...base.constraints, cashFloor: parameters.cashFloor } } : base;
   return { theta, source, ...(source === 'tuning' ? { tuningRunId: accepted!.id } : {}) };
-}
-
-export function forecastConfigSetting(store: Store): ForecastConfig {
-  const saved = store.settings.get(FORECAST_CONFIG_KEY);
-  return saved ? ForecastConfig.parse(JSON.parse(saved)) : DEFAULT_FORECAST_CONFIG;
-}
-
-export function strategySettings(store: Store): { parameters: StrategyParameters; forecast: ForecastConfig; maxPriceAgeBusinessDays: number } {
-  const saved = store.settings.get(THETA_KEY);
-  return {
-    parameters: saved ? StrategyParameters.parse(JSON.parse(saved)) : DEFAULT_STRATEGY_PARAMETERS,
-    forecast: forecastConfigSetting(store),
-    maxPriceAgeBusinessDays: maxPriceAge(store),
-  };
-}
-
-export function saveStrategySettings(
-  store: Store,
-  input: { parameters?: StrategyParametersInput; forecast?: ForecastConfigInput; maxPriceAgeBusinessDays?: number },
-): ReturnType<typeof strategySettings> {
-  store.transaction(() => {
-    if (input.parameters) store.settings.set(THETA_KEY, JSON.stringify(StrategyParameters.parse(input.parameters)));
-    if (input.forecast) store.settings.set(FORECAST_CONFIG_KEY, JSON.stringify(ForecastConfig.parse(input.forecast)));
-    if (input.maxPriceAgeBusinessDays !== undefined) store.settings.set(MAX_PRICE_AGE_KEY, String(input.maxPriceAgeBusinessDays));
-  });
-  return strategySettings(store);
-}
-
-function maxPriceAge(store: Store): number {
-  const n = Number(store.settings.get(MAX_PRICE_AGE_KEY) ?? '3');
-  return Number.isInteger(n) && n >= 0 ? n : 3;
 }
 
 /** Business days (Mon–Fri) strictly after `from` up to and including `to`. */
@@ -774,76 +724,3 @@ function recordBreakerEvents(store: Store, accountId: string, transitions: reado
   }
 }
 
-export function toProposal(detail: ProposalDetail): Proposal {
-  const payload = detail.payload as ProposalPayload;
-  const { snapshotId: _s, payload: _p, trades, ...rest } = detail;
-  return {
-    ...rest,
-    parameters: detail.parameters as ProposalParameters,
-    cash: payload.cash,
-    assets: payload.assets,
-    diagnostics: payload.diagnostics,
-    modelRun: payload.modelRun ?? null,
-    confidence: payload.confidence ?? null,
-    breaker: payload.breaker ?? null,
-    attribution: payload.attribution ?? null,
-    warnings: payload.warnings ?? [],
-    ...(payload.untouched ? { untouched: payload.untouched } : {}),
-    trades: trades.map(({ seq: _seq, ...t }) => t),
-  };
-}
-
-export function getProposal(store: Store, proposalId: number): Proposal {
-  const detail = store.proposals.get(proposalId);
-  if (!detail) throw new BallastError('NOT_FOUND', `There is no proposal ${proposalId}.`);
-  return toProposal(detail);
-}
-
-function decide(ctx: AppContext, input: { proposalId: number; by: string; comment?: string }, decision: 'approved' | 'rejected'): Proposal {
-  const { store } = ctx;
-  const comment = input.comment?.trim() ? input.comment.trim() : null;
-  store.transaction(() => {
-    const current = store.proposals.status(input.proposalId);
-    if (current === null) throw new BallastError('NOT_FOUND', `There is no proposal ${input.proposalId}.`);
-    if (!store.proposals.transition(input.proposalId, ['pending'], decision)) {
-      throw new BallastError('INVALID_STATE', `Proposal ${input.proposalId} is ${current}; only a pending proposal can be ${decision}.`);
-    }
-    store.approvals.record({ proposalId: input.proposalId, decision, by: input.by.trim(), comment });
-    store.audit.append({ actor: input.by.trim(), action: `proposal.${decision === 'approved' ? 'approve' : 'reject'}`, entity: 'proposal', entityId: input.proposalId, details: { comment } });
-  });
-  ctx.emit({ type: 'state-changed', entity: 'proposals' });
-  return getProposal(store, input.proposalId);
-}
-
-export function proposalHandlers(ctx: AppContext) {
-  return {
-    'proposals.create': async (input: MethodInput<'proposals.create'>, call: CallContext) => {
-      requireAccount(ctx.store, input.accountId);
-      const parameters: ProposalParameters = {
-        lookbackDays: input.lookbackDays ?? DEFAULT_PARAMETERS.lookbackDays,
-        cashFloor: input.cashFloor ?? DEFAULT_PARAMETERS.cashFloor,
-        ...(input.theta ? { theta: StrategyParameters.parse(input.theta) } : {}),
-      };
-      const job: ComputeProposalInput = {
-        accountId: input.accountId,
-        parameters,
-        actor: ctx.actor,
-        engine: input.engine ?? 'bayesian',
-        cashFloorGiven: input.cashFloor !== undefined,
-        ...(input.breakerOverride ? { breakerOverride: input.breakerOverride } : {}),
-      };
-      const id = (await ctx.jobs.run('proposal.compute', job, ctx.dbPath, {
-        signal: call.signal,
-        onProgress: call.progress,
-      })) as number;
-      ctx.emit({ type: 'state-changed', entity: 'proposals' });
-      return getProposal(ctx.store, id);
-    },
-    'strategy.settings': () => strategySettings(ctx.store),
-    'strategy.saveSettings': (input: MethodInput<'strategy.saveSettings'>) => saveStrategySettings(ctx.store, input),
-    'proposals.list': (input: { accountId?: string }) => ctx.store.proposals.list(input.accountId ? { accountId: input.accountId } : {}),
-    'proposals.get': (input: { proposalId: number }) => getProposal(ctx.store, input.proposalId),
-    'proposals.approve': (input: { proposalId: number; by: string; comment?: string }) => decide(ctx, input, 'approved'),
-    'proposals.reject': (input: { proposalId: number; by: string; comment: string }) => decide(ctx, input, 'rejected'),
-  };
-}

@@ -9,16 +9,14 @@ import { openDatabase } from '../store';
 import { afterEveryHandler, AuditCheckpoint, checkpointFileFor, type AnchorKey } from './anchors';
 import { auditHandlers } from './audit';
 import type { AppContext } from './context';
-import { demoHandlers, readDemoManifest } from './demo';
-import { Dispatcher, type CallContext, type HandlerTable } from './dispatch';
+import { readDemoManifest } from './demo-manifest';
+import { Dispatcher, lazyHandlers, type CallContext, type HandlerTable } from './dispatch';
 import { exportHandlers } from './exports';
 import { closeJobStores } from './jobs';
-import { importHandlers } from './imports';
-import { indicatorHandlers } from './indicators';
+import { importHandlers } from './import-handlers';
 import { exportsDirFor } from './paths';
 import { portfolioHandlers } from './portfolio';
-import { proposalHandlers } from './proposals';
-import { tuningHandlers } from './tuning';
+import { proposalHandlers } from './proposal-records';
 import { APP_VERSION, computeBackendLabel } from './version';
 
 export interface RuntimeOptions {
@@ -96,14 +94,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   const handlers = {
     'app.info': info,
-    ...demoHandlers(ctx),
     ...portfolioHandlers(ctx),
     ...importHandlers(ctx),
-    ...indicatorHandlers(ctx),
     ...proposalHandlers(ctx),
     ...exportHandlers(ctx),
     ...auditHandlers(ctx),
-    ...tuningHandlers(ctx),
+    // Loaded on first use (issue 10): the demo's and indicators' handlers sit in their job modules (file readers), and
+    // tuning drives the optimiser on this thread (engine code) — a command that calls none of them never loads them.
+    ...lazyHandlers(['demo.load'], async () => (await import('./demo')).demoHandlers(ctx)),
+    ...lazyHandlers(['indicators.import', 'indicators.list'], async () => (await import('./indicators')).indicatorHandlers(ctx)),
+    ...lazyHandlers(['tuning.run', 'tuning.list', 'tuning.get', 'tuning.accept', 'tuning.surrogate'], async () => (await import('./tuning')).tuningHandlers(ctx)),
     'backtest.run': async (input: MethodInput<'backtest.run'>, call: CallContext) =>
       (await jobs.run('backtest.run', input, options.dbPath, { signal: call.signal, onProgress: call.progress })) as MethodOutput<'backtest.run'>,
     'engine.solve': async (input: { kind: 'gp' | 'bo' | 'bnn'; spec?: unknown }, call: CallContext) =>

@@ -79,7 +79,8 @@ import type { CallContext } from './dispatch';
 import { ensureForecasts } from './forecasts';
 import { loadMarketPanel } from './market-panel';
 import { requireAccount } from './portfolio';
-import { forecastConfigSetting, strategySettings, tradableUniverse } from './proposals';
+import { forecastConfigSetting, strategySettings } from './proposal-records';
+import { tradableUniverse } from './proposals';
 
 /** Previous-run points re-evaluated at the start of a warm-started run: at most this many, and a quarter of the budget. */
 const WARM_START_POINTS = 5;

@@ -1,5 +1,4 @@
 import pkg from '../../../package.json';
-import { initComputeBackend } from '../engine/bnn/backend';
 
 declare const __BALLAST_COMMIT__: string | undefined;
 
@@ -11,14 +10,13 @@ export const CODE_VERSION: string =
 /**
  * What computes what, for the header of the UI and `ballast info`: proposals (risk-parity baseline, GP and
  * BO) run in TypeScript float64; TensorFlow.js models run on the backend chosen once at start
- * (tfjs-node-gpu → tfjs-node → WASM → CPU). Loading TensorFlow.js takes a moment, so it happens on first ask:
- * the build requires `@tensorflow/tfjs` on first use (electron.vite.config.ts, lazyExternals), so importing the
- * backend module here costs nothing until `initComputeBackend` runs. (A dynamic import could not split it off:
- * the BNN imports the same module statically.)
+ * (tfjs-node-gpu → tfjs-node → WASM → CPU). Loading TensorFlow.js takes a moment, so it happens on first ask: the
+ * backend module is imported then (and the build requires `@tensorflow/tfjs` on first use besides —
+ * electron.vite.config.ts, lazyExternals), so a thread that never asks loads neither (issue 10).
  */
 let backendLabel: Promise<string> | null = null;
 export function computeBackendLabel(): Promise<string> {
-  backendLabel ??= initComputeBackend().then(
+  backendLabel ??= import('../engine/bnn/backend').then(({ initComputeBackend }) => initComputeBackend()).then(
     (info) => `TensorFlow.js ${info.name} (${info.detail}); allocator, GP and BO in TypeScript float64`,
     (err: unknown) => `TensorFlow.js unavailable (${err instanceof Error ? err.message : String(err)}); allocator, GP and BO in TypeScript float64`,
   );

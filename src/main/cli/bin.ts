@@ -1,8 +1,17 @@
 import { workerFileIn } from '../app/paths';
 import { prestartWorker } from '../jobs/prestart';
 
-/** Commands that run a job on the worker pool (the others never start a thread). */
-const JOB_COMMANDS = new Set(['demo', 'import-prices', 'import-indicators', 'import-positions', 'preview-import', 'propose', 'backtest', 'solve']);
+/** Commands that run a job on the worker pool (the others never start a thread), and the job kinds each runs. */
+const JOB_COMMANDS: Record<string, readonly string[]> = {
+  demo: ['demo.load'],
+  'import-prices': ['import.prices'],
+  'import-indicators': ['import.indicators'],
+  'import-positions': ['import.positions'],
+  'preview-import': ['import.preview'],
+  propose: ['proposal.compute'],
+  backtest: ['backtest.run'],
+  solve: ['engine.solve'],
+};
 
 /**
  * Exit once stdout and stderr have flushed: writes to a pipe are asynchronous in Node, and process.exit() right
@@ -18,9 +27,11 @@ function exitAfterFlush(code: number): void {
 }
 
 // The bundled CLI entry (out/main/cli.js): exit with the command's status. A command that will run a job starts
-// its worker first, so the thread loads while this one loads the app (main is imported only after that).
+// its worker first, so the thread loads — the store and that job's code — while this one loads the app (main is
+// imported only after that).
 const argv = process.argv.slice(2);
-if (argv.some((a) => JOB_COMMANDS.has(a))) prestartWorker(workerFileIn(__dirname));
+const command = argv.find((a) => Object.hasOwn(JOB_COMMANDS, a));
+if (command !== undefined) prestartWorker(workerFileIn(__dirname), JOB_COMMANDS[command]);
 void import('./main').then(({ main, printError }) =>
   main(argv, __dirname).then(exitAfterFlush, (err: unknown) => {
     printError(err, false);

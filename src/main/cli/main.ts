@@ -9,8 +9,7 @@ import { IndicatorName } from '../../shared/indicators';
 import type { JobRunner } from '../jobs/protocol';
 import { defaultDbPath, defaultResourcesDir, rendererDirIn, workerFileIn } from '../app/paths';
 import { createRuntime, type Runtime } from '../app/runtime';
-import { WAITING_STEP } from '../app/imports';
-import { startHost } from '../host/server';
+import { WAITING_STEP } from '../app/import-handlers';
 import {
   formatAudit,
   formatBacktest,
@@ -601,6 +600,8 @@ async function serve(runtime: Runtime, v: Values, rendererDir: string, env: CliE
     await runtime.close();
     throw new BallastError('BAD_INPUT', `--port must be a whole number from 0 to 65535 (0 picks a free port), not "${v.port}".`, 'usage');
   }
+  // Loaded here, not with the CLI (issue 10): the HTTP host and its upload sniffing serve only this command.
+  const { startHost } = await import('../host/server');
   const host = await startHost({
     // The host hands each call its file access (none, or its upload's temporary file): the dispatcher enforces it.
     call: (m, input, callId, access) => runtime.dispatcher.call(m, input, callId, access),

@@ -24,9 +24,9 @@ export const WORKER_YOUNG_GENERATION_MB = 8;
  */
 export const WORKER_OLD_GENERATION_MB = 1024;
 
-export function startWorker(workerFile: string, execArgv?: string[]): StartedWorker {
+export function startWorker(workerFile: string, execArgv?: string[], preload?: readonly string[]): StartedWorker {
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-  const workerData: WorkerData = { cancelFlag };
+  const workerData: WorkerData = { cancelFlag, ...(preload?.length ? { preload: [...preload] } : {}) };
   const worker = new Worker(workerFile, {
     ...(execArgv ? { execArgv } : {}),
     workerData,
@@ -41,11 +41,13 @@ const spares = new Map<string, StartedWorker>();
  * Starts one worker before the caller has loaded the rest of the app, so the thread compiles the jobs chunk
  * and opens its libraries while the main thread does the same (issue 10: a one-shot CLI command that runs a
  * job otherwise pays for the two start-ups one after the other). The first pool that needs a thread for the
- * same file adopts it; until then it does not keep the process alive.
+ * same file adopts it; until then it does not keep the process alive. `preload` names the job kinds the caller is
+ * about to run: job code loads per kind (app/jobs.ts), and the worker loads theirs at once instead of when the job
+ * arrives, still beside the main thread's own start-up.
  */
-export function prestartWorker(workerFile: string): void {
+export function prestartWorker(workerFile: string, preload?: readonly string[]): void {
   if (spares.has(workerFile)) return;
-  const started = startWorker(workerFile);
+  const started = startWorker(workerFile, undefined, preload);
   started.worker.unref();
   // An error before adoption (a missing file) is reported again by the pool's own start; do not crash here.
   started.worker.once('error', () => spares.get(workerFile) === started && spares.delete(workerFile));

@@ -9,6 +9,8 @@ export type ToWorker = { type: 'start'; jobId: number; kind: string; input: unkn
 /** Passed as workerData: `cancelFlag[0] === jobId` means that job is cancelled (see pool.ts). */
 export interface WorkerData {
   cancelFlag: Int32Array;
+  /** Job kinds whose code the worker loads as soon as it starts, before any job arrives (see prestartWorker). */
+  preload?: string[];
 }
 
 export type FromWorker =
