@@ -223,10 +223,10 @@ describe('tuning θ through the dispatcher', () => {
     await expect(invoke('tuning.run', { resume: stopped.runId })).rejects.toMatchObject({ code: 'INVALID_STATE' });
   }, 240_000);
 
-  it('with more workers than points in a batch, each evaluation’s folds run as separate jobs and the run ends the same', async () => {
-    // Told it has 4 workers, the runner gets batches of 2 points as 2 × 2 jobs (folds [0] and [1, 2]).
+  it('with several workers, each evaluation’s folds run as separate jobs and the run ends the same', async () => {
+    // Told it has 2 workers, the runner gets each batch of 2 points as 2 × 2 jobs (folds [0] and [1, 2]).
     const pieces: number[][] = [];
-    const runner = new InlineJobRunner(jobHandlers, 4);
+    const runner = new InlineJobRunner(jobHandlers, 2);
     const run = runner.run.bind(runner);
     runner.run = (kind, input, dbPath, opts) => {
       if (kind === 'tuning.evaluate' && (input as { windows: string }).windows === 'validation') pieces.push((input as { folds: number[] }).folds);
@@ -329,12 +329,14 @@ describe('the tuning progress line', () => {
 });
 
 describe('cutting an evaluation’s folds into jobs', () => {
-  it('whole when the batch fills the pool, else consecutive runs of folds that cover each fold once', () => {
-    expect(foldPieces(4, 2, 2)).toEqual([[0, 1, 2, 3]]);
-    expect(foldPieces(4, 1, 2)).toEqual([[0, 1], [2, 3]]);
-    expect(foldPieces(3, 1, 2)).toEqual([[0], [1, 2]]);
+  it('whole with one worker, else about two jobs per worker per batch, in consecutive runs that cover each fold once', () => {
+    expect(foldPieces(4, 1, 1)).toEqual([[0, 1, 2, 3]]);
+    expect(foldPieces(4, 4, 2)).toEqual([[0, 1, 2, 3]]);
+    expect(foldPieces(4, 2, 2)).toEqual([[0, 1], [2, 3]]);
+    expect(foldPieces(4, 1, 2)).toEqual([[0], [1], [2], [3]]);
+    expect(foldPieces(3, 2, 2)).toEqual([[0], [1, 2]]);
+    expect(foldPieces(8, 1, 2)).toEqual([[0, 1], [2, 3], [4, 5], [6, 7]]);
     expect(foldPieces(2, 1, 8)).toEqual([[0], [1]]);
-    expect(foldPieces(5, 2, 8)).toEqual([[0], [1], [2], [3, 4]]);
     for (let folds = 1; folds <= 6; folds++)
       for (let batch = 1; batch <= 4; batch++)
         for (let workers = 1; workers <= 4; workers++) expect(foldPieces(folds, batch, workers).flat()).toEqual(Array.from({ length: folds }, (_, k) => k));

@@ -8,8 +8,8 @@
  *  - pool job 'tuning.prepare' (once per new run): the account's universe, its forecasts through
  *    `ensureForecasts` (trained only when the data moved past the stored model run), the folds;
  *  - pool jobs 'tuning.evaluate' (a batch's q points side by side): one θ backtested on the validation folds (or, at
- *    the end, on the test window). When q is smaller than the pool, each point's folds are cut into consecutive
- *    pieces, one job each (`foldPieces`), so a batch of one still uses every worker; the pieces join to exactly the
+ *    the end, on the test window). Each point's folds are cut into consecutive pieces, one job each, about two
+ *    jobs per worker per batch (`foldPieces`), so a batch of one still uses every worker; the pieces join to exactly the
  *    evaluation a single job gives (`joinPieces`). Each worker reads the panel and the stored forecasts of the run's
  *    model run once and keeps them (keyed by database, model run, universe and end date) — never retrains.
  *
@@ -183,12 +183,15 @@ function windowsOf(input: Pick<TuningEvaluateInput, 'windows' | 'plan'>) {
 }
 
 /**
- * How one evaluation's folds are cut into jobs: whole when the batch alone fills the pool (q ≥ workers), else into
- * up to ⌈workers / q⌉ runs of consecutive folds, so a batch of one still keeps every worker busy. The folds are
- * independent backtests, so the pieces join to exactly the evaluation one job would give (`combineWindows`).
+ * How one evaluation's folds are cut into jobs: with one worker, whole; else into runs of consecutive folds so that a
+ * batch makes about two jobs per worker (⌈2·workers / q⌉ pieces, at most one per fold). A batch of one then keeps
+ * every worker busy, and a batch waits less on its slowest job (evaluations of different θ, and folds, cost
+ * differently: on the 50-stock set, q = 2 with whole evaluations gained 1.14× from a second worker, q = 1 cut in
+ * pieces 1.57×). The folds are independent backtests, so the pieces join to exactly the evaluation one job would give
+ * (`combineWindows`).
  */
 export function foldPieces(folds: number, batch: number, workers: number): number[][] {
-  const pieces = Math.max(1, Math.min(folds, Math.ceil(workers / Math.max(1, batch))));
+  const pieces = workers <= 1 ? 1 : Math.max(1, Math.min(folds, Math.ceil((2 * workers) / Math.max(1, batch))));
   return Array.from({ length: pieces }, (_, p) => {
     const from = Math.floor((p * folds) / pieces);
     const to = Math.floor(((p + 1) * folds) / pieces);

@@ -14,7 +14,7 @@ import type { StrategyParameters } from '../../../shared/strategy';
 import { StrategyParameters as StrategyParametersSchema } from '../../../shared/strategy';
 import type { TuningParameter, TuningPrior } from '../../../shared/tuning';
 import type { ParameterPrior, ParameterSpec, ParameterValues } from '../bo';
-import { normalQuantile } from '../bo';
+import { normalQuantile } from '../bo/normal';
 
 export { DEFAULT_TUNING_SPACE } from '../../../shared/tuning';
 
