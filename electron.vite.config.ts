@@ -19,10 +19,6 @@ function gitCommit(): string {
  * The engine only ever reads properties of the namespace inside functions (no top-level use, no `extends`), so
  * a proxy that requires the package on the first property read keeps the source's ordinary
  * `import * as tf from '@tensorflow/tfjs'`. The build fails if the pattern it rewrites ever changes shape.
- * The XML readers' parsers (fast-xml-parser, saxes) and csv-parse are required the same way: their chunks are
- * shared with code every import loads (format detection, the demo manifest the main thread reads for `app.info`),
- * yet only XML files and CSV cells the plain reader hands back need them; each is used only inside functions
- * (`new X(…)`, `X.parse(…)`), so a CSV import's worker and a short command's main thread never load them.
  */
 function lazyExternals(ids: readonly string[]): Plugin {
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -55,7 +51,7 @@ function lazyExternals(ids: readonly string[]): Plugin {
 export default defineConfig({
   main: {
     define: { __BALLAST_COMMIT__: JSON.stringify(gitCommit()) },
-    plugins: [lazyExternals(['@tensorflow/tfjs', 'fast-xml-parser', 'saxes', 'csv-parse', 'csv-parse/sync'])],
+    plugins: [lazyExternals(['@tensorflow/tfjs'])],
     build: {
       outDir: 'out/main',
       // zod is bundled rather than required: its package entry loads every locale (≈ 40 files, ≈ 60 ms in each
