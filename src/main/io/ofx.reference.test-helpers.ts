@@ -1,4 +1,4 @@
-import { dropDuplicateHoldings, requireStatementDate, validateCash, validateHolding } from './holding-checks';
+import { dropDuplicateHoldings, validateCash, validateHolding } from './holding-checks';
 import type { HoldingLine, HoldingsFile, HoldingsStatement } from './holdings';
 import {
   type SecurityInfo,
@@ -7,11 +7,11 @@ import {
   INFO_KINDS,
   POSITION_KINDS,
   fieldOf,
-  readOfxDate,
   readOfxNumber,
   readPosition,
   reportStatus,
   securityKey,
+  statementHead,
 } from './ofx';
 import { IssueCollector } from './report';
 import {
@@ -325,22 +325,8 @@ function readSecurityList(root: XmlElement, issues: IssueCollector): Map<string,
 }
 
 function readStatement(response: XmlElement, securities: Map<string, SecurityInfo>, issues: IssueCollector): HoldingsStatement {
-  const notes: string[] = [];
-  const account = pathElement(response, 'INVACCTFROM');
-  const accountId = account === null ? null : childText(account, 'ACCTID');
-  const brokerId = account === null ? null : childText(account, 'BROKERID');
-  if (brokerId !== null) notes.push(`broker ${brokerId}`);
-  if (accountId === null) issues.warning(account?.line ?? response.line, 'ACCTID', 'the statement names no account (INVACCTFROM ACCTID); choose the account when importing');
-
-  const dateField = fieldOf(response, 'DTASOF');
-  let asOf: string | null = null;
-  if (dateField !== null) {
-    const reading = readOfxDate(dateField.text);
-    if (reading.ok) asOf = reading.value;
-    else issues.error(dateField.line, 'DTASOF', reading.reason, dateField.text);
-  }
-  const statement: HoldingsStatement = { accountId, asOf, holdings: [], cash: [], notes };
-  if (dateField === null) requireStatementDate(statement, response.line, 'DTASOF', issues);
+  const statement = statementHead(response, issues);
+  const notes = statement.notes;
 
   const defaultCurrency = fieldOf(response, 'CURDEF');
   const positionList = childElement(response, 'INVPOSLIST');

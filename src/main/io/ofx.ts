@@ -738,22 +738,8 @@ class SecondPass implements ElementHandler {
     state.firstLines.clear();
     const response = state.element;
     const issues = state.head;
-    const notes: string[] = [];
-    const account = pathElement(response, 'INVACCTFROM');
-    const accountId = account === null ? null : childText(account, 'ACCTID');
-    const brokerId = account === null ? null : childText(account, 'BROKERID');
-    if (brokerId !== null) notes.push(`broker ${brokerId}`);
-    if (accountId === null) issues.warning(account?.line ?? response.line, 'ACCTID', 'the statement names no account (INVACCTFROM ACCTID); choose the account when importing');
-
-    const dateField = fieldOf(response, 'DTASOF');
-    let asOf: string | null = null;
-    if (dateField !== null) {
-      const reading = readOfxDate(dateField.text);
-      if (reading.ok) asOf = reading.value;
-      else issues.error(dateField.line, 'DTASOF', reading.reason, dateField.text);
-    }
-    const statement: HoldingsStatement = { accountId, asOf, holdings: [], cash: [], notes };
-    if (dateField === null) requireStatementDate(statement, response.line, 'DTASOF', issues);
+    const statement = statementHead(response, issues);
+    const notes = statement.notes;
 
     const positionList = state.positionList;
     if (state.unlisted.unreported > 0) {
@@ -1047,6 +1033,27 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
 
 // ---------------------------------------------------------------------------------------------------
 // Element tree → statements
+
+/** A statement's account (INVACCTFROM) and date (DTASOF), with no holdings yet; what is missing or unreadable is reported. */
+export function statementHead(response: XmlElement, issues: IssueCollector): HoldingsStatement {
+  const notes: string[] = [];
+  const account = pathElement(response, 'INVACCTFROM');
+  const accountId = account === null ? null : childText(account, 'ACCTID');
+  const brokerId = account === null ? null : childText(account, 'BROKERID');
+  if (brokerId !== null) notes.push(`broker ${brokerId}`);
+  if (accountId === null) issues.warning(account?.line ?? response.line, 'ACCTID', 'the statement names no account (INVACCTFROM ACCTID); choose the account when importing');
+
+  const dateField = fieldOf(response, 'DTASOF');
+  let asOf: string | null = null;
+  if (dateField !== null) {
+    const reading = readOfxDate(dateField.text);
+    if (reading.ok) asOf = reading.value;
+    else issues.error(dateField.line, 'DTASOF', reading.reason, dateField.text);
+  }
+  const statement: HoldingsStatement = { accountId, asOf, holdings: [], cash: [], notes };
+  if (dateField === null) requireStatementDate(statement, response.line, 'DTASOF', issues);
+  return statement;
+}
 
 /** Exported, with the readers below, for the whole-file test oracle (ofx.reference.test-helpers.ts). */
 export interface SecurityInfo {
