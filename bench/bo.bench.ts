@@ -14,12 +14,11 @@
 // go on to 100 evaluations for the timing goal (time per iteration at 100 evaluations). --quick: 10 seeds, no
 // noisy variants.
 // Writes bench/results/bo.json; --json prints only that document.
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BayesianOptimizer, type BayesianOptimizerOptions } from '../src/main/engine/bo';
 import {
@@ -33,10 +32,9 @@ import {
   withNoise,
 } from '../src/main/engine/bo/testFunctions';
 import { createRng, mixSeed } from '../src/main/engine/math/random';
+import { PYTHON, TPE_SCRIPT, TpeProcess } from './tpe';
 
 const root = path.resolve(import.meta.dirname, '..');
-const PYTHON = '/usr/bin/python3';
-const TPE_SCRIPT = path.join(root, 'bench', 'reference', 'optuna_tpe.py');
 const PROBLEMS: Record<string, TestProblem> = { branin, hartmann6, ackley5 };
 
 /** Ballast settings under test: the optimiser's defaults, written out so the results say what ran. */
@@ -126,36 +124,21 @@ function runRandom(task: Task): RunResult {
 
 /** One long-lived Python process; runs are sequential inside it. */
 class TpeClient {
-  private readonly child: ChildProcess;
-  private readonly lines: AsyncIterableIterator<string>;
-
-  constructor() {
-    this.child = spawn(PYTHON, [TPE_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
-  }
-
-  private async request(message: object): Promise<Record<string, unknown>> {
-    this.child.stdin!.write(`${JSON.stringify(message)}\n`);
-    const { value, done } = await this.lines.next();
-    if (done) throw new Error('the TPE process ended early');
-    const reply = JSON.parse(value) as Record<string, unknown>;
-    if ('error' in reply) throw new Error(String(reply.error));
-    return reply;
-  }
+  private readonly tpe = new TpeProcess();
 
   async run(task: Task, multivariate: boolean): Promise<RunResult> {
     const { evaluate, exact, problem } = objectiveFor(task);
-    await this.request({ cmd: 'start', dimension: problem.dimension, lower: problem.lower, upper: problem.upper, seed: task.seed, multivariate });
+    await this.tpe.request({ cmd: 'start', dimension: problem.dimension, lower: problem.lower, upper: problem.upper, seed: task.seed, multivariate });
     const regrets: Record<number, number> = {};
     const askMs: number[] = [];
     const askCpuMs: number[] = [];
     let best = { observed: Infinity, x: [] as number[] };
     for (let n = 1; n <= Math.max(...task.budgets); n++) {
       const t0 = process.hrtime.bigint();
-      const { x } = (await this.request({ cmd: 'ask' })) as { x: number[] };
+      const { x } = (await this.tpe.request({ cmd: 'ask' })) as { x: number[] };
       askMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
       const y = evaluate(x);
-      await this.request({ cmd: 'tell', value: y });
+      await this.tpe.request({ cmd: 'tell', value: y });
       if (y < best.observed) best = { observed: y, x };
       if (task.budgets.includes(n)) regrets[n] = exact(best.x) - problem.optimumValue;
     }
@@ -163,7 +146,7 @@ class TpeClient {
   }
 
   close(): void {
-    this.child.stdin!.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+    this.tpe.close();
   }
 }
 

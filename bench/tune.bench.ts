@@ -15,12 +15,11 @@
 // Forecasts: the demo ETFs from resources/demo, the 50 US stocks from ../shared/data (bench only; the product never
 // reads it), walk-forward BNN forecasts cached in bench/results/cache with the same keys as bench/strategy.bench.ts.
 // Writes bench/results/tune.json.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { gunzipSync } from 'node:zlib';
 import { initComputeBackend } from '../src/main/engine/bnn';
 import {
@@ -37,6 +36,7 @@ import {
 import { DEFAULT_FORECAST_CONFIG, DEFAULT_STRATEGY_PARAMETERS, ForecastConfig } from '../src/shared/strategy';
 import type { TuningPrior, TuningSearch } from '../src/shared/tuning';
 import { forecastsFor, loadDataset } from './datasets';
+import { PYTHON, TPE_SCRIPT, TpeProcess } from './tpe';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -55,8 +55,6 @@ const seedPool = option('--seed-list')?.split(',').map(Number) ?? Array.from({ l
 const withTpe = !args.includes('--no-tpe');
 const withParallel = !args.includes('--no-parallel');
 const log = (...m: unknown[]) => (json ? console.error(...m) : console.log(...m));
-const PYTHON = '/usr/bin/python3';
-const TPE_SCRIPT = path.join(root, 'bench', 'reference', 'optuna_tpe.py');
 /** The PM's belief for the πBO run: "rebalancing every 20–60 days and a tracking-error budget of 1–4 % are most likely". */
 const PRIOR: Record<string, TuningPrior> = {
   'rebalance.everyDays': { type: 'range', low: 20, high: 60 },
@@ -120,27 +118,7 @@ async function runOurs(method: Exclude<Method, 'tpe'>, seed: number, evaluator: 
   return { method, seed, observations: [...tuner.observations], best: best ? { values: best.values, validation: best.validation } : null, test, seconds, overheadSeconds: seconds - evalSeconds, ...observedBest(tuner.observations, evaluator) };
 }
 
-class TpeClient {
-  private readonly child: ChildProcess;
-  private readonly lines: AsyncIterableIterator<string>;
-  constructor() {
-    this.child = spawn(PYTHON, [TPE_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
-  }
-  async request(message: object): Promise<Record<string, unknown>> {
-    this.child.stdin!.write(`${JSON.stringify(message)}\n`);
-    const { value, done } = await this.lines.next();
-    if (done) throw new Error('the TPE process ended early');
-    const reply = JSON.parse(value) as Record<string, unknown>;
-    if ('error' in reply) throw new Error(String(reply.error));
-    return reply;
-  }
-  close(): void {
-    this.child.stdin!.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
-  }
-}
-
-async function runTpe(client: TpeClient, seed: number, evaluator: Evaluator, budget: number): Promise<RunResult> {
+async function runTpe(client: TpeProcess, seed: number, evaluator: Evaluator, budget: number): Promise<RunResult> {
   const params = DEFAULT_TUNING_SPACE.map((p) => {
     if (p.type === 'categorical') throw new Error('the TPE reference takes numeric parameters only');
     return { name: p.name, type: p.type === 'integer' ? 'int' : 'float', low: p.lower, high: p.upper, log: p.scale === 'log' };
@@ -316,7 +294,7 @@ function round(x: number): number {
 
 // ---------- main ----------
 
-async function runDataset(name: string, tpe: TpeClient | null) {
+async function runDataset(name: string, tpe: TpeProcess | null) {
   const panel = loadDataset(name);
   const config = ForecastConfig.parse({ ...DEFAULT_FORECAST_CONFIG, ...(quick ? { epochs: 20, updateEpochs: 5, samples: 32 } : {}) });
   const { forecasts, seconds: trainSeconds, cached } = await forecastsFor(name, panel, config, { log });
@@ -387,14 +365,14 @@ async function runDataset(name: string, tpe: TpeClient | null) {
 async function main() {
   const t0 = performance.now();
   const backend = await initComputeBackend();
-  let tpe: TpeClient | null = null;
+  let tpe: TpeProcess | null = null;
   let tpeInfo: unknown = 'not run (--no-tpe)';
   if (withTpe) {
     const v = spawnSync(PYTHON, [TPE_SCRIPT, '--version'], { encoding: 'utf8' });
     try {
       const reply = JSON.parse(v.stdout.trim().split('\n').pop() ?? '{}') as Record<string, string>;
       if (v.status === 0 && !reply.error) {
-        tpe = new TpeClient();
+        tpe = new TpeProcess();
         tpeInfo = reply;
       } else tpeInfo = `unavailable: ${reply.error ?? v.stderr}`;
     } catch {
