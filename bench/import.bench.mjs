@@ -14,16 +14,16 @@
 // Build first (`npx electron-vite build`). Needs Debian's `sqlite3` and GNU time (/usr/bin/time) for
 // the reference and peak memory; without them those fields are null.
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timed } from './timed.mjs';
+import { builtCli, progressLog, timed } from './timed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'out', 'main', 'cli.js');
+const cli = builtCli(root);
 const args = process.argv.slice(2);
 const jsonOnly = args.includes('--json');
 const rowsArg = args.indexOf('--rows');
@@ -37,13 +37,7 @@ if (args[0] === '--plain-child') {
   process.exit(0);
 }
 let rows = 0;
-if (!existsSync(cli)) {
-  console.error(`${cli} is missing: run \`npx electron-vite build\` first.`);
-  process.exit(2);
-}
-const log = (text) => {
-  if (!jsonOnly) console.error(text);
-};
+const log = progressLog(jsonOnly);
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
 const sqlite3 = has('sqlite3') ? 'sqlite3' : null;
 

@@ -8,14 +8,14 @@
 // `propose --engine baseline` is the risk-parity proposal (no forecast model, so no TensorFlow.js);
 // `--bayesian` also times the default Bayesian proposal after training its model once (several minutes).
 // Goal: `propose` wall time ≤ 2 × `proposals`.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timed } from './timed.mjs';
+import { builtCli, progressLog, timed } from './timed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'out', 'main', 'cli.js');
+const cli = builtCli(root);
 const args = process.argv.slice(2);
 const jsonOnly = args.includes('--json');
 const bayesian = args.includes('--bayesian');
@@ -25,13 +25,7 @@ if (!Number.isInteger(runs) || runs < 3) {
   console.error('--runs must be a whole number ≥ 3');
   process.exit(2);
 }
-if (!existsSync(cli)) {
-  console.error(`${cli} is missing: run \`npm run build\` first.`);
-  process.exit(2);
-}
-const log = (text) => {
-  if (!jsonOnly) console.error(text);
-};
+const log = progressLog(jsonOnly);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ballast-startup-bench-'));
 const db = path.join(dir, 'demo.db');

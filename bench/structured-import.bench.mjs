@@ -7,14 +7,14 @@
 // Build first (`npm run build`). Peak RSS needs GNU time (/usr/bin/time); without it the field is null.
 // `ofx` is OFX 1.x (SGML, as brokers' downloads mostly are) and `ofx-xml` OFX 2.x; both have the security
 // list after the statements, as the specification orders them (the reader reads the file twice).
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timed } from './timed.mjs';
+import { builtCli, progressLog, timed } from './timed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'out', 'main', 'cli.js');
+const cli = builtCli(root);
 const args = process.argv.slice(2);
 const formatArg = args.indexOf('--format');
 const jsonOnly = args.includes('--json');
@@ -24,13 +24,7 @@ if (sizesMb.some((n) => !(n > 0))) {
   console.error('--mb must be positive numbers, comma-separated');
   process.exit(2);
 }
-if (!existsSync(cli)) {
-  console.error(`${cli} is missing: run \`npm run build\` first.`);
-  process.exit(2);
-}
-const log = (text) => {
-  if (!jsonOnly) console.error(text);
-};
+const log = progressLog(jsonOnly);
 
 /** Lines per account statement, and distinct securities across the file (a large custodian's book). */
 const LINES_PER_STATEMENT = 2_000;

@@ -1,7 +1,8 @@
 // Runs a command and times its wall clock; under GNU time (/usr/bin/time) when the machine has it, for the peak RSS.
-// Shared by the import, structured-import and startup benches.
+// Shared by the import, structured-import and startup benches, with their built-CLI check and progress log.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 export const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
@@ -14,4 +15,21 @@ export function timed(command, commandArgs, options = {}) {
   if (r.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] : undefined;
   return { ms, stdout: r.stdout, stderr: r.stderr, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
+}
+
+/** The built CLI (out/main/cli.js under `root`); exits with a hint when the app has not been built. */
+export function builtCli(root) {
+  const cli = path.join(root, 'out', 'main', 'cli.js');
+  if (!existsSync(cli)) {
+    console.error(`${cli} is missing: run \`npm run build\` first.`);
+    process.exit(2);
+  }
+  return cli;
+}
+
+/** Progress lines on stderr, silent when the bench prints only its JSON. */
+export function progressLog(jsonOnly) {
+  return (text) => {
+    if (!jsonOnly) console.error(text);
+  };
 }

@@ -10,6 +10,7 @@ import {
   readOfxNumber,
   readPosition,
   reportStatus,
+  headText,
   securityKey,
   statementHead,
 } from './ofx';
@@ -19,8 +20,6 @@ import {
   XML_MAX_BYTES,
   XML_MAX_DEPTH,
   type XmlElement,
-  asciiHead,
-  byteOrderMark,
   childElement,
   childText,
   decodeBytes,
@@ -102,18 +101,6 @@ function readOfxTree(input: Uint8Array | string, issues: IssueCollector, detecte
   }
   issues.error(1, 'OFXHEADER', 'the file is not OFX: it has neither an "OFXHEADER:100" header nor an <?OFX …?> declaration nor an <OFX> element');
   return null;
-}
-
-function headText(bytes: Uint8Array): string {
-  const bom = byteOrderMark(bytes);
-  if (bom === 'utf-16le' || bom === 'utf-16be') {
-    try {
-      return new TextDecoder(bom).decode(bytes.subarray(0, 8192));
-    } catch {
-      return '';
-    }
-  }
-  return asciiHead(bytes, 4096);
 }
 
 /** OFX 1.x: ENCODING USASCII + CHARSET 1252/ISO-8859-1 is a single-byte file; ENCODING UTF-8 is UTF-8. */

@@ -71,7 +71,8 @@ type Plan =
   | { dialect: 'xml' }
   | { dialect: 'refused' };
 
-function headText(bytes: Uint8Array): string {
+/** The file's first characters, for the header (UTF-16 by its byte-order mark, else as ASCII). */
+export function headText(bytes: Uint8Array): string {
   const bom = byteOrderMark(bytes);
   if (bom === 'utf-16le' || bom === 'utf-16be') {
     try {
