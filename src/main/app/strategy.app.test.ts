@@ -11,6 +11,7 @@ import { PricesRepo } from '../store/prices';
 import { jobHandlers } from './jobs';
 import { businessDaysBetween, latestBusinessDay } from './proposals';
 import { createRuntime, type Runtime } from './runtime';
+import { QUICK_FORECAST } from './testSupport';
 
 /*
  * The Bayesian strategy through the dispatcher (the path IPC, HTTP and the CLI take), on the real demo data with a
@@ -21,7 +22,6 @@ import { createRuntime, type Runtime } from './runtime';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const resourcesDir = path.join(repoRoot, 'resources');
-const QUICK_FORECAST = { minTrainDays: 504, trainWindowDays: 504, retrainEveryDays: 1260, strideDays: 10, samples: 16, epochs: 5, updateEpochs: 2, hiddenLayers: [8], seed: 7 };
 
 function makeRuntime(dir: string): Runtime {
   return createRuntime({ dbPath: path.join(dir, 'ballast.db'), resourcesDir, workerFile: 'unused', jobs: new InlineJobRunner(jobHandlers) });

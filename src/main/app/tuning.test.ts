@@ -11,6 +11,7 @@ import { InlineJobRunner } from '../jobs/inline';
 import { jobHandlers } from './jobs';
 import { createRuntime, type Runtime } from './runtime';
 import { foldPieces, tuningProgressStep } from './tuning';
+import { QUICK_FORECAST, tuningRunContent } from './testSupport';
 
 /*
  * Tuning through the dispatcher (the path IPC, HTTP and the CLI take) on the real demo data with a small forecast
@@ -22,23 +23,12 @@ import { foldPieces, tuningProgressStep } from './tuning';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const resourcesDir = path.join(repoRoot, 'resources');
-const QUICK_FORECAST = { minTrainDays: 504, trainWindowDays: 504, retrainEveryDays: 1260, strideDays: 10, samples: 16, epochs: 5, updateEpochs: 2, hiddenLayers: [8], seed: 7 };
 /** A three-parameter space keeps each run to seconds; the default space is exercised by the engine tests and the bench. */
 const SPACE = [
   { name: 'riskAversion', type: 'continuous', lower: 1, upper: 100, scale: 'log' },
   { name: 'rebalance.everyDays', type: 'integer', lower: 10, upper: 63 },
   { name: 'trackingErrorBudget', type: 'continuous', lower: 0.005, upper: 0.08, scale: 'log' },
 ] as const;
-
-/** An evaluation without what differs between two runs by design (wall time). */
-const content = (r: TuningRunReport) => ({
-  evaluations: r.evaluations.map(({ seconds: _s, ...e }) => e),
-  best: r.best,
-  comparison: r.comparison,
-  importance: r.importance,
-  folds: r.folds,
-  testWindow: r.testWindow,
-});
 
 describe('tuning θ through the dispatcher', () => {
   let dir: string;
@@ -219,7 +209,7 @@ describe('tuning θ through the dispatcher', () => {
     const resumed = await invoke('tuning.run', { resume: stopped.runId });
     expect(resumed.runId).toBe(stopped.runId);
     expect(resumed.status).toBe('complete');
-    expect(content(resumed)).toEqual(content(uninterrupted));
+    expect(tuningRunContent(resumed)).toEqual(tuningRunContent(uninterrupted));
     await expect(invoke('tuning.run', { resume: stopped.runId })).rejects.toMatchObject({ code: 'INVALID_STATE' });
   }, 240_000);
 
@@ -237,7 +227,7 @@ describe('tuning θ through the dispatcher', () => {
       const split = await wide.dispatcher.invoke('tuning.run', RESUMED_INPUT);
       expect(pieces.length).toBe(16);
       expect(pieces.slice(0, 4)).toEqual([[0], [1, 2], [0], [1, 2]]);
-      expect(content(split)).toEqual(content(uninterrupted));
+      expect(tuningRunContent(split)).toEqual(tuningRunContent(uninterrupted));
     } finally {
       await wide.close();
     }
@@ -286,7 +276,7 @@ describe('tuning θ through the dispatcher', () => {
     const resumed = await invoke('tuning.run', { resume: runId });
     expect(resumed.runId).toBe(runId);
     expect(resumed.status).toBe('complete');
-    expect(content(resumed)).toEqual(content(uninterrupted));
+    expect(tuningRunContent(resumed)).toEqual(tuningRunContent(uninterrupted));
     expect((await invoke('tuning.list', { accountId: 'DEMO' })).find((r) => r.runId === runId)!.status).toBe('complete');
   }, 240_000);
 

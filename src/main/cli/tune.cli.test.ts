@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TuningRunReport } from '../../shared/tuning';
+import { QUICK_FORECAST, tuningRunContent } from '../app/testSupport';
 
 /*
  * A tuning run killed with SIGKILL — a real `ballast tune` process on the worker pool, not a simulated failure —
@@ -16,18 +17,7 @@ import type { TuningRunReport } from '../../shared/tuning';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(repoRoot, 'out', 'main', 'cli.js');
 const run = promisify(execFile);
-const QUICK_FORECAST = { minTrainDays: 504, trainWindowDays: 504, retrainEveryDays: 1260, strideDays: 10, samples: 16, epochs: 5, updateEpochs: 2, hiddenLayers: [8], seed: 7 };
 const TUNE = ['tune', '--account', 'DEMO', '--budget', '16', '--batch', '2', '--seed', '9', '--folds', '3', '--no-warm-start', '--constraint', 'maxDrawdown<=0.3', '--json'];
-
-const content = (r: TuningRunReport) => ({
-  evaluations: r.evaluations.map(({ seconds: _s, ...e }) => e),
-  best: r.best,
-  comparison: r.comparison,
-  importance: r.importance,
-  folds: r.folds,
-  testWindow: r.testWindow,
-  seed: r.seed,
-});
 
 describe('ballast tune, killed with SIGKILL and resumed', () => {
   let dir: string;
@@ -90,7 +80,7 @@ describe('ballast tune, killed with SIGKILL and resumed', () => {
     const resumed = JSON.parse(await ballast('tune', '--resume', String(runId), '--json')) as TuningRunReport;
     expect(resumed.runId).toBe(runId);
     expect(resumed.status).toBe('complete');
-    expect(content(resumed)).toEqual(content(reference));
+    expect(tuningRunContent(resumed)).toEqual(tuningRunContent(reference));
 
     const list = JSON.parse(await ballast('tuning-runs', '--json')) as { runId: number; status: string }[];
     expect(list.map((r) => [r.runId, r.status])).toEqual([
