@@ -1,5 +1,6 @@
-import type { AssetClass, InstrumentType } from '../../shared/domain';
+import type { AssetClass } from '../../shared/domain';
 import { nowIso, requireTransaction, stmt, writeTransaction, type Db } from './internal';
+import type { InstrumentTerms } from './securities';
 
 export interface PositionInput {
   securityId: number;
@@ -34,7 +35,7 @@ export interface SnapshotRecord {
 }
 
 /** One holding with the security it refers to, ready to become a `PositionView`. */
-export interface PositionRow {
+export interface PositionRow extends InstrumentTerms {
   securityId: number;
   ticker: string;
   name: string;
@@ -50,12 +51,6 @@ export interface PositionRow {
   marketValue: string | null;
   costBasis: string | null;
   quantityType: 'UNIT' | 'FAMT';
-  instrumentType: InstrumentType | null;
-  multiplier: string | null;
-  underlying: string | null;
-  expiry: string | null;
-  strike: string | null;
-  putCall: 'put' | 'call' | null;
 }
 
 /** A holding as parked by a holdings import (see `PositionsRepo.stage`); the values only when it will be written. */

@@ -13,7 +13,7 @@ export interface InstrumentTerms {
 }
 
 /** A `Security` from the contract plus the identifiers and trading details the contract does not show. */
-export interface SecurityRecord {
+export interface SecurityRecord extends InstrumentTerms {
   id: number;
   ticker: string;
   isin: string | null;
@@ -24,12 +24,6 @@ export interface SecurityRecord {
   assetClass: AssetClass;
   currency: string;
   lotSize: number;
-  instrumentType: InstrumentType | null;
-  multiplier: string | null;
-  underlying: string | null;
-  expiry: string | null;
-  strike: string | null;
-  putCall: 'put' | 'call' | null;
 }
 
 export interface SecurityInput extends Partial<InstrumentTerms> {
