@@ -76,8 +76,10 @@ export class TuningPage {
     await this.tab.click();
     await expect(this.tab).toHaveAttribute('aria-selected', 'true');
     await expect(this.page.getByTestId('tuning-in-use-summary')).toBeVisible();
-    const toggle = this.page.getByRole('button', { name: 'New tuning run…' });
-    if (await toggle.isVisible()) await toggle.click();
+    // The toggle appears once the runs are loaded, open for an account without runs, folded otherwise.
+    const toggle = this.page.getByRole('button', { name: /^(New tuning run…|Hide the form)$/ });
+    await expect(toggle).toBeVisible();
+    if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
     await expect(this.form).toBeVisible();
   }
 

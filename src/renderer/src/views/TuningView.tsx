@@ -128,7 +128,8 @@ export function TuningView({ accountId, onOpenProposals }: Props) {
       <section className="panel" aria-labelledby="tuning-start-title">
         <div className="panel-head">
           <h2 id="tuning-start-title">Tune the strategy’s parameters</h2>
-          {accountId && (
+          {/* Shown once the runs are known: until then whether the form starts open is undecided. */}
+          {accountId && list !== undefined && (
             <button type="button" aria-expanded={formOpen} aria-controls="tuning-start-body" onClick={() => setFormOpenChoice(!formOpen)}>
               {formOpen ? 'Hide the form' : 'New tuning run…'}
             </button>
