@@ -154,7 +154,7 @@ function assetClassOf(h: HoldingLine): AssetClass {
 
 export class HoldingsImport {
   private readonly store: Store;
-  private readonly opts: HoldingsImportOptions;
+  private opts: HoldingsImportOptions;
   private readonly statements = new Map<string, Statement>();
   private readonly byFileKey = new Map<string, Statement>();
   private readonly lookups = new Map<string, SecurityRecord | null>();
@@ -195,6 +195,16 @@ export class HoldingsImport {
       return;
     }
     this.appIssues.push(issue);
+  }
+
+  /** The reader's description of the file, for a reader that completes it only at its end (a CSV read straight into the import). */
+  describeFile(detected: Record<string, string>): void {
+    this.opts = { ...this.opts, detected };
+  }
+
+  /** More problems were found than are listed (MAX_LISTED_ISSUES): which ones are listed depends on the order they came in. */
+  get issuesOverflowed(): boolean {
+    return this.unlistedAppIssues > 0;
   }
 
   addParserIssues(issues: readonly FileIssue[]): void {

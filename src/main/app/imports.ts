@@ -8,6 +8,7 @@ import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
 import { createMt535Reader, parseMt535 } from '../io/mt535';
 import { createOfxReader, parseOfx } from '../io/ofx';
 import { createCustodianCsvReader, parseCustodianCsv, type IdentifierKey } from '../io/custodian-csv';
+import { KeyFingerprints } from '../io/key-fingerprints';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
 import { warningsIn } from '../io/report';
 import { createSemt002Reader, parseSemt002 } from '../io/semt002';
@@ -377,7 +378,162 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
   };
 }
 
-function preparePositions(store: Store, opened: OpenedSource, input: PositionsJobInput, job: Job): PreparedPositions {
+/** The file's parts of a PreparedPositions, for a CSV read straight into the import. */
+type CsvDescription = Omit<PreparedPositions, 'feed'>;
+
+/** Bytes pushed to the reader between two progress reports and cancel checks of readCsvDirect. */
+const DIRECT_SLICE = 64 * 1024;
+
+/** Thrown by readCsvDirect when the file needs the staged path; nothing the attempt did is kept. */
+class StagedPathNeeded extends Error {
+  constructor(readonly why: string) {
+    super(`the file needs the staged path: ${why}`);
+  }
+}
+
+/**
+ * The fast path for a custodian CSV (issue 10): holdings go from the reader straight into the import as
+ * they are read — no parking each line in the scratch table and reading it back (a fifth of an import's
+ * time). It applies when every statement's facts are known when its first holding is read, which is what
+ * real files do (the date and account on every line, or above the header). The import must then be the
+ * one the staged path (prepareCsv) gives: so this path checks, at its first holding and at the end, each
+ * fact the staged path would only learn later — the statement's date, line and currency, the order the
+ * statements open in, repeated lines, a statement with a problem, more issues than are listed — and
+ * throws StagedPathNeeded when one differs; the caller then discards everything (the write transaction
+ * rolls back; a preview wrote nothing) and reads the file again the staged way.
+ *
+ * `consumer` makes the import once the reader knows the layout's custodian (needed to match custodian
+ * codes), before the first holding.
+ */
+function readCsvDirect(
+  store: Store,
+  opened: OpenedSource,
+  input: PositionsJobInput,
+  reason: string,
+  chosen: { profile: CustodianProfile | null; how: string | null },
+  consumer: (custodian: string | null, description: CsvDescription) => HoldingsImport,
+  job: Job,
+  batchSize = 1000,
+): { consumer: HoldingsImport; description: CsvDescription } {
+  const { profile, how } = chosen;
+  const baseCurrency = (input.accountId ? store.accounts.get(input.accountId)?.baseCurrency : undefined) ?? 'USD';
+  const preliminary: CsvDescription = { format: 'csv', detected: { format: reason }, profile, needsMapping: false, headers: null };
+  const fingerprints = new KeyFingerprints();
+  let importer: HoldingsImport | null = null;
+  let custodian: string | null = null;
+  let needed: string | null = null;
+  type Opened = { statement: ReturnType<HoldingsImport['statementFor']>; asOf: string; line: number; hint: string | null; first: { line: number; currency: string | null } };
+  const opens = new Map<string, Opened>();
+  const reader = createCustodianCsvReader({
+    fileName: input.fileName,
+    ...(profile ? { profile } : {}),
+    ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
+    baseCurrency,
+    batchSize,
+    onHoldings: (batch) => {
+      // A throw here would be taken by the reader for its own failure: note it, and stop at the next chunk.
+      if (needed !== null) return;
+      if (importer === null) {
+        custodian = reader.custodian;
+        importer = consumer(custodian, preliminary);
+      }
+      for (const holding of batch) {
+        const group = holding.accountId ?? '';
+        let open = opens.get(group);
+        if (open === undefined) {
+          const facts = reader.statementSoFar(holding.accountId);
+          if (facts === null || facts.asOf === null) {
+            needed = 'a statement whose date is not known at its first holding';
+            return;
+          }
+          // As prepareCsv opens it: at its first holding or cash line, in the first cash line's currency, else the first holding's.
+          const line = Math.min(holding.line, facts.firstCash?.line ?? Number.MAX_SAFE_INTEGER);
+          const hint = facts.firstCash?.currency ?? holding.currency ?? null;
+          const statement = importer.statementFor(holding.accountId, facts.asOf, line, hint);
+          if (statement.problem !== null) {
+            needed = 'a statement with a problem';
+            return;
+          }
+          open = { statement, asOf: facts.asOf, line, hint, first: { line: holding.line, currency: holding.currency ?? null } };
+          opens.set(group, open);
+        }
+        importer.holding(open.statement, holding);
+      }
+    },
+    // Repeats are ruled out by fingerprints of the identifiers; a possible one sends the file the staged way,
+    // which names them exactly.
+    duplicates: {
+      add: (keys) => {
+        for (const key of keys) fingerprints.add(key.group, key.kind, key.value);
+      },
+      repeats: () => {
+        if (fingerprints.hasEqualPair()) needed = 'a repeated identifier';
+        return [];
+      },
+    },
+  });
+  // Reading is importing here: progress and cancelling every DIRECT_SLICE bytes, not every chunk of the file.
+  opened.forEachChunk((chunk, bytes) => {
+    const start = bytes - chunk.length;
+    for (let at = 0; at < chunk.length; at += DIRECT_SLICE) {
+      checkCancelled(job.signal);
+      const slice = chunk.subarray(at, Math.min(chunk.length, at + DIRECT_SLICE));
+      reader.push(slice);
+      if (needed !== null) throw new StagedPathNeeded(needed);
+      job.progress('Importing holdings', start + at + slice.length, opened.size);
+    }
+  });
+  const result = reader.end();
+  checkCancelled(job.signal);
+  const fail = (why: string): never => {
+    throw new StagedPathNeeded(why);
+  };
+  if (needed !== null) fail(needed);
+  if (result.repeatedLines !== undefined && result.repeatedLines.size > 0) fail('repeated holdings');
+  if (importer !== null && (result.detected.custodian ?? null) !== custodian) fail('the layout changed after the first holding');
+  const description: CsvDescription = {
+    format: 'csv',
+    detected: { format: reason, ...result.detected, ...(profile ? { profile: `${profile.name} (${how})` } : {}) },
+    profile,
+    needsMapping: result.needsMapping,
+    headers: result.headers,
+  };
+  const target: HoldingsImport = importer ?? consumer(result.detected.custodian ?? null, description);
+  target.describeFile(description.detected);
+  target.addParserIssues(result.issues);
+  // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
+  const order = [...opens.keys()];
+  let next = 0;
+  const statements = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
+  const headerLine = Number(result.detected.headerLine ?? 1);
+  for (const s of result.statements) {
+    const group = s.accountId ?? '';
+    const open = opens.get(group);
+    if (open === undefined && s.cash.length === 0) continue;
+    const line = Math.min(open?.first.line ?? Number.MAX_SAFE_INTEGER, s.cash[0]?.line ?? Number.MAX_SAFE_INTEGER);
+    const hint = s.cash[0]?.currency ?? open?.first.currency ?? null;
+    if (open !== undefined) {
+      if (order[next] !== group) fail('statements open in another order');
+      if (open.asOf !== s.asOf || open.line !== line) fail('a statement\'s date or first line changed');
+      // The currency only names a new account's; an existing account has its own.
+      if (open.hint !== hint && open.statement.newAccount) fail('a new account\'s currency changed');
+      next++;
+      statements.set(group, open.statement);
+    } else {
+      if (next < order.length) fail('a cash-only statement before a statement with holdings');
+      const statement = target.statementFor(s.accountId, s.asOf, line === Number.MAX_SAFE_INTEGER ? headerLine : line, hint);
+      if (statement.problem !== null) fail('a statement with a problem');
+      statements.set(group, statement);
+    }
+  }
+  if (next !== order.length) fail('holdings outside the statements the file has');
+  for (const s of result.statements) for (const c of s.cash) target.cash(statements.get(s.accountId ?? '')!, c);
+  if (target.issuesOverflowed) fail('more problems than are listed');
+  return { consumer: target, description };
+}
+
+/** The file's format (chosen or detected), after refusing what is not text at all. */
+function positionFileFormat(opened: OpenedSource, input: PositionsJobInput): { format: PositionFileFormat; reason: string } {
   // A workbook, PDF or other binary file stops here, in words — never in the column-mapping editor.
   const binary = binaryFileKind(opened.head(4096));
   if (binary !== null) {
@@ -386,7 +542,10 @@ function preparePositions(store: Store, opened: OpenedSource, input: PositionsJo
       issues: [{ line: 1, field: '', reason: `the file is ${binary}, not text`, severity: 'error' }],
     });
   }
-  const chosen = chooseFormat(opened, input.format);
+  return chooseFormat(opened, input.format);
+}
+
+function preparePositions(store: Store, opened: OpenedSource, input: PositionsJobInput, job: Job, chosen: { format: PositionFileFormat; reason: string }): PreparedPositions {
   if (chosen.format === 'csv') return prepareCsv(store, opened, input, chosen.reason, job);
   if (input.profile !== undefined) throw new BallastError('BAD_INPUT', `Custodian profiles map CSV columns; ${input.fileName} is ${chosen.format}, which names its own fields.`);
   const streamed = STREAMED_READERS[chosen.format];
@@ -518,7 +677,7 @@ export function feedHoldings(consumer: HoldingsImport, file: HoldingsFile, job?:
   }
 }
 
-function consumerOptions(input: PositionsJobInput, parsed: PreparedPositions, sha256: string, write: boolean) {
+function consumerOptions(input: PositionsJobInput, parsed: CsvDescription, sha256: string, write: boolean) {
   return {
     fileName: input.fileName,
     sha256,
@@ -537,8 +696,19 @@ function consumerOptions(input: PositionsJobInput, parsed: PreparedPositions, sh
   };
 }
 
+/**
+ * Which way a CSV goes (tests compare the two): `direct: false` keeps it on the staged path; `onStaged` hears
+ * why a file the direct path began went the staged way.
+ */
+export interface CsvPaths {
+  direct?: boolean;
+  /** Holdings the reader hands on at a time (1000): 1 makes every fact the direct path checks arrive late. */
+  batchSize?: number;
+  onStaged?: (why: string) => void;
+}
+
 /** Job: import a holdings file (any format), all rows or nothing — or minus the exclusions the PM accepted. */
-export function importPositionsJob(store: Store, input: PositionsJobInput, job: JobContext): ImportResult {
+export function importPositionsJob(store: Store, input: PositionsJobInput, job: JobContext, paths: CsvPaths = {}): ImportResult {
   requireAsOfDate(input.asOf);
   const opened = openSource(input.source);
   try {
@@ -546,11 +716,32 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
     const again = alreadyImported(store, sha256, input.fileName);
     if (again) return again;
     checkCancelled(job.signal);
-    const prepared = preparePositions(store, opened, input, job);
+    const chosen = positionFileFormat(opened, input);
+    if (chosen.format === 'csv' && paths.direct !== false) {
+      // Read straight into the import inside the write transaction (other writers wait their turn, saying so);
+      // a file the fast path cannot take rolls back and goes the staged way below.
+      const profile = profileFor(store, opened, input);
+      try {
+        return store.transaction(
+          () => {
+            // The same file imported at the same moment by another process: whoever writes second learns it here.
+            const raced = alreadyImported(store, sha256, input.fileName);
+            if (raced) return raced;
+            const make = (custodian: string | null, description: CsvDescription) =>
+              new HoldingsImport(store, { ...consumerOptions(input, description, sha256, true), custodian: custodian ?? description.profile?.name ?? null });
+            return readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize).consumer.finish();
+          },
+          { onWait: waitingForWriter(job) },
+        );
+      } catch (error) {
+        if (!(error instanceof StagedPathNeeded)) throw error;
+        paths.onStaged?.(error.why);
+      }
+    }
+    const prepared = preparePositions(store, opened, input, job, chosen);
     checkCancelled(job.signal);
     return store.transaction(
       () => {
-        // The same file imported at the same moment by another process: whoever writes second learns it here.
         const raced = alreadyImported(store, sha256, input.fileName);
         if (raced) return raced;
         const consumer = new HoldingsImport(store, consumerOptions(input, prepared, sha256, true));
@@ -569,16 +760,31 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
 export type PreviewJobInput = Omit<PositionsJobInput, 'allowPartial' | 'createSecurities'> & { kind: 'positions' | 'prices'; createSecurities?: boolean };
 
 /** Job: what a file would do — parse, validate, match — with nothing written. */
-export function previewImportJob(store: Store, input: PreviewJobInput, job: JobContext): ImportPreview {
+export function previewImportJob(store: Store, input: PreviewJobInput, job: JobContext, paths: CsvPaths = {}): ImportPreview {
   if (input.kind === 'prices') return previewPrices(store, input, job);
   requireAsOfDate(input.asOf);
   const opened = openSource(input.source);
   try {
     const sha256 = sha256Of(opened, (bytes) => job.progress('Reading file', bytes, opened.size));
-    const prepared = preparePositions(store, opened, input, job);
-    const consumer = new HoldingsImport(store, consumerOptions({ ...input, allowPartial: true }, prepared, sha256, false));
+    const chosen = positionFileFormat(opened, input);
+    const options = { ...input, allowPartial: true };
+    const done = (consumer: HoldingsImport, prepared: CsvDescription) =>
+      consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
+    if (chosen.format === 'csv' && paths.direct !== false) {
+      const make = (custodian: string | null, description: CsvDescription) =>
+        new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), custodian: custodian ?? description.profile?.name ?? null });
+      try {
+        const direct = readCsvDirect(store, opened, input, chosen.reason, profileFor(store, opened, input), make, job, paths.batchSize);
+        return done(direct.consumer, direct.description);
+      } catch (error) {
+        if (!(error instanceof StagedPathNeeded)) throw error;
+        paths.onStaged?.(error.why);
+      }
+    }
+    const prepared = preparePositions(store, opened, input, job, chosen);
+    const consumer = new HoldingsImport(store, consumerOptions(options, prepared, sha256, false));
     prepared.feed(consumer, job);
-    return consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
+    return done(consumer, prepared);
   } finally {
     store.staging.clear();
     store.positions.clearStage();

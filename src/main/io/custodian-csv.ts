@@ -123,6 +123,13 @@ export interface CustodianCsvReader {
   readonly bytesRead: number;
   /** Data rows (holding, cash, total and text lines after the header) read so far, for progress. */
   readonly rowsRead: number;
+  /** The built-in layout's custodian, once the header is read (null: none recognised, or a profile maps the file). */
+  readonly custodian: string | null;
+  /**
+   * What is known so far of the statement of `accountId` (as the holdings give it): the date end() will give
+   * it when nothing later changes it, and its first cash line. null before any line of that account.
+   */
+  statementSoFar(accountId: string | null): { asOf: string | null; firstCash: CashLine | null } | null;
 }
 
 // ——— Column names ——————————————————————————————————————————————————————————————————————————————————
@@ -428,6 +435,17 @@ class CustodianReader implements CustodianCsvReader {
 
   get rowsRead(): number {
     return this.rows;
+  }
+
+  get custodian(): string | null {
+    return this.detected.custodian ?? null;
+  }
+
+  statementSoFar(accountId: string | null): { asOf: string | null; firstCash: CashLine | null } | null {
+    const statement = this.statements.get(accountId ?? '');
+    if (statement === undefined) return null;
+    // As result() dates it: the statement's first date, else the date the caller gave.
+    return { asOf: statement.asOf?.value ?? this.options.asOf ?? null, firstCash: statement.cash[0] ?? null };
   }
 
   push(chunk: Uint8Array): void {

@@ -96,8 +96,12 @@ export class ImportStagingRepo {
     yield* rows;
   }
 
-  /** Empties the table (start and end of every import). */
+  /**
+   * Empties the table (start and end of every import). Creates it again if need be: a transaction that
+   * created it and then rolled back (an import that started over another way) took it away.
+   */
   clear(): void {
+    this.ready = false;
     this.ensure();
     stmt(this.db, 'DELETE FROM temp.import_stage').run();
     stmt(this.db, 'DELETE FROM temp.import_stage_keys').run();

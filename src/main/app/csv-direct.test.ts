@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BallastError } from '../../shared/errors';
+import { openDatabase, type Store } from '../store';
+import { importPositionsJob, previewImportJob, type CsvPaths, type PositionsJobInput } from './imports';
+
+/*
+ * Issue 10: a custodian CSV is read straight into the import when every statement's facts are known at its
+ * first holding, and the staged way otherwise. The two must be indistinguishable: for the CSV fixtures of
+ * every built-in layout, as they are and damaged (a line repeated, dropped, moved to the top, a date
+ * changed, a cell emptied, the currency changed from a line on), with and without the account, date and "create securities" given, and
+ * imported over an earlier snapshot, the preview, the result or error, and every table afterwards are the
+ * same both ways.
+ */
+
+const fixtures = path.resolve(__dirname, '..', 'io', '__fixtures__');
+const files = [
+  ...readdirSync(path.join(fixtures, 'csv'))
+    .filter((f) => !f.startsWith('prices') && /\.(csv|txt)$/.test(f))
+    .map((f) => path.join(fixtures, 'csv', f)),
+  ...readdirSync(path.join(fixtures, 'layouts'))
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => path.join(fixtures, 'layouts', f)),
+];
+
+const job = { dbPath: ':memory:', signal: { aborted: false }, progress: () => undefined };
+
+/** Every table as rows, without the columns that hold the time or hashes over it. */
+function tables(store: Store): Record<string, unknown[]> {
+  const names = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+  const out: Record<string, unknown[]> = {};
+  for (const name of names) {
+    const rows = store.db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
+    out[name] = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !/(^|_)(at|hash|prev_hash|created_at|updated_at|ts)$/.test(column))));
+  }
+  return out;
+}
+
+function outcome<T>(run: () => T): { ok: T } | { error: { code: string; message: string; details: unknown } } {
+  try {
+    return { ok: run() };
+  } catch (error) {
+    if (error instanceof BallastError) return { error: { code: error.code, message: error.message, details: error.details } };
+    throw error;
+  }
+}
+
+type Damage = (lines: string[], at: number) => string[];
+const damages: Record<string, Damage> = {
+  none: (lines) => lines,
+  repeated: (lines, at) => lines.toSpliced(at, 0, lines[at]!),
+  dropped: (lines, at) => lines.toSpliced(at, 1),
+  'moved to the top': (lines, at) => [lines[at]!, ...lines.toSpliced(at, 1)],
+  'date changed': (lines, at) => lines.with(at, lines[at]!.replace(/\d{4}-\d{2}-\d{2}|\d{2}\/\d{2}\/\d{4}|\d{2}\.\d{2}\.\d{4}/, '2025-01-31')),
+  'cell emptied': (lines, at) => lines.with(at, lines[at]!.replace(/([,;\t])[^,;\t]*/, '$1')),
+  // From the line on, another currency: a new account's currency then comes from a later cash line.
+  'currency changed': (lines, at) => lines.map((line, i) => (i < at ? line : line.replace(/\b(USD|EUR)\b/g, (c) => (c === 'USD' ? 'EUR' : 'USD')))),
+};
+
+const source = (text: string) => ({ contentBase64: Buffer.from(text, 'latin1').toString('base64') });
+
+type Tally = { direct: number; staged: Map<string, number> };
+
+/**
+ * Preview and import of `input` on two fresh databases — the staged way, and the direct way handing on
+ * `batchSize` holdings at a time — after the same earlier import (`earlier`, if any): everything equal.
+ */
+function compareBothWays(input: PositionsJobInput, batchSize: number, earlier: string | null, tally: Tally): void {
+  const results = ([{ direct: false }, { direct: true, batchSize }] as CsvPaths[]).map((paths) => {
+    const store = openDatabase(':memory:');
+    try {
+      if (earlier !== null) {
+        outcome(() => importPositionsJob(store, { ...input, source: source(earlier), fileName: 'earlier.csv', createSecurities: true, mode: 'replace' }, job, { direct: false }));
+      }
+      let went: string | null = null;
+      const watched: CsvPaths = { ...paths, onStaged: (why) => (went = why) };
+      const preview = outcome(() => previewImportJob(store, { ...input, kind: 'positions' }, job, watched));
+      const previewWent = went;
+      went = null;
+      const result = outcome(() => importPositionsJob(store, input, job, watched));
+      if (paths.direct) {
+        for (const why of [previewWent, went]) {
+          if (why === null) tally.direct++;
+          else tally.staged.set(why, (tally.staged.get(why) ?? 0) + 1);
+        }
+      }
+      return { preview, result, tables: tables(store) };
+    } finally {
+      store.close();
+    }
+  });
+  expect(results[1]!.preview).toEqual(results[0]!.preview);
+  expect(results[1]!.result).toEqual(results[0]!.result);
+  expect(results[1]!.tables).toEqual(results[0]!.tables);
+}
+
+describe('a custodian CSV read straight into the import gives what the staged path gives', () => {
+  it('for every layout, damaged or not, with any options, over an earlier snapshot or not', () => {
+    const tally = { direct: 0, staged: new Map<string, number>() };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...files),
+        fc.constantFrom(...Object.keys(damages)),
+        fc.nat(),
+        fc.record({ asOf: fc.boolean(), account: fc.boolean(), create: fc.boolean(), earlier: fc.constantFrom('none', 'same', 'fewer'), mode: fc.constantFrom(undefined, 'replace', 'update') as fc.Arbitrary<'replace' | 'update' | undefined> }),
+        fc.constantFrom(1, 1000),
+        (file, damage, at, o, batchSize) => {
+          const lines = readFileSync(file).toString('latin1').split('\n');
+          const text = damages[damage]!(lines, at % Math.max(1, lines.length - 1)).join('\n');
+          const input: PositionsJobInput = {
+            fileName: path.basename(file),
+            source: source(text),
+            actor: 'test',
+            createSecurities: o.create,
+            ...(o.asOf ? { asOf: '2026-08-03' } : {}),
+            ...(o.account ? { accountId: 'DIRECT-1', createAccount: true } : {}),
+            ...(o.mode ? { mode: o.mode } : {}),
+          };
+          compareBothWays(input, batchSize, o.earlier === 'none' ? null : (o.earlier === 'same' ? lines : lines.slice(0, Math.max(2, lines.length - 3))).join('\n'), tally);
+        },
+      ),
+      { numRuns: 120, seed: 20261206 },
+    );
+    // Both ways were taken: the comparison is not of one path with itself.
+    expect(tally.direct).toBeGreaterThan(50);
+    expect(tally.staged.size).toBeGreaterThan(1);
+  });
+});
+
+/** A multi-account file whose lines come in any order: cash before or after holdings, other currencies, dates missing or not. */
+const shuffledFile = fc.record({
+  lines: fc.array(
+    fc.record({
+      account: fc.constantFrom('ACC-1', 'ACC-2', 'ACC-3', 'EXISTS-1'),
+      cash: fc.boolean(),
+      symbol: fc.constantFrom('AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'),
+      quantity: fc.integer({ min: 1, max: 500 }),
+      currency: fc.constantFrom('USD', 'USD', 'EUR', ''),
+      dated: fc.constantFrom(true, true, true, false),
+    }),
+    { minLength: 1, maxLength: 14 },
+  ),
+  asOf: fc.boolean(),
+  create: fc.boolean(),
+  earlier: fc.boolean(),
+});
+
+describe('the direct way checks every fact it takes early', () => {
+  it('gives the staged result for files whose statements open in any order', () => {
+    const tally = { direct: 0, staged: new Map<string, number>() };
+    fc.assert(
+      fc.property(shuffledFile, fc.constantFrom(1, 2, 1000), (f, batchSize) => {
+        const rows = f.lines.map((l) =>
+          l.cash
+            ? `${l.account},Cash,,,${l.quantity}.00,${l.currency},${l.dated ? '2026-08-03' : ''}`
+            : `${l.account},${l.symbol},${l.quantity},2.50,${(l.quantity * 2.5).toFixed(2)},${l.currency},${l.dated ? '2026-08-03' : ''}`,
+        );
+        const text = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of', ...rows].join('\n');
+        const earlier = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of', 'EXISTS-1,AAA,1,2.50,2.50,GBP,2026-07-31', 'EXISTS-1,Cash,,,5.00,GBP,2026-07-31'].join('\n');
+        const input: PositionsJobInput = {
+          fileName: 'shuffled.csv',
+          source: source(text),
+          actor: 'test',
+          createSecurities: f.create,
+          mode: 'update',
+          ...(f.asOf ? { asOf: '2026-08-03' } : {}),
+        };
+        compareBothWays(input, batchSize, f.earlier ? earlier : null, tally);
+      }),
+      { numRuns: 200, seed: 61206 },
+    );
+    expect(tally.direct).toBeGreaterThan(50);
+    // Each early fact that can differ did, and sent its file the staged way.
+    for (const why of ['a repeated identifier', 'a cash-only statement before a statement with holdings', "a new account's currency changed", 'statements open in another order']) {
+      expect(tally.staged.get(why), why).toBeGreaterThan(0);
+    }
+  });
+});
