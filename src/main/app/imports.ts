@@ -220,11 +220,38 @@ export function importPricesJob(store: Store, input: PricesJobInput, job: JobCon
   }
 }
 
-function previewPrices(store: Store, input: { fileName: string; source: FileSource }, job: JobContext): ImportPreview {
+/**
+ * A price file read for its preview without parking its rows (issue 10): a preview writes nothing, and the
+ * staging served only to find repeated ticker-and-date rows. Fingerprints rule repeats out; when one may
+ * exist, null — the caller reads the file again the staged way, which names each repeat and its first line.
+ */
+function readPricesUnstaged(opened: OpenedSource, fileName: string, job: Job): PricesCsv | null {
+  const fingerprints = new KeyFingerprints();
+  let repeats = false;
+  const reader = createPricesCsvReader({
+    fileName,
+    onRows: (batch) => {
+      for (const row of batch) fingerprints.add(row.ticker, row.date, '');
+    },
+    findDuplicates: () => {
+      repeats = fingerprints.hasEqualPair();
+      return { rows: [], count: 0 };
+    },
+  });
+  opened.forEachChunk((chunk, bytes) => {
+    checkCancelled(job.signal);
+    reader.push(chunk);
+    job.progress('Reading file', bytes, opened.size);
+  });
+  const parsed = reader.end();
+  return repeats ? null : parsed;
+}
+
+function previewPrices(store: Store, input: { fileName: string; source: FileSource }, job: JobContext, paths: CsvPaths = {}): ImportPreview {
   const opened = openSource(input.source);
   try {
     const sha256 = sha256Of(opened, (bytes) => job.progress('Checking file', bytes, opened.size));
-    const parsed = stagePrices(store, opened, input.fileName, job);
+    const parsed = (paths.direct === false ? null : readPricesUnstaged(opened, input.fileName, job)) ?? stagePrices(store, opened, input.fileName, job);
     const errorLines = new Set(parsed.issues.filter((i) => i.severity === 'error').map((i) => i.line));
     return {
       kind: 'prices',
@@ -697,8 +724,8 @@ function consumerOptions(input: PositionsJobInput, parsed: CsvDescription, sha25
 }
 
 /**
- * Which way a CSV goes (tests compare the two): `direct: false` keeps it on the staged path; `onStaged` hears
- * why a file the direct path began went the staged way.
+ * Which way a CSV goes (tests compare the two): `direct: false` keeps a positions file, and a price file's
+ * preview, on the staged path; `onStaged` hears why a positions file the direct path began went the staged way.
  */
 export interface CsvPaths {
   direct?: boolean;
@@ -761,7 +788,7 @@ export type PreviewJobInput = Omit<PositionsJobInput, 'allowPartial' | 'createSe
 
 /** Job: what a file would do — parse, validate, match — with nothing written. */
 export function previewImportJob(store: Store, input: PreviewJobInput, job: JobContext, paths: CsvPaths = {}): ImportPreview {
-  if (input.kind === 'prices') return previewPrices(store, input, job);
+  if (input.kind === 'prices') return previewPrices(store, input, job, paths);
   requireAsOfDate(input.asOf);
   const opened = openSource(input.source);
   try {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BallastError } from '../../shared/errors';
 import { openDatabase, type Store } from '../store';
@@ -57,5 +58,29 @@ describe('price import through the staging table', () => {
 
     const preview = previewImportJob(store, { kind: 'prices', fileName: 'prices.csv', source: source(text), actor: 'test' }, job);
     expect(preview).toMatchObject({ totalRows: 5, rejectedRows: 2, prices: { rows: 3, tickers: ['SPY', 'TLT'] } });
+  });
+});
+
+describe('a price preview read without staging', () => {
+  // Any order of rows, repeats or not, good and bad cells: the preview is the one the staged reading gives.
+  const row = fc.record({
+    date: fc.constantFrom('2024-01-02', '2024-01-03', '2024-01-04', '2024-13-01', ''),
+    ticker: fc.constantFrom('SPY', 'TLT', 'GLD', 'bad ticker'),
+    close: fc.constantFrom('470', '98.5', '-1', 'x', '0.01'),
+  });
+  it('equals the staged preview, repeats named alike', () => {
+    let repeated = 0;
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 12 }), (rows) => {
+        const text = ['date,ticker,close', ...rows.map((r) => `${r.date},${r.ticker},${r.close}`)].join('\n');
+        const input = { kind: 'prices' as const, fileName: 'p.csv', source: source(text), actor: 'test' };
+        const unstaged = previewImportJob(store, input, job);
+        const staged = previewImportJob(store, input, job, { direct: false });
+        expect(unstaged).toEqual(staged);
+        if (staged.issues.some((i) => /already|repeat/i.test(i.reason))) repeated++;
+      }),
+      { numRuns: 300, seed: 1206 },
+    );
+    expect(repeated).toBeGreaterThan(10);
   });
 });
