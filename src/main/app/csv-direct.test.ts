@@ -178,3 +178,19 @@ describe('the direct way checks every fact it takes early', () => {
     }
   });
 });
+
+describe('the direct way reads a large file in slices', () => {
+  it('cuts UTF-8 and UTF-16 text anywhere and still reads what the staged way reads', () => {
+    const tally = { direct: 0, staged: new Map<string, number>() };
+    // Multi-byte descriptions and an odd line length, so slice boundaries fall inside characters and lines.
+    const lines = ['Account,Symbol,Description,Quantity,Price,Market Value,Currency,As of'];
+    for (let i = 0; i < 3000; i++) lines.push(`ACC-${i % 3},SY${i},Société Générale — fonds « ${'é'.repeat(i % 7)} » ${i},${1 + (i % 9)},2.50,${((1 + (i % 9)) * 2.5).toFixed(2)},EUR,2026-08-03`);
+    const text = lines.join('\r\n');
+    for (const bytes of [Buffer.from(text, 'utf8'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])]) {
+      expect(bytes.length).toBeGreaterThan(3 * 64 * 1024);
+      const input: PositionsJobInput = { fileName: 'large.csv', source: { contentBase64: bytes.toString('base64') }, actor: 'test', createSecurities: true };
+      compareBothWays(input, 1000, null, tally);
+    }
+    expect(tally.direct).toBe(4);
+  });
+});
