@@ -3,7 +3,7 @@
 // drawn at random at bench time, plus Ballast's time per iteration (wall and CPU).
 //
 //   node --import tsx bench/bo.bench.ts [--json] [--quick] [--workers N] [--seeds 1,2,3] [--runs N] [--no-tpe] [--no-noisy]
-//                                       [--no-ablations] [--problems hartmann6,branin,ackley5]
+//                                       [--no-ablations | --ablations name,name] [--problems hartmann6,branin,ackley5]
 //
 // Seeds: `--seeds` replays a run (the seeds are in the output); otherwise `--runs` (default 30, 10 with --quick)
 // seeds are drawn at random, so no setting can be tuned to a fixed set of seeds. Regret is f(recommended) − f*,
@@ -51,6 +51,9 @@ const ABLATIONS: Record<string, Omit<BayesianOptimizerOptions, 'space' | 'seed' 
   'ballast-outputWarping': { outputWarping: 'yeo-johnson' },
   // The pre-issue-8 inner loops: 1024 raw samples, two random restarts of every fit, no warm start.
   'ballast-1024raw-coldFits': { rawSamples: 1024, gpRestarts: 2, gpWarmStart: false },
+  // Issue 8: once the incumbent's basin is exhausted, log EI's exploration steps are replaced by a local
+  // search around the best point outside that basin (optimizer.ts `basinEscape`, basinEscape.ts).
+  'ballast-basinEscape': { basinEscape: true },
 };
 
 interface Task {
@@ -268,9 +271,12 @@ async function main(): Promise<void> {
     done++;
     if (done % 10 === 0 || done === tasks.length) log(`  ballast ${done}/${tasks.length} runs (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   });
+  const chosenAblations = argument(args, '--ablations')?.split(',') ?? Object.keys(ABLATIONS);
+  for (const a of chosenAblations) if (!(a in ABLATIONS)) throw new Error(`unknown ablation ${a}; ablations: ${Object.keys(ABLATIONS).join(', ')}`);
+  // Ablations run on the noise-free problems with the defaults' budgets (Hartmann-6 to 100 evaluations).
   const ablationTasks = args.includes('--no-ablations')
     ? []
-    : Object.keys(ABLATIONS).flatMap((ablation) => tasks.filter((t) => !t.noisy).map((t) => ({ ...t, budgets: [20, 50], ablation })));
+    : chosenAblations.flatMap((ablation) => tasks.filter((t) => !t.noisy).map((t) => ({ ...t, ablation })));
   const ablationResults = ablationTasks.length > 0 ? await runBallastTasks(ablationTasks, workers, () => {}) : [];
   if (ablationTasks.length > 0) log(`  ablations done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   const empty: RunResult = { regrets: {}, askMs: [], askCpuMs: [] };
@@ -328,6 +334,12 @@ async function main(): Promise<void> {
       };
     };
     const timing = { wallMsPerIteration: timingOf(ballastResults, 'askMs'), cpuMsPerIteration: timingOf(ballastResults, 'askCpuMs') };
+    const ablationCpuMsPerIteration = Object.fromEntries(
+      Object.entries(ablationColumns).flatMap(([name, results]) => {
+        const t = timingOf(results, 'askCpuMs');
+        return t === null ? [] : [[name, t.medianByIteration]];
+      }),
+    );
     const info = PROBLEMS[problem]!;
     problems[name] = {
       dimension: info.dimension,
@@ -337,6 +349,7 @@ async function main(): Promise<void> {
       budgets,
       regret,
       ballastTiming: timing,
+      ablationCpuMsPerIteration,
       tpeWallMsPerAsk: tpeResults.tpe ? timingOf(tpeResults.tpe, 'askMs') : null,
     };
     for (const b of budgets) {
@@ -388,7 +401,7 @@ async function main(): Promise<void> {
           note: 'BayesianOptimizer defaults (logEI, Matérn-5/2 ARD with Gamma(3, 6) lengthscale prior, initial design min(20, max(4, 2d+1)), GP fit warm-started from the previous ask (cold start every 10th ask), 8 restarts, 512 raw samples)',
         },
       },
-      ...Object.fromEntries(Object.entries(ABLATIONS).map(([name, options]) => [name, { options, problems: 'noise-free, 50 evaluations' }])),
+      ...Object.fromEntries(Object.entries(ABLATIONS).map(([name, options]) => [name, { options, problems: 'noise-free, budgets as the defaults' }])),
       random: { recommendation: 'best observation' },
       tpe: tpe.available ? { ...tpe, sampler: 'TPESampler(seed) defaults', recommendation: 'best observation' } : tpe,
       tpeMultivariate: tpe.available ? { sampler: 'TPESampler(seed, multivariate=True)', problems: 'noise-free only' } : tpe,

@@ -26,6 +26,8 @@ export interface AcquisitionOptimizerOptions {
   maxIterations?: number;
   /** Alternations of continuous and discrete phases per start. */
   maxRounds?: number;
+  /** A box (encoded coordinates) the local searches stay in; default the unit cube. */
+  bounds?: { lower: Float64Array; upper: Float64Array } | undefined;
   /** True for points that must not be proposed (already observed, pending or chosen). */
   isExcluded(point: Float64Array): boolean;
   signal?: { readonly aborted: boolean } | undefined;
@@ -81,7 +83,7 @@ function localSearch(space: SearchSpace, scorer: AcquisitionScorer, start: Score
   for (let round = 0; round < maxRounds; round++) {
     let improved = false;
     if (continuous.length > 0) {
-      const next = continuousPhase(scorer, current, continuous, options.maxIterations ?? 100);
+      const next = continuousPhase(scorer, current, continuous, options.maxIterations ?? 100, options.bounds);
       if (next.value > current.value) {
         current = next;
         improved = true;
@@ -107,10 +109,25 @@ function localSearch(space: SearchSpace, scorer: AcquisitionScorer, start: Score
   return current;
 }
 
-function continuousPhase(scorer: AcquisitionScorer, start: ScoredPoint, continuous: Int32Array, maxIterations: number): ScoredPoint {
+function continuousPhase(
+  scorer: AcquisitionScorer,
+  start: ScoredPoint,
+  continuous: Int32Array,
+  maxIterations: number,
+  bounds: AcquisitionOptimizerOptions['bounds'],
+): ScoredPoint {
   const m = continuous.length;
   const x0 = new Float64Array(m);
-  for (let k = 0; k < m; k++) x0[k] = start.point[continuous[k]!]!;
+  const lower = new Float64Array(m);
+  const upper = new Float64Array(m).fill(1);
+  for (let k = 0; k < m; k++) {
+    const j = continuous[k]!;
+    if (bounds) {
+      lower[k] = bounds.lower[j]!;
+      upper[k] = bounds.upper[j]!;
+    }
+    x0[k] = Math.min(upper[k]!, Math.max(lower[k]!, start.point[j]!));
+  }
   const full = start.point.slice();
   const objective = (x: Float64Array) => {
     for (let k = 0; k < m; k++) full[continuous[k]!] = x[k]!;
@@ -121,8 +138,8 @@ function continuousPhase(scorer: AcquisitionScorer, start: ScoredPoint, continuo
     return { value: Number.isFinite(value) ? -value : Infinity, gradient: g };
   };
   const result = minimize(objective, x0, {
-    lower: new Float64Array(m),
-    upper: new Float64Array(m).fill(1),
+    lower,
+    upper,
     maxIterations,
     // scipy's pgtol, as BoTorch's gen_candidates_scipy uses: tighter only buys iterations that move the point by
     // far less than any tolerance a tuning run cares about.
