@@ -769,6 +769,7 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
     checkCancelled(job.signal);
     return store.transaction(
       () => {
+        // As above: a twin import that wrote first is answered "already imported".
         const raced = alreadyImported(store, sha256, input.fileName);
         if (raced) return raced;
         const consumer = new HoldingsImport(store, consumerOptions(input, prepared, sha256, true));
