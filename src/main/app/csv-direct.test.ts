@@ -121,7 +121,7 @@ describe('a custodian CSV read straight into the import gives what the staged pa
           compareBothWays(input, batchSize, o.earlier === 'none' ? null : (o.earlier === 'same' ? lines : lines.slice(0, Math.max(2, lines.length - 3))).join('\n'), tally);
         },
       ),
-      { numRuns: 120, seed: 20261206 },
+      { numRuns: 80, seed: 20261206 },
     );
     // Both ways were taken: the comparison is not of one path with itself.
     expect(tally.direct).toBeGreaterThan(50);
@@ -169,7 +169,7 @@ describe('the direct way checks every fact it takes early', () => {
         };
         compareBothWays(input, batchSize, f.earlier ? earlier : null, tally);
       }),
-      { numRuns: 200, seed: 61206 },
+      { numRuns: 150, seed: 61206 },
     );
     expect(tally.direct).toBeGreaterThan(50);
     // Each early fact that can differ did, and sent its file the staged way.
