@@ -14,7 +14,7 @@ import { warningsIn } from '../io/report';
 import { createSemt002Reader, parseSemt002 } from '../io/semt002';
 import type { JobContext } from '../jobs/protocol';
 import type { PriceInput, Store } from '../store';
-import { HoldingsImport, MAX_LISTED_ISSUES } from './holdings-import';
+import { HoldingsImport, MAX_LISTED_ISSUES, StagedPathNeeded } from './holdings-import';
 import { requireAsOfDate } from './portfolio';
 import { openSource, sha256Of, type FileSource, type OpenedSource } from './sources';
 import { WAITING_STEP } from './import-handlers';
@@ -411,13 +411,6 @@ type CsvDescription = Omit<PreparedPositions, 'feed'>;
 /** Bytes pushed to the reader between two progress reports and cancel checks of readCsvDirect. */
 const DIRECT_SLICE = 64 * 1024;
 
-/** Thrown by readCsvDirect when the file needs the staged path; nothing the attempt did is kept. */
-class StagedPathNeeded extends Error {
-  constructor(readonly why: string) {
-    super(`the file needs the staged path: ${why}`);
-  }
-}
-
 /**
  * The fast path for a custodian CSV (issue 10): holdings go from the reader straight into the import as
  * they are read — no parking each line in the scratch table and reading it back (a fifth of an import's
@@ -800,7 +793,7 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
       consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
     if (chosen.format === 'csv' && paths.direct !== false) {
       const make = (custodian: string | null, description: CsvDescription) =>
-        new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), custodian: custodian ?? description.profile?.name ?? null });
+        new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), custodian: custodian ?? description.profile?.name ?? null, stageless: true });
       try {
         const direct = readCsvDirect(store, opened, input, chosen.reason, profileFor(store, opened, input), make, job, paths.batchSize);
         return done(direct.consumer, direct.description);
