@@ -128,7 +128,7 @@ export interface IssueSink {
 
 /**
  * A copy of what the import keeps until its end (a security a preview plans to create, a preview row, an
- * issue) that owns its strings. A CSV read straight into the import hands over strings that V8 may keep as
+ * issue, the keys of its maps and sets) that owns its strings. A CSV read straight into the import hands over strings that V8 may keep as
  * slices of the 32 KB piece of text they were read from: one kept description would keep the whole piece
  * alive, and a preview of 2 million lines peaked at 457 MB instead of 150 MB.
  */
@@ -322,9 +322,9 @@ export class HoldingsImport {
         if (live) statement.supersedes = [live.id];
         statement.previous = this.store.positions.latestSnapshot(statement.accountId, statement.asOf);
       }
-      this.statements.set(key, statement);
+      this.statements.set(ownCopy(key), statement);
     }
-    this.byFileKey.set(fileKey, statement);
+    this.byFileKey.set(ownCopy(fileKey), statement);
     return statement;
   }
 
@@ -445,7 +445,7 @@ export class HoldingsImport {
    */
   private remember(key: string, record: SecurityRecord | null): void {
     if (this.lookups.size >= LOOKUP_CACHE) this.lookups.clear();
-    this.lookups.set(key, record);
+    this.lookups.set(ownCopy(key), record);
   }
 
   private identifiersOf(h: HoldingLine): Partial<Record<SecurityKind, string>> {
@@ -471,7 +471,7 @@ export class HoldingsImport {
     if (!code || code.length > 64) return;
     const key = `${this.custodian}\u0000${code}`;
     if (this.filedCodes.has(key)) return;
-    this.filedCodes.add(key);
+    this.filedCodes.add(ownCopy(key));
     this.store.securities.addCustodianCode(securityId, this.custodian, code);
     this.remember(`code:${this.custodian}:${code}`, this.store.securities.get(securityId));
   }
@@ -622,11 +622,11 @@ export class HoldingsImport {
       if (value === undefined) continue;
       // Written: the master has it now, so the cache may forget it; a preview must remember what it would create.
       if (this.opts.write) this.remember(`${kind}:${value}`, security as SecurityRecord);
-      else this.planned.set(`${kind}:${value}`, security);
+      else this.planned.set(ownCopy(`${kind}:${value}`), security);
     }
     if (!this.opts.write) {
-      if (h.custodianCode) this.planned.set(`code:${h.custodianCode.code}`, security);
-      this.plannedTickers.add(ticker);
+      if (h.custodianCode) this.planned.set(ownCopy(`code:${h.custodianCode.code}`), security);
+      this.plannedTickers.add(ownCopy(ticker));
     }
     return { security, by: null, willCreate: true, error: null };
   }
