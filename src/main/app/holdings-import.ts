@@ -128,9 +128,9 @@ export interface IssueSink {
 
 /**
  * A copy of what the import keeps until its end (a security a preview plans to create, a preview row, an
- * issue, the keys of its maps and sets) that owns its strings. A CSV read straight into the import hands over strings that V8 may keep as
- * slices of the 32 KB piece of text they were read from: one kept description would keep the whole piece
- * alive, and a preview of 2 million lines peaked at 457 MB instead of 150 MB.
+ * issue, the keys of its maps and sets) that owns its strings. A CSV read straight into the import hands
+ * over strings that V8 may keep as slices of the 32 KB piece of text they were read from: one kept
+ * description would keep the whole piece alive (a preview of 2 million lines peaked at 457 MB, not 160 MB).
  */
 function ownCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
