@@ -172,4 +172,21 @@ describe('LineCounter', () => {
       { seed: 3, numRuns: 500 },
     );
   });
+
+  it('counts ranges of one text as it counts the pieces cut from it (property)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ab\r\n]{0,40}$/), fc.array(fc.nat(40), { maxLength: 5 }), (text, cuts) => {
+        const byRange = new LineCounter();
+        const byPiece = new LineCounter();
+        let from = 0;
+        for (const cut of [...cuts.map((c) => Math.min(c, text.length)), text.length].sort((a, b) => a - b)) {
+          byRange.advance(text, from, cut);
+          byPiece.advance(text.slice(from, cut));
+          expect(byRange.current).toBe(byPiece.current);
+          from = cut;
+        }
+      }),
+      { seed: 4, numRuns: 500 },
+    );
+  });
 });

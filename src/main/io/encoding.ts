@@ -316,19 +316,19 @@ export class LineCounter {
     return this.line;
   }
 
-  /** Line of position `index` in `text`, where `text` continues what advance() has seen. */
-  lineAt(text: string, index: number): number {
+  /** Line of position `index` in `text`, where text from `from` on continues what advance() has seen. */
+  lineAt(text: string, index: number, from = 0): number {
     let line = this.line;
     let afterCr = this.afterCr;
-    const end = Math.max(0, Math.min(index, text.length));
-    const cr = text.indexOf('\r');
+    const end = Math.max(from, Math.min(index, text.length));
+    const cr = text.indexOf('\r', from);
     if (cr < 0 || cr >= end) {
       // No CR in the range (the usual file): count LFs with native searches instead of a loop per character.
-      if (afterCr && end > 0 && text.charCodeAt(0) === 10) line -= 1;
-      for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line += 1;
+      if (afterCr && end > from && text.charCodeAt(from) === 10) line -= 1;
+      for (let i = text.indexOf('\n', from); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line += 1;
       return line;
     }
-    for (let i = 0; i < end; i++) {
+    for (let i = from; i < end; i++) {
       const char = text.charCodeAt(i);
       if (char === 10) {
         if (!afterCr) line += 1;
@@ -343,9 +343,10 @@ export class LineCounter {
     return line;
   }
 
-  advance(text: string): void {
-    if (text.length === 0) return;
-    this.line = this.lineAt(text, text.length);
-    this.afterCr = text.charCodeAt(text.length - 1) === 13;
+  /** Counts text[from, to) as read. */
+  advance(text: string, from = 0, to = text.length): void {
+    if (to <= from) return;
+    this.line = this.lineAt(text, to, from);
+    this.afterCr = text.charCodeAt(to - 1) === 13;
   }
 }

@@ -18,6 +18,7 @@ import {
   pathElement,
 } from './xml';
 import { createXmlStream, type XmlStream } from './xml-stream';
+import { LineCounter } from './encoding';
 
 /**
  * OFX / QFX investment statements (OFX 1.x SGML and OFX 2.x XML; QFX is OFX with Intuit's extra tags).
@@ -128,29 +129,10 @@ function planFor(bytes: Uint8Array, fromText: boolean, issues: IssueCollector, d
  * Strict decoding chunk by chunk: a file that is not valid in its encoding is reported with the line of the
  * first bad byte (UTF-8), never read with replacement characters that would silently change a name.
  */
-/** The line count after text[from, to), given the count before it and whether the text before ended in CR (CRLF is one break). */
-function advanceLines(text: string, from: number, to: number, line: number, previousWasCr: boolean): { line: number; previousWasCr: boolean } {
-  let cr = previousWasCr;
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10) {
-      if (!cr) line++;
-      cr = false;
-    } else if (code === 13) {
-      line++;
-      cr = true;
-    } else {
-      cr = false;
-    }
-  }
-  return { line, previousWasCr: cr };
-}
-
 class ChunkDecoder {
   private readonly decoder: TextDecoder;
   private readonly lenient: TextDecoder | null;
-  private line = 1;
-  private previousWasCr = false;
+  private readonly lines = new LineCounter();
   failure: { line: number; reason: string } | null = null;
 
   constructor(
@@ -176,7 +158,7 @@ class ChunkDecoder {
         const seen = this.lenient.decode(bytes, { stream: !final });
         const badAt = seen.indexOf('\uFFFD');
         this.count(badAt < 0 ? '' : seen.slice(0, badAt));
-        this.failure = { line: this.line, reason: 'the file is not valid UTF-8 text (wrong encoding, or not a text file)' };
+        this.failure = { line: this.lines.current, reason: 'the file is not valid UTF-8 text (wrong encoding, or not a text file)' };
       } else {
         this.failure = { line: 1, reason: `the file cannot be read as ${this.encoding} text` };
       }
@@ -185,7 +167,7 @@ class ChunkDecoder {
   }
 
   private count(text: string): void {
-    ({ line: this.line, previousWasCr: this.previousWasCr } = advanceLines(text, 0, text.length, this.line, this.previousWasCr));
+    this.lines.advance(text);
   }
 }
 
@@ -234,10 +216,9 @@ interface SgmlOptions {
  */
 class SgmlReader {
   private buffer = '';
-  /** Line counting: `line` is the line of buffer[scanned]. */
+  /** Line counting: `lines` has counted the buffer up to `scanned`. */
   private scanned = 0;
-  private line = 1;
-  private previousWasCr = false;
+  private readonly lines = new LineCounter();
   private started = false;
   private finished = false;
   private trailing: number | null = null;
@@ -289,9 +270,9 @@ class SgmlReader {
 
   /** 1-based line of buffer[offset]; offsets asked for only grow. */
   private lineAt(offset: number): number {
-    ({ line: this.line, previousWasCr: this.previousWasCr } = advanceLines(this.buffer, this.scanned, offset, this.line, this.previousWasCr));
+    this.lines.advance(this.buffer, this.scanned, offset);
     this.scanned = offset;
-    return this.line;
+    return this.lines.current;
   }
 
   /** Drops the text before `offset` (read), keeping the line count. */
