@@ -2,12 +2,12 @@ import type { CustodianProfile, ImportMode, ImportPreview, ImportResult, Positio
 import { BallastError, type FileIssue } from '../../shared/errors';
 import { binaryFileKind, detectPositionFormat } from '../io/detect';
 import { parseIbkrActivityCsv } from '../io/ibkr-csv';
-import type { HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
+import type { CashLine, HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
 import type { HoldingsStreamOptions, HoldingsStreamReader } from '../io/holdings-stream';
 import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
 import { createMt535Reader, parseMt535 } from '../io/mt535';
 import { createOfxReader, parseOfx } from '../io/ofx';
-import { createCustodianCsvReader, parseCustodianCsv, type IdentifierKey } from '../io/custodian-csv';
+import { createCustodianCsvReader, parseCustodianCsv, type CustodianCsvResult, type IdentifierKey } from '../io/custodian-csv';
 import { KeyFingerprints } from '../io/key-fingerprints';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
 import { warningsIn } from '../io/report';
@@ -336,21 +336,48 @@ function profileFor(store: Store, opened: OpenedSource, input: PositionsJobInput
   return saved ? { profile: saved, how: 'saved for this header' } : { profile: null, how: null };
 }
 
+type ProfileChoice = ReturnType<typeof profileFor>;
+
+/** The custodian CSV reader's options both ways of reading a file share (its profile, date, base currency). */
+function custodianReaderOptions(store: Store, input: PositionsJobInput, { profile }: ProfileChoice) {
+  return {
+    fileName: input.fileName,
+    ...(profile ? { profile } : {}),
+    ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
+    baseCurrency: (input.accountId ? store.accounts.get(input.accountId)?.baseCurrency : undefined) ?? 'USD',
+  };
+}
+
+/** What a read CSV says of itself, for the import and its report. */
+function csvDescription(result: CustodianCsvResult, reason: string, { profile, how }: ProfileChoice): CsvDescription {
+  return {
+    format: 'csv',
+    detected: { format: reason, ...result.detected, ...(profile ? { profile: `${profile.name} (${how})` } : {}) },
+    profile,
+    needsMapping: result.needsMapping,
+    headers: result.headers,
+  };
+}
+
+/**
+ * How the import opens a statement: at its first holding or cash line (the header when it has neither), in the
+ * first cash line's currency, else its first holding's.
+ */
+function statementOpening(firstCash: CashLine | null | undefined, first: { line: number; currency?: string | null } | undefined, headerLine: number) {
+  const line = Math.min(first?.line ?? Number.MAX_SAFE_INTEGER, firstCash?.line ?? Number.MAX_SAFE_INTEGER);
+  return { line: line === Number.MAX_SAFE_INTEGER ? headerLine : line, hint: firstCash?.currency ?? first?.currency ?? null };
+}
+
 /**
  * Streams a custodian CSV: the reader gets the file in chunks and hands on holdings in batches, which
  * are parked in the connection's temp table; statements (account, date, cash) and the report come at
  * the end, and then the parked lines are replayed in file order. Nothing holds every line in memory.
  */
-function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput, reason: string, job: Job): PreparedPositions {
-  const { profile, how } = profileFor(store, opened, input);
-  const baseCurrency = (input.accountId ? store.accounts.get(input.accountId)?.baseCurrency : undefined) ?? 'USD';
+function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput, reason: string, job: Job, chosen: ProfileChoice): PreparedPositions {
   store.staging.clear();
   const result = store.staging.batch(() => {
     const reader = createCustodianCsvReader({
-      fileName: input.fileName,
-      ...(profile ? { profile } : {}),
-      ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
-      baseCurrency,
+      ...custodianReaderOptions(store, input, chosen),
       batchSize: 1000,
       onHoldings: (batch) => {
         // Staged under its account, without the accountId key (no copy of each holding to drop it).
@@ -370,11 +397,7 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
     return reader.end();
   });
   return {
-    format: 'csv',
-    detected: { format: reason, ...result.detected, ...(profile ? { profile: `${profile.name} (${how})` } : {}) },
-    profile,
-    needsMapping: result.needsMapping,
-    headers: result.headers,
+    ...csvDescription(result, reason, chosen),
     feed(consumer, feedJob) {
       consumer.addParserIssues(result.issues);
       const firsts = store.staging.firstOfGroups() as Map<string, HoldingLine>;
@@ -383,9 +406,8 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
       for (const s of result.statements) {
         const first = firsts.get(s.accountId ?? '');
         if (first === undefined && s.cash.length === 0) continue;
-        const line = Math.min(first?.line ?? Number.MAX_SAFE_INTEGER, s.cash[0]?.line ?? Number.MAX_SAFE_INTEGER);
-        const hint = s.cash[0]?.currency ?? first?.currency ?? null;
-        statements.set(s.accountId ?? '', consumer.statementFor(s.accountId, s.asOf, line === Number.MAX_SAFE_INTEGER ? headerLine : line, hint));
+        const { line, hint } = statementOpening(s.cash[0], first, headerLine);
+        statements.set(s.accountId ?? '', consumer.statementFor(s.accountId, s.asOf, line, hint));
       }
       const total = store.staging.count();
       let done = 0;
@@ -422,22 +444,19 @@ const DIRECT_SLICE = 64 * 1024;
  * throws StagedPathNeeded when one differs; the caller then discards everything (the write transaction
  * rolls back; a preview wrote nothing) and reads the file again the staged way.
  *
- * `consumer` makes the import once the reader knows the layout's custodian (needed to match custodian
- * codes), before the first holding.
+ * `consumer` makes the import from the file's description as far as it is known before the first holding
+ * (the layout's custodian, needed to match custodian codes, is).
  */
 function readCsvDirect(
   store: Store,
   opened: OpenedSource,
   input: PositionsJobInput,
   reason: string,
-  chosen: { profile: CustodianProfile | null; how: string | null },
-  consumer: (custodian: string | null, description: CsvDescription) => HoldingsImport,
+  chosen: ProfileChoice,
+  consumer: (description: CsvDescription) => HoldingsImport,
   job: Job,
   batchSize = 1000,
 ): { consumer: HoldingsImport; description: CsvDescription } {
-  const { profile, how } = chosen;
-  const baseCurrency = (input.accountId ? store.accounts.get(input.accountId)?.baseCurrency : undefined) ?? 'USD';
-  const preliminary: CsvDescription = { format: 'csv', detected: { format: reason }, profile, needsMapping: false, headers: null };
   const fingerprints = new KeyFingerprints();
   let importer: HoldingsImport | null = null;
   let custodian: string | null = null;
@@ -445,17 +464,16 @@ function readCsvDirect(
   type Opened = { statement: ReturnType<HoldingsImport['statementFor']>; asOf: string; line: number; hint: string | null; first: { line: number; currency: string | null } };
   const opens = new Map<string, Opened>();
   const reader = createCustodianCsvReader({
-    fileName: input.fileName,
-    ...(profile ? { profile } : {}),
-    ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
-    baseCurrency,
+    ...custodianReaderOptions(store, input, chosen),
     batchSize,
     onHoldings: (batch) => {
       // A throw here would be taken by the reader for its own failure: note it, and stop at the next chunk.
       if (needed !== null) return;
       if (importer === null) {
+        // The rest of the description is known at the end (describeFile); the custodian, at the header.
         custodian = reader.custodian;
-        importer = consumer(custodian, preliminary);
+        const detected = { format: reason, ...(custodian !== null ? { custodian } : {}) };
+        importer = consumer({ format: 'csv', detected, profile: chosen.profile, needsMapping: false, headers: null });
       }
       for (const holding of batch) {
         const group = holding.accountId ?? '';
@@ -466,9 +484,8 @@ function readCsvDirect(
             needed = 'a statement whose date is not known at its first holding';
             return;
           }
-          // As prepareCsv opens it: at its first holding or cash line, in the first cash line's currency, else the first holding's.
-          const line = Math.min(holding.line, facts.firstCash?.line ?? Number.MAX_SAFE_INTEGER);
-          const hint = facts.firstCash?.currency ?? holding.currency ?? null;
+          // As prepareCsv opens it, from what the reader has seen so far (checked against the whole file at the end).
+          const { line, hint } = statementOpening(facts.firstCash, holding, 0);
           const statement = importer.statementFor(holding.accountId, facts.asOf, line, hint);
           if (statement.problem !== null) {
             needed = 'a statement with a problem';
@@ -511,14 +528,8 @@ function readCsvDirect(
   if (needed !== null) fail(needed);
   if (result.repeatedLines !== undefined && result.repeatedLines.size > 0) fail('repeated holdings');
   if (importer !== null && (result.detected.custodian ?? null) !== custodian) fail('the layout changed after the first holding');
-  const description: CsvDescription = {
-    format: 'csv',
-    detected: { format: reason, ...result.detected, ...(profile ? { profile: `${profile.name} (${how})` } : {}) },
-    profile,
-    needsMapping: result.needsMapping,
-    headers: result.headers,
-  };
-  const target: HoldingsImport = importer ?? consumer(result.detected.custodian ?? null, description);
+  const description = csvDescription(result, reason, chosen);
+  const target: HoldingsImport = importer ?? consumer(description);
   target.describeFile(description.detected);
   target.addParserIssues(result.issues);
   // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
@@ -530,8 +541,7 @@ function readCsvDirect(
     const group = s.accountId ?? '';
     const open = opens.get(group);
     if (open === undefined && s.cash.length === 0) continue;
-    const line = Math.min(open?.first.line ?? Number.MAX_SAFE_INTEGER, s.cash[0]?.line ?? Number.MAX_SAFE_INTEGER);
-    const hint = s.cash[0]?.currency ?? open?.first.currency ?? null;
+    const { line, hint } = statementOpening(s.cash[0], open?.first, headerLine);
     if (open !== undefined) {
       if (order[next] !== group) fail('statements open in another order');
       if (open.asOf !== s.asOf || open.line !== line) fail('a statement\'s date or first line changed');
@@ -541,7 +551,7 @@ function readCsvDirect(
       statements.set(group, open.statement);
     } else {
       if (next < order.length) fail('a cash-only statement before a statement with holdings');
-      const statement = target.statementFor(s.accountId, s.asOf, line === Number.MAX_SAFE_INTEGER ? headerLine : line, hint);
+      const statement = target.statementFor(s.accountId, s.asOf, line, hint);
       if (statement.problem !== null) fail('a statement with a problem');
       statements.set(group, statement);
     }
@@ -565,8 +575,15 @@ function positionFileFormat(opened: OpenedSource, input: PositionsJobInput): { f
   return chooseFormat(opened, input.format);
 }
 
-function preparePositions(store: Store, opened: OpenedSource, input: PositionsJobInput, job: Job, chosen: { format: PositionFileFormat; reason: string }): PreparedPositions {
-  if (chosen.format === 'csv') return prepareCsv(store, opened, input, chosen.reason, job);
+function preparePositions(
+  store: Store,
+  opened: OpenedSource,
+  input: PositionsJobInput,
+  job: Job,
+  chosen: { format: PositionFileFormat; reason: string },
+  profile: ProfileChoice | null = null,
+): PreparedPositions {
+  if (chosen.format === 'csv') return prepareCsv(store, opened, input, chosen.reason, job, profile ?? profileFor(store, opened, input));
   if (input.profile !== undefined) throw new BallastError('BAD_INPUT', `Custodian profiles map CSV columns; ${input.fileName} is ${chosen.format}, which names its own fields.`);
   const streamed = STREAMED_READERS[chosen.format];
   if (streamed !== undefined) return prepareStreamed(store, opened, input, chosen, streamed, job);
@@ -737,18 +754,17 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
     if (again) return again;
     checkCancelled(job.signal);
     const chosen = positionFileFormat(opened, input);
-    if (chosen.format === 'csv' && paths.direct !== false) {
+    const profile = chosen.format === 'csv' ? profileFor(store, opened, input) : null;
+    if (profile !== null && paths.direct !== false) {
       // Read straight into the import inside the write transaction (other writers wait their turn, saying so);
       // a file the fast path cannot take rolls back and goes the staged way below.
-      const profile = profileFor(store, opened, input);
       try {
         return store.transaction(
           () => {
             // The same file imported at the same moment by another process: whoever writes second learns it here.
             const raced = alreadyImported(store, sha256, input.fileName);
             if (raced) return raced;
-            const make = (custodian: string | null, description: CsvDescription) =>
-              new HoldingsImport(store, { ...consumerOptions(input, description, sha256, true), custodian: custodian ?? description.profile?.name ?? null });
+            const make = (description: CsvDescription) => new HoldingsImport(store, consumerOptions(input, description, sha256, true));
             return readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize).consumer.finish();
           },
           { onWait: waitingForWriter(job) },
@@ -758,7 +774,7 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
         paths.onStaged?.(error.why);
       }
     }
-    const prepared = preparePositions(store, opened, input, job, chosen);
+    const prepared = preparePositions(store, opened, input, job, chosen, profile);
     checkCancelled(job.signal);
     return store.transaction(
       () => {
@@ -788,21 +804,21 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
   try {
     const sha256 = sha256Of(opened, (bytes) => job.progress('Reading file', bytes, opened.size));
     const chosen = positionFileFormat(opened, input);
+    const profile = chosen.format === 'csv' ? profileFor(store, opened, input) : null;
     const options = { ...input, allowPartial: true };
     const done = (consumer: HoldingsImport, prepared: CsvDescription) =>
       consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
-    if (chosen.format === 'csv' && paths.direct !== false) {
-      const make = (custodian: string | null, description: CsvDescription) =>
-        new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), custodian: custodian ?? description.profile?.name ?? null, stageless: true });
+    if (profile !== null && paths.direct !== false) {
+      const make = (description: CsvDescription) => new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), stageless: true });
       try {
-        const direct = readCsvDirect(store, opened, input, chosen.reason, profileFor(store, opened, input), make, job, paths.batchSize);
+        const direct = readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize);
         return done(direct.consumer, direct.description);
       } catch (error) {
         if (!(error instanceof StagedPathNeeded)) throw error;
         paths.onStaged?.(error.why);
       }
     }
-    const prepared = preparePositions(store, opened, input, job, chosen);
+    const prepared = preparePositions(store, opened, input, job, chosen, profile);
     const consumer = new HoldingsImport(store, consumerOptions(options, prepared, sha256, false));
     prepared.feed(consumer, job);
     return done(consumer, prepared);
