@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Why Bayesian optimisation stops at about two runs in three on Hartmann-6 at 50 evaluations (issue 8), measured
+with independent tools: SciPy and scikit-learn, nothing from Ballast.
+
+1. Basins of attraction: L-BFGS-B (scipy.optimize.minimize) from uniform random points of the unit cube; each
+   start is counted by the minimum it ends in. The share that drains to the global minimum (−3.32) bounds what
+   a search gets that descends, once, from the best point of a space-filling design.
+2. Optional (--gp-ei N): a textbook GP-EI run N times on random seeds for comparison with Ballast's optimiser —
+   scikit-learn's GaussianProcessRegressor (Matérn-5/2 with one lengthscale per input, a constant and a
+   white-noise term, normalised outputs, 2 restarts of the hyperparameter fit), a 13-point scrambled Sobol
+   design (Ballast's design size for 6 inputs), EI maximised by L-BFGS-B from the 8 best of 2048 random points.
+   Slow (≈ 20 s a run): it is evidence for a note, not a benchmark column.
+
+    /usr/bin/python3 bench/reference/hartmann6_study.py [--starts 2000] [--gp-ei 30] [--seed 1]
+
+Prints one JSON document. Requirements (Debian): python3-scipy, python3-sklearn.
+"""
+
+import argparse
+import json
+import sys
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import norm, qmc
+
+ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
+OPTIMUM = -3.32237
+BOX = [(0.0, 1.0)] * 6
+
+
+def hartmann6(x: np.ndarray) -> float:
+    return float(-np.sum(ALPHA * np.exp(-np.sum(A * (x - P) ** 2, axis=1))))
+
+
+def basins(starts: int, rng: np.random.Generator) -> dict:
+    ends: dict[str, int] = {}
+    visible = {"global": 0, "other": 0}
+    for _ in range(starts):
+        x = rng.random(6)
+        end = minimize(hartmann6, x, bounds=BOX, method="L-BFGS-B")
+        key = f"{end.fun:.2f}"
+        ends[key] = ends.get(key, 0) + 1
+        # "Visible": a start whose own value already stands out from the flat background (f < −0.3).
+        if hartmann6(x) < -0.3:
+            visible["global" if end.fun < OPTIMUM + 0.01 else "other"] += 1
+    return {
+        "starts": starts,
+        "shareByMinimum": {k: v / starts for k, v in sorted(ends.items())},
+        "shareBelowMinus03ByBasin": {k: v / starts for k, v in visible.items()},
+    }
+
+
+def gp_ei_run(seed: int, budget: int = 50, design: int = 13) -> dict:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    rng = np.random.default_rng(seed)
+    X = list(qmc.Sobol(6, scramble=True, seed=rng).random(16)[:design])
+    Y = [hartmann6(x) for x in X]
+    while len(Y) < budget:
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(6, 0.5), (0.01, 100), nu=2.5) + WhiteKernel(1e-6, (1e-9, 1e-2))
+        gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=2, random_state=int(rng.integers(2**31)))
+        gp.fit(np.array(X), np.array(Y))
+        best = min(Y)
+
+        def negative_ei(points: np.ndarray) -> np.ndarray:
+            mean, sd = gp.predict(points.reshape(-1, 6), return_std=True)
+            sd = np.maximum(sd, 1e-12)
+            z = (best - mean) / sd
+            return -(sd * (z * norm.cdf(z) + norm.pdf(z)))
+
+        candidates = rng.random((2048, 6))
+        scores = negative_ei(candidates)
+        chosen, chosen_score = None, np.inf
+        for i in np.argsort(scores)[:8]:
+            local = minimize(lambda x: negative_ei(x)[0], candidates[i], bounds=BOX, method="L-BFGS-B")
+            if local.fun < chosen_score:
+                chosen, chosen_score = local.x, local.fun
+        X.append(chosen)
+        Y.append(hartmann6(chosen))
+    return {"seed": seed, "regret": min(Y) - OPTIMUM}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--starts", type=int, default=2000)
+    parser.add_argument("--gp-ei", type=int, default=0, help="runs of the scikit-learn GP-EI (0: none)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    rng = np.random.default_rng(args.seed)
+    out: dict = {"basins": basins(args.starts, rng)}
+    if args.gp_ei > 0:
+        seeds = [int(s) for s in rng.integers(1, 2**31, size=args.gp_ei)]
+        runs = []
+        for s in seeds:
+            runs.append(gp_ei_run(s))
+            print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+        regrets = np.array([r["regret"] for r in runs])
+        out["gpEiSklearn"] = {
+            "evaluations": 50,
+            "runs": len(runs),
+            "quartiles": [float(q) for q in np.quantile(regrets, [0.25, 0.5, 0.75])],
+            "shareBelow001": float(np.mean(regrets < 0.01)),
+            "shareBelow005": float(np.mean(regrets < 0.05)),
+            "bySeed": {r["seed"]: r["regret"] for r in runs},
+        }
+    import scipy
+    import sklearn
+
+    out["producedBy"] = {"script": "bench/reference/hartmann6_study.py", "scipy": scipy.__version__, "sklearn": sklearn.__version__, "seed": args.seed}
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
