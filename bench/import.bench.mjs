@@ -7,7 +7,8 @@
 //  - the floor Ballast's own schema sets: plain prepared better-sqlite3 inserts of the same rows into the same
 //    tables (same CHECKs, indexes and foreign keys), one transaction, in a child process — no validation.
 // Ratios: Ballast's rows/s over each reference's (goal: ≥ 0.5 of sqlite3, or ≥ 0.8 of the schema floor), the
-// preview's speed over the import's (goal ≥ 2), and peak RSS (goal ≤ 200 MB whatever the size).
+// preview's speed over the import's (goal ≥ 2), and peak RSS (goal ≤ 200 MB whatever the size). The positions
+// file is then imported again dated the next day, over the first one's snapshots (positionsNextDay).
 //
 //   npm run bench -- import [--json] [--rows N[,N…]] [--large]      (--large adds 2 000 000 rows)
 //
@@ -45,8 +46,12 @@ const ACCOUNTS = 100;
 const TICKERS = 200;
 const securitiesFor = (n) => Math.max(10, Math.round(n / ACCOUNTS));
 
-/** Positions: ACCOUNTS accounts each holding every security once, as a custodian's multi-account export. */
-function writePositions(file) {
+/**
+ * Positions: ACCOUNTS accounts each holding every security once, as a custodian's multi-account export. The
+ * next day's file (`asOf` 2026-08-04) holds the same lines: imported over the first, each statement is compared
+ * with the account's earlier snapshot — a PM's daily case.
+ */
+function writePositions(file, asOf = '2026-08-03') {
   const out = lineWriter(file);
   const lines = { push: out.push };
   lines.push('Account Number,Symbol,Description,Security Type,Quantity,Price,Market Value,Currency,As of');
@@ -55,7 +60,7 @@ function writePositions(file) {
     const security = Math.floor(i / ACCOUNTS);
     const quantity = 10 + (i % 997);
     const price = (20 + (security % 400) * 0.37).toFixed(2);
-    lines.push(`${account},SYN${security},Synthetic Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,2026-08-03`);
+    lines.push(`${account},SYN${security},Synthetic Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,${asOf}`);
   }
   out.close();
 }
@@ -213,6 +218,14 @@ function measure(size) {
   log('Ballast: re-import (recognised by SHA-256, nothing parsed) …');
   const again = ballast(db, 'import-positions', positionsCsv);
   if (again.out.status !== 'already_imported') throw new Error('re-import was not recognised');
+  const nextDayCsv = path.join(dir, `positions-${rows}-next-day.csv`);
+  writePositions(nextDayCsv, '2026-08-04');
+  log('Ballast: preview-import of the next day\'s file (each statement compared with its earlier snapshot) …');
+  const nextDayPreview = timed(process.execPath, [cli, 'preview-import', nextDayCsv, '--db', db, '--json']);
+  log('Ballast: import-positions of the next day\'s file …');
+  const nextDay = ballast(db, 'import-positions', nextDayCsv);
+  if (nextDay.out.rows !== rows) throw new Error(`the next day's import wrote ${nextDay.out.rows} rows, expected ${rows}`);
+  rmSync(nextDayCsv);
   log('Plain prepared inserts into Ballast\'s schema (the floor the schema sets) …');
   const plainPositions = plainReference('positions', positionsCsv);
   const plainPrices = plainReference('prices', pricesCsv);
@@ -240,6 +253,14 @@ function measure(size) {
       previewPeakRssMb: preview.peakRssMb,
       reimportMs: Math.round(again.ms),
     },
+    positionsNextDay: {
+      ms: Math.round(nextDay.ms),
+      rowsPerSecond: perSecond(nextDay.ms),
+      peakRssMb: nextDay.peakRssMb,
+      previewMs: Math.round(nextDayPreview.ms),
+      previewRowsPerSecond: perSecond(nextDayPreview.ms),
+      previewPeakRssMb: nextDayPreview.peakRssMb,
+    },
     prices: {
       ms: Math.round(prices.ms),
       rowsPerSecond: pricesRate,
@@ -257,6 +278,8 @@ function measure(size) {
       pricesVsPlainInserts: ratio(pricesRate, plainPrices.rowsPerSecond),
       plainInsertsVsSqlite3: { positions: ratio(plainPositions.rowsPerSecond, referencePositions?.rowsPerSecond), prices: ratio(plainPrices.rowsPerSecond, referencePrices?.rowsPerSecond) },
       positionsPreviewVsImport: ratio(perSecond(preview.ms), positionsRate),
+      positionsNextDayVsPlainInserts: ratio(perSecond(nextDay.ms), plainPositions.rowsPerSecond),
+      positionsNextDayPreviewVsImport: ratio(perSecond(nextDayPreview.ms), perSecond(nextDay.ms)),
       pricesPreviewVsImport: ratio(perSecond(previewPrices.ms), pricesRate),
     },
   };
@@ -277,6 +300,7 @@ try {
     },
     notes: [
       'Wall time of the whole CLI process: start, migrations, worker start, SHA-256, streamed parse and validation, security matching, one transaction, audit.',
+      "positionsNextDay: the same holdings dated the next day, previewed and imported over the first file's snapshots (each statement compared with its account's earlier snapshot, as a PM's daily file is).",
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
     ],

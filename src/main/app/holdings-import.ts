@@ -57,9 +57,10 @@ export interface HoldingsImportOptions {
   /** Whose file this is (a built-in layout's custodian, the profile, the format), for custodian codes. */
   custodian?: string | null | undefined;
   /**
-   * A preview only: the holdings of a statement with no earlier snapshot to compare with are not staged —
-   * fingerprints rule out a security listed twice, and a possible repeat throws StagedPathNeeded (the caller
-   * previews the file the staged way, which names it).
+   * A preview only: no holding is staged. Fingerprints rule out a security listed twice, and a possible repeat
+   * throws StagedPathNeeded (the caller previews the file the staged way, which names it); a statement with an
+   * earlier snapshot keeps the ids of the securities it lists as a bitset, which is all the comparison with that
+   * snapshot needs.
    */
   stageless?: boolean;
 }
@@ -119,6 +120,39 @@ interface Statement {
   cashLines: number;
   /** Holdings carried over from the previous snapshot (mode 'update'), written at the end. */
   pending: PositionInput[];
+  /** A stageless preview of a statement with an earlier snapshot: the existing securities its lines list. */
+  listed: SecurityIdSet | null;
+}
+
+/**
+ * A set of security ids (SQLite rowids: small, dense, positive) as a bitset: a statement of 20,000 holdings costs
+ * a few kilobytes, where a Set of numbers would cost a megabyte. Ids from BITSET_IDS on (a database that has
+ * seen a million securities) go to a plain Set, so no id can make the bitset large.
+ */
+export class SecurityIdSet {
+  private static readonly BITSET_IDS = 1 << 20;
+  private bits = new Uint32Array(64);
+  private readonly others = new Set<number>();
+
+  add(id: number): void {
+    if (!(Number.isInteger(id) && id >= 0 && id < SecurityIdSet.BITSET_IDS)) {
+      this.others.add(id);
+      return;
+    }
+    const word = id >>> 5;
+    if (word >= this.bits.length) {
+      const grown = new Uint32Array(Math.max(word + 1, 2 * this.bits.length));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[word] = this.bits[word]! | (1 << (id & 31));
+  }
+
+  has(id: number): boolean {
+    if (!(Number.isInteger(id) && id >= 0 && id < SecurityIdSet.BITSET_IDS)) return this.others.has(id);
+    const word = id >>> 5;
+    return word < this.bits.length && (this.bits[word]! & (1 << (id & 31))) !== 0;
+  }
 }
 
 export interface IssueSink {
@@ -316,6 +350,7 @@ export class HoldingsImport {
         cash: new Map(),
         cashLines: 0,
         pending: [],
+        listed: null,
       };
       if (statement.accountId !== null && statement.asOf !== null && statement.accountExists) {
         const live = this.store.positions.liveSnapshot(statement.accountId, statement.asOf);
@@ -350,9 +385,11 @@ export class HoldingsImport {
       // A second line for the same security is found by SQL over the staged lines at the end (duplicates()).
       const field = match.by === 'description' ? 'description' : match.by === 'custodian-code' || match.by === null ? 'symbol' : KIND_FIELD[match.by];
       const key = security!.id ?? `new:${security!.ticker}`;
-      if (this.unstaged !== null && statement.previous === null) {
-        // A preview of a statement with no snapshot to compare with: the repeat check is all the stage would serve.
+      if (this.unstaged !== null) {
+        // A stageless preview: the stage would serve the repeat check, and the comparison with an earlier
+        // snapshot, which needs only the existing securities listed (a planned one cannot be in that snapshot).
         this.unstaged.add(String(statement.index), typeof key, String(key));
+        if (statement.previous !== null && typeof key === 'number') (statement.listed ??= new SecurityIdSet()).add(key);
       } else {
         const staged: StagedPosition = { statement: statement.index, security: key, line: h.line, field };
         if (this.opts.write) {
@@ -776,10 +813,15 @@ export class HoldingsImport {
     const result: SnapshotShrinkage = { holdings: [], cash: [] };
     if (s.previous !== null) {
       this.duplicates();
-      const listed = this.store.positions.stagedSecuritiesOf(s.index, s.previous.id);
-      for (const row of this.store.positions.rows(s.previous.id)) {
-        if (listed.has(row.securityId)) continue;
-        result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
+      const listed = this.unstaged !== null ? (s.listed ?? new SecurityIdSet()) : this.store.positions.stagedSecuritiesOf(s.index, s.previous.id);
+      // The ids first: usually the file lists them all, and the full rows (securities joined, sorted by ticker)
+      // of a large snapshot cost ten times as much to read.
+      const missing = new Set(this.store.positions.securityIdsOf(s.previous.id).filter((id) => !listed.has(id)));
+      if (missing.size > 0) {
+        for (const row of this.store.positions.rows(s.previous.id)) {
+          if (!missing.has(row.securityId)) continue;
+          result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
+        }
       }
       const balances = this.store.positions.cashBalances(s.previous.id) ?? { [s.baseCurrency]: s.previous.cash };
       for (const [currency, amount] of Object.entries(balances)) {

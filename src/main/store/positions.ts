@@ -312,6 +312,11 @@ export class PositionsRepo {
     ).all(snapshotId) as PositionRow[];
   }
 
+  /** The securities one snapshot holds (its primary key alone: no row is built but the id). */
+  securityIdsOf(snapshotId: number): number[] {
+    return stmt(this.db, 'SELECT security_id FROM positions WHERE snapshot_id = ?').pluck().all(snapshotId) as number[];
+  }
+
   /** Holdings in one snapshot. */
   countRows(snapshotId: number): number {
     return stmt(this.db, 'SELECT count(*) FROM positions WHERE snapshot_id = ?').pluck().get(snapshotId) as number;
