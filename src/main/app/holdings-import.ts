@@ -813,10 +813,13 @@ export class HoldingsImport {
     const result: SnapshotShrinkage = { holdings: [], cash: [] };
     if (s.previous !== null) {
       this.duplicates();
-      const listed = this.unstaged !== null ? (s.listed ?? new SecurityIdSet()) : this.store.positions.stagedSecuritiesOf(s.index, s.previous.id);
       // The ids first: usually the file lists them all, and the full rows (securities joined, sorted by ticker)
       // of a large snapshot cost ten times as much to read.
-      const missing = new Set(this.store.positions.securityIdsOf(s.previous.id).filter((id) => !listed.has(id)));
+      const missing = new Set(
+        this.unstaged !== null
+          ? this.store.positions.securityIdsOf(s.previous.id).filter((id) => !(s.listed?.has(id) ?? false))
+          : this.store.positions.unstagedSecuritiesOf(s.index, s.previous.id),
+      );
       if (missing.size > 0) {
         for (const row of this.store.positions.rows(s.previous.id)) {
           if (!missing.has(row.securityId)) continue;

@@ -204,18 +204,20 @@ export class PositionsRepo {
     return new Map(rows.map((r) => [r.stmt, r.repeats]));
   }
 
-  /** Which of the securities held in snapshot `snapshotId` some staged holding of statement `statement` matched. */
-  stagedSecuritiesOf(statement: number, snapshotId: number): Set<number> {
-    return new Set(
-      stmt(
-        this.db,
-        `SELECT p.security_id FROM positions p
-         WHERE p.snapshot_id = ? AND EXISTS (SELECT 1 FROM temp.position_stage s WHERE s.stmt = ? AND s.security = p.security_id)`,
-      )
-        .pluck()
-        .all(snapshotId, statement) as number[],
-    );
+  /**
+   * The securities held in snapshot `snapshotId` that no staged holding of statement `statement` matched, by id:
+   * usually none, so nothing is built per holding the file lists.
+   */
+  unstagedSecuritiesOf(statement: number, snapshotId: number): number[] {
+    return stmt(
+      this.db,
+      `SELECT p.security_id FROM positions p
+       WHERE p.snapshot_id = ? AND NOT EXISTS (SELECT 1 FROM temp.position_stage s WHERE s.stmt = ? AND s.security = p.security_id)`,
+    )
+      .pluck()
+      .all(snapshotId, statement) as number[];
   }
+
 
   /**
    * Writes the staged holdings of every statement in `snapshots` (statement → the snapshot it becomes) with one

@@ -220,12 +220,14 @@ describe('positions', () => {
     store.positions.indexStage();
     const written = store.transaction(() => {
       const { snapshot } = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-02', cash: '0', positions: [] });
-      expect(store.positions.stagedSecuritiesOf(0, snapshot.id)).toEqual(new Set());
+      expect(store.positions.unstagedSecuritiesOf(0, snapshot.id)).toEqual([]);
       return { id: snapshot.id, rows: store.positions.insertStaged(new Map([[0, snapshot.id]])) };
     });
     expect(written.rows).toBe(2);
     expect(store.positions.rows(written.id).map((r) => [r.ticker, r.quantity])).toEqual([['SPY', '1'], ['TLT', '5']]);
-    expect(store.positions.stagedSecuritiesOf(1, written.id)).toEqual(new Set([ids.spy.id, ids.tlt.id]));
+    expect(store.positions.unstagedSecuritiesOf(1, written.id)).toEqual([]);
+    // A statement that staged nothing lists none of the snapshot's securities.
+    expect(store.positions.unstagedSecuritiesOf(7, written.id)).toEqual([ids.spy.id, ids.tlt.id].sort((a, b) => a - b));
     store.positions.clearStage();
     expect(store.positions.stagedDuplicateCounts().size).toBe(0);
   });
