@@ -218,7 +218,6 @@ export class PositionsRepo {
       .all(snapshotId, statement) as number[];
   }
 
-
   /**
    * Writes the staged holdings of every statement in `snapshots` (statement → the snapshot it becomes) with one
    * INSERT … SELECT — the first line of each security only (repeats were reported). Staged securities must be
