@@ -382,7 +382,8 @@ export class HoldingsImport {
       if (this.rejectedLines.length < MAX_LISTED_ISSUES) this.rejectedLines.push(h.line);
     } else {
       statement.positions++;
-      // A second line for the same security is found by SQL over the staged lines at the end (duplicates()).
+      // A second line for the same security is found at the end (duplicates()): by SQL over the staged lines, or
+      // in a stageless preview by fingerprints.
       const field = match.by === 'description' ? 'description' : match.by === 'custodian-code' || match.by === null ? 'symbol' : KIND_FIELD[match.by];
       const key = security!.id ?? `new:${security!.ticker}`;
       if (this.unstaged !== null) {
@@ -726,7 +727,11 @@ export class HoldingsImport {
   private duplicates(): void {
     if (this.duplicatesFound) return;
     this.duplicatesFound = true;
-    if (this.unstaged?.hasEqualPair() === true) throw new StagedPathNeeded('a security listed twice');
+    if (this.unstaged !== null) {
+      // A stageless preview staged nothing: the fingerprints are the whole check.
+      if (this.unstaged.hasEqualPair()) throw new StagedPathNeeded('a security listed twice');
+      return;
+    }
     this.stageBatch();
     this.store.positions.indexStage();
     const counts = this.store.positions.stagedDuplicateCounts();
