@@ -10,22 +10,20 @@ export class KeyFingerprints {
   private values = new Float64Array(4096);
   private size = 0;
 
+  /** Lanes of the hash being built by add(). */
+  private a = 0;
+  private b = 0;
+
   /** Adds the key made of these three parts (kept apart: ('ab', 'c', '') and ('a', 'bc', '') differ). */
   add(first: string, second: string, third: string): void {
-    let a = 0x811c9dc5;
-    let b = 0x2545f491;
-    for (const part of [first, second, third]) {
-      for (let i = 0; i < part.length; i++) {
-        const c = part.charCodeAt(i);
-        a = Math.imul(a ^ c, 0x01000193);
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 13;
-      }
-      // A separator after each part, with its length, mixed into both lanes.
-      a = Math.imul(a ^ (0x10000 + part.length), 0x01000193);
-      b = Math.imul(b ^ (0x10000 + part.length), 0x5bd1e995);
-      b ^= b >>> 13;
-    }
+    // Called once per line of a file: the parts are hashed one after another, with no array built to loop over.
+    this.a = 0x811c9dc5;
+    this.b = 0x2545f491;
+    this.hashPart(first);
+    this.hashPart(second);
+    this.hashPart(third);
+    let a = this.a;
+    let b = this.b;
     // MurmurHash3's finaliser on each lane, so every input bit reaches the bits kept.
     a = mix(a);
     b = mix(b ^ a);
@@ -36,6 +34,23 @@ export class KeyFingerprints {
     }
     // 21 bits of one lane above 32 of the other: an integer below 2⁵³, exact in a double.
     this.values[this.size++] = (a >>> 11) * 4294967296 + (b >>> 0);
+  }
+
+  private hashPart(part: string): void {
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 13;
+    }
+    // A separator after each part, with its length, mixed into both lanes.
+    a = Math.imul(a ^ (0x10000 + part.length), 0x01000193);
+    b = Math.imul(b ^ (0x10000 + part.length), 0x5bd1e995);
+    b ^= b >>> 13;
+    this.a = a;
+    this.b = b;
   }
 
   get count(): number {
