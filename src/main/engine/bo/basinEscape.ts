@@ -70,11 +70,7 @@ export function exhaustedIncumbent(told: readonly ToldValue[], settings: Pick<Ba
  * −Infinity at the centre itself.
  */
 export function logBasinPenalty(point: ArrayLike<number>, centre: ArrayLike<number>, widths: ArrayLike<number>, gradient?: Float64Array): number {
-  let q = 0;
-  for (let j = 0; j < centre.length; j++) {
-    const z = (point[j]! - centre[j]!) / widths[j]!;
-    q += z * z;
-  }
+  const q = scaledSquaredDistance(point, centre, widths);
   if (q === 0) return -Infinity;
   // log(1 − e^(−q/2)) without cancellation for small q.
   const half = 0.5 * q;
@@ -85,4 +81,14 @@ export function logBasinPenalty(point: ArrayLike<number>, centre: ArrayLike<numb
     for (let j = 0; j < centre.length; j++) gradient[j] = gradient[j]! + (factor * (point[j]! - centre[j]!)) / (widths[j]! * widths[j]!);
   }
   return value;
+}
+
+/** Σⱼ ((xⱼ − cⱼ)/wⱼ)²: below 1 within one penalty width of the centre. */
+export function scaledSquaredDistance(point: ArrayLike<number>, centre: ArrayLike<number>, widths: ArrayLike<number>): number {
+  let q = 0;
+  for (let j = 0; j < centre.length; j++) {
+    const z = (point[j]! - centre[j]!) / widths[j]!;
+    q += z * z;
+  }
+  return q;
 }

@@ -33,7 +33,7 @@ import {
 } from './acquisition';
 import { type AcquisitionScorer, maximizeAcquisition } from './acquisitionOptimizer';
 import { SOBOL_MAX_DIMENSION, SobolSequence, latinHypercube } from './designs';
-import { type BasinEscapeSettings, exhaustedIncumbent, logBasinPenalty } from './basinEscape';
+import { type BasinEscapeSettings, exhaustedIncumbent, logBasinPenalty, scaledSquaredDistance } from './basinEscape';
 import { type LengthscalePriorName, fitFeasibilityModel, fitObjectiveModel } from './models';
 import { type OutputWarp, fitYeoJohnson } from './outputWarp';
 import { ParameterPriorSchema, PriorModel, type Priors } from './priors';
@@ -892,9 +892,7 @@ function spreadOf(values: Float64Array): number {
 
 /** Within one penalty width of the exhausted incumbent: Σⱼ ((xⱼ − x*ⱼ)/(ρ ℓⱼ))² < 1. */
 function insideBasin(point: Float64Array, penalty: { centre: Float64Array; widths: Float64Array }): boolean {
-  let q = 0;
-  for (let j = 0; j < point.length; j++) q += ((point[j]! - penalty.centre[j]!) / penalty.widths[j]!) ** 2;
-  return q < 1;
+  return scaledSquaredDistance(point, penalty.centre, penalty.widths) < 1;
 }
 
 type EscapeRegion = { lower: Float64Array; upper: Float64Array; centre: Float64Array; value: number };
