@@ -80,6 +80,22 @@ test.describe('ballast CLI', () => {
     expect(first.stdout).toContain('account DEMO');
   });
 
+  test('a reader that goes away (`| head`) ends the command quietly, with its own status', async () => {
+    // Megabytes of JSON: the reader takes the first chunk and closes its end, so the CLI's next writes fail with EPIPE.
+    const child = spawn(process.execPath, [cliPath, 'backtest', '--strategy', 'erc', '--db', db, '--json'], { cwd: repoRoot, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let first = '';
+    child.stdout.setEncoding('utf8').once('data', (c: string) => {
+      first = c;
+      child.stdout.destroy();
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(first).toMatch(/^\{/);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(status).toBe(0);
+  });
+
   test('propose --json prints a risk-parity proposal', () => {
     proposal = JSON.parse(ok(ballast(['propose', '--db', db, '--account', 'DEMO', '--engine', 'baseline', '--json'])).stdout) as ProposalJson;
     expect(proposal.status).toBe('pending');

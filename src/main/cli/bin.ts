@@ -26,6 +26,19 @@ function exitAfterFlush(code: number): void {
   process.stderr.write('', done);
 }
 
+/**
+ * A reader that goes away (`ballast backtest --json | head`) makes every later write fail with EPIPE, which Node
+ * raises as an unhandled 'error' event: a stack trace and exit 1 after work that went right. The output has nobody
+ * left to read it, so it is dropped, and the command still finishes — an import or approval that is under way
+ * completes — and exits with its own status.
+ */
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
 // The bundled CLI entry (out/main/cli.js): exit with the command's status. A command that will run a job starts
 // its worker first, so the thread loads — the store and that job's code — while this one loads the app (main is
 // imported only after that).
