@@ -2,7 +2,7 @@ import Big from 'big.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecimalString } from '../../shared/domain';
-import { decimalSign, parseDecimal, productWithinTolerance, readDecimal } from './decimal';
+import { decimalSign, parseDecimal, plainPointDecimal, productWithinTolerance, readDecimal } from './decimal';
 
 describe('parseDecimal', () => {
   it.each([
@@ -67,6 +67,26 @@ describe('parseDecimal', () => {
       }),
       { seed: 20240601, numRuns: 500 },
     );
+  });
+
+  it('plainPointDecimal reads exactly what its regular expression matches, canonical (property)', () => {
+    // The reference: the match it replaced, and the canonical spelling built from its groups.
+    const reference = (text: string): string | null => {
+      const m = /^([+-]?)(\d+)(?:\.(\d*))?$/.exec(text);
+      if (!m) return null;
+      const whole = m[2]!.replace(/^0+/, '') || '0';
+      const fraction = (m[3] ?? '').replace(/0+$/, '');
+      const magnitude = fraction === '' ? whole : `${whole}.${fraction}`;
+      return m[1] === '-' && magnitude !== '0' ? `-${magnitude}` : magnitude;
+    };
+    const cell = fc.string({ unit: fc.constantFrom('0', '0', '1', '5', '9', '.', '-', '+', ' ', 'e', '٣'), maxLength: 8 });
+    fc.assert(
+      fc.property(cell, (text) => {
+        expect(plainPointDecimal(text)).toBe(reference(text));
+      }),
+      { seed: 20261206, numRuns: 5000 },
+    );
+    for (const text of ['0', '-0', '+0', '-0.0', '-0.50', '007', '12.', '.5', '-', '1.2.3', '0.000', '10', '-10.10']) expect(plainPointDecimal(text)).toBe(reference(text));
   });
 
   it('reads US thousands grouping exactly (property)', () => {

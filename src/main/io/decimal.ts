@@ -18,8 +18,6 @@ export const US_NUMBER_CONVENTION: NumberConvention = { name: 'us', decimalSepar
 export type DecimalReading = { ok: true; value: DecimalString } | { ok: false; reason: string };
 
 const DIGITS = /^\d*$/;
-/** A plain point-decimal number as machine-written files have it: sign, digits, optional point and digits. */
-const PLAIN_POINT_DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
 const SCIENTIFIC = /^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 
 /**
@@ -33,8 +31,8 @@ export function readDecimal(text: string, convention: NumberConvention = US_NUMB
   // Nearly every cell of an export ("1234.50", "-12"): read it in one match (issue 10: a tenth of an import
   // went to this function); anything else takes the general path below, with its reasons.
   if (convention.decimalSeparator === '.') {
-    const plain = PLAIN_POINT_DECIMAL.exec(trimmed);
-    if (plain) return { ok: true, value: canonicalDecimal(plain[1] === '-', plain[2]!, plain[3] ?? '') };
+    const plain = plainPointDecimal(trimmed);
+    if (plain !== null) return { ok: true, value: plain };
   }
   if (SCIENTIFIC.test(trimmed)) {
     return {
@@ -89,6 +87,43 @@ function stripGrouping(integer: string, convention: NumberConvention): string | 
   return null;
 }
 
+/**
+ * A plain point-decimal number as machine-written files have it — /^([+-]?)(\d+)(?:\.(\d*))?$/: sign, digits,
+ * optional point and digits — as its canonical DecimalString; null for anything else. A scan instead of that
+ * match: three amounts per line, and the match arrays and their substrings were a tenth of what an import
+ * allocated. A cell that is canonical already ("1234.5", "-12") is returned as it is.
+ */
+export function plainPointDecimal(text: string): DecimalString | null {
+  const n = text.length;
+  const first = text.charCodeAt(0);
+  const signed = first === 45 /* - */ || first === 43; /* + */
+  let i = signed ? 1 : 0;
+  const integerStart = i;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  const integerEnd = i;
+  if (integerEnd === integerStart) return null;
+  let fractionEnd = -1;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46 /* . */) return null;
+    i++;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    if (i < n) return null;
+    fractionEnd = i;
+  }
+  const negative = first === 45;
+  const fractionStart = integerEnd + 1;
+  const canonical =
+    first !== 43 &&
+    (text.charCodeAt(integerStart) !== 48 /* 0 */ || integerEnd - integerStart === 1) &&
+    (fractionEnd < 0 ? !(negative && text.charCodeAt(integerStart) === 48) : fractionEnd > fractionStart && text.charCodeAt(fractionEnd - 1) !== 48);
+  if (canonical) return text;
+  return canonicalDecimal(negative, text.slice(integerStart, integerEnd), fractionEnd < 0 ? '' : text.slice(fractionStart, fractionEnd));
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
 function canonicalDecimal(negative: boolean, integer: string, fraction: string): DecimalString {
   const wholeDigits = integer.charCodeAt(0) === 48 ? integer.replace(/^0+/, '') || '0' : integer || '0';
   const fractionDigits = fraction.charCodeAt(fraction.length - 1) === 48 ? fraction.replace(/0+$/, '') : fraction;
@@ -116,36 +151,52 @@ const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
  * DecimalStrings ("-12.5", "0.25", "100").
  */
 export function productWithinTolerance(quantity: DecimalString, price: DecimalString, shift: number, marketValue: DecimalString): boolean | undefined {
-  const q = scaledInteger(quantity);
-  const p = scaledInteger(price);
-  const v = scaledInteger(marketValue);
-  if (q === undefined || p === undefined || v === undefined) return undefined;
+  if (!scaledInteger(quantity, 0) || !scaledInteger(price, 1) || !scaledInteger(marketValue, 2)) return undefined;
+  const qDigits = scaledDigits[0]!;
+  const pDigits = scaledDigits[1]!;
+  const vDigits = scaledDigits[2]!;
+  const qExponent = scaledExponents[0]!;
+  const pExponent = scaledExponents[1]!;
+  const vExponent = scaledExponents[2]!;
   // q = Q·10^-a, p = P·10^-b, v = V·10^-c; everything times 10^d, d = max(a + b + shift, c) + 3:
   //   |Q·P·10^(d-a-b-shift) − V·10^(d-c)| ≤ max(5·|V|·10^(d-c-3), 10^d)
-  const e = q.exponent + p.exponent + shift;
-  const d = Math.max(e, v.exponent) + 3;
+  const e = qExponent + pExponent + shift;
+  const d = Math.max(e, vExponent) + 3;
   if (d > 15) return undefined;
-  const qp = q.digits * p.digits;
+  const qp = qDigits * pDigits;
   if (Math.abs(qp) >= EXACT) return undefined;
   const product = qp * POWERS_OF_TEN[d - e]!;
-  const value = v.digits * POWERS_OF_TEN[d - v.exponent]!;
-  const relative = 5 * Math.abs(v.digits) * POWERS_OF_TEN[d - v.exponent - 3]!;
+  const value = vDigits * POWERS_OF_TEN[d - vExponent]!;
+  const relative = 5 * Math.abs(vDigits) * POWERS_OF_TEN[d - vExponent - 3]!;
   if (Math.abs(product) >= EXACT || Math.abs(value) >= EXACT || relative >= EXACT) return undefined;
   const gap = Math.abs(product - value);
   if (gap >= EXACT) return undefined;
   return gap <= Math.max(relative, POWERS_OF_TEN[d]!);
 }
 
-/** A canonical decimal as an integer and its count of fraction digits (undefined beyond 15 digits, where doubles stop being exact). */
-function scaledInteger(value: DecimalString): { digits: number; exponent: number } | undefined {
-  if (!CANONICAL.test(value)) return undefined;
+/**
+ * scaledInteger's results, by slot: no object per call (three per holding line).
+ * The slots are read right after the calls that fill them; nothing in between can run another.
+ */
+const scaledDigits = new Float64Array(3);
+const scaledExponents = new Int32Array(3);
+
+/**
+ * A canonical decimal as an integer and its count of fraction digits, into `slot` of scaledDigits and
+ * scaledExponents; false beyond 15 digits, where doubles stop being exact. The digits are summed one by one:
+ * below 10^15 every partial sum is exact, so the integer is the one Number() makes of the digit string.
+ */
+function scaledInteger(value: DecimalString, slot: number): boolean {
+  if (!CANONICAL.test(value)) return false;
   const point = value.indexOf('.');
-  const digitCount = value.length - (point < 0 ? 0 : 1) - (value.charCodeAt(0) === 45 ? 1 : 0);
-  if (digitCount > 15) return undefined;
-  if (point < 0) {
-    const digits = Number(value);
-    return Number.isSafeInteger(digits) ? { digits, exponent: 0 } : undefined;
+  const negative = value.charCodeAt(0) === 45;
+  const digitCount = value.length - (point < 0 ? 0 : 1) - (negative ? 1 : 0);
+  if (digitCount > 15) return false;
+  let digits = 0;
+  for (let i = negative ? 1 : 0; i < value.length; i++) {
+    if (i !== point) digits = digits * 10 + (value.charCodeAt(i) - 48);
   }
-  const digits = Number(value.slice(0, point) + value.slice(point + 1));
-  return Number.isSafeInteger(digits) ? { digits, exponent: value.length - point - 1 } : undefined;
+  scaledDigits[slot] = negative ? -digits : digits;
+  scaledExponents[slot] = point < 0 ? 0 : value.length - point - 1;
+  return true;
 }
