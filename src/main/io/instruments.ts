@@ -9,9 +9,27 @@ import type { InstrumentDetails, InstrumentType } from './holdings';
  * Pure functions; nothing here throws.
  */
 
+/**
+ * Types already read, by the words as written: a file repeats a handful of type words on every line ("Equity",
+ * "ETFs & Closed End Funds"), and six regular expressions per line showed in import profiles. Bounded: cleared
+ * when full.
+ */
+const typeOfWords = new Map<string, InstrumentType | null>();
+const TYPE_CACHE_LIMIT = 1024;
+
 /** The instrument type a file's security-type words mean; null when they say nothing recognisable. */
 export function instrumentTypeFromWords(words: string | null | undefined): InstrumentType | null {
-  const t = (words ?? '').toLowerCase().trim();
+  const key = words ?? '';
+  const known = typeOfWords.get(key);
+  if (known !== undefined) return known;
+  if (typeOfWords.size >= TYPE_CACHE_LIMIT) typeOfWords.clear();
+  const type = typeFromWords(key);
+  typeOfWords.set(key, type);
+  return type;
+}
+
+function typeFromWords(words: string): InstrumentType | null {
+  const t = words.toLowerCase().trim();
   if (t === '') return null;
   if (/\boption|\bopt\b|\bcall\b|\bput\b|\bfop\b|optionsschein/.test(t)) return 'option';
   if (/\bfutures?\b|\bfut\b|termin/.test(t)) return 'future';
