@@ -456,9 +456,9 @@ export class HoldingsImport {
   // Security matching
 
   private lookup(kind: SecurityKind, value: string): MatchedSecurity | null {
-    const plannedHit = this.planned.get(`${kind}:${value}`);
-    if (plannedHit) return plannedHit;
     const key = `${kind}:${value}`;
+    const plannedHit = this.planned.get(key);
+    if (plannedHit) return plannedHit;
     let record = this.lookups.get(key);
     if (record === undefined) {
       const s = this.store.securities;
@@ -552,8 +552,8 @@ export class HoldingsImport {
       if (!found) continue;
       // A weaker identifier matched while a stronger one the file gives points elsewhere: likely a
       // different instrument under a reused ticker, so refuse rather than book it to the wrong one.
-      const strongerThan = SECURITY_KINDS.slice(0, SECURITY_KINDS.indexOf(kind));
-      for (const other of strongerThan) {
+      for (let k = 0; SECURITY_KINDS[k] !== kind; k++) {
+        const other = SECURITY_KINDS[k]!;
         const fileValue = ids[other];
         const stored = found[other as keyof MatchedSecurity] as string | null;
         if (fileValue !== undefined && stored !== null && stored !== fileValue) {

@@ -192,6 +192,19 @@ const LOCAL_VALUE_KEYS = new Set(['localvalue', 'valeurlocale', 'lokalewaarde', 
 /** Quantity headers that mean face (nominal) amount rather than a number of units. */
 const FACE_AMOUNT_KEYS = new Set(['nominal', 'nominalvalue', 'nominalamount', 'par', 'parvalue', 'paramount', 'faceamount', 'facevalue', 'face', 'originalface', 'nominale']);
 const IDENTIFIER_FIELDS = ['symbol', 'isin', 'cusip', 'sedol'] as const;
+/** The text cells of a holding that must be valid text in the file's encoding. */
+const TEXT_FIELDS = ['symbol', 'isin', 'cusip', 'sedol', 'description', 'quantity', 'price', 'marketValue', 'currency', 'account'] as const;
+/** A fund Schwab and Fidelity print with a value and no quantity (a $1.00 NAV). */
+const MONEY_MARKET = /money\s*market|\bmmf\b|\bsweep\b|\bcore\b|geldmarkt|mon[eé]taire|geldmarkt|monetari/i;
+/** An identifier cell as the identifier: upper case, no spaces ("us0378 331005" → "US0378331005"). */
+function compactIdentifier(text: string): string {
+  return text.toUpperCase().replace(/\s+/g, '');
+}
+/** An amount cell as read: its value (null when empty or invalid), whether it was a percentage, its currency. */
+type Money = Readonly<{ value: DecimalString | null; percent: boolean; currency: string | null }>;
+const NO_MONEY: Money = Object.freeze({ value: null, percent: false, currency: null });
+/** The identifiers a repeat is looked for by, in the order the first repeat is reported. */
+const REPEAT_KINDS = ['ISIN', 'CUSIP', 'SEDOL', 'symbol'] as const;
 /** Resolution order: identifiers and the specific names first, the generic ones ("name", "type", "value") last. */
 const FIELD_ORDER: readonly CanonicalField[] = [
   'isin',
@@ -796,8 +809,10 @@ class CustodianReader implements CustodianCsvReader {
   private readHoldingOrCash(line: number, cells: readonly string[]): void {
     const layout = this.layout as Layout;
     const { columns } = layout;
-    // Filled in the same key order on every line (one object shape), read by name below.
-    const values: Partial<Record<CanonicalField, string>> = {};
+    // Filled in the same key order on every line, read by name below. One object per layout, reused line after
+    // line (nothing keeps it): a fresh one per line grew its property store field by field.
+    if (this.rowValues.layout !== layout) this.rowValues = { layout, values: {} };
+    const values = this.rowValues.values;
     for (const [field, column] of layout.fieldColumns) {
       const text = (cells[column] ?? '').trim();
       values[field] = isEmptyMarker(text) ? '' : text;
@@ -808,12 +823,13 @@ class CustodianReader implements CustodianCsvReader {
     const hasIdentifier = IDENTIFIER_FIELDS.some((field) => cell(field) !== '');
 
     // "Total Return Bond Fund" is a holding: a total line has no identifier, or the word in the symbol column.
-    const firstText = (cells.find((c) => c.trim() !== '') ?? '').trim();
-    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(firstText)))) {
-      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || firstText);
+    // The first non-empty cell is only read for a line without identifiers (or a message): not for every holding.
+    const firstNonEmpty = () => (cells.find((c) => c.trim() !== '') ?? '').trim();
+    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(firstNonEmpty())))) {
+      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || firstNonEmpty());
       return;
     }
-    if (IDENTIFIER_FIELDS.some((field) => TOTAL_TEXT.test(cell(field))) || (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstText)))) {
+    if (IDENTIFIER_FIELDS.some((field) => TOTAL_TEXT.test(cell(field))) || (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstNonEmpty())))) {
       return;
     }
     const isCash =
@@ -830,7 +846,7 @@ class CustodianReader implements CustodianCsvReader {
       return;
     }
     if (!hasIdentifier && cell('quantity') === '') {
-      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', firstText);
+      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', firstNonEmpty());
       return;
     }
 
@@ -840,7 +856,7 @@ class CustodianReader implements CustodianCsvReader {
       rowOk = false;
     };
 
-    for (const field of ['symbol', 'isin', 'cusip', 'sedol', 'description', 'quantity', 'price', 'marketValue', 'currency', 'account'] as const) {
+    for (const field of TEXT_FIELDS) {
       if (cell(field).includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', cell(field));
     }
 
@@ -856,10 +872,9 @@ class CustodianReader implements CustodianCsvReader {
     const quantityReading = layout.numbers.read(cell('quantity'));
     let quantity: DecimalString | null = null;
     let unitPrice: DecimalString | null = price.value;
-    const moneyMarket = /money\s*market|\bmmf\b|\bsweep\b|\bcore\b|geldmarkt|mon[eé]taire|geldmarkt|monetari/i;
     if (quantityReading.kind === 'empty') {
       // Schwab and Fidelity print a money-market fund with its value only: a $1.00 NAV, so units = value.
-      if (marketValue.value !== null && price.value === null && (moneyMarket.test(securityType ?? '') || moneyMarket.test(descriptionText))) {
+      if (marketValue.value !== null && price.value === null && (MONEY_MARKET.test(securityType ?? '') || MONEY_MARKET.test(descriptionText))) {
         quantity = marketValue.value;
         unitPrice = '1';
         this.warn(line, this.field(columns.quantity), `a money-market fund with a value and no quantity: read as ${quantity} units at 1.00`, cell('marketValue'));
@@ -917,7 +932,9 @@ class CustodianReader implements CustodianCsvReader {
     if (!this.recordAsOf(statement, asOf, line)) return;
     if (this.isDuplicate(statement, identifiers, line)) return;
 
-    const holding: CustodianHoldingLine = {
+    // The optional parts are set after the object is made (no temporary object spread per line), in the key order
+    // they always had; the account comes last, and only on lines handed to onHoldings.
+    const holding: HoldingLine = {
       line,
       identifiers,
       description: descriptionText || null,
@@ -929,17 +946,17 @@ class CustodianReader implements CustodianCsvReader {
       currency,
       marketValue: marketValue.value,
       costBasis: costBasis.value,
-      ...(instrument.type === 'option' || instrument.type === 'future' || instrument.multiplier !== null ? { instrument } : {}),
-      ...(contractPrice !== unitPrice ? { quotedPrice: unitPrice } : {}),
-      ...(custodianCode !== null ? { custodianCode } : {}),
-      accountId: statement.accountId,
     };
+    if (instrument.type === 'option' || instrument.type === 'future' || instrument.multiplier !== null) holding.instrument = instrument;
+    if (contractPrice !== unitPrice) holding.quotedPrice = unitPrice;
+    if (custodianCode !== null) holding.custodianCode = custodianCode;
     statement.holdingCount += 1;
     if (this.keepHoldings) {
-      const { accountId: _accountId, ...plain } = holding;
-      statement.holdings.push(plain);
+      statement.holdings.push(holding);
     } else {
-      this.batch.push(holding);
+      const withAccount = holding as CustodianHoldingLine;
+      withAccount.accountId = statement.accountId;
+      this.batch.push(withAccount);
       if (this.batch.length >= this.batchSize) this.flush();
     }
   }
@@ -952,7 +969,6 @@ class CustodianReader implements CustodianCsvReader {
    */
   private readIdentifiers(line: number, cell: (field: CanonicalField) => string, fail: (column: number | undefined, reason: string, value?: string) => void): LineIdentifiers {
     const { columns } = this.layout as Layout;
-    const compact = (text: string) => text.toUpperCase().replace(/\s+/g, '');
     let custodianCode: CustodianCode | null = null;
     const asCustodianCode = (column: number | undefined, value: string, reason: string) => {
       this.warn(line, this.field(column), `${reason}; kept as the custodian's own code for this security, not as a standard identifier`, value);
@@ -960,9 +976,9 @@ class CustodianReader implements CustodianCsvReader {
     };
     // Fidelity marks its core money-market position "SPAXX**"; the stars are not part of the ticker.
     let ticker: string | null = cell('symbol').toUpperCase().replace(/\*+$/, '').trim() || null;
-    let isin: string | null = compact(cell('isin')) || null;
-    let cusip: string | null = compact(cell('cusip')) || null;
-    const sedol: string | null = compact(cell('sedol')) || null;
+    let isin: string | null = compactIdentifier(cell('isin')) || null;
+    let cusip: string | null = compactIdentifier(cell('cusip')) || null;
+    const sedol: string | null = compactIdentifier(cell('sedol')) || null;
 
     // Some custodians put a bond's CUSIP or ISIN in the symbol column; a valid check digit says so.
     if (ticker !== null && isin === null && isValidIsin(ticker)) [isin, ticker] = [ticker, null];
@@ -1027,15 +1043,16 @@ class CustodianReader implements CustodianCsvReader {
     field: 'price' | 'marketValue' | 'costBasis',
     text: string,
     fail: (column: number | undefined, reason: string, value?: string) => void,
-  ): { value: DecimalString | null; percent: boolean; currency: string | null } {
+  ): Money {
     const layout = this.layout as Layout;
     const reading: AmountReading = layout.numbers.read(text);
-    if (reading.kind === 'empty') return { value: null, percent: false, currency: null };
+    if (reading.kind === 'empty') return NO_MONEY;
     if (reading.kind === 'invalid') {
       fail(layout.columns[field], reading.reason, text);
-      return { value: null, percent: false, currency: null };
+      return NO_MONEY;
     }
-    return { value: reading.value, percent: reading.percent, currency: reading.currency };
+    // The reading itself (three cells a line: no copy of each).
+    return reading;
   }
 
   /**
@@ -1168,30 +1185,34 @@ class CustodianReader implements CustodianCsvReader {
 
   private isDuplicate(statement: StatementState, identifiers: SecurityIdentifiersInFile, line: number): boolean {
     const columns = (this.layout as Layout).columns;
-    const kinds = [
-      ['ISIN', identifiers.isin, columns.isin ?? columns.symbol],
-      ['CUSIP', identifiers.cusip, columns.cusip ?? columns.symbol],
-      ['SEDOL', identifiers.sedol, columns.sedol],
-      ['symbol', identifiers.ticker, columns.symbol],
-    ] as const;
+    // Per kind of REPEAT_KINDS: the line's value and the column it was read from (no arrays built per line).
+    const valueOf = (kind: (typeof REPEAT_KINDS)[number]) =>
+      kind === 'ISIN' ? identifiers.isin : kind === 'CUSIP' ? identifiers.cusip : kind === 'SEDOL' ? identifiers.sedol : identifiers.ticker;
+    const columnOf = (kind: (typeof REPEAT_KINDS)[number]) =>
+      kind === 'ISIN' ? (columns.isin ?? columns.symbol) : kind === 'CUSIP' ? (columns.cusip ?? columns.symbol) : kind === 'SEDOL' ? columns.sedol : columns.symbol;
     if (this.options.duplicates !== undefined) {
       // Found at the end by the caller (SQL over staged keys): nothing per holding stays in memory here.
       const group = statement.accountId ?? '';
-      for (const [kind, value, column] of kinds) {
-        if (value !== null && value !== undefined) this.keys.push({ group, kind, value, line, field: this.field(column) });
+      for (const kind of REPEAT_KINDS) {
+        const value = valueOf(kind);
+        if (value !== null && value !== undefined) this.keys.push({ group, kind, value, line, field: this.field(columnOf(kind)) });
       }
       return false;
     }
-    for (const [kind, value, column] of kinds) {
+    for (const kind of REPEAT_KINDS) {
+      const value = valueOf(kind);
       if (value === null || value === undefined) continue;
       const earlier = statement.seen.get(`${kind}:${value}`);
       if (earlier !== undefined) {
         const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
-        this.issues.error(line, this.field(column), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
+        this.issues.error(line, this.field(columnOf(kind)), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
         return true;
       }
     }
-    for (const [kind, value] of kinds) if (value !== null && value !== undefined) statement.seen.set(`${kind}:${value}`, line);
+    for (const kind of REPEAT_KINDS) {
+      const value = valueOf(kind);
+      if (value !== null && value !== undefined) statement.seen.set(`${kind}:${value}`, line);
+    }
     return false;
   }
 
@@ -1206,6 +1227,8 @@ class CustodianReader implements CustodianCsvReader {
   }
 
   private keys: IdentifierKey[] = [];
+  /** The cells of the line being read, by field (readHoldingOrCash), for the layout they were read with. */
+  private rowValues: { layout: Layout | null; values: Partial<Record<CanonicalField, string>> } = { layout: null, values: {} };
   /** The last date cell read successfully (the layout's date format is fixed once rows are read). */
   private lastDate: { cell: string | null; value: string } = { cell: null, value: '' };
   private repeatedLines: Set<number> | null = null;
@@ -1226,7 +1249,7 @@ class CustodianReader implements CustodianCsvReader {
       else byLine.set(key.line, [key]);
     }
     if (byLine.size === 0) return;
-    const order = ['ISIN', 'CUSIP', 'SEDOL', 'symbol'];
+    const order: readonly string[] = REPEAT_KINDS;
     const seen = new Map<string, number>();
     for (const line of [...byLine.keys()].sort((a, b) => a - b)) {
       const keys = byLine.get(line)!.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
