@@ -60,7 +60,13 @@ const CURRENCY_CODES = new Set([
 export function isEmptyMarker(cell: string): boolean {
   const text = unwrapSpreadsheetText(cell);
   // The longest marker has 4 characters, and lower-casing never shortens text by half.
-  return text.length <= 8 && EMPTY_MARKERS.has(text.toLowerCase());
+  if (text.length > 8) return false;
+  if (text === '') return true;
+  // Every other marker starts with a dash or an n, and "N" is the only character that lower-cases to "n": a cell
+  // of digits, a code or a word ends here, without a lower-cased copy of it (several per line of a file).
+  const first = text.charCodeAt(0);
+  if (first !== 45 && first !== 0x2013 && first !== 0x2014 && first !== 110 && first !== 78) return false;
+  return EMPTY_MARKERS.has(text.toLowerCase());
 }
 
 /** One of the ISO 4217 codes seen on holdings files (upper case as written). */
