@@ -132,27 +132,116 @@ export class GaussianProcess {
         for (let j = 0; j < width; j++) mean[start + j] = mean[start + j]! + V[row + j]! * ai;
       }
       const explained = new Float64Array(width);
-      for (let i = 0; i < n; i++) {
-        const row = i * width;
-        const li = i * n;
-        // Two rows of L⁻¹-so-far at a time: half the loads and stores of row i per multiply-add.
-        let k = 0;
-        for (; k + 1 < i; k += 2) {
-          const a = l[li + k]!;
-          const b = l[li + k + 1]!;
-          const ra = k * width;
-          const rb = ra + width;
-          for (let j = 0; j < width; j++) V[row + j] = V[row + j]! - a * V[ra + j]! - b * V[rb + j]!;
+      // V ← L⁻¹V four test points at a time, their running values (and vᵀv) in registers across a whole row of
+      // L, so one load of l_ik serves four multiply-subtracts and nothing is stored until the row is done; and
+      // two rows at a time, sharing the loads of the rows before them. Each value is still
+      // (v − l_i0 V_0j − l_i1 V_1j − …) · (1 / l_ii) in that order, so the bits are those of the plain loop.
+      let j = 0;
+      for (; j + 3 < width; j += 4) {
+        let e0 = 0;
+        let e1 = 0;
+        let e2 = 0;
+        let e3 = 0;
+        let i = 0;
+        // Rows i and i+1 together share the loads of the rows before them; row i+1 then takes row i's new values.
+        for (; i + 1 < n; i += 2) {
+          const row = i * width + j;
+          const next = row + width;
+          const li = i * n;
+          const ln = li + n;
+          let v0 = V[row]!;
+          let v1 = V[row + 1]!;
+          let v2 = V[row + 2]!;
+          let v3 = V[row + 3]!;
+          let w0 = V[next]!;
+          let w1 = V[next + 1]!;
+          let w2 = V[next + 2]!;
+          let w3 = V[next + 3]!;
+          for (let k = 0, rk = j; k < i; k++, rk += width) {
+            const a = l[li + k]!;
+            const b = l[ln + k]!;
+            const x0 = V[rk]!;
+            const x1 = V[rk + 1]!;
+            const x2 = V[rk + 2]!;
+            const x3 = V[rk + 3]!;
+            v0 -= a * x0;
+            v1 -= a * x1;
+            v2 -= a * x2;
+            v3 -= a * x3;
+            w0 -= b * x0;
+            w1 -= b * x1;
+            w2 -= b * x2;
+            w3 -= b * x3;
+          }
+          const inverse = 1 / l[li + i]!;
+          v0 *= inverse;
+          v1 *= inverse;
+          v2 *= inverse;
+          v3 *= inverse;
+          V[row] = v0;
+          V[row + 1] = v1;
+          V[row + 2] = v2;
+          V[row + 3] = v3;
+          e0 += v0 * v0;
+          e1 += v1 * v1;
+          e2 += v2 * v2;
+          e3 += v3 * v3;
+          const b = l[ln + i]!;
+          const inverseNext = 1 / l[ln + i + 1]!;
+          w0 = (w0 - b * v0) * inverseNext;
+          w1 = (w1 - b * v1) * inverseNext;
+          w2 = (w2 - b * v2) * inverseNext;
+          w3 = (w3 - b * v3) * inverseNext;
+          V[next] = w0;
+          V[next + 1] = w1;
+          V[next + 2] = w2;
+          V[next + 3] = w3;
+          e0 += w0 * w0;
+          e1 += w1 * w1;
+          e2 += w2 * w2;
+          e3 += w3 * w3;
         }
-        if (k < i) {
-          const a = l[li + k]!;
-          const ra = k * width;
-          for (let j = 0; j < width; j++) V[row + j] = V[row + j]! - a * V[ra + j]!;
+        for (; i < n; i++) {
+          const row = i * width + j;
+          const li = i * n;
+          let v0 = V[row]!;
+          let v1 = V[row + 1]!;
+          let v2 = V[row + 2]!;
+          let v3 = V[row + 3]!;
+          for (let k = 0, rk = j; k < i; k++, rk += width) {
+            const a = l[li + k]!;
+            v0 -= a * V[rk]!;
+            v1 -= a * V[rk + 1]!;
+            v2 -= a * V[rk + 2]!;
+            v3 -= a * V[rk + 3]!;
+          }
+          const inverse = 1 / l[li + i]!;
+          v0 *= inverse;
+          v1 *= inverse;
+          v2 *= inverse;
+          v3 *= inverse;
+          V[row] = v0;
+          V[row + 1] = v1;
+          V[row + 2] = v2;
+          V[row + 3] = v3;
+          e0 += v0 * v0;
+          e1 += v1 * v1;
+          e2 += v2 * v2;
+          e3 += v3 * v3;
         }
-        const inverse = 1 / l[li + i]!;
-        for (let j = 0; j < width; j++) {
-          const v = V[row + j]! * inverse;
-          V[row + j] = v;
+        explained[j] = e0;
+        explained[j + 1] = e1;
+        explained[j + 2] = e2;
+        explained[j + 3] = e3;
+      }
+      for (; j < width; j++) {
+        for (let i = 0; i < n; i++) {
+          const row = i * width + j;
+          const li = i * n;
+          let v = V[row]!;
+          for (let k = 0, rk = j; k < i; k++, rk += width) v -= l[li + k]! * V[rk]!;
+          v *= 1 / l[li + i]!;
+          V[row] = v;
           explained[j] = explained[j]! + v * v;
         }
       }
