@@ -68,7 +68,7 @@ export class GaussianProcess {
   readonly #L: Matrix;
   readonly #alpha: Float64Array;
   readonly #profile: KernelProfile;
-  #scratch: { z: Float64Array; kx: Float64Array; dk: Float64Array; v: Float64Array } | null = null;
+  #scratch: { z: Float64Array; squaredDistances: Float64Array; kx: Float64Array; dg: Float64Array; dk: Float64Array; v: Float64Array } | null = null;
 
   constructor(state: GaussianProcessState) {
     this.kernel = state.kernel;
@@ -275,19 +275,30 @@ export class GaussianProcess {
     const n = this.observationCount;
     // Scratch reused across calls: the acquisition's local searches call this thousands of times per ask,
     // and fresh arrays each time made garbage collection a tenth of an ask.
-    const scratch = (this.#scratch ??= { z: new Float64Array(d), kx: new Float64Array(n), dk: new Float64Array(n * d), v: new Float64Array(n) });
-    const { z, kx, dk, v } = scratch;
+    this.#scratch ??= {
+      z: new Float64Array(d),
+      squaredDistances: new Float64Array(n),
+      kx: new Float64Array(n),
+      dg: new Float64Array(n),
+      dk: new Float64Array(n * d),
+      v: new Float64Array(n),
+    };
+    const { z, squaredDistances, kx, dg, dk, v } = this.#scratch;
     for (let k = 0; k < d; k++) z[k] = this.#toWorkingInput(x[k]!, k) / lengthscales[k]!;
     const Z = this.#Z.data;
-    // ∂k(x, x_j)/∂x_k in working units: 2 s² g'(r²) (z_k − z_jk) / ℓ_k, stored n×d.
     for (let j = 0; j < n; j++) {
-      let r2 = 0;
+      let s = 0;
       for (let k = 0; k < d; k++) {
         const diff = z[k]! - Z[j * d + k]!;
-        r2 += diff * diff;
+        s += diff * diff;
       }
-      kx[j] = s2 * this.#profile.correlation(r2);
-      const slope = 2 * s2 * this.#profile.correlationDerivative(r2);
+      squaredDistances[j] = s;
+    }
+    this.#profile.correlationWithDerivative(squaredDistances, kx, dg, n);
+    // ∂k(x, x_j)/∂x_k in working units: 2 s² g'(r²) (z_k − z_jk) / ℓ_k, stored n×d.
+    for (let j = 0; j < n; j++) {
+      kx[j] = s2 * kx[j]!;
+      const slope = 2 * s2 * dg[j]!;
       for (let k = 0; k < d; k++) dk[j * d + k] = (slope * (z[k]! - Z[j * d + k]!)) / lengthscales[k]!;
     }
     // v = L⁻¹k, explained = vᵀv; then v becomes w = L⁻ᵀv = K⁻¹k, in place.
