@@ -617,29 +617,29 @@ function invertSmall(A: Float64Array, k: number): Float64Array | null {
     for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]!) > Math.abs(a[pivot * k + col]!)) pivot = r;
     const pv = a[pivot * k + col]!;
     if (!(Math.abs(pv) > EPSILON * scale * k)) return null;
+    // Columns of a left of col are never read again and column col only for the factors, so the updates of a
+    // skip them (inv is updated in full, exactly as before).
     if (pivot !== col) {
       for (let j = 0; j < k; j++) {
         // Plain temporaries: a destructuring swap allocates an array per element, which showed in profiles.
-        const aj = a[col * k + j]!;
-        a[col * k + j] = a[pivot * k + j]!;
-        a[pivot * k + j] = aj;
         const ij = inv[col * k + j]!;
         inv[col * k + j] = inv[pivot * k + j]!;
         inv[pivot * k + j] = ij;
       }
+      for (let j = col; j < k; j++) {
+        const aj = a[col * k + j]!;
+        a[col * k + j] = a[pivot * k + j]!;
+        a[pivot * k + j] = aj;
+      }
     }
-    for (let j = 0; j < k; j++) {
-      a[col * k + j] = a[col * k + j]! / pv;
-      inv[col * k + j] = inv[col * k + j]! / pv;
-    }
+    for (let j = 0; j < k; j++) inv[col * k + j] = inv[col * k + j]! / pv;
+    for (let j = col + 1; j < k; j++) a[col * k + j] = a[col * k + j]! / pv;
     for (let r = 0; r < k; r++) {
       if (r === col) continue;
       const factor = a[r * k + col]!;
       if (factor === 0) continue;
-      for (let j = 0; j < k; j++) {
-        a[r * k + j] = a[r * k + j]! - factor * a[col * k + j]!;
-        inv[r * k + j] = inv[r * k + j]! - factor * inv[col * k + j]!;
-      }
+      for (let j = 0; j < k; j++) inv[r * k + j] = inv[r * k + j]! - factor * inv[col * k + j]!;
+      for (let j = col + 1; j < k; j++) a[r * k + j] = a[r * k + j]! - factor * a[col * k + j]!;
     }
   }
   return inv;
