@@ -199,6 +199,29 @@ describe('LikelihoodWorkspace (triangular solves, buffers reused across evaluati
     expect(Array.from(after.gradient!)).toEqual(Array.from(before.gradient!));
   });
 
+  it('factorise gives what a fresh evaluation without gradient gives, whether or not it can reuse the last evaluation', () => {
+    const fresh = (hp: GpHyperparameters) => {
+      const w = new LikelihoodWorkspace(X, y, 'matern52');
+      return { outcome: w.evaluate(hp, false), L: Array.from(w.factor().data), alpha: Array.from(w.alpha) };
+    };
+    const workspace = new LikelihoodWorkspace(X, y, 'matern52');
+    const copy = (hp: GpHyperparameters) => ({ ...hp, lengthscales: Float64Array.from(hp.lengthscales) });
+    const sequences: [GpHyperparameters[], GpHyperparameters][] = [
+      [[settings[0]!, settings[1]!], copy(settings[1]!)], // the last evaluation: reused
+      [[settings[1]!, settings[0]!], copy(settings[1]!)], // an earlier one: refactorised
+      // After a failure part-way through the factorisation (indefinite: long lengthscales, negative noise).
+      [[settings[2]!, { lengthscales: Float64Array.from([5, 5, 5, 5]), signalVariance: 1, noiseVariance: -0.5 }], copy(settings[2]!)],
+    ];
+    for (const [evaluated, target] of sequences) {
+      for (const hp of evaluated) workspace.evaluate(hp, true);
+      const outcome = workspace.factorise(target);
+      const expected = fresh(target);
+      expect(outcome).toEqual(expected.outcome);
+      expect(Array.from(workspace.factor().data)).toEqual(expected.L);
+      expect(Array.from(workspace.alpha)).toEqual(expected.alpha);
+    }
+  });
+
   it('uses the jitter schedule of choleskyWithJitter on a rank-deficient covariance, and its gradient holds there too', () => {
     const Xdup = matrixFromData(6, 1, Float64Array.from([0.1, 0.1, 0.5, 0.5, 0.9, 0.9]));
     const ydup = Float64Array.from([1, 1, -0.5, -0.5, 0.3, 0.3]);
