@@ -143,7 +143,7 @@ export class GaussianProcess {
         let e2 = 0;
         let e3 = 0;
         let i = 0;
-        // Rows i and i+1 together share the loads of the rows before them; row i+1 then takes row i's new values.
+        // Row i+1 takes its last term, from row i's final values, after the shared sweep: the plain loop's order.
         for (; i + 1 < n; i += 2) {
           const row = i * width + j;
           const next = row + width;
@@ -186,12 +186,12 @@ export class GaussianProcess {
           e1 += v1 * v1;
           e2 += v2 * v2;
           e3 += v3 * v3;
-          const b = l[ln + i]!;
+          const c = l[ln + i]!;
           const inverseNext = 1 / l[ln + i + 1]!;
-          w0 = (w0 - b * v0) * inverseNext;
-          w1 = (w1 - b * v1) * inverseNext;
-          w2 = (w2 - b * v2) * inverseNext;
-          w3 = (w3 - b * v3) * inverseNext;
+          w0 = (w0 - c * v0) * inverseNext;
+          w1 = (w1 - c * v1) * inverseNext;
+          w2 = (w2 - c * v2) * inverseNext;
+          w3 = (w3 - c * v3) * inverseNext;
           V[next] = w0;
           V[next + 1] = w1;
           V[next + 2] = w2;
