@@ -180,3 +180,19 @@ export function inverseFromCholesky(L: Matrix): Matrix {
   }
   return out;
 }
+
+/**
+ * Σ a[ra + k] · b[rb + k] over k < end, continuing from k with partial sums s0 and s1: terms alternate between
+ * the two accumulators (two break the add latency chain), and the result is s0 + s1. Called from the start
+ * (k = first index, s0 = s1 = 0) it is the whole dot product; blocked loops (likelihood.ts, gaussianProcess.ts)
+ * run the shared part of several dot products together and finish each here, which gives exactly the bits of
+ * computing each alone.
+ */
+export function twoAccumulatorDot(a: Float64Array, ra: number, b: Float64Array, rb: number, k: number, end: number, s0: number, s1: number): number {
+  for (; k + 1 < end; k += 2) {
+    s0 += a[ra + k]! * b[rb + k]!;
+    s1 += a[ra + k + 1]! * b[rb + k + 1]!;
+  }
+  if (k < end) s0 += a[ra + k]! * b[rb + k]!;
+  return s0 + s1;
+}

@@ -218,7 +218,7 @@ function fitHyperparameters(
 }
 
 function factoriseIn(workspace: LikelihoodWorkspace, hp: GpHyperparameters): FactorisationOutcome {
-  const outcome = workspace.evaluate(hp, false);
+  const outcome = workspace.factorise(hp);
   if (!outcome.ok) return outcome;
   return { ...outcome, L: workspace.factor(), alpha: Float64Array.from(workspace.alpha) };
 }

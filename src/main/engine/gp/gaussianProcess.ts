@@ -1,7 +1,7 @@
 import { BallastError } from '../../../shared/errors';
 import { type Matrix, matrixFromData, zeros } from '../math/linalg';
 import { createRng } from '../math/random';
-import { backSubstitute, choleskyWithJitter, factorWithFloor, forwardSubstitute, forwardSubstituteMatrix } from './cholesky';
+import { backSubstitute, choleskyWithJitter, factorWithFloor, forwardSubstitute, forwardSubstituteMatrix, twoAccumulatorDot } from './cholesky';
 import { type KernelProfile, crossCovariance, kernelProfile, priorCovariance, scaleByLengthscales } from './kernels';
 import { factorisePrior } from './likelihood';
 import type {
@@ -68,7 +68,7 @@ export class GaussianProcess {
   readonly #L: Matrix;
   readonly #alpha: Float64Array;
   readonly #profile: KernelProfile;
-  #scratch: { z: Float64Array; kx: Float64Array; dk: Float64Array; v: Float64Array } | null = null;
+  #scratch: { z: Float64Array; squaredDistances: Float64Array; kx: Float64Array; dg: Float64Array; dk: Float64Array; v: Float64Array } | null = null;
 
   constructor(state: GaussianProcessState) {
     this.kernel = state.kernel;
@@ -132,27 +132,116 @@ export class GaussianProcess {
         for (let j = 0; j < width; j++) mean[start + j] = mean[start + j]! + V[row + j]! * ai;
       }
       const explained = new Float64Array(width);
-      for (let i = 0; i < n; i++) {
-        const row = i * width;
-        const li = i * n;
-        // Two rows of L⁻¹-so-far at a time: half the loads and stores of row i per multiply-add.
-        let k = 0;
-        for (; k + 1 < i; k += 2) {
-          const a = l[li + k]!;
-          const b = l[li + k + 1]!;
-          const ra = k * width;
-          const rb = ra + width;
-          for (let j = 0; j < width; j++) V[row + j] = V[row + j]! - a * V[ra + j]! - b * V[rb + j]!;
+      // V ← L⁻¹V four test points at a time, their running values (and vᵀv) in registers across a whole row of
+      // L, so one load of l_ik serves four multiply-subtracts and nothing is stored until the row is done; and
+      // two rows at a time, sharing the loads of the rows before them. Each value is still
+      // (v − l_i0 V_0j − l_i1 V_1j − …) · (1 / l_ii) in that order, so the bits are those of the plain loop.
+      let j = 0;
+      for (; j + 3 < width; j += 4) {
+        let e0 = 0;
+        let e1 = 0;
+        let e2 = 0;
+        let e3 = 0;
+        let i = 0;
+        // Row i+1 takes its last term, from row i's final values, after the shared sweep: the plain loop's order.
+        for (; i + 1 < n; i += 2) {
+          const row = i * width + j;
+          const next = row + width;
+          const li = i * n;
+          const ln = li + n;
+          let v0 = V[row]!;
+          let v1 = V[row + 1]!;
+          let v2 = V[row + 2]!;
+          let v3 = V[row + 3]!;
+          let w0 = V[next]!;
+          let w1 = V[next + 1]!;
+          let w2 = V[next + 2]!;
+          let w3 = V[next + 3]!;
+          for (let k = 0, rk = j; k < i; k++, rk += width) {
+            const a = l[li + k]!;
+            const b = l[ln + k]!;
+            const x0 = V[rk]!;
+            const x1 = V[rk + 1]!;
+            const x2 = V[rk + 2]!;
+            const x3 = V[rk + 3]!;
+            v0 -= a * x0;
+            v1 -= a * x1;
+            v2 -= a * x2;
+            v3 -= a * x3;
+            w0 -= b * x0;
+            w1 -= b * x1;
+            w2 -= b * x2;
+            w3 -= b * x3;
+          }
+          const inverse = 1 / l[li + i]!;
+          v0 *= inverse;
+          v1 *= inverse;
+          v2 *= inverse;
+          v3 *= inverse;
+          V[row] = v0;
+          V[row + 1] = v1;
+          V[row + 2] = v2;
+          V[row + 3] = v3;
+          e0 += v0 * v0;
+          e1 += v1 * v1;
+          e2 += v2 * v2;
+          e3 += v3 * v3;
+          const c = l[ln + i]!;
+          const inverseNext = 1 / l[ln + i + 1]!;
+          w0 = (w0 - c * v0) * inverseNext;
+          w1 = (w1 - c * v1) * inverseNext;
+          w2 = (w2 - c * v2) * inverseNext;
+          w3 = (w3 - c * v3) * inverseNext;
+          V[next] = w0;
+          V[next + 1] = w1;
+          V[next + 2] = w2;
+          V[next + 3] = w3;
+          e0 += w0 * w0;
+          e1 += w1 * w1;
+          e2 += w2 * w2;
+          e3 += w3 * w3;
         }
-        if (k < i) {
-          const a = l[li + k]!;
-          const ra = k * width;
-          for (let j = 0; j < width; j++) V[row + j] = V[row + j]! - a * V[ra + j]!;
+        for (; i < n; i++) {
+          const row = i * width + j;
+          const li = i * n;
+          let v0 = V[row]!;
+          let v1 = V[row + 1]!;
+          let v2 = V[row + 2]!;
+          let v3 = V[row + 3]!;
+          for (let k = 0, rk = j; k < i; k++, rk += width) {
+            const a = l[li + k]!;
+            v0 -= a * V[rk]!;
+            v1 -= a * V[rk + 1]!;
+            v2 -= a * V[rk + 2]!;
+            v3 -= a * V[rk + 3]!;
+          }
+          const inverse = 1 / l[li + i]!;
+          v0 *= inverse;
+          v1 *= inverse;
+          v2 *= inverse;
+          v3 *= inverse;
+          V[row] = v0;
+          V[row + 1] = v1;
+          V[row + 2] = v2;
+          V[row + 3] = v3;
+          e0 += v0 * v0;
+          e1 += v1 * v1;
+          e2 += v2 * v2;
+          e3 += v3 * v3;
         }
-        const inverse = 1 / l[li + i]!;
-        for (let j = 0; j < width; j++) {
-          const v = V[row + j]! * inverse;
-          V[row + j] = v;
+        explained[j] = e0;
+        explained[j + 1] = e1;
+        explained[j + 2] = e2;
+        explained[j + 3] = e3;
+      }
+      for (; j < width; j++) {
+        for (let i = 0; i < n; i++) {
+          const row = i * width + j;
+          const li = i * n;
+          let v = V[row]!;
+          for (let k = 0, rk = j; k < i; k++, rk += width) v -= l[li + k]! * V[rk]!;
+          v *= 1 / l[li + i]!;
+          V[row] = v;
           explained[j] = explained[j]! + v * v;
         }
       }
@@ -186,40 +275,94 @@ export class GaussianProcess {
     const n = this.observationCount;
     // Scratch reused across calls: the acquisition's local searches call this thousands of times per ask,
     // and fresh arrays each time made garbage collection a tenth of an ask.
-    const scratch = (this.#scratch ??= { z: new Float64Array(d), kx: new Float64Array(n), dk: new Float64Array(n * d), v: new Float64Array(n) });
-    const { z, kx, dk, v } = scratch;
+    this.#scratch ??= {
+      z: new Float64Array(d),
+      squaredDistances: new Float64Array(n),
+      kx: new Float64Array(n),
+      dg: new Float64Array(n),
+      dk: new Float64Array(n * d),
+      v: new Float64Array(n),
+    };
+    const { z, squaredDistances, kx, dg, dk, v } = this.#scratch;
     for (let k = 0; k < d; k++) z[k] = this.#toWorkingInput(x[k]!, k) / lengthscales[k]!;
     const Z = this.#Z.data;
-    // ∂k(x, x_j)/∂x_k in working units: 2 s² g'(r²) (z_k − z_jk) / ℓ_k, stored n×d.
     for (let j = 0; j < n; j++) {
-      let r2 = 0;
+      let s = 0;
       for (let k = 0; k < d; k++) {
         const diff = z[k]! - Z[j * d + k]!;
-        r2 += diff * diff;
+        s += diff * diff;
       }
-      kx[j] = s2 * this.#profile.correlation(r2);
-      const slope = 2 * s2 * this.#profile.correlationDerivative(r2);
+      squaredDistances[j] = s;
+    }
+    this.#profile.correlationWithDerivative(squaredDistances, kx, dg, n);
+    // ∂k(x, x_j)/∂x_k in working units: 2 s² g'(r²) (z_k − z_jk) / ℓ_k, stored n×d.
+    for (let j = 0; j < n; j++) {
+      kx[j] = s2 * kx[j]!;
+      const slope = 2 * s2 * dg[j]!;
       for (let k = 0; k < d; k++) dk[j * d + k] = (slope * (z[k]! - Z[j * d + k]!)) / lengthscales[k]!;
     }
-    // v = L⁻¹k, explained = vᵀv; then v becomes w = L⁻ᵀv = K⁻¹k, in place.
+    // v = L⁻¹k, explained = vᵀv; then v becomes w = L⁻ᵀv = K⁻¹k, in place. Both run four rows of L at a time
+    // over the shared entries of v, each entry still taking its terms in the same order as one row at a time
+    // (twoAccumulatorDot says why for the first), so the bits are the same with far fewer loads and stores.
     const l = this.#L.data;
     let explained = 0;
-    for (let i = 0; i < n; i++) {
-      const row = i * n;
-      // Two accumulators break the add latency chain of the dot product.
-      let s0 = 0;
-      let s1 = 0;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      const r0 = i * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      let a0 = 0, a1 = 0, b0 = 0, b1 = 0, c0 = 0, c1 = 0, e0 = 0, e1 = 0;
       let k = 0;
       for (; k + 1 < i; k += 2) {
-        s0 += l[row + k]! * v[k]!;
-        s1 += l[row + k + 1]! * v[k + 1]!;
+        const v0 = v[k]!;
+        const v1 = v[k + 1]!;
+        a0 += l[r0 + k]! * v0;
+        a1 += l[r0 + k + 1]! * v1;
+        b0 += l[r1 + k]! * v0;
+        b1 += l[r1 + k + 1]! * v1;
+        c0 += l[r2 + k]! * v0;
+        c1 += l[r2 + k + 1]! * v1;
+        e0 += l[r3 + k]! * v0;
+        e1 += l[r3 + k + 1]! * v1;
       }
-      if (k < i) s0 += l[row + k]! * v[k]!;
-      const vi = (kx[i]! - (s0 + s1)) / l[row + i]!;
+      const x0 = (kx[i]! - twoAccumulatorDot(l, r0, v, 0, k, i, a0, a1)) / l[r0 + i]!;
+      v[i] = x0;
+      explained += x0 * x0;
+      const x1 = (kx[i + 1]! - twoAccumulatorDot(l, r1, v, 0, k, i + 1, b0, b1)) / l[r1 + i + 1]!;
+      v[i + 1] = x1;
+      explained += x1 * x1;
+      const x2 = (kx[i + 2]! - twoAccumulatorDot(l, r2, v, 0, k, i + 2, c0, c1)) / l[r2 + i + 2]!;
+      v[i + 2] = x2;
+      explained += x2 * x2;
+      const x3 = (kx[i + 3]! - twoAccumulatorDot(l, r3, v, 0, k, i + 3, e0, e1)) / l[r3 + i + 3]!;
+      v[i + 3] = x3;
+      explained += x3 * x3;
+    }
+    for (; i < n; i++) {
+      const row = i * n;
+      const vi = (kx[i]! - twoAccumulatorDot(l, row, v, 0, 0, i, 0, 0)) / l[row + i]!;
       v[i] = vi;
       explained += vi * vi;
     }
-    for (let i = n - 1; i >= 0; i--) {
+    // Back substitution, rows i … i−3: first among themselves, then one sweep over the entries before them.
+    i = n - 1;
+    for (; i >= 3; i -= 4) {
+      const r0 = i * n;
+      const r1 = r0 - n;
+      const r2 = r1 - n;
+      const r3 = r2 - n;
+      const w0 = v[i]! / l[r0 + i]!;
+      v[i] = w0;
+      const w1 = (v[i - 1]! - l[r0 + i - 1]! * w0) / l[r1 + i - 1]!;
+      v[i - 1] = w1;
+      const w2 = (v[i - 2]! - l[r0 + i - 2]! * w0 - l[r1 + i - 2]! * w1) / l[r2 + i - 2]!;
+      v[i - 2] = w2;
+      const w3 = (v[i - 3]! - l[r0 + i - 3]! * w0 - l[r1 + i - 3]! * w1 - l[r2 + i - 3]! * w2) / l[r3 + i - 3]!;
+      v[i - 3] = w3;
+      for (let k = 0; k < i - 3; k++) v[k] = v[k]! - l[r0 + k]! * w0 - l[r1 + k]! * w1 - l[r2 + k]! * w2 - l[r3 + k]! * w3;
+    }
+    for (; i >= 0; i--) {
       const row = i * n;
       const wi = v[i]! / l[row + i]!;
       v[i] = wi;

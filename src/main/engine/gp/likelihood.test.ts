@@ -4,7 +4,7 @@ import { type Matrix, matrixFromData, matrixFromRows, zeros } from '../math/lina
 import fixture from './__fixtures__/gp-sklearn.json';
 import { syntheticData } from './__fixtures__/synthetic';
 import { logPriorInLogSpace } from './fit';
-import { kernelProfile } from './kernels';
+import { type KernelProfile, kernelProfile } from './kernels';
 import { choleskyWithJitter, inverseFromCholesky } from './cholesky';
 import { LikelihoodWorkspace, logMarginalLikelihood } from './likelihood';
 import { type GpHyperparameters, KERNEL_NAMES, type KernelName } from './types';
@@ -26,6 +26,14 @@ function centralDifference(f: (u: Float64Array) => number, u: Float64Array, j: n
   return (f(plus) - f(minus)) / (2 * h);
 }
 
+/** [g, dg/dr²] at one squared distance. */
+function correlationWithDerivative(profile: KernelProfile, r2: number): [number, number] {
+  const g = new Float64Array(1);
+  const dg = new Float64Array(1);
+  profile.correlationWithDerivative(Float64Array.of(r2), g, dg, 1);
+  return [g[0]!, dg[0]!];
+}
+
 describe('kernel profiles', () => {
   it.each(KERNEL_NAMES.map((k) => [k]))('%s: correlation 1 at r = 0, decreasing, derivative matches', (kernel) => {
     const profile = kernelProfile(kernel);
@@ -38,7 +46,9 @@ describe('kernel profiles', () => {
       previous = g;
       const h = 1e-4 * r2;
       const numeric = (profile.correlation(r2 + h) - profile.correlation(r2 - h)) / (2 * h);
-      expect(Math.abs(profile.correlationDerivative(r2) - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      const [same, derivative] = correlationWithDerivative(profile, r2);
+      expect(same).toBe(g);
+      expect(Math.abs(derivative - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
     }
   });
 
@@ -147,7 +157,7 @@ function gradientByExplicitInverse(X: Matrix, y: Float64Array, kernel: KernelNam
     for (let j = 0; j < n; j++) {
       const a = 0.5 * (alpha[i]! * alpha[j]! - Kinv.data[i * n + j]!);
       const rr = r2(i, j);
-      const slope = -2 * hp.signalVariance * profile.correlationDerivative(rr);
+      const slope = -2 * hp.signalVariance * correlationWithDerivative(profile, rr)[1];
       for (let k = 0; k < d; k++) gradient[k] = gradient[k]! + a * slope * ((X.data[i * d + k]! - X.data[j * d + k]!) / hp.lengthscales[k]!) ** 2;
       gradient[d] = gradient[d]! + a * hp.signalVariance * profile.correlation(rr);
       if (i === j) gradient[d + 1] = gradient[d + 1]! + a * hp.noiseVariance;
@@ -187,6 +197,29 @@ describe('LikelihoodWorkspace (triangular solves, buffers reused across evaluati
     if (!before.ok || !after.ok) return;
     expect(after.value).toBe(before.value);
     expect(Array.from(after.gradient!)).toEqual(Array.from(before.gradient!));
+  });
+
+  it('factorise gives what a fresh evaluation without gradient gives, whether or not it can reuse the last evaluation', () => {
+    const fresh = (hp: GpHyperparameters) => {
+      const w = new LikelihoodWorkspace(X, y, 'matern52');
+      return { outcome: w.evaluate(hp, false), L: Array.from(w.factor().data), alpha: Array.from(w.alpha) };
+    };
+    const workspace = new LikelihoodWorkspace(X, y, 'matern52');
+    const copy = (hp: GpHyperparameters) => ({ ...hp, lengthscales: Float64Array.from(hp.lengthscales) });
+    const sequences: [GpHyperparameters[], GpHyperparameters][] = [
+      [[settings[0]!, settings[1]!], copy(settings[1]!)], // the last evaluation: reused
+      [[settings[1]!, settings[0]!], copy(settings[1]!)], // an earlier one: refactorised
+      // After a failure part-way through the factorisation (indefinite: long lengthscales, negative noise).
+      [[settings[2]!, { lengthscales: Float64Array.from([5, 5, 5, 5]), signalVariance: 1, noiseVariance: -0.5 }], copy(settings[2]!)],
+    ];
+    for (const [evaluated, target] of sequences) {
+      for (const hp of evaluated) workspace.evaluate(hp, true);
+      const outcome = workspace.factorise(target);
+      const expected = fresh(target);
+      expect(outcome).toEqual(expected.outcome);
+      expect(Array.from(workspace.factor().data)).toEqual(expected.L);
+      expect(Array.from(workspace.alpha)).toEqual(expected.alpha);
+    }
   });
 
   it('uses the jitter schedule of choleskyWithJitter on a rank-deficient covariance, and its gradient holds there too', () => {

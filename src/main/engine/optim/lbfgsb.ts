@@ -209,16 +209,19 @@ function compactHessian(S: Float64Array[], Y: Float64Array[], theta: number, n: 
   }
   if (m === 0) return { theta, width, W, M: new Float64Array(0) };
   const middle = new Float64Array(width * width);
+  // Only sᵢᵀyⱼ with i ≥ j enter; SᵀS is symmetric, and sᵢᵀsⱼ and sⱼᵀsᵢ are the same products in the same order.
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < m; j++) {
+    for (let j = 0; j <= i; j++) {
       const siyj = dotProduct(S[i]!, Y[j]!);
       if (i === j) middle[i * width + j] = -siyj;
-      if (i > j) {
+      else {
         // L (lower-left block) and its transpose (upper-right block).
         middle[(m + i) * width + j] = siyj;
         middle[j * width + m + i] = siyj;
       }
-      middle[(m + i) * width + m + j] = theta * dotProduct(S[i]!, S[j]!);
+      const sisj = theta * dotProduct(S[i]!, S[j]!);
+      middle[(m + i) * width + m + j] = sisj;
+      middle[(m + j) * width + m + i] = sisj;
     }
   }
   const M = invertSmall(middle, width);
@@ -357,9 +360,11 @@ function subspaceMinimum(
     const row = i * width;
     for (let j = 0; j < width; j++) {
       Wr[j] = Wr[j]! + W[row + j]! * r[a]!;
-      for (let k = 0; k < width; k++) WW[j * width + k] = WW[j * width + k]! + W[row + j]! * W[row + k]!;
+      for (let k = j; k < width; k++) WW[j * width + k] = WW[j * width + k]! + W[row + j]! * W[row + k]!;
     }
   }
+  // WᵀZZᵀW is symmetric: its lower triangle would sum the same products in the same order.
+  for (let j = 0; j < width; j++) for (let k = 0; k < j; k++) WW[j * width + k] = WW[k * width + j]!;
   const v = multiplySmall(M, Wr, width);
   const N = new Float64Array(width * width);
   for (let j = 0; j < width; j++) {
@@ -617,29 +622,29 @@ function invertSmall(A: Float64Array, k: number): Float64Array | null {
     for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]!) > Math.abs(a[pivot * k + col]!)) pivot = r;
     const pv = a[pivot * k + col]!;
     if (!(Math.abs(pv) > EPSILON * scale * k)) return null;
+    // Columns of a left of col are never read again and column col only for the factors, so the updates of a
+    // skip them (inv is updated in full, exactly as before).
     if (pivot !== col) {
       for (let j = 0; j < k; j++) {
         // Plain temporaries: a destructuring swap allocates an array per element, which showed in profiles.
-        const aj = a[col * k + j]!;
-        a[col * k + j] = a[pivot * k + j]!;
-        a[pivot * k + j] = aj;
         const ij = inv[col * k + j]!;
         inv[col * k + j] = inv[pivot * k + j]!;
         inv[pivot * k + j] = ij;
       }
+      for (let j = col; j < k; j++) {
+        const aj = a[col * k + j]!;
+        a[col * k + j] = a[pivot * k + j]!;
+        a[pivot * k + j] = aj;
+      }
     }
-    for (let j = 0; j < k; j++) {
-      a[col * k + j] = a[col * k + j]! / pv;
-      inv[col * k + j] = inv[col * k + j]! / pv;
-    }
+    for (let j = 0; j < k; j++) inv[col * k + j] = inv[col * k + j]! / pv;
+    for (let j = col + 1; j < k; j++) a[col * k + j] = a[col * k + j]! / pv;
     for (let r = 0; r < k; r++) {
       if (r === col) continue;
       const factor = a[r * k + col]!;
       if (factor === 0) continue;
-      for (let j = 0; j < k; j++) {
-        a[r * k + j] = a[r * k + j]! - factor * a[col * k + j]!;
-        inv[r * k + j] = inv[r * k + j]! - factor * inv[col * k + j]!;
-      }
+      for (let j = 0; j < k; j++) inv[r * k + j] = inv[r * k + j]! - factor * inv[col * k + j]!;
+      for (let j = col + 1; j < k; j++) a[r * k + j] = a[r * k + j]! - factor * a[col * k + j]!;
     }
   }
   return inv;
