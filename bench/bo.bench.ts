@@ -234,6 +234,23 @@ function argument(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+const REFERENCE_LOOP_NOTE =
+  'CPU ms of one fixed scalar loop (the median of 5), at the start and at the end: on a shared VM the same code runs up to 1.5× slower at times, and the ask times move with it; compare them across runs only with this.';
+
+/** The speed of this machine right now: the median CPU time of a fixed loop that allocates nothing. */
+function referenceLoopMs(): number {
+  const times: number[] = [];
+  let sink = 0;
+  for (let r = 0; r < 5; r++) {
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < 50_000_000; i++) sink += i % 7;
+    const cpu = process.cpuUsage(cpu0);
+    times.push((cpu.user + cpu.system) / 1000);
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return Math.round(summarise(times).median);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const asJson = args.includes('--json');
@@ -259,6 +276,7 @@ async function main(): Promise<void> {
   );
   const t0 = Date.now();
   const loadBefore = os.loadavg();
+  const referenceBefore = referenceLoopMs();
 
   const tpe = withTpe ? tpeAvailability() : ({ available: false, reason: 'left out (--no-tpe)' } as const);
   log(
@@ -393,7 +411,13 @@ async function main(): Promise<void> {
     seeds,
     replay: `npm run bench -- bo${quick ? ' --quick' : ''} --seeds ${seeds.join(',')}`,
     wallSeconds: (Date.now() - t0) / 1000,
-    machine: { cpus: os.availableParallelism(), loadAverageAtStart: loadBefore, loadAverageAtEnd: os.loadavg(), workers },
+    machine: {
+      cpus: os.availableParallelism(),
+      loadAverageAtStart: loadBefore,
+      loadAverageAtEnd: os.loadavg(),
+      workers,
+      referenceLoopMs: { atStart: referenceBefore, atEnd: referenceLoopMs(), note: REFERENCE_LOOP_NOTE },
+    },
     methods: {
       ballast: {
         options: {
