@@ -10,7 +10,10 @@
 // preview's speed over the import's (goal ≥ 2), and peak RSS (goal ≤ 200 MB whatever the size). The positions
 // file is then imported again dated the next day, over the first one's snapshots (positionsNextDay).
 //
-//   npm run bench -- import [--json] [--rows N[,N…]] [--large]      (--large adds 2 000 000 rows)
+//   npm run bench -- import [--json] [--rows N[,N…]] [--large] [--repeat R]   (--large adds 2 000 000 rows; R rounds, 3 by default)
+//
+// Each size is measured in R rounds, each into a fresh database; times are the rounds' medians, peaks the highest,
+// ratios the median of each round's own ratios (`ratioByRound`, listed too): on a shared VM one round's swing by a third.
 //
 // Build first (`npx electron-vite build`). Needs Debian's `sqlite3` and GNU time (/usr/bin/time) for
 // the reference and peak memory; without them those fields are null.
@@ -28,6 +31,12 @@ const cli = builtCli(root);
 const args = process.argv.slice(2);
 const jsonOnly = args.includes('--json');
 const rowsArg = args.indexOf('--rows');
+const repeatArg = args.indexOf('--repeat');
+const repeats = repeatArg >= 0 ? Number(args[repeatArg + 1]) : 3;
+if (!Number.isInteger(repeats) || repeats < 1) {
+  console.error('--repeat must be a whole number ≥ 1');
+  process.exit(2);
+}
 const sizes = (rowsArg >= 0 ? args[rowsArg + 1].split(',').map(Number) : [200_000]).concat(args.includes('--large') ? [2_000_000] : []);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1000)) {
   console.error('--rows must be whole numbers ≥ 1000, comma-separated');
@@ -116,10 +125,16 @@ function ballast(db, ...cliArgs) {
 function sqliteImport(csv, table) {
   if (!sqlite3) return null;
   const db = path.join(dir, `reference-${table}-${rows}.db`);
+  removeDatabase(db);
   // Same durability class as Ballast's connection (WAL, synchronous NORMAL) so the comparison is fair.
   const script = `PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n.mode csv\n.import '${csv.replace(/'/g, "''")}' ${table}\n`;
   const run = timed(sqlite3, [db], { input: script });
   return { ms: Math.round(run.ms), rowsPerSecond: Math.round(rows / (run.ms / 1000)), peakRssMb: run.peakRssMb };
+}
+
+/** A database file and its companions, so a round starts from nothing. */
+function removeDatabase(db) {
+  for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.audit-anchors.jsonl`]) rmSync(f, { force: true });
 }
 
 const perSecond = (ms) => Math.round(rows / (ms / 1000));
@@ -129,6 +144,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ballast-import-bench-'));
 /** Plain prepared inserts of the same rows into Ballast's schema, one transaction, in a child process. */
 function plainReference(kind, csv) {
   const db = path.join(dir, `plain-${kind}-${rows}.db`);
+  removeDatabase(db);
   // The schema, migrations and all, exactly as Ballast creates it: read-only commands refuse a missing database
   // (issue 9), so a write that changes nothing creates it.
   timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', db]);
@@ -196,16 +212,13 @@ async function plainInserts(kind, csv, dbFile) {
   db.close();
 }
 
-function measure(size) {
-  rows = size;
-  const positionsCsv = path.join(dir, `positions-${rows}.csv`);
-  const pricesCsv = path.join(dir, `prices-${rows}.csv`);
-  log(`Generating ${rows} position rows (${ACCOUNTS} accounts × ${securitiesFor(rows)} securities) and ${rows} price rows (${TICKERS} tickers) in ${dir} …`);
-  writePositions(positionsCsv);
-  writePrices(pricesCsv);
-
-  const db = path.join(dir, `bench-${rows}.db`);
-  log('Ballast: preview-import --prices (parse, validate; nothing written) …');
+/**
+ * One round of every measurement on the files made for this size, into a fresh database: the price and
+ * positions previews and imports, the re-import, the next day's preview and import, and both references.
+ */
+function round(positionsCsv, pricesCsv, nextDayCsv, k) {
+  const db = path.join(dir, `bench-${rows}-${k}.db`);
+  log(`Round ${k + 1}/${repeats}: Ballast preview-import --prices (parse, validate; nothing written) …`);
   const previewPrices = timed(process.execPath, [cli, 'preview-import', pricesCsv, '--prices', '--db', db, '--json']);
   log('Ballast: import-prices …');
   const prices = ballast(db, 'import-prices', pricesCsv);
@@ -218,70 +231,113 @@ function measure(size) {
   log('Ballast: re-import (recognised by SHA-256, nothing parsed) …');
   const again = ballast(db, 'import-positions', positionsCsv);
   if (again.out.status !== 'already_imported') throw new Error('re-import was not recognised');
-  const nextDayCsv = path.join(dir, `positions-${rows}-next-day.csv`);
-  writePositions(nextDayCsv, '2026-08-04');
-  log('Ballast: preview-import of the next day\'s file (each statement compared with its earlier snapshot) …');
+  log("Ballast: preview-import of the next day's file (each statement compared with its earlier snapshot) …");
   const nextDayPreview = timed(process.execPath, [cli, 'preview-import', nextDayCsv, '--db', db, '--json']);
-  log('Ballast: import-positions of the next day\'s file …');
+  log("Ballast: import-positions of the next day's file …");
   const nextDay = ballast(db, 'import-positions', nextDayCsv);
   if (nextDay.out.rows !== rows) throw new Error(`the next day's import wrote ${nextDay.out.rows} rows, expected ${rows}`);
-  rmSync(nextDayCsv);
-  log('Plain prepared inserts into Ballast\'s schema (the floor the schema sets) …');
+  log("Plain prepared inserts into Ballast's schema (the floor the schema sets) …");
   const plainPositions = plainReference('positions', positionsCsv);
   const plainPrices = plainReference('prices', pricesCsv);
   log('sqlite3 .import reference …');
   const referencePositions = sqliteImport(positionsCsv, 'positions');
   const referencePrices = sqliteImport(pricesCsv, 'prices');
-  const files = { positionsBytes: statSync(positionsCsv).size, pricesBytes: statSync(pricesCsv).size, accounts: ACCOUNTS, securities: securitiesFor(rows), tickers: TICKERS };
-  rmSync(positionsCsv);
-  rmSync(pricesCsv);
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  removeDatabase(db);
+  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, plainPositions, plainPrices, referencePositions, referencePrices };
+}
 
-  const positionsRate = perSecond(positions.ms);
-  const pricesRate = perSecond(prices.ms);
+/** The ratios the goals are stated in, from one round's times (or the rounds' median times). */
+function ratiosOf(t) {
+  const rate = (ms) => (ms ? perSecond(ms) : null);
+  return {
+    positionsVsSqlite3: ratio(rate(t.positions), rate(t.referencePositions)),
+    pricesVsSqlite3: ratio(rate(t.prices), rate(t.referencePrices)),
+    positionsVsPlainInserts: ratio(rate(t.positions), rate(t.plainPositions)),
+    pricesVsPlainInserts: ratio(rate(t.prices), rate(t.plainPrices)),
+    plainInsertsVsSqlite3: { positions: ratio(rate(t.plainPositions), rate(t.referencePositions)), prices: ratio(rate(t.plainPrices), rate(t.referencePrices)) },
+    positionsPreviewVsImport: ratio(rate(t.preview), rate(t.positions)),
+    positionsNextDayVsPlainInserts: ratio(rate(t.nextDay), rate(t.plainPositions)),
+    positionsNextDayPreviewVsImport: ratio(rate(t.nextDayPreview), rate(t.nextDay)),
+    pricesPreviewVsImport: ratio(rate(t.previewPrices), rate(t.prices)),
+  };
+}
+
+function measure(size) {
+  rows = size;
+  const positionsCsv = path.join(dir, `positions-${rows}.csv`);
+  const pricesCsv = path.join(dir, `prices-${rows}.csv`);
+  const nextDayCsv = path.join(dir, `positions-${rows}-next-day.csv`);
+  log(`Generating ${rows} position rows (${ACCOUNTS} accounts × ${securitiesFor(rows)} securities) and ${rows} price rows (${TICKERS} tickers) in ${dir} …`);
+  writePositions(positionsCsv);
+  writePrices(pricesCsv);
+  writePositions(nextDayCsv, '2026-08-04');
+  const files = { positionsBytes: statSync(positionsCsv).size, pricesBytes: statSync(pricesCsv).size, accounts: ACCOUNTS, securities: securitiesFor(rows), tickers: TICKERS };
+  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, k));
+  for (const f of [positionsCsv, pricesCsv, nextDayCsv]) rmSync(f);
+
+  // Every time is the median over the rounds and every peak the highest; each ratio is the median of the rounds'
+  // own ratios, listed beside it (this VM's speed changes by a third from one minute to the next).
+  const median = (values) => {
+    const sorted = values.filter((v) => typeof v === 'number').sort((a, b) => a - b);
+    if (sorted.length === 0) return null;
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const ms = (key) => median(rounds.map((r) => r[key]?.ms));
+  const peak = (key) => {
+    const peaks = rounds.map((r) => r[key]?.peakRssMb).filter((v) => typeof v === 'number');
+    return peaks.length > 0 ? Math.max(...peaks) : null;
+  };
+  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'plainPositions', 'plainPrices', 'referencePositions', 'referencePrices'];
+  const medianMs = Object.fromEntries(keys.map((k) => [k, ms(k)]));
+  const reference = (key) => (medianMs[key] === null ? null : { ms: Math.round(medianMs[key]), rowsPerSecond: perSecond(medianMs[key]), peakRssMb: peak(key) });
+  const first = rounds[0];
+  const byRound = rounds.map((r) => ratiosOf(Object.fromEntries(keys.map((k) => [k, r[k]?.ms ?? null]))));
+  // A ratio per round (both sides measured minutes apart at most), then their median: the machine's drift
+  // between rounds cancels, where a ratio of medians taken from different rounds would not.
+  const medianRatios = (list) =>
+    Object.fromEntries(
+      Object.keys(list[0]).map((k) =>
+        typeof list[0][k] === 'object' && list[0][k] !== null
+          ? [k, medianRatios(list.map((x) => x[k]))]
+          : [k, median(list.map((x) => x[k]))],
+      ),
+    );
   return {
     rows,
+    rounds: repeats,
     files,
     positions: {
-      ms: Math.round(positions.ms),
-      rowsPerSecond: positionsRate,
-      peakRssMb: positions.peakRssMb,
-      snapshots: positions.out.snapshots.length,
-      securitiesCreated: positions.out.securitiesCreated,
-      previewMs: Math.round(preview.ms),
-      previewRowsPerSecond: perSecond(preview.ms),
-      previewPeakRssMb: preview.peakRssMb,
-      reimportMs: Math.round(again.ms),
+      ms: Math.round(medianMs.positions),
+      rowsPerSecond: perSecond(medianMs.positions),
+      peakRssMb: peak('positions'),
+      snapshots: first.positions.out.snapshots.length,
+      securitiesCreated: first.positions.out.securitiesCreated,
+      previewMs: Math.round(medianMs.preview),
+      previewRowsPerSecond: perSecond(medianMs.preview),
+      previewPeakRssMb: peak('preview'),
+      reimportMs: Math.round(medianMs.again),
     },
     positionsNextDay: {
-      ms: Math.round(nextDay.ms),
-      rowsPerSecond: perSecond(nextDay.ms),
-      peakRssMb: nextDay.peakRssMb,
-      previewMs: Math.round(nextDayPreview.ms),
-      previewRowsPerSecond: perSecond(nextDayPreview.ms),
-      previewPeakRssMb: nextDayPreview.peakRssMb,
+      ms: Math.round(medianMs.nextDay),
+      rowsPerSecond: perSecond(medianMs.nextDay),
+      peakRssMb: peak('nextDay'),
+      previewMs: Math.round(medianMs.nextDayPreview),
+      previewRowsPerSecond: perSecond(medianMs.nextDayPreview),
+      previewPeakRssMb: peak('nextDayPreview'),
     },
     prices: {
-      ms: Math.round(prices.ms),
-      rowsPerSecond: pricesRate,
-      peakRssMb: prices.peakRssMb,
-      previewMs: Math.round(previewPrices.ms),
-      previewRowsPerSecond: perSecond(previewPrices.ms),
-      previewPeakRssMb: previewPrices.peakRssMb,
+      ms: Math.round(medianMs.prices),
+      rowsPerSecond: perSecond(medianMs.prices),
+      peakRssMb: peak('prices'),
+      previewMs: Math.round(medianMs.previewPrices),
+      previewRowsPerSecond: perSecond(medianMs.previewPrices),
+      previewPeakRssMb: peak('previewPrices'),
     },
-    sqlite3Import: { positions: referencePositions, prices: referencePrices },
-    plainInserts: { positions: plainPositions, prices: plainPrices },
-    ratio: {
-      positionsVsSqlite3: ratio(positionsRate, referencePositions?.rowsPerSecond),
-      pricesVsSqlite3: ratio(pricesRate, referencePrices?.rowsPerSecond),
-      positionsVsPlainInserts: ratio(positionsRate, plainPositions.rowsPerSecond),
-      pricesVsPlainInserts: ratio(pricesRate, plainPrices.rowsPerSecond),
-      plainInsertsVsSqlite3: { positions: ratio(plainPositions.rowsPerSecond, referencePositions?.rowsPerSecond), prices: ratio(plainPrices.rowsPerSecond, referencePrices?.rowsPerSecond) },
-      positionsPreviewVsImport: ratio(perSecond(preview.ms), positionsRate),
-      positionsNextDayVsPlainInserts: ratio(perSecond(nextDay.ms), plainPositions.rowsPerSecond),
-      positionsNextDayPreviewVsImport: ratio(perSecond(nextDayPreview.ms), perSecond(nextDay.ms)),
-      pricesPreviewVsImport: ratio(perSecond(previewPrices.ms), pricesRate),
-    },
+    sqlite3Import: { positions: reference('referencePositions'), prices: reference('referencePrices') },
+    plainInserts: { positions: reference('plainPositions'), prices: reference('plainPrices') },
+    ratio: medianRatios(byRound),
+    ratioByRound: byRound,
   };
 }
 
@@ -300,6 +356,7 @@ try {
     },
     notes: [
       'Wall time of the whole CLI process: start, migrations, worker start, SHA-256, streamed parse and validation, security matching, one transaction, audit.',
+      `Each size in ${repeats} rounds, each into a fresh database: times are the rounds' medians, peaks the highest, ratios the median of the rounds' own ratios (ratioByRound).`,
       "positionsNextDay: the same holdings dated the next day, previewed and imported over the first file's snapshots (each statement compared with its account's earlier snapshot, as a PM's daily file is).",
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
