@@ -28,7 +28,7 @@ const SCIENTIFIC = /^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 export function readDecimal(text: string, convention: NumberConvention = US_NUMBER_CONVENTION): DecimalReading {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, reason: 'is empty' };
-  // Nearly every cell of an export ("1234.50", "-12"): read it in one match (issue 10: a tenth of an import
+  // Nearly every cell of an export ("1234.50", "-12"): read it in one scan (issue 10: a tenth of an import
   // went to this function); anything else takes the general path below, with its reasons.
   if (convention.decimalSeparator === '.') {
     const plain = plainPointDecimal(trimmed);
@@ -96,7 +96,8 @@ function stripGrouping(integer: string, convention: NumberConvention): string | 
 export function plainPointDecimal(text: string): DecimalString | null {
   const n = text.length;
   const first = text.charCodeAt(0);
-  const signed = first === 45 /* - */ || first === 43; /* + */
+  // 45 is "-", 43 "+", 46 ".", 48 "0".
+  const signed = first === 45 || first === 43;
   let i = signed ? 1 : 0;
   const integerStart = i;
   while (i < n && isDigit(text.charCodeAt(i))) i++;
@@ -104,7 +105,7 @@ export function plainPointDecimal(text: string): DecimalString | null {
   if (integerEnd === integerStart) return null;
   let fractionEnd = -1;
   if (i < n) {
-    if (text.charCodeAt(i) !== 46 /* . */) return null;
+    if (text.charCodeAt(i) !== 46) return null;
     i++;
     while (i < n && isDigit(text.charCodeAt(i))) i++;
     if (i < n) return null;
@@ -114,7 +115,7 @@ export function plainPointDecimal(text: string): DecimalString | null {
   const fractionStart = integerEnd + 1;
   const canonical =
     first !== 43 &&
-    (text.charCodeAt(integerStart) !== 48 /* 0 */ || integerEnd - integerStart === 1) &&
+    (text.charCodeAt(integerStart) !== 48 || integerEnd - integerStart === 1) &&
     (fractionEnd < 0 ? !(negative && text.charCodeAt(integerStart) === 48) : fractionEnd > fractionStart && text.charCodeAt(fractionEnd - 1) !== 48);
   if (canonical) return text;
   return canonicalDecimal(negative, text.slice(integerStart, integerEnd), fractionEnd < 0 ? '' : text.slice(fractionStart, fractionEnd));
