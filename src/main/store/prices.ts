@@ -169,13 +169,17 @@ export class PricesRepo {
           ? 'ON CONFLICT (security_id, date) DO NOTHING'
           : `ON CONFLICT (security_id, date) DO UPDATE SET
                close = excluded.close, adj_close = excluded.adj_close, volume = excluded.volume, import_id = excluded.import_id`;
-    // In primary-key order, so the new rows append to each security's range of the table's b-tree.
+    // In file order (the scratch table's rowid; CROSS JOIN keeps it the outer loop), not sorted: a price file runs
+    // by date or by ticker, and either order already appends to the b-trees it feeds — each security's range of
+    // the primary key, or the date index. Sorting into primary-key order instead cost a sort of every row (spilled
+    // to disk at millions) and scattered a date-ordered file over the date index (issue 10; built CLI, alternated
+    // runs into fresh databases: 2M rows by date 16.7 → 11.9 s; 200k rows by date 2 % faster, by ticker 6 %).
     return stmt(
       this.db,
       `INSERT INTO prices (security_id, date, close, adj_close, volume, import_id)
        SELECT s.id, p.date, p.close, p.adj_close, p.volume, ?
-       FROM temp.price_stage p JOIN securities s ON s.ticker = p.ticker
-       WHERE true ORDER BY s.id, p.date ${clause}`,
+       FROM temp.price_stage p CROSS JOIN securities s ON s.ticker = p.ticker
+       WHERE true ${clause}`,
     ).run(importId).changes;
   }
 
