@@ -72,7 +72,8 @@ function plainDecimal(text: string): DecimalString | null {
 
 /** Option terms written in a symbol or description, in any of the brokers' styles above; null otherwise. */
 export function parseOptionSymbol(text: string | null | undefined): OptionTerms | null {
-  const s = (text ?? '').trim().replace(/^-/, '').trim();
+  const trimmed = (text ?? '').trim();
+  const s = trimmed.charCodeAt(0) === 45 /* - */ ? trimmed.slice(1).trim() : trimmed;
   // Every style has digits (date, strike) and is longer than a plain ticker: most lines stop here.
   if (s.length < 9 || !/\d/.test(s)) return null;
   // OCC: root (padded to 6), YYMMDD, C/P, strike × 1000 in 8 digits.
