@@ -170,10 +170,25 @@ function ownCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/** Tickers in the master are printable ASCII without spaces (see 0001-init.sql). */
-function tickerOf(raw: string): string | null {
-  const t = raw.trim().toUpperCase().replace(/\s+/g, '.');
+/**
+ * A ticker cell as the master writes tickers — printable ASCII without spaces (see 0001-init.sql): trimmed, upper
+ * case, inner spaces as dots; null when that is not 1–32 such characters.
+ */
+export function tickerOf(raw: string): string | null {
+  const upper = raw.trim().toUpperCase();
+  // Nearly every ticker is 1–32 printable ASCII characters already (no space to replace): no regex for it.
+  if (upper.length >= 1 && upper.length <= 32 && isPrintableAscii(upper)) return upper;
+  const t = upper.replace(/\s+/g, '.');
   return t.length >= 1 && t.length <= 32 && /^[!-~]+$/.test(t) ? t : null;
+}
+
+/** Every character in ! … ~ (what /^[!-~]+$/ matches, for a non-empty text). */
+function isPrintableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
 }
 
 /** Asset class from the file's security type, when it says something recognisable; 'other' otherwise. */
