@@ -196,6 +196,24 @@ const IDENTIFIER_FIELDS = ['symbol', 'isin', 'cusip', 'sedol'] as const;
 const TEXT_FIELDS = ['symbol', 'isin', 'cusip', 'sedol', 'description', 'quantity', 'price', 'marketValue', 'currency', 'account'] as const;
 /** A fund Schwab and Fidelity print with a value and no quantity (a $1.00 NAV). */
 const MONEY_MARKET = /money\s*market|\bmmf\b|\bsweep\b|\bcore\b|geldmarkt|mon[eé]taire|geldmarkt|monetari/i;
+/**
+ * Whether the text has a digit. A regex literal written inside a function is a new RegExp object each time it is
+ * evaluated: on the path of every line, one object per cell.
+ */
+const DIGIT = /\d/;
+function hasDigit(text: string): boolean {
+  return DIGIT.test(text);
+}
+
+/** The first cell with text, trimmed ('' when none): read only for lines without identifiers. */
+function firstNonEmptyCell(cells: readonly string[]): string {
+  for (const cell of cells) {
+    const text = cell.trim();
+    if (text !== '') return text;
+  }
+  return '';
+}
+
 /** An identifier cell as the identifier: upper case, no spaces ("us0378 331005" → "US0378331005"). */
 function compactIdentifier(text: string): string {
   return text.toUpperCase().replace(/\s+/g, '');
@@ -205,6 +223,18 @@ type Money = Readonly<{ value: DecimalString | null; percent: boolean; currency:
 const NO_MONEY: Money = Object.freeze({ value: null, percent: false, currency: null });
 /** The identifiers a repeat is looked for by, in the order the first repeat is reported. */
 const REPEAT_KINDS = ['ISIN', 'CUSIP', 'SEDOL', 'symbol'] as const;
+type RepeatKind = (typeof REPEAT_KINDS)[number];
+
+/** A line's value for one kind of REPEAT_KINDS (no arrays built per line). */
+function repeatValueOf(kind: RepeatKind, identifiers: SecurityIdentifiersInFile): string | undefined {
+  const value = kind === 'ISIN' ? identifiers.isin : kind === 'CUSIP' ? identifiers.cusip : kind === 'SEDOL' ? identifiers.sedol : identifiers.ticker;
+  return value ?? undefined;
+}
+
+/** The column a kind of REPEAT_KINDS is read from. */
+function repeatColumnOf(kind: RepeatKind, columns: Columns): number | undefined {
+  return kind === 'ISIN' ? (columns.isin ?? columns.symbol) : kind === 'CUSIP' ? (columns.cusip ?? columns.symbol) : kind === 'SEDOL' ? columns.sedol : columns.symbol;
+}
 /** Resolution order: identifiers and the specific names first, the generic ones ("name", "type", "value") last. */
 const FIELD_ORDER: readonly CanonicalField[] = [
   'isin',
@@ -753,7 +783,7 @@ class CustodianReader implements CustodianCsvReader {
       return;
     }
     // A header of another table (Vanguard puts its transactions below the holdings): not holdings.
-    if (nonEmptyCount >= 3 && !cells.some((cell) => /\d/.test(cell)) && headerScore(cells, undefined) >= 3 && headerSignatureOf(cells) !== layout.signature) {
+    if (nonEmptyCount >= 3 && !cells.some(hasDigit) && headerScore(cells, undefined) >= 3 && headerSignatureOf(cells) !== layout.signature) {
       this.otherTable = { line: record.line, rows: 0 };
       return;
     }
@@ -818,24 +848,32 @@ class CustodianReader implements CustodianCsvReader {
       values[field] = isEmptyMarker(text) ? '' : text;
     }
     const cell = (field: CanonicalField) => values[field] ?? '';
-    const symbolText = cell('symbol');
-    const descriptionText = cell('description');
-    const hasIdentifier = IDENTIFIER_FIELDS.some((field) => cell(field) !== '');
+    const symbolText = values.symbol ?? '';
+    const isinText = values.isin ?? '';
+    const cusipText = values.cusip ?? '';
+    const sedolText = values.sedol ?? '';
+    const descriptionText = values.description ?? '';
+    const hasIdentifier = symbolText !== '' || isinText !== '' || cusipText !== '' || sedolText !== '';
 
     // "Total Return Bond Fund" is a holding: a total line has no identifier, or the word in the symbol column.
     // The first non-empty cell is only read for a line without identifiers (or a message): not for every holding.
-    const firstNonEmpty = () => (cells.find((c) => c.trim() !== '') ?? '').trim();
-    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(firstNonEmpty())))) {
-      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || firstNonEmpty());
+    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(firstNonEmptyCell(cells))))) {
+      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || firstNonEmptyCell(cells));
       return;
     }
-    if (IDENTIFIER_FIELDS.some((field) => TOTAL_TEXT.test(cell(field))) || (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstNonEmpty())))) {
+    if (
+      (symbolText !== '' && TOTAL_TEXT.test(symbolText)) ||
+      (isinText !== '' && TOTAL_TEXT.test(isinText)) ||
+      (cusipText !== '' && TOTAL_TEXT.test(cusipText)) ||
+      (sedolText !== '' && TOTAL_TEXT.test(sedolText)) ||
+      (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstNonEmptyCell(cells))))
+    ) {
       return;
     }
     const isCash =
-      cell('isin') === '' &&
-      cell('cusip') === '' &&
-      cell('sedol') === '' &&
+      isinText === '' &&
+      cusipText === '' &&
+      sedolText === '' &&
       (CASH_TEXT.test(symbolText) ||
         symbolText.toUpperCase() === 'CASH' ||
         (symbolText === '' && CASH_TEXT.test(descriptionText)) ||
@@ -846,7 +884,7 @@ class CustodianReader implements CustodianCsvReader {
       return;
     }
     if (!hasIdentifier && cell('quantity') === '') {
-      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', firstNonEmpty());
+      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', firstNonEmptyCell(cells));
       return;
     }
 
@@ -857,11 +895,12 @@ class CustodianReader implements CustodianCsvReader {
     };
 
     for (const field of TEXT_FIELDS) {
-      if (cell(field).includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', cell(field));
+      const text = values[field];
+      if (text !== undefined && text.includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', text);
     }
 
     const { identifiers, custodianCode, option } = this.readIdentifiers(line, cell, fail);
-    if (!IDENTIFIER_FIELDS.some((field) => cell(field) !== '')) fail(columns.symbol, 'no symbol, ISIN, CUSIP or SEDOL on this line');
+    if (!hasIdentifier) fail(columns.symbol, 'no symbol, ISIN, CUSIP or SEDOL on this line');
 
     const price = this.readMoney('price', cell('price'), fail);
     if (price.value !== null && decimalSign(price.value) < 0) fail(columns.price, `price ${price.value} is negative`, cell('price'));
@@ -970,30 +1009,29 @@ class CustodianReader implements CustodianCsvReader {
   private readIdentifiers(line: number, cell: (field: CanonicalField) => string, fail: (column: number | undefined, reason: string, value?: string) => void): LineIdentifiers {
     const { columns } = this.layout as Layout;
     let custodianCode: CustodianCode | null = null;
-    const asCustodianCode = (column: number | undefined, value: string, reason: string) => {
-      this.warn(line, this.field(column), `${reason}; kept as the custodian's own code for this security, not as a standard identifier`, value);
-      custodianCode ??= { code: value, field: this.field(column) };
-    };
     // Fidelity marks its core money-market position "SPAXX**"; the stars are not part of the ticker.
-    let ticker: string | null = cell('symbol').toUpperCase().replace(/\*+$/, '').trim() || null;
+    const symbolUpper = cell('symbol').toUpperCase();
+    let ticker: string | null = (symbolUpper.endsWith('*') ? symbolUpper.replace(/\*+$/, '').trim() : symbolUpper.trim()) || null;
     let isin: string | null = compactIdentifier(cell('isin')) || null;
     let cusip: string | null = compactIdentifier(cell('cusip')) || null;
     const sedol: string | null = compactIdentifier(cell('sedol')) || null;
 
     // Some custodians put a bond's CUSIP or ISIN in the symbol column; a valid check digit says so.
     if (ticker !== null && isin === null && isValidIsin(ticker)) [isin, ticker] = [ticker, null];
-    else if (ticker !== null && cusip === null && /\d/.test(ticker) && isValidCusip(ticker)) [cusip, ticker] = [ticker, null];
+    else if (ticker !== null && cusip === null && hasDigit(ticker) && isValidCusip(ticker)) [cusip, ticker] = [ticker, null];
 
     const option = ticker === null ? null : parseOptionSymbol(cell('symbol'));
     if (option !== null) ticker = optionTicker(option);
     if (ticker !== null && !isValidTicker(ticker)) {
-      if (/^[A-Z0-9][A-Z0-9 ./:_-]{0,31}$/.test(ticker)) asCustodianCode(columns.symbol, ticker, `"${cell('symbol')}" is not a ticker`);
+      if (/^[A-Z0-9][A-Z0-9 ./:_-]{0,31}$/.test(ticker)) custodianCode = this.asCustodianCode(custodianCode, line, columns.symbol, ticker, `"${cell('symbol')}" is not a ticker`);
       else fail(columns.symbol, `"${cell('symbol')}" is not a ticker`, cell('symbol'));
       ticker = null;
     }
     if (isin !== null && !isValidIsin(isin)) {
       const expected = isinCheckDigit(isin.slice(0, 11));
-      asCustodianCode(
+      custodianCode = this.asCustodianCode(
+        custodianCode,
+        line,
         columns.isin ?? columns.symbol,
         isin,
         isin.length === 12 && expected !== null ? `ISIN ${isin} has a bad check digit (a valid one ends in ${expected})` : `"${isin}" is not an ISIN (two letters, nine letters or digits, a check digit)`,
@@ -1007,7 +1045,9 @@ class CustodianReader implements CustodianCsvReader {
         cusip = restored;
       } else {
         const expected = cusipCheckDigit(cusip.slice(0, 8));
-        asCustodianCode(
+        custodianCode = this.asCustodianCode(
+          custodianCode,
+          line,
           columns.cusip ?? columns.symbol,
           cusip,
           cusip.length === 9 && expected !== null ? `CUSIP ${cusip} has a bad check digit (a valid one ends in ${expected})` : `"${cusip}" is not a CUSIP (nine letters or digits)`,
@@ -1023,7 +1063,9 @@ class CustodianReader implements CustodianCsvReader {
         sedolValue = restored;
       } else {
         const expected = sedolCheckDigit(sedolValue.slice(0, 6));
-        asCustodianCode(
+        custodianCode = this.asCustodianCode(
+          custodianCode,
+          line,
           columns.sedol,
           sedolValue,
           sedolValue.length === 7 && expected !== null ? `SEDOL ${sedolValue} has a bad check digit (a valid one ends in ${expected})` : `"${sedolValue}" is not a SEDOL (seven letters or digits)`,
@@ -1037,6 +1079,15 @@ class CustodianReader implements CustodianCsvReader {
     if (cusip !== null) identifiers.cusip = cusip;
     if (sedolValue !== null) identifiers.sedol = sedolValue;
     return { identifiers, custodianCode, option };
+  }
+
+  /**
+   * An identifier cell that is not a valid identifier, kept as the custodian's own code (a warning): the line's
+   * code is the first such cell.
+   */
+  private asCustodianCode(current: CustodianCode | null, line: number, column: number | undefined, value: string, reason: string): CustodianCode {
+    this.warn(line, this.field(column), `${reason}; kept as the custodian's own code for this security, not as a standard identifier`, value);
+    return current ?? { code: value, field: this.field(column) };
   }
 
   private readMoney(
@@ -1185,33 +1236,28 @@ class CustodianReader implements CustodianCsvReader {
 
   private isDuplicate(statement: StatementState, identifiers: SecurityIdentifiersInFile, line: number): boolean {
     const columns = (this.layout as Layout).columns;
-    // Per kind of REPEAT_KINDS: the line's value and the column it was read from (no arrays built per line).
-    const valueOf = (kind: (typeof REPEAT_KINDS)[number]) =>
-      kind === 'ISIN' ? identifiers.isin : kind === 'CUSIP' ? identifiers.cusip : kind === 'SEDOL' ? identifiers.sedol : identifiers.ticker;
-    const columnOf = (kind: (typeof REPEAT_KINDS)[number]) =>
-      kind === 'ISIN' ? (columns.isin ?? columns.symbol) : kind === 'CUSIP' ? (columns.cusip ?? columns.symbol) : kind === 'SEDOL' ? columns.sedol : columns.symbol;
     if (this.options.duplicates !== undefined) {
       // Found at the end by the caller (SQL over staged keys): nothing per holding stays in memory here.
       const group = statement.accountId ?? '';
       for (const kind of REPEAT_KINDS) {
-        const value = valueOf(kind);
-        if (value !== null && value !== undefined) this.keys.push({ group, kind, value, line, field: this.field(columnOf(kind)) });
+        const value = repeatValueOf(kind, identifiers);
+        if (value !== undefined) this.keys.push({ group, kind, value, line, field: this.field(repeatColumnOf(kind, columns)) });
       }
       return false;
     }
     for (const kind of REPEAT_KINDS) {
-      const value = valueOf(kind);
-      if (value === null || value === undefined) continue;
+      const value = repeatValueOf(kind, identifiers);
+      if (value === undefined) continue;
       const earlier = statement.seen.get(`${kind}:${value}`);
       if (earlier !== undefined) {
         const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
-        this.issues.error(line, this.field(columnOf(kind)), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
+        this.issues.error(line, this.field(repeatColumnOf(kind, columns)), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
         return true;
       }
     }
     for (const kind of REPEAT_KINDS) {
-      const value = valueOf(kind);
-      if (value !== null && value !== undefined) statement.seen.set(`${kind}:${value}`, line);
+      const value = repeatValueOf(kind, identifiers);
+      if (value !== undefined) statement.seen.set(`${kind}:${value}`, line);
     }
     return false;
   }
