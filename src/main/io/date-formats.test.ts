@@ -89,6 +89,49 @@ describe('chooseDateFormat', () => {
     expect(chooseDateFormat(['x', ''])).toEqual({ format: 'YYYY-MM-DD', basis: 'assumed', ambiguity: null });
     expect(chooseDateFormat([], 'DD.MM.YYYY')).toMatchObject({ format: 'DD.MM.YYYY', basis: 'profile' });
   });
+
+  it('chooses exactly as reading every cell in every format did, repeated cells or not', () => {
+    // The choice as it was made before cells were read once each (issue 10): every cell, every format, in order.
+    const reference = (samples: readonly string[], preferred: DateFormat | null) => {
+      const counts = new Map<DateFormat, number>(DATE_FORMATS.map((format) => [format, 0]));
+      let firstAmbiguous: string | null = null;
+      for (const sample of samples) {
+        if (sample.trim() === '') continue;
+        for (const format of DATE_FORMATS) if (readDateAs(sample, format).ok) counts.set(format, counts.get(format)! + 1);
+        const us = readDateAs(sample, 'MM/DD/YYYY');
+        const eu = readDateAs(sample, 'DD/MM/YYYY');
+        if (firstAmbiguous === null && us.ok && eu.ok && us.value !== eu.value) firstAmbiguous = sample.trim();
+      }
+      if (preferred !== null && counts.get(preferred)! > 0) return { format: preferred, basis: 'profile', ambiguity: null };
+      const best = Math.max(...counts.values());
+      if (best === 0) return { format: preferred ?? 'YYYY-MM-DD', basis: preferred === null ? 'assumed' : 'profile', ambiguity: null };
+      const leaders = DATE_FORMATS.filter((format) => counts.get(format) === best);
+      if (leaders.includes('MM/DD/YYYY') && leaders.includes('DD/MM/YYYY') && firstAmbiguous !== null) return { format: 'MM/DD/YYYY', example: firstAmbiguous };
+      return { format: leaders[0], basis: 'file', ambiguity: null };
+    };
+    const day = fc.integer({ min: 1, max: 31 }).map((d) => String(d).padStart(2, '0'));
+    const month = fc.integer({ min: 1, max: 13 }).map((m) => String(m).padStart(2, '0'));
+    const year = fc.constantFrom('2024', '2025', '25');
+    const cell = fc.oneof(
+      fc.tuple(day, month, year).map(([d, m, y]) => `${d}/${m}/${y}`),
+      fc.tuple(day, month, year).map(([d, m, y]) => `${m}/${d}/${y}`),
+      fc.tuple(day, month, year).map(([d, m, y]) => `${y}-${m}-${d}`),
+      fc.tuple(day, month, year).map(([d, m, y]) => `${d}.${m}.${y}`),
+      fc.tuple(day, fc.constantFrom('Jan', 'Feb', 'Mar', 'Dec'), year).map(([d, m, y]) => `${d}-${m}-${y}`),
+      fc.constantFrom('', '  ', 'x', ' 01/02/2025 ', '01/02/2025'),
+    );
+    // Few distinct cells, many repeats: what a file's window looks like.
+    const samples = fc.array(cell, { maxLength: 12 }).chain((pool) => (pool.length === 0 ? fc.constant([]) : fc.array(fc.constantFrom(...pool), { maxLength: 60 })));
+    fc.assert(
+      fc.property(samples, fc.option(fc.constantFrom(...DATE_FORMATS), { nil: null }), (cells, preferred) => {
+        const choice = chooseDateFormat(cells, preferred);
+        const expected = reference(cells, preferred);
+        if ('example' in expected) expect([choice.format, choice.ambiguity?.example]).toEqual([expected.format, expected.example]);
+        else expect(choice).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('findDateInText', () => {

@@ -155,11 +155,18 @@ export interface DateFormatChoice {
  */
 export function chooseDateFormat(samples: Iterable<string>, preferred: DateFormat | null = null): DateFormatChoice {
   const counts = new Map<DateFormat, number>(DATE_FORMATS.map((format) => [format, 0]));
-  let firstAmbiguous: string | null = null;
+  // Each distinct cell is read once and counted as often as it occurs, in the order it first occurs: a file's
+  // window repeats a few dates (one per row of a day's prices, one per statement's holdings), and reading each
+  // cell in every format was a tenth of a price file's preview.
+  const occurrences = new Map<string, number>();
   for (const sample of samples) {
     if (sample.trim() === '') continue;
+    occurrences.set(sample, (occurrences.get(sample) ?? 0) + 1);
+  }
+  let firstAmbiguous: string | null = null;
+  for (const [sample, times] of occurrences) {
     for (const format of DATE_FORMATS) {
-      if (readDateAs(sample, format).ok) counts.set(format, (counts.get(format) ?? 0) + 1);
+      if (readDateAs(sample, format).ok) counts.set(format, (counts.get(format) ?? 0) + times);
     }
     if (firstAmbiguous === null && readDateAs(sample, 'MM/DD/YYYY').ok && readDateAs(sample, 'DD/MM/YYYY').ok) {
       const us = readDateAs(sample, 'MM/DD/YYYY');
