@@ -121,7 +121,7 @@ describe('chooseDateFormat', () => {
       fc.constantFrom('', '  ', 'x', ' 01/02/2025 ', '01/02/2025'),
     );
     // Few distinct cells, many repeats: what a file's window looks like.
-    const samples = fc.array(cell, { maxLength: 12 }).chain((pool) => (pool.length === 0 ? fc.constant([]) : fc.array(fc.constantFrom(...pool), { maxLength: 60 })));
+    const samples = fc.array(cell, { maxLength: 12 }).chain((pool) => (pool.length === 0 ? fc.constant<string[]>([]) : fc.array(fc.constantFrom(...pool), { maxLength: 60 })));
     fc.assert(
       fc.property(samples, fc.option(fc.constantFrom(...DATE_FORMATS), { nil: null }), (cells, preferred) => {
         const choice = chooseDateFormat(cells, preferred);
