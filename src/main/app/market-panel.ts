@@ -35,7 +35,7 @@ export interface MarketPanel {
  */
 export function loadMarketPanel(store: Store, request: PanelRequest = {}): MarketPanel {
   const all = store.securities.list().filter((s) => s.assetClass !== 'cash');
-  const covered = new Set(store.prices.coverage().map((c) => c.securityId));
+  const covered = store.prices.lastDates();
   let securities: SecurityRecord[];
   if (request.tickers && request.tickers.length > 0) {
     const byTicker = new Map(all.map((s) => [s.ticker.toUpperCase(), s]));

@@ -97,18 +97,20 @@ export function tradableUniverse(store: Store, accountId: string, lookbackDays: 
   if (!snapshot) throw new BallastError('INVALID_STATE', `Account ${accountId} has no positions yet: import a positions file first.`);
   const split = untouchedHoldings(store, snapshot, store.positions.rows(snapshot.id));
   const holdings = split.tradable;
-  const coverage = store.prices.coverage();
-  const byId = new Map(coverage.map((c) => [c.securityId, c]));
-  const unpriced = holdings.filter((h) => !byId.has(h.securityId)).map((h) => h.ticker);
+  // Each security's newest date, then — only for the ones current on the newest date — whether its history is longer
+  // than the lookback: bounded reads, where counting every security's whole history cost 0.3 s at 2M price rows.
+  const lastDate = store.prices.lastDates();
+  const unpriced = holdings.filter((h) => !lastDate.has(h.securityId)).map((h) => h.ticker);
   if (unpriced.length) {
     throw new BallastError('INSUFFICIENT_DATA', `No price history for ${unpriced.join(', ')}: import it before ${use === 'propose' ? 'proposing' : 'tuning'}.`, { tickers: unpriced });
   }
-  const newest = coverage.reduce((m, c) => (c.lastDate > m ? c.lastDate : m), '');
+  let newest = '';
+  for (const date of lastDate.values()) if (date > newest) newest = date;
   const held = new Set(holdings.map((h) => h.securityId));
   const universe = store.securities
     .list()
     .filter((s) => s.assetClass !== 'cash' && !split.ids.has(s.id))
-    .filter((s) => held.has(s.id) || ((byId.get(s.id)?.lastDate ?? '') === newest && (byId.get(s.id)?.count ?? 0) > lookbackDays));
+    .filter((s) => held.has(s.id) || (lastDate.get(s.id) === newest && store.prices.hasMoreThan(s.id, lookbackDays)));
   if (universe.length < 2) {
     throw new BallastError(
       'INSUFFICIENT_DATA',
@@ -117,8 +119,8 @@ export function tradableUniverse(store: Store, accountId: string, lookbackDays: 
         : `Account ${accountId}'s universe has price history for fewer than two securities; there is nothing to tune.`,
     );
   }
-  const asOf = universe.reduce((m, s) => (byId.get(s.id)!.lastDate < m ? byId.get(s.id)!.lastDate : m), newest);
-  return { snapshot, split, universe, asOf, lastPriceDates: universe.map((s) => byId.get(s.id)!.lastDate) };
+  const asOf = universe.reduce((m, s) => (lastDate.get(s.id)! < m ? lastDate.get(s.id)! : m), newest);
+  return { snapshot, split, universe, asOf, lastPriceDates: universe.map((s) => lastDate.get(s.id)!) };
 }
 
 function proposalContext(store: Store, accountId: string, lookbackDays: number): ProposalContext {

@@ -10,7 +10,6 @@ export {
   type PriceMatrix,
   type LatestPrice,
   type PricePoint,
-  type PriceCoverage,
   type DateRange,
 } from './prices';
 export { AccountsRepo, type AccountInput } from './accounts';

@@ -29,14 +29,6 @@ export interface PricePoint {
   volume: number | null;
 }
 
-export interface PriceCoverage {
-  securityId: number;
-  ticker: string;
-  count: number;
-  firstDate: string;
-  lastDate: string;
-}
-
 /**
  * Adjusted closes on a shared calendar, ready for the engine. `values` is row-major: the price of
  * `securityIds[j]` on `dates[d]` is `values[d * securityIds.length + j]`, NaN where that security has
@@ -303,14 +295,22 @@ export class PricesRepo {
     return createHash('sha256').update(`prices-v1|${to}|${parts.join('|')}`).digest('hex');
   }
 
-  /** Observations per security with their first and last date, ordered by ticker. */
-  coverage(): PriceCoverage[] {
-    return stmt(
-      this.db,
-      `SELECT s.id AS securityId, s.ticker, count(*) AS count, min(p.date) AS firstDate, max(p.date) AS lastDate
-       FROM prices p JOIN securities s ON s.id = p.security_id
-       GROUP BY p.security_id ORDER BY s.ticker`,
-    ).all() as PriceCoverage[];
+  /**
+   * The newest observation date of every security that has prices, by security id: one seek of the
+   * (security_id, date) primary key per security, whatever the length of the history. (Counting every
+   * security's rows instead read the whole table: 0.3 s at 2M rows, on every proposal — issue 10.)
+   */
+  lastDates(): Map<number, string> {
+    const rows = stmt(this.db, 'SELECT s.id, (SELECT max(p.date) FROM prices p WHERE p.security_id = s.id) FROM securities s').raw(true).all() as [number, string | null][];
+    const out = new Map<number, string>();
+    for (const [id, date] of rows) if (date !== null) out.set(id, date);
+    return out;
+  }
+
+  /** Whether the security has more than `n` observations: reads at most n + 1 of its rows. */
+  hasMoreThan(securityId: number, n: number): boolean {
+    if (!(Number.isInteger(n) && n >= 0)) throw new BallastError('BAD_INPUT', 'hasMoreThan: n must be a whole number ≥ 0', { n });
+    return (stmt(this.db, 'SELECT count(*) FROM (SELECT 1 FROM prices WHERE security_id = ? LIMIT ?)').pluck().get(securityId, n + 1) as number) > n;
   }
 
   /** Distinct dates with at least one observation in the range, ascending. */

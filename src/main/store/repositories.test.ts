@@ -113,13 +113,16 @@ describe('prices', () => {
     expect(many.get(ids.tlt.id)).toEqual({ securityId: ids.tlt.id, date: '2024-01-03', close: 98, adjClose: null });
   });
 
-  it('counts, covers and replaces or ignores overlapping observations', () => {
+  it('counts, dates each history and replaces or ignores overlapping observations', () => {
     load();
     expect(store.prices.count()).toBe(5);
-    expect(store.prices.coverage()).toEqual([
-      { securityId: ids.spy.id, ticker: 'SPY', count: 3, firstDate: '2024-01-02', lastDate: '2024-01-05' },
-      { securityId: ids.tlt.id, ticker: 'TLT', count: 2, firstDate: '2024-01-03', lastDate: '2024-01-04' },
-    ]);
+    // A security without prices is left out.
+    store.securities.upsert({ ticker: 'GLD', name: 'SPDR Gold', assetClass: 'commodity', currency: 'USD' });
+    expect(store.prices.lastDates()).toEqual(new Map([[ids.spy.id, '2024-01-05'], [ids.tlt.id, '2024-01-04']]));
+    expect([0, 1, 2, 3].map((n) => store.prices.hasMoreThan(ids.spy.id, n))).toEqual([true, true, true, false]);
+    expect([0, 1, 2].map((n) => store.prices.hasMoreThan(ids.tlt.id, n))).toEqual([true, true, false]);
+    expect(store.prices.hasMoreThan(999, 0)).toBe(false);
+    expect(() => store.prices.hasMoreThan(ids.spy.id, -1)).toThrow(/whole number/);
     expect(store.prices.dates({ from: '2024-01-03' })).toEqual(['2024-01-03', '2024-01-04', '2024-01-05']);
     const ignored = store.transaction(() => store.prices.insertMany([{ securityId: ids.tlt.id, date: '2024-01-03', close: 50 }], { onConflict: 'ignore' }));
     expect(ignored).toBe(0);
