@@ -88,7 +88,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     dbPath: options.dbPath,
     schemaVersion: store.schemaVersion,
     computeBackend: await computeBackendLabel(),
-    hasData: store.accounts.list().length > 0 || store.prices.count() > 0,
+    hasData: store.accounts.list().length > 0 || store.prices.any(),
     demoAccountId: readDemoManifest(options.resourcesDir).accountId,
     exportsDir: ctx.exportsDir,
   });

@@ -256,8 +256,14 @@ export class PricesRepo {
     ).all(securityId, range.from ?? MIN_DATE, range.to ?? MAX_DATE) as PricePoint[];
   }
 
+  /** Every observation stored: counts the whole table (a demo's summary, tests), so not for every screen. */
   count(): number {
     return stmt(this.db, 'SELECT count(*) FROM prices').pluck().get() as number;
+  }
+
+  /** Whether any price is stored: one row read, where count() reads them all. */
+  any(): boolean {
+    return stmt(this.db, 'SELECT EXISTS (SELECT 1 FROM prices)').pluck().get() === 1;
   }
 
   /**

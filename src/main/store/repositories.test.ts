@@ -114,8 +114,10 @@ describe('prices', () => {
   });
 
   it('counts, dates each history and replaces or ignores overlapping observations', () => {
+    expect(store.prices.any()).toBe(false);
     load();
     expect(store.prices.count()).toBe(5);
+    expect(store.prices.any()).toBe(true);
     // A security without prices is left out.
     store.securities.upsert({ ticker: 'GLD', name: 'SPDR Gold', assetClass: 'commodity', currency: 'USD' });
     expect(store.prices.lastDates()).toEqual(new Map([[ids.spy.id, '2024-01-05'], [ids.tlt.id, '2024-01-04']]));
