@@ -205,15 +205,6 @@ function hasDigit(text: string): boolean {
   return DIGIT.test(text);
 }
 
-/** The first cell with text, trimmed ('' when none): read only for lines without identifiers. */
-function firstNonEmptyCell(cells: readonly string[]): string {
-  for (const cell of cells) {
-    const text = cell.trim();
-    if (text !== '') return text;
-  }
-  return '';
-}
-
 /** An identifier cell as the identifier: upper case, no spaces ("us0378 331005" → "US0378331005"). */
 function compactIdentifier(text: string): string {
   return text.toUpperCase().replace(/\s+/g, '');
@@ -812,7 +803,7 @@ class CustodianReader implements CustodianCsvReader {
       );
       return;
     }
-    this.readHoldingOrCash(record.line, cells);
+    this.readHoldingOrCash(record.line, cells, first);
   }
 
   private field(column: number | undefined): string {
@@ -836,7 +827,8 @@ class CustodianReader implements CustodianCsvReader {
     }
   }
 
-  private readHoldingOrCash(line: number, cells: readonly string[]): void {
+  /** `first`: the line's first non-empty cell, trimmed (readRow has it). */
+  private readHoldingOrCash(line: number, cells: readonly string[], first: string): void {
     const layout = this.layout as Layout;
     const { columns } = layout;
     // Filled in the same key order on every line, read by name below. One object per layout, reused line after
@@ -856,17 +848,16 @@ class CustodianReader implements CustodianCsvReader {
     const hasIdentifier = symbolText !== '' || isinText !== '' || cusipText !== '' || sedolText !== '';
 
     // "Total Return Bond Fund" is a holding: a total line has no identifier, or the word in the symbol column.
-    // The first non-empty cell is only read for a line without identifiers (or a message): not for every holding.
-    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(firstNonEmptyCell(cells))))) {
-      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || firstNonEmptyCell(cells));
+    if (PENDING_TEXT.test(symbolText) || (!hasIdentifier && (PENDING_TEXT.test(descriptionText) || PENDING_TEXT.test(first)))) {
+      this.warn(line, this.field(columns.symbol), 'pending activity is not a holding; it was left out', symbolText || descriptionText || first);
       return;
     }
     if (
-      (symbolText !== '' && TOTAL_TEXT.test(symbolText)) ||
-      (isinText !== '' && TOTAL_TEXT.test(isinText)) ||
-      (cusipText !== '' && TOTAL_TEXT.test(cusipText)) ||
-      (sedolText !== '' && TOTAL_TEXT.test(sedolText)) ||
-      (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(firstNonEmptyCell(cells))))
+      TOTAL_TEXT.test(symbolText) ||
+      TOTAL_TEXT.test(isinText) ||
+      TOTAL_TEXT.test(cusipText) ||
+      TOTAL_TEXT.test(sedolText) ||
+      (!hasIdentifier && (TOTAL_TEXT.test(descriptionText) || TOTAL_TEXT.test(first)))
     ) {
       return;
     }
@@ -884,7 +875,7 @@ class CustodianReader implements CustodianCsvReader {
       return;
     }
     if (!hasIdentifier && cell('quantity') === '') {
-      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', firstNonEmptyCell(cells));
+      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', first);
       return;
     }
 
