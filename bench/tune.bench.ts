@@ -23,6 +23,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { initComputeBackend } from '../src/main/engine/bnn';
 import {
+  deflatedSharpeRatio,
   DEFAULT_TUNING_SPACE,
   Tuner,
   driveSearch,
@@ -313,6 +314,16 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
       log(`  ${name} seed ${seed} ${method.padEnd(8)} best ${r.best?.validation.toFixed(3) ?? '—'} test ${r.test?.toFixed(3) ?? '—'} (${r.seconds.toFixed(1)} s, overhead ${r.overheadSeconds.toFixed(1)} s)`);
     }
   }
+  // The deflated Sharpe ratio of each run's chosen θ, its trials the run's own feasible backtests (as tuning runs report it).
+  const validationReturns = plan.folds.reduce((n, f) => n + Math.max(panel.dates.filter((d) => d >= f.from && d <= f.to).length - 1, 0), 0);
+  const deflatedOf = (r: RunResult): number | null =>
+    r.best
+      ? (deflatedSharpeRatio({
+          sharpe: r.best.validation,
+          trialSharpes: r.observations.filter((o) => o.feasible && o.validation !== null).map((o) => o.validation!),
+          returns: validationReturns,
+        })?.probability ?? null)
+      : null;
   // evaluationsTo95 against a common target per seed: the best validation any method found with that seed.
   const perMethod = Object.fromEntries(
     methods.map((method) => {
@@ -328,12 +339,13 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
           test: quartiles(mine.filter((r) => r.test !== null).map((r) => r.test!)),
           observedBest: quartiles(mine.filter((r) => r.observedBest !== null).map((r) => r.observedBest!)),
           observedBestTest: quartiles(mine.filter((r) => r.observedBestTest !== null).map((r) => r.observedBestTest!)),
+          deflatedSharpe: quartiles(mine.map(deflatedOf).filter((x): x is number => x !== null)),
           evaluationsTo95: quartiles(to95.filter((x): x is number => x !== null)),
           reached95: `${to95.filter((x) => x !== null).length}/${mine.length}`,
           infeasible: quartiles(mine.map((r) => r.observations.filter((o) => !o.feasible).length)),
           wallSeconds: quartiles(mine.map((r) => r.seconds)),
           overheadSeconds: quartiles(mine.map((r) => r.overheadSeconds)),
-          perSeed: mine.map((r, k) => ({ seed: r.seed, bestValidation: r.best?.validation ?? null, test: r.test, evaluationsTo95: to95[k], best: r.best?.values ?? null })),
+          perSeed: mine.map((r, k) => ({ seed: r.seed, bestValidation: r.best?.validation ?? null, test: r.test, deflatedSharpe: deflatedOf(r), evaluationsTo95: to95[k], best: r.best?.values ?? null })),
         },
       ];
     }),
@@ -425,7 +437,7 @@ async function main() {
       log(`\n${d.dataset} (${d.assets} assets), budget ${d.budget}, ${d.seeds.length} seeds — median [q1, q3]`);
       for (const [m, s] of Object.entries(d.methods)) {
         const f = (q: ReturnType<typeof quartiles>) => (q ? `${q.median.toFixed(3)} [${q.q1.toFixed(3)}, ${q.q3.toFixed(3)}]` : '—');
-        log(`  ${m.padEnd(9)} validation ${f(s.bestValidation)}  test ${f(s.test)}  to95 ${f(s.evaluationsTo95)} (${s.reached95})  wall ${f(s.wallSeconds)} s`);
+        log(`  ${m.padEnd(9)} validation ${f(s.bestValidation)}  test ${f(s.test)}  deflated ${f(s.deflatedSharpe)}  to95 ${f(s.evaluationsTo95)} (${s.reached95})  wall ${f(s.wallSeconds)} s`);
       }
     }
   }

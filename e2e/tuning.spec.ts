@@ -59,6 +59,9 @@ test.describe('Tuning', () => {
     await expect(page.getByTestId('tuning-best-validation')).not.toHaveText('—');
     await expect(page.getByTestId('tuning-test')).not.toHaveText('—');
     await expect(page.getByTestId('tuning-test-explanation')).toContainText('never used to choose');
+    // A Sharpe run: how much of the validation score survives having tried many parameter sets.
+    await expect(page.getByTestId('tuning-deflated-sharpe')).toHaveText(/^\d+(\.\d)? %$/);
+    await expect(page.getByTestId('tuning-deflated-explanation')).toContainText('with no skill at all');
     await expect(tuning.thetaTable.getByRole('row')).toHaveCount(8); // header + the 7 parameters of the default space
     await expect(tuning.thetaTable.getByRole('columnheader', { name: /Proposals use now \(the saved default settings\)/ })).toBeVisible();
     expect(await tuning.evaluationRows.count()).toBeGreaterThanOrEqual(6);

@@ -232,6 +232,15 @@ export const TuningRunReport = TuningRunSummary.extend({
       estimate: z.number().nullable(),
       /** The test window's objective, computed once at the end. */
       test: z.number().nullable(),
+      /**
+       * Sharpe objective only, when the run is complete: the deflated Sharpe ratio of the validation score (Bailey &
+       * López de Prado 2014) — the probability that its true Sharpe ratio beats what the best of the run's feasible
+       * backtests would show with no skill at all (`benchmark`, annualised), given their spread and `returns` daily
+       * returns behind the score. Null for other objectives, while running, and for runs finished before it existed.
+       */
+      deflatedSharpe: z
+        .object({ probability: z.number(), benchmark: z.number(), trials: z.number().int().positive(), returns: z.number().int().nonnegative() })
+        .nullable(),
     })
     .nullable(),
   evaluations: z.array(TuningEvaluation),

@@ -9,6 +9,7 @@ import { BallastError } from '../../shared/errors';
 import type { TuningRunReport } from '../../shared/tuning';
 import { InlineJobRunner } from '../jobs/inline';
 import { jobHandlers } from './jobs';
+import { deflatedSharpeRatio } from '../engine/tuning';
 import { createRuntime, type Runtime } from './runtime';
 import { foldPieces, tuningProgressStep } from './tuning';
 import { QUICK_FORECAST, tuningRunContent } from './testSupport';
@@ -100,6 +101,20 @@ describe('tuning θ through the dispatcher', () => {
     expect(compared.importance.map((i) => i.name)).toEqual(SPACE.map((p) => p.name));
     expect(compared.importance.reduce((s, i) => s + i.importance, 0)).toBeCloseTo(1, 12);
 
+    // The deflated Sharpe ratio of the chosen θ: each feasible Bayesian backtest is a trial, and the validation score
+    // rests on each fold's trading days less one — counted here from the stored prices, not by the code under test.
+    const db = new Database(runtime.dbPath, { readonly: true });
+    const inTickers = compared.tickers.map(() => '?').join(',');
+    const tradingDays = db
+      .prepare(`SELECT count(DISTINCT p.date) FROM prices p JOIN securities s ON s.id = p.security_id WHERE s.ticker IN (${inTickers}) AND p.date BETWEEN ? AND ?`)
+      .pluck();
+    const returns = compared.folds.reduce((n, f) => n + (tradingDays.get(...compared.tickers, f.from, f.to) as number) - 1, 0);
+    db.close();
+    expect(returns).toBeGreaterThan(3 * 125);
+    const trials = compared.evaluations.filter((e) => e.feasible).map((e) => e.validation!);
+    expect(best.deflatedSharpe).toEqual(deflatedSharpeRatio({ sharpe: best.validation, trialSharpes: trials, returns }));
+    expect(best.deflatedSharpe!.trials).toBe(trials.length);
+
     // Read while running: the run was 'running', evaluations arrived batch by batch, then it completed.
     const running = live.filter((l) => l.status === 'running');
     expect(running.length).toBeGreaterThanOrEqual(4);
@@ -170,6 +185,13 @@ describe('tuning θ through the dispatcher', () => {
     }
     // Infeasible means a broken constraint or a backtest the allocator could not solve — said in words either way.
     for (const e of bound.evaluations) if (!e.feasible) expect(e.reason).toMatch(/^(max drawdown 0\.\d+ > 0\.16 on fold \d|the backtest on fold \d \(.*\) failed: .{20,})/);
+  }, 240_000);
+
+  it('reports no deflated Sharpe ratio for an objective other than Sharpe (it is defined for Sharpe ratios)', async () => {
+    const r = await invoke('tuning.run', { accountId: 'DEMO', budget: 4, batch: 2, seed: 4, folds: 3, testYears: 3, space: SPACE, warmStart: 'none', objective: 'calmar' });
+    expect(r.status).toBe('complete');
+    expect(r.best).not.toBeNull();
+    expect(r.best!.deflatedSharpe).toBeNull();
   }, 240_000);
 
   /** Same seed and input for the cancelled and the interrupted run; the uninterrupted one is their reference. */

@@ -55,6 +55,7 @@ import {
   driveSearch,
   backtestWindows,
   combineWindows,
+  deflatedSharpeRatio,
   evaluationsTo95,
   invalidTheta,
   maxLookbackDays,
@@ -499,15 +500,45 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   };
   const bayes = summaries.bayesian!;
   const bestTheta = bayes.best ? thetaFor(plan.base, bayes.best.values) : null;
+  const feasiblePoints = bayes.observations.filter((o) => o.feasible && o.validation !== null).map((o) => ({ values: o.values, validation: o.validation! }));
   const best =
     bayes.best && bestTheta?.ok
-      ? { theta: bestTheta.theta, values: bayes.best.values, validation: bayes.best.validation, estimate: bayes.best.estimate, test: tests[0]?.validation ?? null }
+      ? {
+          theta: bestTheta.theta,
+          values: bayes.best.values,
+          validation: bayes.best.validation,
+          estimate: bayes.best.estimate,
+          test: tests[0]?.validation ?? null,
+          deflatedSharpe:
+            plan.input.objective === 'sharpe'
+              ? deflatedSharpeRatio({
+                  sharpe: bayes.best.validation,
+                  trialSharpes: feasiblePoints.map((p) => p.validation),
+                  returns: validationReturns(store, plan.prepared.tickers, plan.prepared.plan.folds),
+                })
+              : null,
+        }
       : null;
-  const feasiblePoints = bayes.observations.filter((o) => o.feasible && o.validation !== null).map((o) => ({ values: o.values, validation: o.validation! }));
   const importance = parameterImportance(plan.space, feasiblePoints, plan.seed);
   store.tuning.complete(plan.runId, { best, testValue: best?.test ?? null, comparison, importance });
   call.progress({ step: `Tuning finished: ${done} of ${done} backtests and the test window`, current: done, total: done });
   ctx.emit({ type: 'state-changed', entity: 'tuning' });
+}
+
+/**
+ * Daily returns behind a validation score: each fold is its own backtest over the universe's trading calendar (the
+ * union of its securities' price dates, as the panel builds it), so a fold of d dates gives d − 1 returns.
+ */
+function validationReturns(store: Store, tickers: readonly string[], folds: readonly FoldPlan['test'][]): number {
+  if (folds.length === 0) return 0;
+  const ids = tickers.flatMap((t) => store.securities.findByTicker(t)?.id ?? []);
+  const dates = store.prices.priceMatrix(ids, { from: folds[0]!.from, to: folds.at(-1)!.to }).dates;
+  let returns = 0;
+  for (const fold of folds) {
+    const days = dates.filter((d) => d >= fold.from && d <= fold.to).length;
+    returns += Math.max(days - 1, 0);
+  }
+  return returns;
 }
 
 async function runTuning(ctx: AppContext, input: MethodInput<'tuning.run'>, call: CallContext): Promise<TuningRunReport> {
@@ -574,12 +605,14 @@ export function tuningReport(store: Store, runId: number): TuningRunReport {
   const bySearch = (s: TuningSearch) => all.filter((o) => o.search === s);
   const bayesian = bySearch('bayesian');
   const base = StrategyParameters.parse(run.baseTheta);
-  let best = run.best as TuningRunReport['best'];
+  const stored = run.best as (Omit<NonNullable<TuningRunReport['best']>, 'deflatedSharpe'> & { deflatedSharpe?: NonNullable<TuningRunReport['best']>['deflatedSharpe'] }) | null;
+  // Runs completed before the deflated Sharpe ratio was recorded have none.
+  let best: TuningRunReport['best'] = stored ? { ...stored, deflatedSharpe: stored.deflatedSharpe ?? null } : null;
   if (!best) {
     // A live (or stopped) run: the best feasible evaluation so far.
     const top = bayesian.filter((o) => o.feasible && o.validation !== null).sort((a, b) => b.validation! - a.validation! || a.index - b.index)[0];
     const theta = top ? thetaFor(base, top.theta as TuningValues) : null;
-    best = top && theta?.ok ? { theta: theta.theta, values: top.theta as TuningValues, validation: top.validation!, estimate: null, test: null } : null;
+    best = top && theta?.ok ? { theta: theta.theta, values: top.theta as TuningValues, validation: top.validation!, estimate: null, test: null, deflatedSharpe: null } : null;
   }
   let comparison = run.comparison as TuningRunReport['comparison'];
   if (!comparison) {

@@ -28,6 +28,12 @@ export function formatTuningReport(r: TuningRunReport): string {
   if (r.best) {
     out.push(`Best θ: ${values(r.best.values)}`);
     out.push(`  validation ${num(r.best.validation)}${r.best.estimate !== null ? ` (GP estimate ${num(r.best.estimate)})` : ''} · test ${num(r.best.test)}`);
+    const d = r.best.deflatedSharpe;
+    if (d) {
+      out.push(
+        `  deflated Sharpe ${(100 * d.probability).toFixed(1)} %: the chance its true Sharpe beats ${num(d.benchmark, 2)}, what the best of ${d.trials} backtests would show with no skill (${d.returns} daily returns)`,
+      );
+    }
   } else {
     out.push('Best θ: none — no evaluation met every constraint on every fold.');
   }

@@ -55,7 +55,7 @@ export function tuningReport(): TuningRunReport {
     testWindow: { from: '2020-01-02', to: '2023-08-03' },
     modelRunId: 1,
     warmStartedFrom: null,
-    best: { theta: tuningTheta(), values: { riskAversion: 12.5, 'rebalance.everyDays': 42, 'rebalance.mode': 'calendar' }, validation: 0.91, estimate: 0.88, test: 0.64 },
+    best: { theta: tuningTheta(), values: { riskAversion: 12.5, 'rebalance.everyDays': 42, 'rebalance.mode': 'calendar' }, validation: 0.91, estimate: 0.88, test: 0.64, deflatedSharpe: { probability: 0.83, benchmark: 0.62, trials: 5, returns: 2510 } },
     evaluations: [
       evaluation(0, 'design', { riskAversion: 3, 'rebalance.everyDays': 10, 'rebalance.mode': 'bands' }, 0.5),
       evaluation(1, 'design', { riskAversion: 50, 'rebalance.everyDays': 60, 'rebalance.mode': 'calendar' }, 0.7),

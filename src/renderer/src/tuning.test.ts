@@ -12,6 +12,7 @@ import {
   canResume,
   comparisonRows,
   constraintsSentence,
+  deflatedSharpeText,
   emptyConstraintForm,
   emptyStartForm,
   evaluationRows,
@@ -170,6 +171,22 @@ describe('tables', () => {
     expect(text).toContain('They scored 0.64 there.');
     const running = validationTestSentence({ ...tuningReport(), best: null });
     expect(running).toContain('computed once, when the run finishes');
+  });
+
+  it('says how much of a Sharpe score survives the number of sets tried (the deflated Sharpe ratio)', () => {
+    const best = tuningReport().best!;
+    const text = deflatedSharpeText(best)!;
+    expect(text.value).toBe('83 %');
+    expect(text.sentence).toContain("the chance that these parameters' true Sharpe ratio beats 0.62 — what the best of 5 backtests would be expected");
+    expect(text.sentence).toContain('is 83 %.');
+    expect(text.sentence).toContain('2,510 daily returns');
+    expect(text.sentence).toContain('Below 95 %');
+    const strong = deflatedSharpeText({ ...best, deflatedSharpe: { ...best.deflatedSharpe!, probability: 0.9996 } })!;
+    expect(strong.value).toBe('99.9 %');
+    expect(strong.sentence).toContain('holds up');
+    expect(deflatedSharpeText({ ...best, deflatedSharpe: { ...best.deflatedSharpe!, probability: 0.9871 } })!.value).toBe('99 %');
+    expect(deflatedSharpeText({ ...best, deflatedSharpe: null })).toBeNull();
+    expect(deflatedSharpeText(null)).toBeNull();
   });
 });
 

@@ -364,6 +364,26 @@ export function validationTestSentence(report: Pick<TuningRunReport, 'objective'
   );
 }
 
+/**
+ * The deflated Sharpe ratio in words (Sharpe runs, once complete), or null: how likely the chosen parameters' Sharpe
+ * ratio reflects more than having tried many parameter sets. 95 % is the paper's significance level.
+ */
+export function deflatedSharpeText(best: TuningRunReport['best']): { value: string; sentence: string } | null {
+  const d = best?.deflatedSharpe;
+  if (!d) return null;
+  const percent = Math.min(99.9, Math.max(0.1, d.probability * 100));
+  const value = `${percent >= 99.5 || percent <= 0.5 ? percent.toFixed(1) : percent.toFixed(0)} %`;
+  const verdict =
+    d.probability >= 0.95
+      ? 'The validation score holds up against that.'
+      : 'Below 95 %, the validation score may owe much to having tried many sets; weigh the test score more.';
+  const sentence =
+    `Deflated Sharpe ratio (Bailey & López de Prado, 2014): the chance that these parameters' true Sharpe ratio beats ${d.benchmark.toFixed(2)} ` +
+    `— what the best of ${d.trials} backtest${d.trials === 1 ? '' : 's'} would be expected to score with no skill at all, given how their scores ` +
+    `spread and the ${d.returns.toLocaleString('en-US')} daily returns behind the validation score — is ${value}. ${verdict}`;
+  return { value, sentence };
+}
+
 // ---------- evaluations table ----------
 
 export interface EvaluationRow {

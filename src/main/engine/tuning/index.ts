@@ -10,3 +10,5 @@ export { Tuner, bestSoFar, driveSearch, evaluationsTo95, gridPoints, randomPoint
 export type { BestPoint, Candidate, CandidateSource, DriveHooks, TunerConfig, TunerObservation, TunerOutcome, TunerState } from './search';
 export { fitSurrogate, parameterImportance, surrogateSlice } from './surrogate';
 export type { ParameterImportance, SurrogatePoint, SurrogateSlice } from './surrogate';
+export { deflatedSharpeRatio, expectedMaxStandardNormal } from './deflated';
+export type { DeflatedSharpe, DeflatedSharpeInput } from './deflated';

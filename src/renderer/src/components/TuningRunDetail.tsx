@@ -9,6 +9,7 @@ import {
   acceptProblem,
   comparisonRows,
   constraintsSentence,
+  deflatedSharpeText,
   describeRange,
   evaluationRows,
   formatObjective,
@@ -54,6 +55,7 @@ export function TuningRunDetail({ report, currentTheta, currentSource, call, res
   const notAcceptable = acceptProblem(r);
   const running = r.status === 'running';
   const stopped = stoppedSentence(r, r.evaluations.length);
+  const deflated = deflatedSharpeText(r.best);
 
   const accept = (by: string, reason: string) =>
     runAccept(async () => {
@@ -151,10 +153,21 @@ export function TuningRunDetail({ report, currentTheta, currentSource, call, res
           )}
           <dt>On the test window</dt>
           <dd data-testid="tuning-test">{formatObjective(r.best?.test ?? r.test, r.objective)}</dd>
+          {deflated && (
+            <>
+              <dt title="The probability that the validation Sharpe ratio reflects more than the luck of the best of many backtests">Deflated Sharpe</dt>
+              <dd data-testid="tuning-deflated-sharpe">{deflated.value}</dd>
+            </>
+          )}
         </dl>
         <p className="small" data-testid="tuning-test-explanation">
           {validationTestSentence(r)}
         </p>
+        {deflated && (
+          <p className="small" data-testid="tuning-deflated-explanation">
+            {deflated.sentence}
+          </p>
+        )}
       </section>
 
       <h3>Parameters</h3>
