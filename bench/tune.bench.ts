@@ -314,6 +314,9 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
       log(`  ${name} seed ${seed} ${method.padEnd(8)} best ${r.best?.validation.toFixed(3) ?? '—'} test ${r.test?.toFixed(3) ?? '—'} (${r.seconds.toFixed(1)} s, overhead ${r.overheadSeconds.toFixed(1)} s)`);
     }
   }
+  // The saved settings as they are (θ = the default, nothing tuned): what every search is measured against.
+  const untunedValidation = evaluator.evaluate({});
+  const untuned = { validation: untunedValidation.validation, test: evaluator.evaluate({}, 'test').validation, feasible: untunedValidation.feasible };
   // The deflated Sharpe ratio of each run's chosen θ, its trials the run's own feasible backtests (as tuning runs report it).
   const validationReturns = plan.folds.reduce((n, f) => n + Math.max(panel.dates.filter((d) => d >= f.from && d <= f.to).length - 1, 0), 0);
   const deflatedOf = (r: RunResult): number | null =>
@@ -366,6 +369,7 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
     test: plan.test,
     budget,
     seeds,
+    untuned,
     backtests: evaluator.backtests,
     backtestSecondsEach: round(evaluator.backtestSeconds / Math.max(1, evaluator.backtests)),
     wallSeconds: round((performance.now() - started) / 1000),
@@ -435,6 +439,7 @@ async function main() {
   else {
     for (const d of results) {
       log(`\n${d.dataset} (${d.assets} assets), budget ${d.budget}, ${d.seeds.length} seeds — median [q1, q3]`);
+      log(`  untuned   validation ${d.untuned.validation?.toFixed(3) ?? '—'}  test ${d.untuned.test?.toFixed(3) ?? '—'} (the saved settings)`);
       for (const [m, s] of Object.entries(d.methods)) {
         const f = (q: ReturnType<typeof quartiles>) => (q ? `${q.median.toFixed(3)} [${q.q1.toFixed(3)}, ${q.q3.toFixed(3)}]` : '—');
         log(`  ${m.padEnd(9)} validation ${f(s.bestValidation)}  test ${f(s.test)}  deflated ${f(s.deflatedSharpe)}  to95 ${f(s.evaluationsTo95)} (${s.reached95})  wall ${f(s.wallSeconds)} s`);

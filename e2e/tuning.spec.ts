@@ -62,6 +62,9 @@ test.describe('Tuning', () => {
     // A Sharpe run: how much of the validation score survives having tried many parameter sets.
     await expect(page.getByTestId('tuning-deflated-sharpe')).toHaveText(/^\d+(\.\d)? %$/);
     await expect(page.getByTestId('tuning-deflated-explanation')).toContainText('with no skill at all');
+    // And the saved settings, untuned, on the same windows: what tuning is measured against.
+    await expect(page.getByTestId('tuning-untuned')).toHaveText(/^-?\d+\.\d\d · test -?\d+\.\d\d$/);
+    await expect(page.getByTestId('tuning-untuned-explanation')).toContainText('The saved settings, untuned, scored');
     await expect(tuning.thetaTable.getByRole('row')).toHaveCount(8); // header + the 7 parameters of the default space
     await expect(tuning.thetaTable.getByRole('columnheader', { name: /Proposals use now \(the saved default settings\)/ })).toBeVisible();
     expect(await tuning.evaluationRows.count()).toBeGreaterThanOrEqual(6);

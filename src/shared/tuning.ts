@@ -184,6 +184,21 @@ export type TuningSearchSummary = z.infer<typeof TuningSearchSummary>;
 
 export const TuningWindow = z.object({ from: IsoDate, to: IsoDate });
 
+/**
+ * The run's base θ as it is — the saved settings proposals use unless a tuning run is accepted — scored on the same
+ * validation folds and test window as the tuned θ: what tuning is measured against.
+ */
+export const TuningUntuned = z.object({
+  /** Mean objective over the validation folds; null when it breaks a constraint or a backtest fails. */
+  validation: z.number().nullable(),
+  /** The test window's objective; null when it breaks a constraint there or the backtest fails. */
+  test: z.number().nullable(),
+  feasible: z.boolean(),
+  /** Why it is infeasible, in words. */
+  reason: z.string().nullable(),
+});
+export type TuningUntuned = z.infer<typeof TuningUntuned>;
+
 export const TuningRunSummary = z.object({
   runId: z.number().int().positive(),
   accountId: AccountId,
@@ -248,6 +263,8 @@ export const TuningRunReport = TuningRunSummary.extend({
   comparison: z.object({ bayesian: TuningSearchSummary, random: TuningSearchSummary.nullable(), grid: TuningSearchSummary.nullable() }).nullable(),
   /** Relative importance per parameter from the fitted GP's lengthscales (1/ℓ, normalised to sum 1). */
   importance: z.array(z.object({ name: z.string(), lengthscale: z.number(), importance: z.number() })),
+  /** The saved settings untuned, scored once the run is complete; null before, and for runs finished before it existed. */
+  untuned: TuningUntuned.nullable(),
 });
 export type TuningRunReport = z.infer<typeof TuningRunReport>;
 

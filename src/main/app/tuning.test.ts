@@ -187,6 +187,25 @@ describe('tuning θ through the dispatcher', () => {
     for (const e of bound.evaluations) if (!e.feasible) expect(e.reason).toMatch(/^(max drawdown 0\.\d+ > 0\.16 on fold \d|the backtest on fold \d \(.*\) failed: .{20,})/);
   }, 240_000);
 
+  it('scores the saved settings untuned on the same folds and test window: a tuned θ equal to them scores the same', async () => {
+    // A space of two rebalancing intervals, one of them the saved settings' own (21 trading days): every evaluation at
+    // 21 is the saved θ, so its score must be the untuned score to the bit.
+    const saved = (await invoke('strategy.settings', {})).parameters;
+    expect(saved.rebalance.everyDays).toBe(21);
+    const r = await invoke('tuning.run', {
+      accountId: 'DEMO', budget: 5, batch: 1, seed: 8, folds: 3, testYears: 3, warmStart: 'none',
+      space: [{ name: 'rebalance.everyDays', type: 'integer', lower: 21, upper: 22 }],
+    });
+    expect(r.status).toBe('complete');
+    const u = r.untuned!;
+    expect(u.feasible).toBe(true);
+    const atSaved = r.evaluations.filter((e) => e.theta['rebalance.everyDays'] === 21);
+    expect(atSaved.length).toBeGreaterThan(0);
+    for (const e of atSaved) expect(e.validation).toBe(u.validation);
+    if (r.best!.values['rebalance.everyDays'] === 21) expect(r.best!.test).toBe(u.test);
+    expect(u.test).not.toBeNull();
+  }, 240_000);
+
   it('reports no deflated Sharpe ratio for an objective other than Sharpe (it is defined for Sharpe ratios)', async () => {
     const r = await invoke('tuning.run', { accountId: 'DEMO', budget: 4, batch: 2, seed: 4, folds: 3, testYears: 3, space: SPACE, warmStart: 'none', objective: 'calmar' });
     expect(r.status).toBe('complete');
@@ -247,8 +266,10 @@ describe('tuning θ through the dispatcher', () => {
     const wide = createRuntime({ dbPath: runtime.dbPath, resourcesDir, workerFile: 'unused', jobs: runner });
     try {
       const split = await wide.dispatcher.invoke('tuning.run', RESUMED_INPUT);
-      expect(pieces.length).toBe(16);
+      // 8 points × 2 pieces, then the saved settings untuned at the end: a batch of one, in as many pieces as folds.
+      expect(pieces.length).toBe(16 + 3);
       expect(pieces.slice(0, 4)).toEqual([[0], [1, 2], [0], [1, 2]]);
+      expect(pieces.slice(16)).toEqual(foldPieces(3, 1, 2));
       expect(tuningRunContent(split)).toEqual(tuningRunContent(uninterrupted));
     } finally {
       await wide.close();

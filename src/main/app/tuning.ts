@@ -42,6 +42,7 @@ import {
   type TuningSearch,
   type TuningSearchSummary,
   type TuningSurrogateSlice,
+  type TuningUntuned,
   type TuningValues,
 } from '../../shared/tuning';
 import type { PerformanceMetrics } from '../engine/backtest';
@@ -480,9 +481,21 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   }
   // The count as it ended (a grid over a small space can run out of points before the budget), so the bar is full.
   store.tuning.heartbeat(plan.runId);
-  call.progress({ step: `${done} of ${done} backtests done · now the chosen parameters on the test window`, current: done, total: done });
+  call.progress({ step: `${done} of ${done} backtests done · now the chosen parameters, and the saved settings untuned, on the test window`, current: done, total: done });
   const withBest = searches.filter((s) => summaries[s]!.best);
-  const tested = await evaluateMany(withBest.map((s) => summaries[s]!.best!.values), 'test');
+  // The run's base θ as it is (no tuned values): what tuning is measured against, on the same folds and test window.
+  const asSaved: TuningValues = {};
+  const [tested, [savedOnValidation]] = await Promise.all([
+    evaluateMany([...withBest.map((s) => summaries[s]!.best!.values), asSaved], 'test'),
+    evaluateMany([asSaved], 'validation'),
+  ]);
+  const savedOnTest = tested.at(-1)!;
+  const untuned: TuningUntuned = {
+    validation: savedOnValidation!.validation,
+    test: savedOnTest.validation,
+    feasible: savedOnValidation!.feasible,
+    reason: savedOnValidation!.reason,
+  };
   const tests = searches.map((s) => (withBest.includes(s) ? tested[withBest.indexOf(s)]! : null));
   const target = Math.max(...searches.map((s) => summaries[s]!.best?.validation ?? -Infinity).filter(Number.isFinite), -Infinity);
   const summaryOf = (s: TuningSearch, k: number): TuningSearchSummary => ({
@@ -520,7 +533,8 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
         }
       : null;
   const importance = parameterImportance(plan.space, feasiblePoints, plan.seed);
-  store.tuning.complete(plan.runId, { best, testValue: best?.test ?? null, comparison, importance });
+  // Kept beside the searches' summaries (the run's comparison column) so a run needs no new column for it.
+  store.tuning.complete(plan.runId, { best, testValue: best?.test ?? null, comparison: { ...comparison, untuned }, importance });
   call.progress({ step: `Tuning finished: ${done} of ${done} backtests and the test window`, current: done, total: done });
   ctx.emit({ type: 'state-changed', entity: 'tuning' });
 }
@@ -614,7 +628,10 @@ export function tuningReport(store: Store, runId: number): TuningRunReport {
     const theta = top ? thetaFor(base, top.theta as TuningValues) : null;
     best = top && theta?.ok ? { theta: theta.theta, values: top.theta as TuningValues, validation: top.validation!, estimate: null, test: null, deflatedSharpe: null } : null;
   }
-  let comparison = run.comparison as TuningRunReport['comparison'];
+  const storedComparison = run.comparison as (NonNullable<TuningRunReport['comparison']> & { untuned?: TuningUntuned }) | null;
+  let comparison: TuningRunReport['comparison'] = storedComparison
+    ? { bayesian: storedComparison.bayesian, random: storedComparison.random, grid: storedComparison.grid }
+    : null;
   if (!comparison) {
     const searches = searchesOf(run.input as TuningRunParsedInput);
     const live = (s: TuningSearch): TuningSearchSummary | null => {
@@ -640,6 +657,7 @@ export function tuningReport(store: Store, runId: number): TuningRunReport {
     evaluations: bayesian.map(toEvaluation),
     comparison,
     importance: (run.importance as TuningRunReport['importance'] | null) ?? [],
+    untuned: storedComparison?.untuned ?? null,
   };
 }
 

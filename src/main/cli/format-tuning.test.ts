@@ -24,6 +24,7 @@ function report(deflatedSharpe: NonNullable<TuningRunReport['best']>['deflatedSh
     evaluations: [],
     comparison: null,
     importance: [],
+    untuned: null,
   } as unknown as TuningRunReport;
 }
 
@@ -33,5 +34,14 @@ describe('formatTuningReport', () => {
     expect(text).toContain('Best θ: riskAversion=12.50\n  validation 0.910 (GP estimate 0.880) · test 0.640\n');
     expect(text).toContain('  deflated Sharpe 83.0 %: the chance its true Sharpe beats 0.62, what the best of 5 backtests would show with no skill (2510 daily returns)');
     expect(formatTuningReport(report(null))).not.toContain('deflated Sharpe');
+  });
+
+  it('prints the saved settings, untuned, on the same windows', () => {
+    const r = report(null);
+    expect(formatTuningReport(r)).not.toContain('Saved settings');
+    r.untuned = { validation: 0.86, test: 0.71, feasible: true, reason: null };
+    expect(formatTuningReport(r)).toContain('\nSaved settings, untuned: validation 0.860 · test 0.710\n');
+    r.untuned = { validation: null, test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' };
+    expect(formatTuningReport(r)).toContain('\nSaved settings, untuned: infeasible — max drawdown 0.31 > 0.2 on fold 2\n');
   });
 });

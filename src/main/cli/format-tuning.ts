@@ -37,6 +37,13 @@ export function formatTuningReport(r: TuningRunReport): string {
   } else {
     out.push('Best θ: none — no evaluation met every constraint on every fold.');
   }
+  if (r.untuned) {
+    out.push(
+      r.untuned.feasible
+        ? `Saved settings, untuned: validation ${num(r.untuned.validation)} · test ${num(r.untuned.test)}`
+        : `Saved settings, untuned: infeasible — ${r.untuned.reason ?? ''}`,
+    );
+  }
   if (r.comparison) {
     const rows = (['bayesian', 'random', 'grid'] as const)
       .map((s) => [s, r.comparison![s]] as const)

@@ -31,6 +31,7 @@ import {
   surrogateSummary,
   thetaComparison,
   thetaValue,
+  untunedSentence,
   validationTestSentence,
 } from './tuning';
 import { surrogateSlice, tuningReport, tuningSummary, tuningTheta } from './tuning.fixture';
@@ -171,6 +172,20 @@ describe('tables', () => {
     expect(text).toContain('They scored 0.64 there.');
     const running = validationTestSentence({ ...tuningReport(), best: null });
     expect(running).toContain('computed once, when the run finishes');
+  });
+
+  it('sets the saved settings, untuned, beside the tuned θ and says when tuning did not pay on the test window', () => {
+    const report = tuningReport();
+    expect(untunedSentence(report)).toBe(
+      'The saved settings, untuned, scored 0.86 on validation and 0.71 on the test window. On the window neither choice saw, that beats the tuned parameters (0.64): tuning did not pay there.',
+    );
+    expect(untunedSentence({ ...report, untuned: { ...report.untuned!, test: 0.5 } })).toBe(
+      'The saved settings, untuned, scored 0.86 on validation and 0.50 on the test window. The tuned parameters beat them there (0.64).',
+    );
+    expect(untunedSentence({ ...report, untuned: { validation: null, test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' } })).toBe(
+      "The saved settings, untuned, do not meet this run's limits on the validation windows (max drawdown 0.31 > 0.2 on fold 2).",
+    );
+    expect(untunedSentence({ ...report, untuned: null })).toBeNull();
   });
 
   it('says how much of a Sharpe score survives the number of sets tried (the deflated Sharpe ratio)', () => {

@@ -365,6 +365,22 @@ export function validationTestSentence(report: Pick<TuningRunReport, 'objective'
 }
 
 /**
+ * The saved settings, untuned, against the tuned θ on the same windows, in words; null until the run is complete (or
+ * for runs finished before this was recorded). Said plainly when tuning did not pay on the window it never saw.
+ */
+export function untunedSentence(report: Pick<TuningRunReport, 'objective' | 'best' | 'untuned'>): string | null {
+  const u = report.untuned;
+  if (!u) return null;
+  const score = (x: number | null) => formatObjective(x, report.objective);
+  if (!u.feasible) return `The saved settings, untuned, do not meet this run's limits on the validation windows (${u.reason ?? 'infeasible'}).`;
+  const scored = `The saved settings, untuned, scored ${score(u.validation)} on validation and ${score(u.test)} on the test window.`;
+  const tunedTest = report.best?.test ?? null;
+  if (tunedTest === null || u.test === null) return scored;
+  if (u.test > tunedTest) return `${scored} On the window neither choice saw, that beats the tuned parameters (${score(tunedTest)}): tuning did not pay there.`;
+  return `${scored} The tuned parameters beat them there (${score(tunedTest)}).`;
+}
+
+/**
  * The deflated Sharpe ratio in words (Sharpe runs, once complete), or null: how likely the chosen parameters' Sharpe
  * ratio reflects more than having tried many parameter sets. 95 % is the paper's significance level.
  */

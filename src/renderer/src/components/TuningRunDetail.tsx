@@ -22,6 +22,7 @@ import {
   statusTone,
   stoppedSentence,
   thetaComparison,
+  untunedSentence,
   validationTestSentence,
 } from '../tuning';
 import { TuningAcceptDialog } from './TuningAcceptDialog';
@@ -56,6 +57,7 @@ export function TuningRunDetail({ report, currentTheta, currentSource, call, res
   const running = r.status === 'running';
   const stopped = stoppedSentence(r, r.evaluations.length);
   const deflated = deflatedSharpeText(r.best);
+  const untuned = untunedSentence(r);
 
   const accept = (by: string, reason: string) =>
     runAccept(async () => {
@@ -159,10 +161,23 @@ export function TuningRunDetail({ report, currentTheta, currentSource, call, res
               <dd data-testid="tuning-deflated-sharpe">{deflated.value}</dd>
             </>
           )}
+          {r.untuned && (
+            <>
+              <dt title="The saved settings as they are, scored on the same validation and test windows">Saved settings, untuned</dt>
+              <dd data-testid="tuning-untuned">
+                {formatObjective(r.untuned.validation, r.objective)} · test {formatObjective(r.untuned.test, r.objective)}
+              </dd>
+            </>
+          )}
         </dl>
         <p className="small" data-testid="tuning-test-explanation">
           {validationTestSentence(r)}
         </p>
+        {untuned && (
+          <p className="small" data-testid="tuning-untuned-explanation">
+            {untuned}
+          </p>
+        )}
         {deflated && (
           <p className="small" data-testid="tuning-deflated-explanation">
             {deflated.sentence}
