@@ -3,6 +3,7 @@ import { DEFAULT_STRATEGY_PARAMETERS } from '../../shared/strategy';
 import { DEFAULT_TUNING_SPACE } from '../../shared/tuning';
 import { progressText } from './bayesian';
 import {
+  acceptCaution,
   acceptFormProblem,
   acceptProblem,
   beliefParameters,
@@ -186,6 +187,14 @@ describe('tables', () => {
       "The saved settings, untuned, do not meet this run's limits on the validation windows (max drawdown 0.31 > 0.2 on fold 2).",
     );
     expect(untunedSentence({ ...report, untuned: null })).toBeNull();
+  });
+
+  it('cautions before accepting a run the untuned settings beat on the test window', () => {
+    const report = tuningReport();
+    expect(acceptCaution(report)).toBe('On the test window, which neither choice saw, the saved settings untuned scored 0.71 against this run\'s 0.64.');
+    expect(acceptCaution({ ...report, untuned: { ...report.untuned!, test: 0.6 } })).toBeNull();
+    expect(acceptCaution({ ...report, untuned: { ...report.untuned!, feasible: false } })).toBeNull();
+    expect(acceptCaution({ ...report, untuned: null })).toBeNull();
   });
 
   it('says how much of a Sharpe score survives the number of sets tried (the deflated Sharpe ratio)', () => {

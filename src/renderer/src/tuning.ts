@@ -380,6 +380,15 @@ export function untunedSentence(report: Pick<TuningRunReport, 'objective' | 'bes
   return `${scored} The tuned parameters beat them there (${score(tunedTest)}).`;
 }
 
+/** Said before a PM accepts a run whose tuned θ scored below the saved settings, untuned, on the test window; else null. */
+export function acceptCaution(report: Pick<TuningRunReport, 'objective' | 'best' | 'untuned'>): string | null {
+  const tuned = report.best?.test ?? null;
+  const saved = report.untuned?.feasible ? report.untuned.test : null;
+  if (tuned === null || saved === null || saved <= tuned) return null;
+  const score = (x: number) => formatObjective(x, report.objective);
+  return `On the test window, which neither choice saw, the saved settings untuned scored ${score(saved)} against this run's ${score(tuned)}.`;
+}
+
 /**
  * The deflated Sharpe ratio in words (Sharpe runs, once complete), or null: how likely the chosen parameters' Sharpe
  * ratio reflects more than having tried many parameter sets. 95 % is the paper's significance level.

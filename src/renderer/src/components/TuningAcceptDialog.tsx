@@ -7,6 +7,8 @@ interface Props {
   accountId: string;
   /** What proposals use now, in words ("the saved default settings", "tuning run #2"). */
   currentSource: string;
+  /** A reason to think twice, in words (the untuned settings did better on the test window), or null. */
+  caution: string | null;
   busy: boolean;
   onConfirm(by: string, reason: string): void;
   onCancel(): void;
@@ -16,7 +18,7 @@ interface Props {
  * Confirm before a tuning run's parameters replace what proposals use: a modal <dialog> (focus stays inside,
  * Escape cancels) that says what changes and records who accepted it and why.
  */
-export function TuningAcceptDialog({ runId, accountId, currentSource, busy, onConfirm, onCancel }: Props) {
+export function TuningAcceptDialog({ runId, accountId, currentSource, caution, busy, onConfirm, onCancel }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const [by, setBy] = useState(rememberedReviewer);
   const [reason, setReason] = useState('');
@@ -52,6 +54,11 @@ export function TuningAcceptDialog({ runId, accountId, currentSource, busy, onCo
           {currentSource}. Proposals already made stay as they are. The acceptance is recorded in the audit log with your name and
           reason; you can accept another run at any time.
         </p>
+        {caution && (
+          <p className="notice warn-box" data-testid="tuning-accept-caution" role="note">
+            {caution}
+          </p>
+        )}
         <label>
           Your name
           <input value={by} autoComplete="name" onChange={(e) => setBy(e.target.value)} />

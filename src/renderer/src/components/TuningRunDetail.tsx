@@ -6,6 +6,7 @@ import { formatTimestamp } from '../format';
 import { rememberReviewer } from '../reviewer';
 import { useAction, useApp, type RunningCall } from '../state';
 import {
+  acceptCaution,
   acceptProblem,
   comparisonRows,
   constraintsSentence,
@@ -233,6 +234,7 @@ export function TuningRunDetail({ report, currentTheta, currentSource, call, res
           runId={r.runId}
           accountId={r.accountId}
           currentSource={currentSource}
+          caution={acceptCaution(r)}
           busy={accepting}
           onConfirm={(by, reason) => void accept(by, reason)}
           onCancel={() => setConfirming(false)}
