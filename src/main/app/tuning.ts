@@ -481,7 +481,7 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   }
   // The count as it ended (a grid over a small space can run out of points before the budget), so the bar is full.
   store.tuning.heartbeat(plan.runId);
-  call.progress({ step: `${done} of ${done} backtests done · now the chosen parameters, and the saved settings untuned, on the test window`, current: done, total: done });
+  call.progress({ step: `${done} of ${done} backtests done · now the chosen parameters on the test window, and the saved settings untuned on every window`, current: done, total: done });
   const withBest = searches.filter((s) => summaries[s]!.best);
   // The run's base θ as it is (no tuned values): what tuning is measured against, on the same folds and test window.
   const asSaved: TuningValues = {};
