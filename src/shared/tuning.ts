@@ -193,8 +193,9 @@ export const TuningUntuned = z.object({
   validation: z.number().nullable(),
   /** The test window's objective; null when it breaks a constraint there or the backtest fails. */
   test: z.number().nullable(),
+  /** Whether it meets the run's limits on every validation fold. */
   feasible: z.boolean(),
-  /** Why it is infeasible, in words. */
+  /** Why it is infeasible, in words; or, when it is feasible but has no test score, why not. */
   reason: z.string().nullable(),
 });
 export type TuningUntuned = z.infer<typeof TuningUntuned>;

@@ -494,7 +494,8 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
     validation: savedOnValidation!.validation,
     test: savedOnTest.validation,
     feasible: savedOnValidation!.feasible,
-    reason: savedOnValidation!.reason,
+    // Why not on validation, else why there is no test score (a limit broken on the test window).
+    reason: savedOnValidation!.reason ?? savedOnTest.reason,
   };
   const tests = searches.map((s) => (withBest.includes(s) ? tested[withBest.indexOf(s)]! : null));
   const target = Math.max(...searches.map((s) => summaries[s]!.best?.validation ?? -Infinity).filter(Number.isFinite), -Infinity);

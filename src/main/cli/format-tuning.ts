@@ -40,7 +40,7 @@ export function formatTuningReport(r: TuningRunReport): string {
   if (r.untuned) {
     out.push(
       r.untuned.feasible
-        ? `Saved settings, untuned: validation ${num(r.untuned.validation)} · test ${num(r.untuned.test)}`
+        ? `Saved settings, untuned: validation ${num(r.untuned.validation)} · test ${num(r.untuned.test)}${r.untuned.test === null && r.untuned.reason ? ` (${r.untuned.reason})` : ''}`
         : `Saved settings, untuned: infeasible — ${r.untuned.reason ?? ''}`,
     );
   }

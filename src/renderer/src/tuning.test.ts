@@ -186,6 +186,10 @@ describe('tables', () => {
     expect(untunedSentence({ ...report, untuned: { validation: null, test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' } })).toBe(
       "The saved settings, untuned, do not meet this run's limits on the validation windows (max drawdown 0.31 > 0.2 on fold 2).",
     );
+    expect(untunedSentence({ ...report, untuned: { validation: 0.86, test: null, feasible: true, reason: 'max drawdown 0.27 > 0.2 on 2020-01-02 → 2023-08-03' } })).toBe(
+      'The saved settings, untuned, scored 0.86 on validation and have no test score (max drawdown 0.27 > 0.2 on 2020-01-02 → 2023-08-03).',
+    );
+    expect(untunedSentence({ ...report, best: { ...report.best!, test: null } })).toBe('The saved settings, untuned, scored 0.86 on validation and 0.71 on the test window.');
     expect(untunedSentence({ ...report, untuned: null })).toBeNull();
   });
 

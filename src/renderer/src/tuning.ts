@@ -373,9 +373,10 @@ export function untunedSentence(report: Pick<TuningRunReport, 'objective' | 'bes
   if (!u) return null;
   const score = (x: number | null) => formatObjective(x, report.objective);
   if (!u.feasible) return `The saved settings, untuned, do not meet this run's limits on the validation windows (${u.reason ?? 'infeasible'}).`;
+  if (u.test === null) return `The saved settings, untuned, scored ${score(u.validation)} on validation and have no test score${u.reason ? ` (${u.reason})` : ''}.`;
   const scored = `The saved settings, untuned, scored ${score(u.validation)} on validation and ${score(u.test)} on the test window.`;
   const tunedTest = report.best?.test ?? null;
-  if (tunedTest === null || u.test === null) return scored;
+  if (tunedTest === null) return scored;
   if (u.test > tunedTest) return `${scored} On the window neither choice saw, that beats the tuned parameters (${score(tunedTest)}): tuning did not pay there.`;
   return `${scored} The tuned parameters beat them there (${score(tunedTest)}).`;
 }
