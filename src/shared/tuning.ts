@@ -191,6 +191,8 @@ export const TuningWindow = z.object({ from: IsoDate, to: IsoDate });
 export const TuningUntuned = z.object({
   /** Mean objective over the validation folds; null when it breaks a constraint or a backtest fails. */
   validation: z.number().nullable(),
+  /** The objective on each validation fold, in order (null where the backtest failed). */
+  folds: z.array(z.number().nullable()),
   /** The test window's objective; null when it breaks a constraint there or the backtest fails. */
   test: z.number().nullable(),
   /** Whether it meets the run's limits on every validation fold. */

@@ -201,7 +201,10 @@ describe('tuning θ through the dispatcher', () => {
     expect(u.feasible).toBe(true);
     const atSaved = r.evaluations.filter((e) => e.theta['rebalance.everyDays'] === 21);
     expect(atSaved.length).toBeGreaterThan(0);
-    for (const e of atSaved) expect(e.validation).toBe(u.validation);
+    for (const e of atSaved) {
+      expect(e.validation).toBe(u.validation);
+      expect(e.folds).toEqual(u.folds);
+    }
     if (r.best!.values['rebalance.everyDays'] === 21) expect(r.best!.test).toBe(u.test);
     expect(u.test).not.toBeNull();
   }, 240_000);

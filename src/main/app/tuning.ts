@@ -492,6 +492,7 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   const savedOnTest = tested.at(-1)!;
   const untuned: TuningUntuned = {
     validation: savedOnValidation!.validation,
+    folds: savedOnValidation!.folds,
     test: savedOnTest.validation,
     feasible: savedOnValidation!.feasible,
     // Why not on validation, else why there is no test score (a limit broken on the test window).

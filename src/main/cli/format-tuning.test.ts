@@ -39,9 +39,9 @@ describe('formatTuningReport', () => {
   it('prints the saved settings, untuned, on the same windows', () => {
     const r = report(null);
     expect(formatTuningReport(r)).not.toContain('Saved settings');
-    r.untuned = { validation: 0.86, test: 0.71, feasible: true, reason: null };
+    r.untuned = { validation: 0.86, folds: [0.9, 0.82], test: 0.71, feasible: true, reason: null };
     expect(formatTuningReport(r)).toContain('\nSaved settings, untuned: validation 0.860 · test 0.710\n');
-    r.untuned = { validation: null, test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' };
+    r.untuned = { validation: null, folds: [0.9, null], test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' };
     expect(formatTuningReport(r)).toContain('\nSaved settings, untuned: infeasible — max drawdown 0.31 > 0.2 on fold 2\n');
   });
 });

@@ -178,18 +178,24 @@ describe('tables', () => {
   it('sets the saved settings, untuned, beside the tuned θ and says when tuning did not pay on the test window', () => {
     const report = tuningReport();
     expect(untunedSentence(report)).toBe(
-      'The saved settings, untuned, scored 0.86 on validation and 0.71 on the test window. On the window neither choice saw, that beats the tuned parameters (0.64): tuning did not pay there.',
+      'The saved settings, untuned, scored 0.86 on validation and 0.71 on the test window. Fold by fold, the tuned parameters scored higher on 1 of 2 validation windows. On the window neither choice saw, that beats the tuned parameters (0.64): tuning did not pay there.',
     );
     expect(untunedSentence({ ...report, untuned: { ...report.untuned!, test: 0.5 } })).toBe(
-      'The saved settings, untuned, scored 0.86 on validation and 0.50 on the test window. The tuned parameters beat them there (0.64).',
+      'The saved settings, untuned, scored 0.86 on validation and 0.50 on the test window. Fold by fold, the tuned parameters scored higher on 1 of 2 validation windows. The tuned parameters beat them there (0.64).',
     );
-    expect(untunedSentence({ ...report, untuned: { validation: null, test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' } })).toBe(
+    expect(untunedSentence({ ...report, untuned: { validation: null, folds: [0.5, null], test: null, feasible: false, reason: 'max drawdown 0.31 > 0.2 on fold 2' } })).toBe(
       "The saved settings, untuned, do not meet this run's limits on the validation windows (max drawdown 0.31 > 0.2 on fold 2).",
     );
-    expect(untunedSentence({ ...report, untuned: { validation: 0.86, test: null, feasible: true, reason: 'max drawdown 0.27 > 0.2 on 2020-01-02 → 2023-08-03' } })).toBe(
+    expect(untunedSentence({ ...report, untuned: { validation: 0.86, folds: [0.88, 0.84], test: null, feasible: true, reason: 'max drawdown 0.27 > 0.2 on 2020-01-02 → 2023-08-03' } })).toBe(
       'The saved settings, untuned, scored 0.86 on validation and have no test score (max drawdown 0.27 > 0.2 on 2020-01-02 → 2023-08-03).',
     );
-    expect(untunedSentence({ ...report, best: { ...report.best!, test: null } })).toBe('The saved settings, untuned, scored 0.86 on validation and 0.71 on the test window.');
+    expect(untunedSentence({ ...report, best: { ...report.best!, test: null } })).toBe(
+      'The saved settings, untuned, scored 0.86 on validation and 0.71 on the test window. Fold by fold, the tuned parameters scored higher on 1 of 2 validation windows.',
+    );
+    // Fold by fold only where both have every fold's score (and the chosen θ is among the evaluations).
+    expect(untunedSentence({ ...report, untuned: { ...report.untuned!, folds: [0.88, null] } })).not.toContain('Fold by fold');
+    expect(untunedSentence({ ...report, evaluations: [] })).not.toContain('Fold by fold');
+    expect(untunedSentence({ ...report, untuned: { ...report.untuned!, folds: [0.8, 0.8] } })).toContain('higher on 2 of 2 validation windows');
     expect(untunedSentence({ ...report, untuned: null })).toBeNull();
   });
 

@@ -368,17 +368,34 @@ export function validationTestSentence(report: Pick<TuningRunReport, 'objective'
  * The saved settings, untuned, against the tuned θ on the same windows, in words; null until the run is complete (or
  * for runs finished before this was recorded). Said plainly when tuning did not pay on the window it never saw.
  */
-export function untunedSentence(report: Pick<TuningRunReport, 'objective' | 'best' | 'untuned'>): string | null {
+export function untunedSentence(report: Pick<TuningRunReport, 'objective' | 'best' | 'untuned' | 'evaluations'>): string | null {
   const u = report.untuned;
   if (!u) return null;
   const score = (x: number | null) => formatObjective(x, report.objective);
   if (!u.feasible) return `The saved settings, untuned, do not meet this run's limits on the validation windows (${u.reason ?? 'infeasible'}).`;
   if (u.test === null) return `The saved settings, untuned, scored ${score(u.validation)} on validation and have no test score${u.reason ? ` (${u.reason})` : ''}.`;
   const scored = `The saved settings, untuned, scored ${score(u.validation)} on validation and ${score(u.test)} on the test window.`;
+  const folds = foldWins(report);
   const tunedTest = report.best?.test ?? null;
-  if (tunedTest === null) return scored;
-  if (u.test > tunedTest) return `${scored} On the window neither choice saw, that beats the tuned parameters (${score(tunedTest)}): tuning did not pay there.`;
-  return `${scored} The tuned parameters beat them there (${score(tunedTest)}).`;
+  const onTest =
+    tunedTest === null
+      ? ''
+      : u.test > tunedTest
+        ? ` On the window neither choice saw, that beats the tuned parameters (${score(tunedTest)}): tuning did not pay there.`
+        : ` The tuned parameters beat them there (${score(tunedTest)}).`;
+  return `${scored}${folds ? ` Fold by fold, the tuned parameters scored higher on ${folds.wins} of ${folds.of} validation windows.` : ''}${onTest}`;
+}
+
+/** On how many validation folds the tuned θ outscored the untuned settings; null when either lacks a fold's score. */
+function foldWins(report: Pick<TuningRunReport, 'best' | 'untuned' | 'evaluations'>): { wins: number; of: number } | null {
+  const values = report.best?.values;
+  const untuned = report.untuned?.folds;
+  if (!values || !untuned || untuned.length === 0) return null;
+  const keys = Object.keys(values);
+  const chosen = report.evaluations.find((e) => Object.keys(e.theta).length === keys.length && keys.every((k) => e.theta[k] === values[k]));
+  const tuned = chosen?.folds;
+  if (!tuned || tuned.length !== untuned.length || tuned.some((x) => x == null) || untuned.some((x) => x == null)) return null;
+  return { wins: tuned.filter((x, k) => x! > untuned[k]!).length, of: tuned.length };
 }
 
 /** Said before a PM accepts a run whose tuned θ scored below the saved settings, untuned, on the test window; else null. */
