@@ -63,7 +63,7 @@ test.describe('Tuning', () => {
     await expect(page.getByTestId('tuning-deflated-sharpe')).toHaveText(/^\d+(\.\d)? %$/);
     await expect(page.getByTestId('tuning-deflated-explanation')).toContainText('with no skill at all');
     // And the saved settings, untuned, on the same windows: what tuning is measured against.
-    await expect(page.getByTestId('tuning-untuned')).toHaveText(/^-?\d+\.\d\d · test -?\d+\.\d\d$/);
+    await expect(page.getByTestId('tuning-untuned')).toHaveText(/^validation -?\d+\.\d\d · test -?\d+\.\d\d$/);
     await expect(page.getByTestId('tuning-untuned-explanation')).toContainText('The saved settings, untuned, scored');
     await expect(tuning.thetaTable.getByRole('row')).toHaveCount(8); // header + the 7 parameters of the default space
     await expect(tuning.thetaTable.getByRole('columnheader', { name: /Proposals use now \(the saved default settings\)/ })).toBeVisible();

@@ -166,7 +166,7 @@ export function TuningRunDetail({ report, currentTheta, currentSource, call, res
             <>
               <dt title="The saved settings as they are, scored on the same validation and test windows">Saved settings, untuned</dt>
               <dd data-testid="tuning-untuned">
-                {formatObjective(r.untuned.validation, r.objective)} · test {formatObjective(r.untuned.test, r.objective)}
+                validation {formatObjective(r.untuned.validation, r.objective)} · test {formatObjective(r.untuned.test, r.objective)}
               </dd>
             </>
           )}
