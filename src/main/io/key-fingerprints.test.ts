@@ -32,6 +32,26 @@ describe('KeyFingerprints', () => {
     expect(prints.hasEqualPair()).toBe(false);
   });
 
+  it('finds repeats within and across chunks, and none where there are none, whatever the chunk size', () => {
+    // Small chunks so a few dozen keys span many of them (the default holds 65,536): the merge across chunks is
+    // checked against a Set of the keys themselves.
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 120 }), fc.integer({ min: 1, max: 9 }), (keys, chunkSize) => {
+        const prints = new KeyFingerprints(chunkSize);
+        for (const k of keys) prints.add(...k);
+        expect(prints.count).toBe(keys.length);
+        expect(prints.hasEqualPair()).toBe(new Set(keys.map((k) => JSON.stringify(k))).size < keys.length);
+      }),
+    );
+    // A repeat 70,000 keys apart with the default chunks: the two lie in different chunks.
+    const prints = new KeyFingerprints();
+    prints.add('ACC-1', 'symbol', 'REPEATED');
+    for (let i = 0; i < 70_000; i++) prints.add('ACC-1', 'symbol', `S${i}`);
+    expect(prints.hasEqualPair()).toBe(false);
+    prints.add('ACC-1', 'symbol', 'REPEATED');
+    expect(prints.hasEqualPair()).toBe(true);
+  });
+
   it('keeps the parts apart', () => {
     const prints = new KeyFingerprints();
     prints.add('ab', 'symbol', 'c');

@@ -7,12 +7,24 @@
  * a table (issue 10).
  */
 export class KeyFingerprints {
-  private values = new Float64Array(4096);
+  /**
+   * The fingerprints in chunks of at most `chunkSize` (the first one grows by doubling up to it), never in one array
+   * that doubles: a doubling array holds up to twice what it needs, and its last growth briefly holds both copies —
+   * 96 MB at five million keys, which took a 5M-row preview past 200 MB (issue 10). Chunks cost 8 bytes a key.
+   */
+  private readonly chunks: Float64Array[];
+  /** Keys in the last chunk. */
+  private used = 0;
   private size = 0;
 
   /** Lanes of the hash being built by add(). */
   private a = 0;
   private b = 0;
+
+  /** `chunkSize`: fingerprints per chunk (64 Ki, 512 KiB, unless a test needs small ones to cross chunks). */
+  constructor(private readonly chunkSize = 1 << 16) {
+    this.chunks = [new Float64Array(Math.min(4096, chunkSize))];
+  }
 
   /** Adds the key made of these three parts (kept apart: ('ab', 'c', '') and ('a', 'bc', '') differ). */
   add(first: string, second: string, third: string): void {
@@ -27,13 +39,20 @@ export class KeyFingerprints {
     // MurmurHash3's finaliser on each lane, so every input bit reaches the bits kept.
     a = mix(a);
     b = mix(b ^ a);
-    if (this.size === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
+    let last = this.chunks[this.chunks.length - 1]!;
+    if (this.used === last.length) {
+      if (last.length < this.chunkSize) {
+        const grown = new Float64Array(Math.min(last.length * 2, this.chunkSize));
+        grown.set(last);
+        this.chunks[this.chunks.length - 1] = last = grown;
+      } else {
+        this.chunks.push((last = new Float64Array(this.chunkSize)));
+        this.used = 0;
+      }
     }
     // 21 bits of one lane above 32 of the other: an integer below 2⁵³, exact in a double.
-    this.values[this.size++] = (a >>> 11) * 4294967296 + (b >>> 0);
+    last[this.used++] = (a >>> 11) * 4294967296 + (b >>> 0);
+    this.size++;
   }
 
   private hashPart(part: string): void {
@@ -57,10 +76,60 @@ export class KeyFingerprints {
     return this.size;
   }
 
-  /** True when two added keys have the same fingerprint (a repeated key, or a rare collision). Sorts in place. */
+  /**
+   * True when two added keys have the same fingerprint (a repeated key, or a rare collision). Sorts each chunk in
+   * place, then walks them in merged order (a heap of the chunks' next values), comparing each value with the one
+   * before: no copy of the whole list.
+   */
   hasEqualPair(): boolean {
-    const sorted = this.values.subarray(0, this.size).sort();
-    for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
+    const sorted = this.chunks.map((chunk, k) => (k === this.chunks.length - 1 ? chunk.subarray(0, this.used) : chunk).sort());
+    if (sorted.length === 1) {
+      const only = sorted[0]!;
+      for (let i = 1; i < only.length; i++) if (only[i] === only[i - 1]) return true;
+      return false;
+    }
+    // Repeats across chunks: a k-way merge by a binary min-heap of chunk indices keyed by each chunk's next value.
+    const next = new Int32Array(sorted.length);
+    const heap: number[] = [];
+    const key = (c: number) => sorted[c]![next[c]!]!;
+    const up = (i: number) => {
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (key(heap[parent]!) <= key(heap[i]!)) break;
+        [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+        i = parent;
+      }
+    };
+    const down = (i: number) => {
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= heap.length) return;
+        const right = left + 1;
+        const child = right < heap.length && key(heap[right]!) < key(heap[left]!) ? right : left;
+        if (key(heap[i]!) <= key(heap[child]!)) return;
+        [heap[child], heap[i]] = [heap[i]!, heap[child]!];
+        i = child;
+      }
+    };
+    sorted.forEach((chunk, c) => {
+      if (chunk.length > 0) {
+        heap.push(c);
+        up(heap.length - 1);
+      }
+    });
+    let previous = Number.NaN;
+    while (heap.length > 0) {
+      const c = heap[0]!;
+      const value = key(c);
+      if (value === previous) return true;
+      previous = value;
+      if (++next[c]! < sorted[c]!.length) down(0);
+      else {
+        heap[0] = heap[heap.length - 1]!;
+        heap.pop();
+        if (heap.length > 0) down(0);
+      }
+    }
     return false;
   }
 }
