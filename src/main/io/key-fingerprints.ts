@@ -10,7 +10,8 @@ export class KeyFingerprints {
   /**
    * The fingerprints in chunks of at most `chunkSize` (the first one grows by doubling up to it), never in one array
    * that doubles: a doubling array holds up to twice what it needs, and its last growth briefly holds both copies —
-   * 96 MB at five million keys, which took a 5M-row preview past 200 MB (issue 10). Chunks cost 8 bytes a key.
+   * 96 MB at five million keys (a 5M-row positions preview keeps two sets: it peaked at 257 MB, 217 MB with chunks;
+   * issue 10). Chunks cost 8 bytes a key.
    */
   private readonly chunks: Float64Array[];
   /** Keys in the last chunk. */
