@@ -318,7 +318,9 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
   const untunedValidation = evaluator.evaluate({});
   const untuned = { validation: untunedValidation.validation, test: evaluator.evaluate({}, 'test').validation, feasible: untunedValidation.feasible };
   // The deflated Sharpe ratio of each run's chosen θ, its trials the run's own feasible backtests (as tuning runs report it).
-  const validationReturns = plan.folds.reduce((n, f) => n + Math.max(panel.dates.filter((d) => d >= f.from && d <= f.to).length - 1, 0), 0);
+  // The returns behind a validation score, as the backtests count them (the folds' calendar is the same whatever θ).
+  // A fold the untuned backtest could not run leaves the count unknown (0: no deflated Sharpe ratio), as in the app.
+  const validationReturns = untunedValidation.folds.every((f) => f.returns !== null) ? untunedValidation.folds.reduce((n, f) => n + f.returns!, 0) : 0;
   const deflatedOf = (r: RunResult): number | null =>
     r.best
       ? (deflatedSharpeRatio({

@@ -148,6 +148,8 @@ export interface TuningEvaluated {
   feasible: boolean;
   reason: string | null;
   metrics: (PerformanceMetrics | null)[];
+  /** Each window's daily returns, as its backtest counted them (null where it was not backtested). */
+  returns: (number | null)[];
   seconds: number;
 }
 
@@ -211,6 +213,7 @@ export function joinPieces(windows: readonly FoldPlan['test'][], parts: readonly
     feasible: outcome.feasible,
     reason: outcome.reason,
     metrics: outcome.folds.map((f) => f.metrics),
+    returns: outcome.folds.map((f) => f.returns),
     seconds: parts.reduce((sum, p) => sum + p.seconds, 0),
   };
 }
@@ -515,6 +518,10 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   };
   const bayes = summaries.bayesian!;
   const bestTheta = bayes.best ? thetaFor(plan.base, bayes.best.values) : null;
+  // The daily returns behind a validation score: the folds' calendar is the same whatever θ, and the untuned settings'
+  // backtests counted it (on the pool, not here by reading prices); unknown if one of them failed.
+  const foldReturns = savedOnValidation!.returns;
+  const validationReturns = foldReturns.every((r) => r !== null) ? foldReturns.reduce<number>((sum, r) => sum + r!, 0) : null;
   const feasiblePoints = bayes.observations.filter((o) => o.feasible && o.validation !== null).map((o) => ({ values: o.values, validation: o.validation! }));
   const best =
     bayes.best && bestTheta?.ok
@@ -525,12 +532,8 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
           estimate: bayes.best.estimate,
           test: tests[0]?.validation ?? null,
           deflatedSharpe:
-            plan.input.objective === 'sharpe'
-              ? deflatedSharpeRatio({
-                  sharpe: bayes.best.validation,
-                  trialSharpes: feasiblePoints.map((p) => p.validation),
-                  returns: validationReturns(store, plan.prepared.tickers, plan.prepared.plan.folds),
-                })
+            plan.input.objective === 'sharpe' && validationReturns !== null
+              ? deflatedSharpeRatio({ sharpe: bayes.best.validation, trialSharpes: feasiblePoints.map((p) => p.validation), returns: validationReturns })
               : null,
         }
       : null;
@@ -539,22 +542,6 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   store.tuning.complete(plan.runId, { best, testValue: best?.test ?? null, comparison: { ...comparison, untuned }, importance });
   call.progress({ step: `Tuning finished: ${done} of ${done} backtests and the test window`, current: done, total: done });
   ctx.emit({ type: 'state-changed', entity: 'tuning' });
-}
-
-/**
- * Daily returns behind a validation score: each fold is its own backtest over the universe's trading calendar (the
- * union of its securities' price dates, as the panel builds it), so a fold of d dates gives d − 1 returns.
- */
-function validationReturns(store: Store, tickers: readonly string[], folds: readonly FoldPlan['test'][]): number {
-  if (folds.length === 0) return 0;
-  const ids = tickers.flatMap((t) => store.securities.findByTicker(t)?.id ?? []);
-  const dates = store.prices.priceMatrix(ids, { from: folds[0]!.from, to: folds.at(-1)!.to }).dates;
-  let returns = 0;
-  for (const fold of folds) {
-    const days = dates.filter((d) => d >= fold.from && d <= fold.to).length;
-    returns += Math.max(days - 1, 0);
-  }
-  return returns;
 }
 
 async function runTuning(ctx: AppContext, input: MethodInput<'tuning.run'>, call: CallContext): Promise<TuningRunReport> {

@@ -129,6 +129,10 @@ describe('one evaluation', () => {
     );
     expect(out.folds.map((f) => f.objective)).toEqual(direct);
     expect(out.validation).toBeCloseTo(direct.reduce((a, b) => a + b, 0) / 3, 12);
+    // Each fold's returns: one per trading day of its window after the first, whatever θ.
+    const days = plan.folds.map((w) => panel.dates.filter((d) => d >= w.from && d <= w.to).length - 1);
+    expect(out.folds.map((f) => f.returns)).toEqual(days);
+    expect(evaluateValues(context, { riskAversion: 50, 'rebalance.everyDays': 5 }).folds.map((f) => f.returns)).toEqual(days);
     // The same θ gives the same numbers (deterministic).
     expect(evaluateValues(context, values)).toEqual(out);
   });
@@ -177,5 +181,6 @@ describe('one evaluation', () => {
   it('an invalid θ is infeasible with the reason, without running a backtest', () => {
     const out = evaluateValues(context, { 'breaker.warn': -3, 'breaker.trip': -2 });
     expect(out).toMatchObject({ feasible: false, validation: null, reason: expect.stringMatching(/trip < warn < reset/) });
+    expect(out.folds.every((f) => f.returns === null)).toBe(true);
   });
 });

@@ -133,6 +133,8 @@ export interface FoldOutcome {
   window: Window;
   objective: number | null;
   metrics: PerformanceMetrics | null;
+  /** Daily returns the objective was computed on (the window's trading days less one); null when not backtested. */
+  returns: number | null;
 }
 
 /**
@@ -171,7 +173,7 @@ export function evaluateValues(context: EvaluationContext, values: ParameterValu
 
 /** The evaluation of a θ that is not a valid strategy: infeasible on every window, nothing backtested. */
 export function invalidTheta(windows: readonly Window[], reason: string): EvaluationOutcome {
-  return { validation: null, folds: windows.map((window) => ({ window, objective: null, metrics: null })), feasible: false, reason };
+  return { validation: null, folds: windows.map((window) => ({ window, objective: null, metrics: null, returns: null })), feasible: false, reason };
 }
 
 /**
@@ -203,21 +205,21 @@ export function backtestWindows(
       });
     } catch (err) {
       if (err instanceof BallastError && err.code === 'CANCELLED') throw err;
-      return { window, objective: null, metrics: null, failure: `the backtest on ${describeWindow(windows, k)} failed: ${(err as Error).message}`, broken: [] };
+      return { window, objective: null, metrics: null, returns: null, failure: `the backtest on ${describeWindow(windows, k)} failed: ${(err as Error).message}`, broken: [] };
     }
     const value = objectiveValue(context.objective, result, context.panel);
     const broken = context.constraints.flatMap((c) => {
       const observed = result.metrics[c.metric];
       return observed <= c.max ? [] : [`${CONSTRAINT_WORDS[c.metric]} ${fmt(observed)} > ${fmt(c.max)} on ${describeWindow(windows, k)}`];
     });
-    return { window, objective: Number.isFinite(value) ? value : null, metrics: result.metrics, failure: null, broken };
+    return { window, objective: Number.isFinite(value) ? value : null, metrics: result.metrics, returns: result.daily.length - 1, failure: null, broken };
   });
   return { ok: true, outcomes };
 }
 
 /** Joins a θ's windows, in window order: the first failure, else every broken constraint, else the mean objective. */
 export function combineWindows(outcomes: readonly WindowOutcome[]): EvaluationOutcome {
-  const folds = outcomes.map(({ window, objective, metrics }) => ({ window, objective, metrics }));
+  const folds = outcomes.map(({ window, objective, metrics, returns }) => ({ window, objective, metrics, returns }));
   const failure = outcomes.find((o) => o.failure !== null)?.failure;
   if (failure) return { validation: null, folds, feasible: false, reason: failure };
   const broken = outcomes.flatMap((o) => o.broken);
