@@ -388,12 +388,9 @@ export function untunedSentence(report: Pick<TuningRunReport, 'objective' | 'bes
 
 /** On how many validation folds the tuned θ outscored the untuned settings; null when either lacks a fold's score. */
 function foldWins(report: Pick<TuningRunReport, 'best' | 'untuned' | 'evaluations'>): { wins: number; of: number } | null {
-  const values = report.best?.values;
   const untuned = report.untuned?.folds;
-  if (!values || !untuned || untuned.length === 0) return null;
-  const keys = Object.keys(values);
-  const chosen = report.evaluations.find((e) => Object.keys(e.theta).length === keys.length && keys.every((k) => e.theta[k] === values[k]));
-  const tuned = chosen?.folds;
+  if (!report.best || !untuned || untuned.length === 0) return null;
+  const tuned = chosenEvaluation(report)?.folds;
   if (!tuned || tuned.length !== untuned.length || tuned.some((x) => x == null) || untuned.some((x) => x == null)) return null;
   return { wins: tuned.filter((x, k) => x! > untuned[k]!).length, of: tuned.length };
 }
