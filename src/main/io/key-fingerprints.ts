@@ -83,53 +83,47 @@ export class KeyFingerprints {
    * before: no copy of the whole list.
    */
   hasEqualPair(): boolean {
-    const sorted = this.chunks.map((chunk, k) => (k === this.chunks.length - 1 ? chunk.subarray(0, this.used) : chunk).sort());
-    if (sorted.length === 1) {
-      const only = sorted[0]!;
-      for (let i = 1; i < only.length; i++) if (only[i] === only[i - 1]) return true;
-      return false;
-    }
-    // Repeats across chunks: a k-way merge by a binary min-heap of chunk indices keyed by each chunk's next value.
-    const next = new Int32Array(sorted.length);
-    const heap: number[] = [];
-    const key = (c: number) => sorted[c]![next[c]!]!;
-    const up = (i: number) => {
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (key(heap[parent]!) <= key(heap[i]!)) break;
-        [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
-        i = parent;
+    const chunks = this.chunks.map((chunk, k) => (k === this.chunks.length - 1 ? chunk.subarray(0, this.used) : chunk).sort()).filter((c) => c.length > 0);
+    // A k-way merge: a binary min-heap of each chunk's next value (`value`) and its chunk (`from`), taken in ascending
+    // order; a value equal to the one before it is a repeat, within a chunk or across chunks. Chunks ordered by their
+    // first value are already a heap.
+    let size = chunks.length;
+    const value = new Float64Array(size);
+    const from = new Int32Array(size);
+    const next = new Int32Array(size);
+    chunks
+      .map((_, c) => c)
+      .sort((x, y) => chunks[x]![0]! - chunks[y]![0]!)
+      .forEach((c, i) => {
+        from[i] = c;
+        value[i] = chunks[c]![0]!;
+      });
+    let previous = Number.NaN;
+    while (size > 0) {
+      if (value[0] === previous) return true;
+      previous = value[0]!;
+      // The top's chunk moves on; an exhausted chunk's place goes to the heap's last entry. Either sifts down from the top.
+      let c = from[0]!;
+      let v: number;
+      const position = ++next[c]!;
+      if (position < chunks[c]!.length) v = chunks[c]![position]!;
+      else {
+        size--;
+        c = from[size]!;
+        v = value[size]!;
       }
-    };
-    const down = (i: number) => {
+      let i = 0;
       for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) return;
-        const right = left + 1;
-        const child = right < heap.length && key(heap[right]!) < key(heap[left]!) ? right : left;
-        if (key(heap[i]!) <= key(heap[child]!)) return;
-        [heap[child], heap[i]] = [heap[i]!, heap[child]!];
+        let child = 2 * i + 1;
+        if (child >= size) break;
+        if (child + 1 < size && value[child + 1]! < value[child]!) child++;
+        if (v <= value[child]!) break;
+        value[i] = value[child]!;
+        from[i] = from[child]!;
         i = child;
       }
-    };
-    sorted.forEach((chunk, c) => {
-      if (chunk.length > 0) {
-        heap.push(c);
-        up(heap.length - 1);
-      }
-    });
-    let previous = Number.NaN;
-    while (heap.length > 0) {
-      const c = heap[0]!;
-      const value = key(c);
-      if (value === previous) return true;
-      previous = value;
-      if (++next[c]! < sorted[c]!.length) down(0);
-      else {
-        heap[0] = heap[heap.length - 1]!;
-        heap.pop();
-        if (heap.length > 0) down(0);
-      }
+      value[i] = v;
+      from[i] = c;
     }
     return false;
   }
