@@ -580,6 +580,12 @@ export interface CsvByteStream {
   readonly encoding: TextEncodingName | null;
   readonly delimiter: CsvDelimiter | null;
   readonly bytesRead: number;
+  /**
+   * Whether any text decoded so far holds U+FFFD (bytes that are not valid in the file's encoding, or the character
+   * itself). Set before the records of that text reach onRecord, so a record with one always sees it true: a
+   * reader may skip looking for the character in each cell while it is false.
+   */
+  readonly replacementSeen: boolean;
 }
 
 /**
@@ -590,17 +596,20 @@ export interface CsvByteStream {
 export function createCsvByteStream(options: CsvTextStreamOptions & { preferredEncoding?: PreferredEncoding | null }): CsvByteStream {
   const decoder = createIncrementalDecoder(options.issues, { preferred: options.preferredEncoding ?? null });
   const text = createCsvTextStream(options);
+  let replacementSeen = false;
+  const forward = (decoded: string) => {
+    if (decoded === '') return;
+    // One scan of each decoded piece (64 KiB at a time) instead of one per cell of every line.
+    if (!replacementSeen && decoded.includes('\uFFFD')) replacementSeen = true;
+    text.push(decoded);
+  };
   return {
     push(bytes: Uint8Array) {
       if (text.stopped) return;
-      const decoded = decoder.push(bytes);
-      if (decoded !== '') text.push(decoded);
+      forward(decoder.push(bytes));
     },
     end() {
-      if (!text.stopped) {
-        const rest = decoder.end();
-        if (rest !== '') text.push(rest);
-      }
+      if (!text.stopped) forward(decoder.end());
       text.end();
     },
     get encoding() {
@@ -611,6 +620,9 @@ export function createCsvByteStream(options: CsvTextStreamOptions & { preferredE
     },
     get bytesRead() {
       return decoder.bytesRead;
+    },
+    get replacementSeen() {
+      return replacementSeen;
     },
   };
 }

@@ -394,6 +394,32 @@ describe('createCustodianCsvReader — streaming', () => {
     expect(streamed.map(({ accountId, ...line }) => ({ ...line, accountId }))).toEqual(whole.map((line) => ({ ...line, accountId: '12345678' })));
   });
 
+  it('a cell holding U+FFFD (bytes the encoding could not read) is an error at its line and field, near the top or 200 KB in', () => {
+    // The reader looks for the character only once the decoded text has one: the piece that holds it must be
+    // flagged before its lines are read, wherever the chunks happen to split.
+    const lines = ['Symbol,Description,Quantity,Price,Market Value,As of'];
+    for (let i = 0; i < 6_000; i++) {
+      const description = i === 3 ? 'Caf\uFFFD Holdings' : i === 5_000 ? 'Bad \uFFFD bytes' : `Security ${i}`;
+      lines.push(`T${i.toString(36).toUpperCase()},${description},${i + 1},2.50,${((i + 1) * 2.5).toFixed(2)},2025-03-31`);
+    }
+    const bytes = utf8(lines.join('\n'));
+    expect(bytes.length).toBeGreaterThan(200_000);
+    const expected = [
+      [5, 'Description'],
+      [5_002, 'Description'],
+    ];
+    expect(where(parseCustodianCsv(bytes, 'positions.csv').issues)).toEqual(expected);
+    for (const chunk of [997, 65_536]) {
+      const reader = createCustodianCsvReader({ fileName: 'positions.csv', batchSize: 100, onHoldings: () => {} });
+      for (let i = 0; i < bytes.length; i += chunk) reader.push(bytes.subarray(i, i + chunk));
+      const result = reader.end();
+      expect(where(result.issues)).toEqual(expected);
+      expect(errors(result.issues)[0]?.reason).toMatch(/not valid text in the file’s encoding/);
+    }
+    // A file with no such character reads without the check finding anything.
+    expect(errors(parse('Symbol,Quantity,Price,As of\nAAPL,1,10,2025-03-31').issues)).toEqual([]);
+  });
+
   it('with a duplicates hook, keeps no map per holding: names the same repeated lines as the whole-file parse, for the caller to leave out', () => {
     const text = [
       'Account,Symbol,ISIN,Quantity,Price',

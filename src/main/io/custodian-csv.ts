@@ -207,6 +207,8 @@ function hasDigit(text: string): boolean {
 
 /** An identifier cell as the identifier: upper case, no spaces ("us0378 331005" → "US0378331005"). */
 function compactIdentifier(text: string): string {
+  // Most files have no ISIN, CUSIP or SEDOL column: three empty cells a line.
+  if (text === '') return '';
   return text.toUpperCase().replace(/\s+/g, '');
 }
 /** An amount cell as read: its value (null when empty or invalid), whether it was a percentage, its currency. */
@@ -845,6 +847,13 @@ class CustodianReader implements CustodianCsvReader {
     const cusipText = values.cusip ?? '';
     const sedolText = values.sedol ?? '';
     const descriptionText = values.description ?? '';
+    // Each cell read once by name (several are read three or four times below).
+    const quantityText = values.quantity ?? '';
+    const priceText = values.price ?? '';
+    const marketValueText = values.marketValue ?? '';
+    const currencyCell = values.currency ?? '';
+    const securityTypeText = values.securityType ?? '';
+    const multiplierText = values.multiplier ?? '';
     const hasIdentifier = symbolText !== '' || isinText !== '' || cusipText !== '' || sedolText !== '';
 
     // "Total Return Bond Fund" is a holding: a total line has no identifier, or the word in the symbol column.
@@ -869,13 +878,13 @@ class CustodianReader implements CustodianCsvReader {
         symbolText.toUpperCase() === 'CASH' ||
         (symbolText === '' && CASH_TEXT.test(descriptionText)) ||
         // A currency code as the symbol is a cash balance when nothing else on the line says security.
-        (isKnownCurrencyCode(symbolText.toUpperCase()) && cell('price') === '' && (descriptionText === '' || CASH_TEXT.test(descriptionText) || /cash|currency/i.test(cell('securityType')))));
+        (isKnownCurrencyCode(symbolText.toUpperCase()) && priceText === '' && (descriptionText === '' || CASH_TEXT.test(descriptionText) || /cash|currency/i.test(securityTypeText))));
     if (isCash) {
       this.readCash(line, cells);
       return;
     }
-    if (!hasIdentifier && cell('quantity') === '') {
-      if (cell('marketValue') !== '' || cell('price') !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', first);
+    if (!hasIdentifier && quantityText === '') {
+      if (marketValueText !== '' || priceText !== '') this.warn(line, '', 'not a holding: a summary line with amounts and no security; skipped', first);
       return;
     }
 
@@ -885,21 +894,23 @@ class CustodianReader implements CustodianCsvReader {
       rowOk = false;
     };
 
-    for (const field of TEXT_FIELDS) {
-      const text = values[field];
-      if (text !== undefined && text.includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', text);
+    if (this.stream.replacementSeen) {
+      for (const field of TEXT_FIELDS) {
+        const text = values[field];
+        if (text !== undefined && text.includes('\uFFFD')) fail(columns[field], 'the cell has bytes that are not valid text in the file’s encoding (shown as �)', text);
+      }
     }
 
     const { identifiers, custodianCode, option } = this.readIdentifiers(line, cell, fail);
     if (!hasIdentifier) fail(columns.symbol, 'no symbol, ISIN, CUSIP or SEDOL on this line');
 
-    const price = this.readMoney('price', cell('price'), fail);
-    if (price.value !== null && decimalSign(price.value) < 0) fail(columns.price, `price ${price.value} is negative`, cell('price'));
-    const marketValue = this.readMoney('marketValue', cell('marketValue'), fail);
-    const costBasis = this.readMoney('costBasis', cell('costBasis'), fail);
+    const price = this.readMoney('price', priceText, fail);
+    if (price.value !== null && decimalSign(price.value) < 0) fail(columns.price, `price ${price.value} is negative`, priceText);
+    const marketValue = this.readMoney('marketValue', marketValueText, fail);
+    const costBasis = this.readMoney('costBasis', values.costBasis ?? '', fail);
 
-    const securityType = cell('securityType') || null;
-    const quantityReading = layout.numbers.read(cell('quantity'));
+    const securityType = securityTypeText || null;
+    const quantityReading = layout.numbers.read(quantityText);
     let quantity: DecimalString | null = null;
     let unitPrice: DecimalString | null = price.value;
     if (quantityReading.kind === 'empty') {
@@ -907,20 +918,20 @@ class CustodianReader implements CustodianCsvReader {
       if (marketValue.value !== null && price.value === null && (MONEY_MARKET.test(securityType ?? '') || MONEY_MARKET.test(descriptionText))) {
         quantity = marketValue.value;
         unitPrice = '1';
-        this.warn(line, this.field(columns.quantity), `a money-market fund with a value and no quantity: read as ${quantity} units at 1.00`, cell('marketValue'));
+        this.warn(line, this.field(columns.quantity), `a money-market fund with a value and no quantity: read as ${quantity} units at 1.00`, marketValueText);
       } else fail(columns.quantity, 'quantity is empty');
-    } else if (quantityReading.kind === 'invalid') fail(columns.quantity, quantityReading.reason, cell('quantity'));
+    } else if (quantityReading.kind === 'invalid') fail(columns.quantity, quantityReading.reason, quantityText);
     else if (decimalSign(quantityReading.value) === 0) {
-      this.warn(line, this.field(columns.quantity), 'not a holding: zero units; the line was skipped', cell('quantity'));
+      this.warn(line, this.field(columns.quantity), 'not a holding: zero units; the line was skipped', quantityText);
       return;
     } else quantity = quantityReading.value;
-    if (quantity !== null && unitPrice !== null && decimalSign(unitPrice) === 0) this.warn(line, this.field(columns.price), 'price is zero; the holding is recorded with no value', cell('price'));
+    if (quantity !== null && unitPrice !== null && decimalSign(unitPrice) === 0) this.warn(line, this.field(columns.price), 'price is zero; the holding is recorded with no value', priceText);
 
     let currency: string | null = null;
-    const currencyText = cell('currency').toUpperCase();
+    const currencyText = currencyCell.toUpperCase();
     if (currencyText !== '') {
       if (CURRENCY_CODE.test(currencyText)) currency = currencyText;
-      else fail(columns.currency, `"${cell('currency')}" is not a currency code (three letters such as USD)`, cell('currency'));
+      else fail(columns.currency, `"${currencyCell}" is not a currency code (three letters such as USD)`, currencyCell);
     }
     const impliedCurrency = price.currency ?? marketValue.currency;
     if (currency === null && rowOk) currency = impliedCurrency;
@@ -929,16 +940,16 @@ class CustodianReader implements CustodianCsvReader {
     }
 
     let multiplier: DecimalString | null = null;
-    if (cell('multiplier') !== '') {
-      const reading = layout.numbers.read(cell('multiplier'));
+    if (multiplierText !== '') {
+      const reading = layout.numbers.read(multiplierText);
       if (reading.kind === 'ok' && decimalSign(reading.value) > 0) multiplier = reading.value;
-      else fail(columns.multiplier, 'the contract size is not a positive number', cell('multiplier'));
+      else fail(columns.multiplier, 'the contract size is not a positive number', multiplierText);
     }
-    const derived = instrumentFor({ securityType, symbol: cell('symbol'), description: descriptionText, quantityType: layout.faceAmount ? 'FAMT' : 'UNIT', multiplier });
+    const derived = instrumentFor({ securityType, symbol: symbolText, description: descriptionText, quantityType: layout.faceAmount ? 'FAMT' : 'UNIT', multiplier });
     const instrument: InstrumentDetails = option !== null && derived.underlying === null ? { ...derived, type: 'option', underlying: option.underlying, expiry: option.expiry, strike: option.strike, putCall: option.putCall, multiplier: derived.multiplier ?? '100' } : derived;
 
-    const account = this.accountFor(cell('account'));
-    const asOf = this.asOfFor(line, cell('asOf'), fail);
+    const account = this.accountFor(values.account ?? '');
+    const asOf = this.asOfFor(line, values.asOf ?? '', fail);
 
     const explicitPercent = layout.pricePercentHeader || price.percent;
     let priceType: HoldingLine['priceType'] = unitPrice === null ? null : explicitPercent || layout.faceAmount ? 'percent' : 'amount';
