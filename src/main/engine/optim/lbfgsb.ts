@@ -186,7 +186,7 @@ export function minimize(f: Objective, x0: Float64Array, options: MinimizeOption
   }
 }
 
-interface CompactHessian {
+export interface CompactHessian {
   theta: number;
   /** Number of columns of W (2 × pairs held). */
   width: number;
@@ -196,8 +196,17 @@ interface CompactHessian {
   M: Float64Array;
 }
 
-/** B = θI − W M Wᵀ with M = [[−D, Lᵀ], [L, θ SᵀS]]⁻¹ (Byrd et al. 1995, eq. 3.4). */
-function compactHessian(S: Float64Array[], Y: Float64Array[], theta: number, n: number): CompactHessian | null {
+/**
+ * B = θI − W M Wᵀ with M = [[−D, Lᵀ], [L, θ SᵀS]]⁻¹ (Byrd et al. 1995, eq. 3.4), where D = diag(sᵢᵀyᵢ) and L
+ * holds sᵢᵀyⱼ for i > j. M comes from block elimination through the Schur complement of −D,
+ * T = θSᵀS + L D⁻¹ Lᵀ, which is symmetric positive definite whenever D > 0 and S has full rank — the matrix the
+ * reference code factors as T = JJᵀ (its `formt`). With G = J⁻¹ and F = G L D⁻¹:
+ *   M = [[−D⁻¹ + FᵀF, FᵀG], [GᵀF, GᵀG]],
+ * a handful of m×m triangular products where a Gauss–Jordan inversion of the 2m×2m middle matrix cost several
+ * times more (it was the biggest self time of a BO ask). Null when T is not positive definite to working
+ * precision: the pairs have become linearly dependent in float64.
+ */
+export function compactHessian(S: Float64Array[], Y: Float64Array[], theta: number, n: number): CompactHessian | null {
   const m = S.length;
   const width = 2 * m;
   const W = new Float64Array(n * width);
@@ -208,24 +217,71 @@ function compactHessian(S: Float64Array[], Y: Float64Array[], theta: number, n: 
     }
   }
   if (m === 0) return { theta, width, W, M: new Float64Array(0) };
-  const middle = new Float64Array(width * width);
-  // Only sᵢᵀyⱼ with i ≥ j enter; SᵀS is symmetric, and sᵢᵀsⱼ and sⱼᵀsᵢ are the same products in the same order.
+  const D = new Float64Array(m);
+  const L = new Float64Array(m * m);
+  // T, lower triangle only; starts as θSᵀS.
+  const T = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
       const siyj = dotProduct(S[i]!, Y[j]!);
-      if (i === j) middle[i * width + j] = -siyj;
-      else {
-        // L (lower-left block) and its transpose (upper-right block).
-        middle[(m + i) * width + j] = siyj;
-        middle[j * width + m + i] = siyj;
-      }
-      const sisj = theta * dotProduct(S[i]!, S[j]!);
-      middle[(m + i) * width + m + j] = sisj;
-      middle[(m + j) * width + m + i] = sisj;
+      if (i === j) D[i] = siyj;
+      else L[i * m + j] = siyj;
+      T[i * m + j] = theta * dotProduct(S[i]!, S[j]!);
     }
   }
-  const M = invertSmall(middle, width);
-  return M === null ? null : { theta, width, W, M };
+  // (L D⁻¹ Lᵀ)ᵢⱼ = Σ_{k < min(i, j)} LᵢₖLⱼₖ / Dₖ, L being strictly lower triangular.
+  for (let i = 1; i < m; i++) {
+    for (let j = 1; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < j; k++) s += (L[i * m + k]! * L[j * m + k]!) / D[k]!;
+      T[i * m + j] = T[i * m + j]! + s;
+    }
+  }
+  if (!choleskyInPlace(T, m)) return null;
+  // G = J⁻¹, lower triangular: column c solves J g = e_c by forward substitution.
+  const G = new Float64Array(m * m);
+  for (let c = 0; c < m; c++) {
+    G[c * m + c] = 1 / T[c * m + c]!;
+    for (let i = c + 1; i < m; i++) {
+      let s = 0;
+      for (let k = c; k < i; k++) s += T[i * m + k]! * G[k * m + c]!;
+      G[i * m + c] = -s / T[i * m + i]!;
+    }
+  }
+  // F = G L D⁻¹: Fᵢⱼ = Σ_{j < k ≤ i} GᵢₖLₖⱼ / Dⱼ, strictly lower triangular like L.
+  const F = new Float64Array(m * m);
+  for (let i = 1; i < m; i++) {
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let k = j + 1; k <= i; k++) s += G[i * m + k]! * L[k * m + j]!;
+      F[i * m + j] = s / D[j]!;
+    }
+  }
+  const M = new Float64Array(width * width);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      // F is strictly lower triangular and G lower triangular: with j ≤ i only rows k > i of F (k ≥ i of G) count.
+      let ff = 0;
+      for (let k = i + 1; k < m; k++) ff += F[k * m + i]! * F[k * m + j]!;
+      const upperLeft = (i === j ? -1 / D[i]! : 0) + ff;
+      M[i * width + j] = upperLeft;
+      M[j * width + i] = upperLeft;
+      let gg = 0;
+      for (let k = i; k < m; k++) gg += G[k * m + i]! * G[k * m + j]!;
+      M[(m + i) * width + m + j] = gg;
+      M[(m + j) * width + m + i] = gg;
+    }
+  }
+  // Off-diagonal blocks: (FᵀG)ᵢⱼ = Σ_{k ≥ max(i + 1, j)} FₖᵢGₖⱼ, and GᵀF its transpose.
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      let fg = 0;
+      for (let k = Math.max(i + 1, j); k < m; k++) fg += F[k * m + i]! * G[k * m + j]!;
+      M[i * width + m + j] = fg;
+      M[(m + j) * width + i] = fg;
+    }
+  }
+  return { theta, width, W, M };
 }
 
 interface CauchyPoint {
@@ -653,4 +709,26 @@ function invertSmall(A: Float64Array, k: number): Float64Array | null {
 function solveSmall(A: Float64Array, b: Float64Array, k: number): Float64Array | null {
   const inv = invertSmall(A, k);
   return inv === null ? null : multiplySmall(inv, b, k);
+}
+
+/**
+ * In-place Cholesky A = JJᵀ of a symmetric k×k matrix given by its lower triangle (row-major); J overwrites that
+ * triangle. False when a pivot is not above k·ε of its diagonal entry: it would be rounding noise, and dividing
+ * by it would turn an indefinite or singular matrix into a confident but meaningless factor.
+ */
+function choleskyInPlace(A: Float64Array, k: number): boolean {
+  for (let j = 0; j < k; j++) {
+    const diagonal = A[j * k + j]!;
+    let pivot = diagonal;
+    for (let l = 0; l < j; l++) pivot -= A[j * k + l]! * A[j * k + l]!;
+    if (!(pivot > k * EPSILON * Math.abs(diagonal))) return false;
+    const root = Math.sqrt(pivot);
+    A[j * k + j] = root;
+    for (let i = j + 1; i < k; i++) {
+      let s = A[i * k + j]!;
+      for (let l = 0; l < j; l++) s -= A[i * k + l]! * A[j * k + l]!;
+      A[i * k + j] = s / root;
+    }
+  }
+  return true;
 }
