@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
 import { createRng, mixSeed } from '../math/random';
-import { type Objective, compactHessian, minimize } from './lbfgsb';
+import { type Objective, compactHessian, generalizedCauchyPoint, minimize, subspaceMinimum } from './lbfgsb';
 
 const SEED = 20240601;
 
@@ -167,6 +167,13 @@ describe('minimize on bound-constrained quadratics with a known solution', () =>
       { seed: SEED, numRuns: 120 },
     );
   });
+
+  it('does so with many free variables and a short memory (subspace step through Woodbury, f > 2m)', () => {
+    fc.assert(
+      fc.property(knownQuadratic(fc.constant(40)), (q) => recoversKnownSolution(q, 3)),
+      { seed: SEED, numRuns: 15 },
+    );
+  });
 });
 
 describe('minimize: edge cases', () => {
@@ -286,6 +293,29 @@ function denseBfgs(S: Float64Array[], Y: Float64Array[], theta: number, n: numbe
   return B;
 }
 
+/** Gaussian elimination with partial pivoting, for reference answers only. */
+function denseSolve(A: Float64Array, b: Float64Array, k: number): Float64Array {
+  const a = Float64Array.from(A);
+  const x = Float64Array.from(b);
+  for (let col = 0; col < k; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]!) > Math.abs(a[pivot * k + col]!)) pivot = r;
+    for (let j = 0; j < k; j++) [a[col * k + j], a[pivot * k + j]] = [a[pivot * k + j]!, a[col * k + j]!];
+    [x[col], x[pivot]] = [x[pivot]!, x[col]!];
+    for (let r = col + 1; r < k; r++) {
+      const factor = a[r * k + col]! / a[col * k + col]!;
+      for (let j = col; j < k; j++) a[r * k + j] = a[r * k + j]! - factor * a[col * k + j]!;
+      x[r] = x[r]! - factor * x[col]!;
+    }
+  }
+  for (let r = k - 1; r >= 0; r--) {
+    let s = x[r]!;
+    for (let j = r + 1; j < k; j++) s -= a[r * k + j]! * x[j]!;
+    x[r] = s / a[r * k + r]!;
+  }
+  return x;
+}
+
 const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((worst, e) => Math.max(worst, Math.abs(e)), 0);
 
 // (n, pairs): the acquisition problems (6 variables, memory 6), the GP fit's 8 with memory 10, more pairs than
@@ -349,6 +379,86 @@ describe('compact limited-memory Hessian (Byrd et al. 1995, eq. 3.4)', () => {
       expect(compactHessian([s, s], [y, y], theta, 3)).toBeNull();
       // The same pair once is an ordinary model.
       expect(compactHessian([s], [y], theta, 3)).not.toBeNull();
+    }
+  });
+});
+
+describe('subspace minimisation (Byrd et al. 1995, §5.1)', () => {
+  /**
+   * The model m(z) = gᵀz + ½zᵀBz (z = x̂ − x) minimised over the variables free at the Cauchy point, with B the
+   * dense recursive BFGS matrix: solve B̂ du = −Zᵀ(g + B(x_cp − x)), then take the longest step ≤ 1 along du
+   * that stays in the box (§5.1's truncation).
+   */
+  function denseSubspaceMinimum(
+    x: Float64Array,
+    g: Float64Array,
+    lower: Float64Array,
+    upper: Float64Array,
+    B: Float64Array,
+    cauchyPoint: Float64Array,
+    free: number[],
+  ): Float64Array {
+    const n = x.length;
+    const f = free.length;
+    const reduced = new Float64Array(f * f);
+    const r = new Float64Array(f);
+    free.forEach((i, a) => {
+      let bz = 0;
+      for (let j = 0; j < n; j++) bz += B[i * n + j]! * (cauchyPoint[j]! - x[j]!);
+      r[a] = -(g[i]! + bz);
+      free.forEach((j, b) => (reduced[a * f + b] = B[i * n + j]!));
+    });
+    const du = denseSolve(reduced, r, f);
+    let step = 1;
+    free.forEach((i, a) => {
+      if (du[a]! > 0) step = Math.min(step, (upper[i]! - cauchyPoint[i]!) / du[a]!);
+      if (du[a]! < 0) step = Math.min(step, (lower[i]! - cauchyPoint[i]!) / du[a]!);
+    });
+    const out = Float64Array.from(cauchyPoint);
+    free.forEach((i, a) => (out[i] = cauchyPoint[i]! + step * du[a]!));
+    return out;
+  }
+
+  // (n, pairs, expected path): f ≤ 2m factors the reduced Hessian, f > 2m goes through Woodbury.
+  const CASES: [number, number, 'reduced' | 'Woodbury'][] = [
+    [6, 6, 'reduced'],
+    [8, 10, 'reduced'],
+    [13, 3, 'Woodbury'],
+    [40, 3, 'Woodbury'],
+  ];
+  it.each(CASES)('n = %i with %i pairs (%s path) matches the dense model minimiser, some variables held at bounds', (n, m, path) => {
+    for (let seed = 0; seed < 20; seed++) {
+      const rng = createRng(mixSeed(SEED, 77, n, m, seed));
+      const { S, Y, theta } = curvaturePairs(n, m, mixSeed(SEED, 78, n, m, seed));
+      const lower = new Float64Array(n).fill(-1);
+      const upper = new Float64Array(n).fill(1);
+      const x = Float64Array.from({ length: n }, () => 1.6 * rng.next() - 0.8);
+      const g = Float64Array.from({ length: n }, () => rng.normal());
+      // Variables 0 and 1 sit on a bound with the gradient pushing out: fixed from the start of the Cauchy path.
+      x[0] = -1;
+      g[0] = Math.abs(g[0]!) + 0.1;
+      x[1] = 1;
+      g[1] = -Math.abs(g[1]!) - 0.1;
+      // Wide bounds on half the rest, so the Newton step is not always cut short by the box.
+      for (let i = 2; i < n; i += 2) {
+        lower[i] = -1e3;
+        upper[i] = 1e3;
+      }
+      const model = compactHessian(S, Y, theta, n)!;
+      const cauchy = generalizedCauchyPoint(x, g, lower, upper, model);
+      const free: number[] = [];
+      for (let i = 0; i < n; i++) if (!cauchy.fixed[i]) free.push(i);
+      expect(free.length).toBeLessThan(n);
+      if (free.length === 0) continue;
+      expect(free.length <= model.width ? 'reduced' : 'Woodbury').toBe(path);
+      const expected = denseSubspaceMinimum(x, g, lower, upper, denseBfgs(S, Y, theta, n), cauchy.x, free);
+      const result = subspaceMinimum(x, g, lower, upper, model, cauchy);
+      const scale = Math.max(maxAbs(expected.map((v, i) => v - cauchy.x[i]!)), 1e-300);
+      for (let i = 0; i < n; i++) {
+        expect(result[i]!).toBeGreaterThanOrEqual(lower[i]!);
+        expect(result[i]!).toBeLessThanOrEqual(upper[i]!);
+        expect(Math.abs(result[i]! - expected[i]!) / scale).toBeLessThan(1e-10);
+      }
     }
   });
 });

@@ -284,7 +284,7 @@ export function compactHessian(S: Float64Array[], Y: Float64Array[], theta: numb
   return { theta, width, W, M };
 }
 
-interface CauchyPoint {
+export interface CauchyPoint {
   x: Float64Array;
   /** c = Wᵀ(x_cp − x), needed by the subspace step. */
   c: Float64Array;
@@ -293,7 +293,7 @@ interface CauchyPoint {
 }
 
 /** Algorithm CP of Byrd et al. (1995), §4. */
-function generalizedCauchyPoint(
+export function generalizedCauchyPoint(
   x: Float64Array,
   g: Float64Array,
   lower: Float64Array,
@@ -380,9 +380,10 @@ function generalizedCauchyPoint(
 
 /**
  * Direct primal subspace minimisation (Byrd et al. 1995, §5.1): minimise the model over the free variables
- * starting at the Cauchy point, then shorten the step so the result stays inside the box.
+ * starting at the Cauchy point, then shorten the step so the result stays inside the box. The Newton step on
+ * the free variables solves B̂ du = −r with the reduced Hessian B̂ = ZᵀBZ = θI − ZᵀW M WᵀZ.
  */
-function subspaceMinimum(
+export function subspaceMinimum(
   x: Float64Array,
   g: Float64Array,
   lower: Float64Array,
@@ -408,7 +409,64 @@ function subspaceMinimum(
     for (let j = 0; j < width; j++) wMc += W[i * width + j]! * Mc[j]!;
     r[a] = g[i]! + theta * (cauchy.x[i]! - x[i]!) - wMc;
   }
-  // Woodbury: B̂⁻¹ = I/θ + (1/θ²) ZᵀW (I − (1/θ) M WᵀZZᵀW)⁻¹ M WᵀZ.
+  // Which way B̂ is cheaper to solve with: formed and factored when it is no wider than M (the usual case for
+  // the few-variable acquisition and GP problems, where 2m exceeds n), through Woodbury otherwise (§5.1's
+  // setting, n ≫ m). Both give B̂⁻¹r; a factorisation that fails to rounding falls back to the other form, and
+  // if that fails too the Cauchy point stands, as before.
+  const du = (free.length <= width ? reducedNewtonStep(model, free, r) : null) ?? woodburyNewtonStep(model, free, r);
+  if (du === null) return result;
+  let step = 1;
+  for (let a = 0; a < free.length; a++) {
+    const i = free[a]!;
+    const move = du[a]!;
+    if (move > 0 && upper[i]! < Infinity) step = Math.min(step, (upper[i]! - cauchy.x[i]!) / move);
+    else if (move < 0 && lower[i]! > -Infinity) step = Math.min(step, (lower[i]! - cauchy.x[i]!) / move);
+  }
+  step = Math.max(step, 0);
+  for (let a = 0; a < free.length; a++) {
+    const i = free[a]!;
+    result[i] = moveWithinBox(cauchy.x[i]!, du[a]!, step, lower[i]!, upper[i]!);
+  }
+  return result;
+}
+
+/**
+ * du = −B̂⁻¹r with B̂ = θI − V M Vᵀ formed explicitly (V = ZᵀW, the rows of W of the free variables) and
+ * factored by Cholesky: f×f work where Woodbury needs a 2m×2m system. B̂ is positive definite in exact
+ * arithmetic (a principal submatrix of a positive definite B); null when rounding made it otherwise.
+ */
+function reducedNewtonStep(model: CompactHessian, free: number[], r: Float64Array): Float64Array | null {
+  const { theta, width, W, M } = model;
+  const f = free.length;
+  const VM = new Float64Array(f * width);
+  for (let a = 0; a < f; a++) {
+    const row = free[a]! * width;
+    for (let l = 0; l < width; l++) {
+      const wl = W[row + l]!;
+      // M is symmetric, so its row l is its column l.
+      for (let j = 0; j < width; j++) VM[a * width + j] = VM[a * width + j]! + wl * M[l * width + j]!;
+    }
+  }
+  // Lower triangle of B̂ only: the Cholesky reads nothing else.
+  const H = new Float64Array(f * f);
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b <= a; b++) {
+      const row = free[b]! * width;
+      let s = 0;
+      for (let j = 0; j < width; j++) s += VM[a * width + j]! * W[row + j]!;
+      H[a * f + b] = (a === b ? theta : 0) - s;
+    }
+  }
+  if (!choleskyInPlace(H, f)) return null;
+  const du = new Float64Array(f);
+  for (let a = 0; a < f; a++) du[a] = -r[a]!;
+  choleskySolveInPlace(H, f, du);
+  return du;
+}
+
+/** du = −B̂⁻¹r by Woodbury: B̂⁻¹ = I/θ + (1/θ²) ZᵀW (I − (1/θ) M WᵀZZᵀW)⁻¹ M WᵀZ; null when that system is singular. */
+function woodburyNewtonStep(model: CompactHessian, free: number[], r: Float64Array): Float64Array | null {
+  const { theta, width, W, M } = model;
   const Wr = new Float64Array(width);
   const WW = new Float64Array(width * width);
   for (let a = 0; a < free.length; a++) {
@@ -431,7 +489,7 @@ function subspaceMinimum(
     }
   }
   const solved = solveSmall(N, v, width);
-  if (solved === null) return result;
+  if (solved === null) return null;
   const du = new Float64Array(free.length);
   for (let a = 0; a < free.length; a++) {
     const i = free[a]!;
@@ -439,19 +497,7 @@ function subspaceMinimum(
     for (let j = 0; j < width; j++) wv += W[i * width + j]! * solved[j]!;
     du[a] = -r[a]! / theta - wv / (theta * theta);
   }
-  let step = 1;
-  for (let a = 0; a < free.length; a++) {
-    const i = free[a]!;
-    const move = du[a]!;
-    if (move > 0 && upper[i]! < Infinity) step = Math.min(step, (upper[i]! - cauchy.x[i]!) / move);
-    else if (move < 0 && lower[i]! > -Infinity) step = Math.min(step, (lower[i]! - cauchy.x[i]!) / move);
-  }
-  step = Math.max(step, 0);
-  for (let a = 0; a < free.length; a++) {
-    const i = free[a]!;
-    result[i] = moveWithinBox(cauchy.x[i]!, du[a]!, step, lower[i]!, upper[i]!);
-  }
-  return result;
+  return du;
 }
 
 interface LinePoint {
@@ -731,4 +777,18 @@ function choleskyInPlace(A: Float64Array, k: number): boolean {
     }
   }
   return true;
+}
+
+/** Solves JJᵀz = b in place, J the lower-triangular factor left by choleskyInPlace. */
+function choleskySolveInPlace(J: Float64Array, k: number, b: Float64Array): void {
+  for (let i = 0; i < k; i++) {
+    let s = b[i]!;
+    for (let l = 0; l < i; l++) s -= J[i * k + l]! * b[l]!;
+    b[i] = s / J[i * k + i]!;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let l = i + 1; l < k; l++) s -= J[l * k + i]! * b[l]!;
+    b[i] = s / J[i * k + i]!;
+  }
 }
