@@ -9,7 +9,8 @@ import { BallastError } from '../../../shared/errors';
  *   2. finds the generalized Cauchy point — the first local minimiser of the quadratic model along the
  *      projected steepest-descent path x(t) = P(x − t g), walking the breakpoints in order (§4, Alg. CP);
  *   3. minimises the model over the variables still free at the Cauchy point by the direct primal method
- *      (§5.1, Sherman–Morrison–Woodbury on the reduced Hessian), truncating the step to stay in the box;
+ *      (§5.1: the reduced Hessian factored as it stands when the free variables are at most 2m, through
+ *      Sherman–Morrison–Woodbury when they are more), truncating the step to stay in the box;
  *   4. searches along the resulting direction for a point meeting the strong Wolfe conditions (c₁ = 1e-3,
  *      c₂ = 0.9 as in the reference code), never leaving the box.
  * The pair (s, y) enters the memory only when sᵀy > ε‖y‖², which keeps B positive definite.
@@ -279,12 +280,15 @@ export interface CompactHessian {
 /**
  * B = θI − W M Wᵀ with M = [[−D, Lᵀ], [L, θ SᵀS]]⁻¹ (Byrd et al. 1995, eq. 3.4), where D = diag(sᵢᵀyᵢ) and L
  * holds sᵢᵀyⱼ for i > j. M comes from block elimination through the Schur complement of −D,
- * T = θSᵀS + L D⁻¹ Lᵀ, which is symmetric positive definite whenever D > 0 and S has full rank — the matrix the
- * reference code factors as T = JJᵀ (its `formt`). With G = J⁻¹ and F = G L D⁻¹:
+ * T = θSᵀS + L D⁻¹ Lᵀ, the matrix the reference code factors as T = JJᵀ (its `formt`). With G = J⁻¹ and
+ * F = G L D⁻¹:
  *   M = [[−D⁻¹ + FᵀF, FᵀG], [GᵀF, GᵀG]],
  * a handful of m×m triangular products where a Gauss–Jordan inversion of the 2m×2m middle matrix cost several
- * times more (it was the biggest self time of a BO ask). Null when T is not positive definite to working
- * precision: the pairs have become linearly dependent in float64.
+ * times more (it was the biggest self time of a BO ask). In exact arithmetic T is positive definite whenever
+ * every sᵢᵀyᵢ > 0, even with more pairs than variables: Sv = 0 and Lᵀv = 0 cannot both hold, for if Sv = 0
+ * and q is the first index with v_q ≠ 0, (Lᵀv)_q = y_qᵀ Σ_{i>q} vᵢsᵢ = −v_q s_qᵀy_q ≠ 0. So a failed Cholesky
+ * means rounding has swamped a pivot (the middle matrix is singular in float64), and the result is null:
+ * restart from steepest descent, as before.
  */
 export function compactHessian(
   S: Float64Array[],
