@@ -9,7 +9,8 @@ import { BallastError } from '../../../shared/errors';
  *   2. finds the generalized Cauchy point — the first local minimiser of the quadratic model along the
  *      projected steepest-descent path x(t) = P(x − t g), walking the breakpoints in order (§4, Alg. CP);
  *   3. minimises the model over the variables still free at the Cauchy point by the direct primal method
- *      (§5.1, Sherman–Morrison–Woodbury on the reduced Hessian), truncating the step to stay in the box;
+ *      (§5.1: the reduced Hessian factored as it stands when the free variables are at most 2m, through
+ *      Sherman–Morrison–Woodbury when they are more), truncating the step to stay in the box;
  *   4. searches along the resulting direction for a point meeting the strong Wolfe conditions (c₁ = 1e-3,
  *      c₂ = 0.9 as in the reference code), never leaving the box.
  * The pair (s, y) enters the memory only when sᵀy > ε‖y‖², which keeps B positive definite.
@@ -101,6 +102,7 @@ export function minimize(f: Objective, x0: Float64Array, options: MinimizeOption
 
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
+  const work = new Workspace(n, memory);
   let theta = 1;
   let iterations = 0;
   for (;;) {
@@ -110,7 +112,7 @@ export function minimize(f: Objective, x0: Float64Array, options: MinimizeOption
     if (iterations >= maxIterations) return finish(false, 'iteration limit reached', iterations);
     if (evaluations >= maxEvaluations) return finish(false, 'evaluation limit reached', iterations);
 
-    const model = compactHessian(S, Y, theta, n);
+    const model = compactHessian(S, Y, theta, n, work);
     if (model === null) {
       // The middle matrix lost invertibility to rounding: forget the curvature and restart from steepest descent.
       S.length = 0;
@@ -118,9 +120,9 @@ export function minimize(f: Objective, x0: Float64Array, options: MinimizeOption
       theta = 1;
       continue;
     }
-    const cauchy = generalizedCauchyPoint(x, gradient, lower, upper, model);
-    const target = subspaceMinimum(x, gradient, lower, upper, model, cauchy);
-    const direction = new Float64Array(n);
+    const cauchy = generalizedCauchyPoint(x, gradient, lower, upper, model, work);
+    const target = subspaceMinimum(x, gradient, lower, upper, model, cauchy, work);
+    const direction = work.direction;
     let slope = 0;
     let directionNorm = 0;
     for (let i = 0; i < n; i++) {
@@ -186,7 +188,86 @@ export function minimize(f: Objective, x0: Float64Array, options: MinimizeOption
   }
 }
 
-interface CompactHessian {
+/**
+ * The arrays one minimisation reuses from iteration to iteration. A typed array over 64 bytes lives outside
+ * V8's heap, and at these sizes (a 12×12 M for the 6-variable acquisition) allocating and collecting them
+ * took as long as the arithmetic done in them: half of compactHessian's own time was its seven `new
+ * Float64Array`s. Sized for the largest memory; each step uses the leading part its current width needs.
+ */
+export class Workspace {
+  readonly W: Float64Array;
+  readonly M: Float64Array;
+  // compactHessian: D, L, T = JJᵀ, G = J⁻¹, F = G L D⁻¹ (m×m).
+  readonly D: Float64Array;
+  readonly L: Float64Array;
+  readonly T: Float64Array;
+  readonly G: Float64Array;
+  readonly F: Float64Array;
+  // generalizedCauchyPoint.
+  readonly breakTime: Float64Array;
+  readonly d: Float64Array;
+  readonly fixed: Uint8Array;
+  readonly cauchyX: Float64Array;
+  readonly c: Float64Array;
+  readonly p: Float64Array;
+  readonly wb: Float64Array;
+  readonly Mwb: Float64Array;
+  // subspaceMinimum and its two Newton steps.
+  readonly target: Float64Array;
+  readonly free: Int32Array;
+  readonly Mc: Float64Array;
+  readonly r: Float64Array;
+  readonly du: Float64Array;
+  readonly VM: Float64Array;
+  readonly H: Float64Array;
+  readonly Wr: Float64Array;
+  readonly WW: Float64Array;
+  readonly v: Float64Array;
+  readonly N: Float64Array;
+  readonly scratch: Float64Array;
+  readonly inverse: Float64Array;
+  readonly solved: Float64Array;
+  // minimize.
+  readonly direction: Float64Array;
+
+  constructor(n: number, memory: number) {
+    const width = 2 * memory;
+    this.W = new Float64Array(n * width);
+    this.M = new Float64Array(width * width);
+    this.D = new Float64Array(memory);
+    this.L = new Float64Array(memory * memory);
+    this.T = new Float64Array(memory * memory);
+    this.G = new Float64Array(memory * memory);
+    this.F = new Float64Array(memory * memory);
+    this.breakTime = new Float64Array(n);
+    this.d = new Float64Array(n);
+    this.fixed = new Uint8Array(n);
+    this.cauchyX = new Float64Array(n);
+    this.c = new Float64Array(width);
+    this.p = new Float64Array(width);
+    this.wb = new Float64Array(width);
+    this.Mwb = new Float64Array(width);
+    this.target = new Float64Array(n);
+    this.free = new Int32Array(n);
+    this.Mc = new Float64Array(width);
+    this.r = new Float64Array(n);
+    this.du = new Float64Array(n);
+    // The reduced step only runs with f ≤ 2m free variables.
+    const reduced = Math.min(n, width);
+    this.VM = new Float64Array(reduced * width);
+    this.H = new Float64Array(reduced * reduced);
+    this.Wr = new Float64Array(width);
+    this.WW = new Float64Array(width * width);
+    this.v = new Float64Array(width);
+    this.N = new Float64Array(width * width);
+    this.scratch = new Float64Array(width * width);
+    this.inverse = new Float64Array(width * width);
+    this.solved = new Float64Array(width);
+    this.direction = new Float64Array(n);
+  }
+}
+
+export interface CompactHessian {
   theta: number;
   /** Number of columns of W (2 × pairs held). */
   width: number;
@@ -196,39 +277,99 @@ interface CompactHessian {
   M: Float64Array;
 }
 
-/** B = θI − W M Wᵀ with M = [[−D, Lᵀ], [L, θ SᵀS]]⁻¹ (Byrd et al. 1995, eq. 3.4). */
-function compactHessian(S: Float64Array[], Y: Float64Array[], theta: number, n: number): CompactHessian | null {
+/**
+ * B = θI − W M Wᵀ with M = [[−D, Lᵀ], [L, θ SᵀS]]⁻¹ (Byrd et al. 1995, eq. 3.4), where D = diag(sᵢᵀyᵢ) and L
+ * holds sᵢᵀyⱼ for i > j. M comes from block elimination through the Schur complement of −D,
+ * T = θSᵀS + L D⁻¹ Lᵀ, the matrix the reference code factors as T = JJᵀ (its `formt`). With G = J⁻¹ and
+ * F = G L D⁻¹:
+ *   M = [[−D⁻¹ + FᵀF, FᵀG], [GᵀF, GᵀG]],
+ * a handful of m×m triangular products where a Gauss–Jordan inversion of the 2m×2m middle matrix cost several
+ * times more (it was the biggest self time of a BO ask). In exact arithmetic T is positive definite whenever
+ * every sᵢᵀyᵢ > 0, even with more pairs than variables: Sv = 0 and Lᵀv = 0 cannot both hold, for if Sv = 0
+ * and q is the first index with v_q ≠ 0, (Lᵀv)_q = y_qᵀ Σ_{i>q} vᵢsᵢ = −v_q s_qᵀy_q ≠ 0. So a failed Cholesky
+ * means rounding has swamped a pivot (the middle matrix is singular in float64), and the result is null:
+ * restart from steepest descent, as before.
+ */
+export function compactHessian(
+  S: Float64Array[],
+  Y: Float64Array[],
+  theta: number,
+  n: number,
+  work: Workspace = new Workspace(n, S.length),
+): CompactHessian | null {
   const m = S.length;
   const width = 2 * m;
-  const W = new Float64Array(n * width);
+  const { W, D, L, T, G, F, M } = work;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       W[i * width + j] = Y[j]![i]!;
       W[i * width + m + j] = theta * S[j]![i]!;
     }
   }
-  if (m === 0) return { theta, width, W, M: new Float64Array(0) };
-  const middle = new Float64Array(width * width);
-  // Only sᵢᵀyⱼ with i ≥ j enter; SᵀS is symmetric, and sᵢᵀsⱼ and sⱼᵀsᵢ are the same products in the same order.
+  if (m === 0) return { theta, width, W, M };
+  // Row strides are the current m and width; only entries written below for this m are ever read. T holds its
+  // lower triangle only and starts as θSᵀS.
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
       const siyj = dotProduct(S[i]!, Y[j]!);
-      if (i === j) middle[i * width + j] = -siyj;
-      else {
-        // L (lower-left block) and its transpose (upper-right block).
-        middle[(m + i) * width + j] = siyj;
-        middle[j * width + m + i] = siyj;
-      }
-      const sisj = theta * dotProduct(S[i]!, S[j]!);
-      middle[(m + i) * width + m + j] = sisj;
-      middle[(m + j) * width + m + i] = sisj;
+      if (i === j) D[i] = siyj;
+      else L[i * m + j] = siyj;
+      T[i * m + j] = theta * dotProduct(S[i]!, S[j]!);
     }
   }
-  const M = invertSmall(middle, width);
-  return M === null ? null : { theta, width, W, M };
+  // (L D⁻¹ Lᵀ)ᵢⱼ = Σ_{k < min(i, j)} LᵢₖLⱼₖ / Dₖ, L being strictly lower triangular.
+  for (let i = 1; i < m; i++) {
+    for (let j = 1; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < j; k++) s += (L[i * m + k]! * L[j * m + k]!) / D[k]!;
+      T[i * m + j] = T[i * m + j]! + s;
+    }
+  }
+  if (!choleskyInPlace(T, m)) return null;
+  // G = J⁻¹, lower triangular: column c solves J g = e_c by forward substitution.
+  for (let c = 0; c < m; c++) {
+    G[c * m + c] = 1 / T[c * m + c]!;
+    for (let i = c + 1; i < m; i++) {
+      let s = 0;
+      for (let k = c; k < i; k++) s += T[i * m + k]! * G[k * m + c]!;
+      G[i * m + c] = -s / T[i * m + i]!;
+    }
+  }
+  // F = G L D⁻¹: Fᵢⱼ = Σ_{j < k ≤ i} GᵢₖLₖⱼ / Dⱼ, strictly lower triangular like L.
+  for (let i = 1; i < m; i++) {
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let k = j + 1; k <= i; k++) s += G[i * m + k]! * L[k * m + j]!;
+      F[i * m + j] = s / D[j]!;
+    }
+  }
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      // F is strictly lower triangular and G lower triangular: with j ≤ i only rows k > i of F (k ≥ i of G) count.
+      let ff = 0;
+      for (let k = i + 1; k < m; k++) ff += F[k * m + i]! * F[k * m + j]!;
+      const upperLeft = (i === j ? -1 / D[i]! : 0) + ff;
+      M[i * width + j] = upperLeft;
+      M[j * width + i] = upperLeft;
+      let gg = 0;
+      for (let k = i; k < m; k++) gg += G[k * m + i]! * G[k * m + j]!;
+      M[(m + i) * width + m + j] = gg;
+      M[(m + j) * width + m + i] = gg;
+    }
+  }
+  // Off-diagonal blocks: (FᵀG)ᵢⱼ = Σ_{k ≥ max(i + 1, j)} FₖᵢGₖⱼ, and GᵀF its transpose.
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      let fg = 0;
+      for (let k = Math.max(i + 1, j); k < m; k++) fg += F[k * m + i]! * G[k * m + j]!;
+      M[i * width + m + j] = fg;
+      M[(m + j) * width + i] = fg;
+    }
+  }
+  return { theta, width, W, M };
 }
 
-interface CauchyPoint {
+export interface CauchyPoint {
   x: Float64Array;
   /** c = Wᵀ(x_cp − x), needed by the subspace step. */
   c: Float64Array;
@@ -237,18 +378,17 @@ interface CauchyPoint {
 }
 
 /** Algorithm CP of Byrd et al. (1995), §4. */
-function generalizedCauchyPoint(
+export function generalizedCauchyPoint(
   x: Float64Array,
   g: Float64Array,
   lower: Float64Array,
   upper: Float64Array,
   model: CompactHessian,
+  work: Workspace = new Workspace(x.length, model.width / 2),
 ): CauchyPoint {
   const n = x.length;
   const { theta, width, W, M } = model;
-  const breakTime = new Float64Array(n);
-  const d = new Float64Array(n);
-  const fixed = new Uint8Array(n);
+  const { breakTime, d, fixed, wb, Mwb } = work;
   const order: number[] = [];
   for (let i = 0; i < n; i++) {
     const gi = g[i]!;
@@ -260,15 +400,17 @@ function generalizedCauchyPoint(
       fixed[i] = 1;
       d[i] = 0;
     } else {
+      fixed[i] = 0;
       d[i] = -gi;
       if (t < Infinity) order.push(i);
     }
   }
   order.sort((a, b) => breakTime[a]! - breakTime[b]!);
 
-  const xcp = Float64Array.from(x);
-  const c = new Float64Array(width);
-  const p = new Float64Array(width);
+  const xcp = work.cauchyX;
+  xcp.set(x);
+  const c = work.c.fill(0, 0, width);
+  const p = work.p.fill(0, 0, width);
   let slope = 0;
   for (let i = 0; i < n; i++) {
     if (d[i] === 0) continue;
@@ -281,7 +423,6 @@ function generalizedCauchyPoint(
   let stepToMinimum = -slope / curvature;
   let elapsed = 0;
   let next = 0;
-  const wb = new Float64Array(width);
   while (next < order.length) {
     const b = order[next]!;
     const interval = breakTime[b]! - elapsed;
@@ -293,7 +434,7 @@ function generalizedCauchyPoint(
     for (let j = 0; j < width; j++) c[j] = c[j]! + interval * p[j]!;
     const gb = g[b]!;
     for (let j = 0; j < width; j++) wb[j] = W[b * width + j]!;
-    const Mwb = multiplySmall(M, wb, width);
+    multiplyInto(M, wb, width, Mwb);
     let wbMc = 0;
     let wbMp = 0;
     let wbMwb = 0;
@@ -324,38 +465,111 @@ function generalizedCauchyPoint(
 
 /**
  * Direct primal subspace minimisation (Byrd et al. 1995, §5.1): minimise the model over the free variables
- * starting at the Cauchy point, then shorten the step so the result stays inside the box.
+ * starting at the Cauchy point, then shorten the step so the result stays inside the box. The Newton step on
+ * the free variables solves B̂ du = −r with the reduced Hessian B̂ = ZᵀBZ = θI − ZᵀW M WᵀZ.
  */
-function subspaceMinimum(
+export function subspaceMinimum(
   x: Float64Array,
   g: Float64Array,
   lower: Float64Array,
   upper: Float64Array,
   model: CompactHessian,
   cauchy: CauchyPoint,
+  work: Workspace = new Workspace(x.length, model.width / 2),
 ): Float64Array {
   const n = x.length;
   const { theta, width, W, M } = model;
-  const result = Float64Array.from(cauchy.x);
-  const free: number[] = [];
-  for (let i = 0; i < n; i++) if (!cauchy.fixed[i]) free.push(i);
-  if (free.length === 0 || width === 0) {
+  const { free, Mc, r } = work;
+  const result = work.target;
+  result.set(cauchy.x);
+  let freeCount = 0;
+  for (let i = 0; i < n; i++) if (!cauchy.fixed[i]) free[freeCount++] = i;
+  if (freeCount === 0 || width === 0) {
     // With no curvature pairs the model is θ‖z‖²/2 and the Cauchy point is already its box minimum.
     return result;
   }
-  const Mc = multiplySmall(M, cauchy.c, width);
+  multiplyInto(M, cauchy.c, width, Mc);
   // Reduced gradient of the model at the Cauchy point: r = Zᵀ(g + θ(x_cp − x) − W M c).
-  const r = new Float64Array(free.length);
-  for (let a = 0; a < free.length; a++) {
+  for (let a = 0; a < freeCount; a++) {
     const i = free[a]!;
     let wMc = 0;
     for (let j = 0; j < width; j++) wMc += W[i * width + j]! * Mc[j]!;
     r[a] = g[i]! + theta * (cauchy.x[i]! - x[i]!) - wMc;
   }
-  // Woodbury: B̂⁻¹ = I/θ + (1/θ²) ZᵀW (I − (1/θ) M WᵀZZᵀW)⁻¹ M WᵀZ.
-  const Wr = new Float64Array(width);
-  const WW = new Float64Array(width * width);
-  for (let a = 0; a < free.length; a++) {
+  // Which way B̂ is cheaper to solve with: formed and factored when it is no wider than M (the usual case for
+  // the few-variable acquisition and GP problems, where 2m exceeds n), through Woodbury otherwise (§5.1's
+  // setting, n ≫ m). Both give B̂⁻¹r; a factorisation that fails to rounding falls back to the other form, and
+  // if that fails too the Cauchy point stands, as before.
+  const du =
+    (freeCount <= width ? reducedNewtonStep(model, free, freeCount, r, work) : null) ??
+    woodburyNewtonStep(model, free, freeCount, r, work);
+  if (du === null) return result;
+  let step = 1;
+  for (let a = 0; a < freeCount; a++) {
+    const i = free[a]!;
+    const move = du[a]!;
+    if (move > 0 && upper[i]! < Infinity) step = Math.min(step, (upper[i]! - cauchy.x[i]!) / move);
+    else if (move < 0 && lower[i]! > -Infinity) step = Math.min(step, (lower[i]! - cauchy.x[i]!) / move);
+  }
+  step = Math.max(step, 0);
+  for (let a = 0; a < freeCount; a++) {
+    const i = free[a]!;
+    result[i] = moveWithinBox(cauchy.x[i]!, du[a]!, step, lower[i]!, upper[i]!);
+  }
+  return result;
+}
+
+/**
+ * du = −B̂⁻¹r with B̂ = θI − V M Vᵀ formed explicitly (V = ZᵀW, the rows of W of the free variables) and
+ * factored by Cholesky: f×f work where Woodbury needs a 2m×2m system. B̂ is positive definite in exact
+ * arithmetic (a principal submatrix of a positive definite B); null when rounding made it otherwise.
+ */
+function reducedNewtonStep(
+  model: CompactHessian,
+  free: Int32Array,
+  f: number,
+  r: Float64Array,
+  work: Workspace,
+): Float64Array | null {
+  const { theta, width, W, M } = model;
+  const { H, du } = work;
+  const VM = work.VM.fill(0, 0, f * width);
+  for (let a = 0; a < f; a++) {
+    const row = free[a]! * width;
+    for (let l = 0; l < width; l++) {
+      const wl = W[row + l]!;
+      // M is symmetric, so its row l is its column l.
+      for (let j = 0; j < width; j++) VM[a * width + j] = VM[a * width + j]! + wl * M[l * width + j]!;
+    }
+  }
+  // Lower triangle of B̂ only: the Cholesky reads nothing else.
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b <= a; b++) {
+      const row = free[b]! * width;
+      let s = 0;
+      for (let j = 0; j < width; j++) s += VM[a * width + j]! * W[row + j]!;
+      H[a * f + b] = (a === b ? theta : 0) - s;
+    }
+  }
+  if (!choleskyInPlace(H, f)) return null;
+  for (let a = 0; a < f; a++) du[a] = -r[a]!;
+  choleskySolveInPlace(H, f, du);
+  return du;
+}
+
+/** du = −B̂⁻¹r by Woodbury: B̂⁻¹ = I/θ + (1/θ²) ZᵀW (I − (1/θ) M WᵀZZᵀW)⁻¹ M WᵀZ; null when that system is singular. */
+function woodburyNewtonStep(
+  model: CompactHessian,
+  free: Int32Array,
+  f: number,
+  r: Float64Array,
+  work: Workspace,
+): Float64Array | null {
+  const { theta, width, W, M } = model;
+  const { v, N, du } = work;
+  const Wr = work.Wr.fill(0, 0, width);
+  const WW = work.WW.fill(0, 0, width * width);
+  for (let a = 0; a < f; a++) {
     const i = free[a]!;
     const row = i * width;
     for (let j = 0; j < width; j++) {
@@ -365,8 +579,7 @@ function subspaceMinimum(
   }
   // WᵀZZᵀW is symmetric: its lower triangle would sum the same products in the same order.
   for (let j = 0; j < width; j++) for (let k = 0; k < j; k++) WW[j * width + k] = WW[k * width + j]!;
-  const v = multiplySmall(M, Wr, width);
-  const N = new Float64Array(width * width);
+  multiplyInto(M, Wr, width, v);
   for (let j = 0; j < width; j++) {
     for (let k = 0; k < width; k++) {
       let s = 0;
@@ -374,28 +587,16 @@ function subspaceMinimum(
       N[j * width + k] = (j === k ? 1 : 0) - s / theta;
     }
   }
-  const solved = solveSmall(N, v, width);
-  if (solved === null) return result;
-  const du = new Float64Array(free.length);
-  for (let a = 0; a < free.length; a++) {
+  const inverse = invertSmall(N, width, work.scratch, work.inverse);
+  if (inverse === null) return null;
+  const solved = multiplyInto(inverse, v, width, work.solved);
+  for (let a = 0; a < f; a++) {
     const i = free[a]!;
     let wv = 0;
     for (let j = 0; j < width; j++) wv += W[i * width + j]! * solved[j]!;
     du[a] = -r[a]! / theta - wv / (theta * theta);
   }
-  let step = 1;
-  for (let a = 0; a < free.length; a++) {
-    const i = free[a]!;
-    const move = du[a]!;
-    if (move > 0 && upper[i]! < Infinity) step = Math.min(step, (upper[i]! - cauchy.x[i]!) / move);
-    else if (move < 0 && lower[i]! > -Infinity) step = Math.min(step, (lower[i]! - cauchy.x[i]!) / move);
-  }
-  step = Math.max(step, 0);
-  for (let a = 0; a < free.length; a++) {
-    const i = free[a]!;
-    result[i] = moveWithinBox(cauchy.x[i]!, du[a]!, step, lower[i]!, upper[i]!);
-  }
-  return result;
+  return du;
 }
 
 interface LinePoint {
@@ -600,8 +801,8 @@ function quadratic(M: Float64Array, v: Float64Array, k: number): number {
   return s;
 }
 
-function multiplySmall(M: Float64Array, v: Float64Array, k: number): Float64Array {
-  const out = new Float64Array(k);
+/** out = M v for the leading k×k block of M; returns out. */
+function multiplyInto(M: Float64Array, v: Float64Array, k: number, out: Float64Array): Float64Array {
   for (let i = 0; i < k; i++) {
     let s = 0;
     for (let j = 0; j < k; j++) s += M[i * k + j]! * v[j]!;
@@ -610,13 +811,16 @@ function multiplySmall(M: Float64Array, v: Float64Array, k: number): Float64Arra
   return out;
 }
 
-/** Gauss–Jordan with partial pivoting on a k×k matrix (k ≤ 2 × memory); null when singular. */
-function invertSmall(A: Float64Array, k: number): Float64Array | null {
-  const a = Float64Array.from(A);
-  const inv = new Float64Array(k * k);
+/**
+ * Gauss–Jordan with partial pivoting on a k×k matrix (k ≤ 2 × memory), into `inv`, working in `a` (both at
+ * least k×k); null when singular.
+ */
+function invertSmall(A: Float64Array, k: number, a: Float64Array, inv: Float64Array): Float64Array | null {
+  a.set(A.subarray(0, k * k));
+  inv.fill(0, 0, k * k);
   for (let i = 0; i < k; i++) inv[i * k + i] = 1;
   let scale = 0;
-  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]!));
+  for (let i = 0; i < k * k; i++) scale = Math.max(scale, Math.abs(a[i]!));
   for (let col = 0; col < k; col++) {
     let pivot = col;
     for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]!) > Math.abs(a[pivot * k + col]!)) pivot = r;
@@ -650,7 +854,39 @@ function invertSmall(A: Float64Array, k: number): Float64Array | null {
   return inv;
 }
 
-function solveSmall(A: Float64Array, b: Float64Array, k: number): Float64Array | null {
-  const inv = invertSmall(A, k);
-  return inv === null ? null : multiplySmall(inv, b, k);
+
+/**
+ * In-place Cholesky A = JJᵀ of a symmetric k×k matrix given by its lower triangle (row-major); J overwrites that
+ * triangle. False when a pivot is not above k·ε of its diagonal entry: it would be rounding noise, and dividing
+ * by it would turn an indefinite or singular matrix into a confident but meaningless factor.
+ */
+function choleskyInPlace(A: Float64Array, k: number): boolean {
+  for (let j = 0; j < k; j++) {
+    const diagonal = A[j * k + j]!;
+    let pivot = diagonal;
+    for (let l = 0; l < j; l++) pivot -= A[j * k + l]! * A[j * k + l]!;
+    if (!(pivot > k * EPSILON * Math.abs(diagonal))) return false;
+    const root = Math.sqrt(pivot);
+    A[j * k + j] = root;
+    for (let i = j + 1; i < k; i++) {
+      let s = A[i * k + j]!;
+      for (let l = 0; l < j; l++) s -= A[i * k + l]! * A[j * k + l]!;
+      A[i * k + j] = s / root;
+    }
+  }
+  return true;
+}
+
+/** Solves JJᵀz = b in place, J the lower-triangular factor left by choleskyInPlace. */
+function choleskySolveInPlace(J: Float64Array, k: number, b: Float64Array): void {
+  for (let i = 0; i < k; i++) {
+    let s = b[i]!;
+    for (let l = 0; l < i; l++) s -= J[i * k + l]! * b[l]!;
+    b[i] = s / J[i * k + i]!;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let l = i + 1; l < k; l++) s -= J[l * k + i]! * b[l]!;
+    b[i] = s / J[i * k + i]!;
+  }
 }
