@@ -226,6 +226,23 @@ describe('fast paths', () => {
       }),
       { numRuns: 3000 },
     );
+    // The value is read in one pass (N / 10^k): bit for bit what Number gives, for digit strings of any length — short
+    // prices, integers and fractions near and past 2⁵³, more than 22 decimals — and undefined for anything else.
+    const settled = new NumberReader({ name: 'us', basis: 'file' });
+    const digitString = (min: number, max: number) => fc.stringMatching(new RegExp(`^\\d{${min},${max}}$`));
+    fc.assert(
+      fc.property(digitString(1, 20), fc.option(digitString(1, 26), { nil: undefined }), (whole, fraction) => {
+        const text = fraction === undefined ? whole : `${whole}.${fraction}`;
+        expect(Object.is(plainNumber(settled, text), Number(text))).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of ['9007199254740991', '9007199254740993', '9007199254740992.5', '0.1', '1.0000000000000000000001', '0.0000000000000000000000001', '123456789.123456789']) {
+      expect(plainNumber(settled, text)).toBe(Number(text));
+    }
+    for (const text of ['', '.', '.5', '5.', '1.2.3', '+1', '-1', '1e5', ' 1', '1 ', '1,5', '١٢', 'Infinity', '0x10']) {
+      expect(plainNumber(settled, text)).toBeUndefined();
+    }
     expect(plainNumber(new NumberReader({ name: 'us', basis: 'file' }), '0012.50')).toBe(12.5);
     expect(plainNumber(new NumberReader({ name: 'us', basis: 'assumed' }), '1.234')).toBeUndefined();
     expect(plainNumber(new NumberReader({ name: 'eu', basis: 'file' }), '12.50')).toBeUndefined();
