@@ -854,7 +854,6 @@ function invertSmall(A: Float64Array, k: number, a: Float64Array, inv: Float64Ar
   return inv;
 }
 
-
 /**
  * In-place Cholesky A = JJᵀ of a symmetric k×k matrix given by its lower triangle (row-major); J overwrites that
  * triangle. False when a pivot is not above k·ε of its diagonal entry: it would be rounding noise, and dividing
