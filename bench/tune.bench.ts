@@ -30,6 +30,7 @@ import {
   evaluateValues,
   evaluationsTo95,
   planFolds,
+  returnsBehind,
   type EvaluationContext,
   type EvaluationOutcome,
   type TunerObservation,
@@ -318,11 +319,11 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
   const untunedValidation = evaluator.evaluate({});
   const untuned = { validation: untunedValidation.validation, test: evaluator.evaluate({}, 'test').validation, feasible: untunedValidation.feasible };
   // The deflated Sharpe ratio of each run's chosen θ, its trials the run's own feasible backtests (as tuning runs report it).
-  // The returns behind a validation score, as the backtests count them (the folds' calendar is the same whatever θ).
-  // A fold the untuned backtest could not run leaves the count unknown (0: no deflated Sharpe ratio), as in the app.
-  const validationReturns = untunedValidation.folds.every((f) => f.returns !== null) ? untunedValidation.folds.reduce((n, f) => n + f.returns!, 0) : 0;
+  // The returns behind a validation score, counted by the untuned backtests as the app counts them; unknown when one
+  // failed (no deflated Sharpe ratio then, as in the app).
+  const validationReturns = returnsBehind(untunedValidation.folds.map((f) => f.returns));
   const deflatedOf = (r: RunResult): number | null =>
-    r.best
+    r.best && validationReturns !== null
       ? (deflatedSharpeRatio({
           sharpe: r.best.validation,
           trialSharpes: r.observations.filter((o) => o.feasible && o.validation !== null).map((o) => o.validation!),

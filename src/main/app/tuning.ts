@@ -62,6 +62,7 @@ import {
   maxLookbackDays,
   parameterImportance,
   planFolds,
+  returnsBehind,
   surrogateSlice,
   thetaFor,
   validateTuningSpace,
@@ -518,10 +519,9 @@ async function executeRun(ctx: AppContext, plan: RunPlan, call: CallContext): Pr
   };
   const bayes = summaries.bayesian!;
   const bestTheta = bayes.best ? thetaFor(plan.base, bayes.best.values) : null;
-  // The daily returns behind a validation score: the folds' calendar is the same whatever θ, and the untuned settings'
-  // backtests counted it (on the pool, not here by reading prices); unknown if one of them failed.
-  const foldReturns = savedOnValidation!.returns;
-  const validationReturns = foldReturns.every((r) => r !== null) ? foldReturns.reduce<number>((sum, r) => sum + r!, 0) : null;
+  // The daily returns behind a validation score, as the untuned settings' backtests counted them (on the pool, not
+  // here by reading prices); unknown if one of them failed.
+  const validationReturns = returnsBehind(savedOnValidation!.returns);
   const feasiblePoints = bayes.observations.filter((o) => o.feasible && o.validation !== null).map((o) => ({ values: o.values, validation: o.validation! }));
   const best =
     bayes.best && bestTheta?.ok

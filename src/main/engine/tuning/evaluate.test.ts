@@ -5,7 +5,7 @@ import { runBacktest } from '../backtest';
 import type { ForecastSet } from '../forecast/types';
 import { createRng } from '../math/random';
 import { bayesianStrategy } from '../strategy/strategy';
-import { MIN_FOLD_DAYS, backtestWindows, combineWindows, evaluateValues, meanVarianceUtility, planFolds, type EvaluationContext } from './evaluate';
+import { MIN_FOLD_DAYS, backtestWindows, combineWindows, evaluateValues, meanVarianceUtility, planFolds, returnsBehind, type EvaluationContext } from './evaluate';
 import { DEFAULT_TUNING_SPACE, maxLookbackDays, optimizerPriors, thetaFor, validateTuningSpace } from './space';
 
 /** Seeded synthetic forecasts every 5 days from `first` on: small means, epistemic spreads that wander. */
@@ -133,6 +133,7 @@ describe('one evaluation', () => {
     const days = plan.folds.map((w) => panel.dates.filter((d) => d >= w.from && d <= w.to).length - 1);
     expect(out.folds.map((f) => f.returns)).toEqual(days);
     expect(evaluateValues(context, { riskAversion: 50, 'rebalance.everyDays': 5 }).folds.map((f) => f.returns)).toEqual(days);
+    expect(returnsBehind(out.folds.map((f) => f.returns))).toBe(days.reduce((a, b) => a + b, 0));
     // The same θ gives the same numbers (deterministic).
     expect(evaluateValues(context, values)).toEqual(out);
   });
@@ -182,5 +183,7 @@ describe('one evaluation', () => {
     const out = evaluateValues(context, { 'breaker.warn': -3, 'breaker.trip': -2 });
     expect(out).toMatchObject({ feasible: false, validation: null, reason: expect.stringMatching(/trip < warn < reset/) });
     expect(out.folds.every((f) => f.returns === null)).toBe(true);
+    expect(returnsBehind(out.folds.map((f) => f.returns))).toBeNull();
+    expect(returnsBehind([250, null, 250])).toBeNull();
   });
 });

@@ -171,6 +171,19 @@ export function evaluateValues(context: EvaluationContext, values: ParameterValu
   return run.ok ? combineWindows(run.outcomes) : invalidTheta(windows, run.reason);
 }
 
+/**
+ * The daily returns behind a score averaged over these windows (each window's count, summed); null when a window was
+ * not backtested. The windows' calendar is the same whatever θ, so any one θ's backtests give the count.
+ */
+export function returnsBehind(windowReturns: readonly (number | null)[]): number | null {
+  let total = 0;
+  for (const n of windowReturns) {
+    if (n === null) return null;
+    total += n;
+  }
+  return total;
+}
+
 /** The evaluation of a θ that is not a valid strategy: infeasible on every window, nothing backtested. */
 export function invalidTheta(windows: readonly Window[], reason: string): EvaluationOutcome {
   return { validation: null, folds: windows.map((window) => ({ window, objective: null, metrics: null, returns: null })), feasible: false, reason };

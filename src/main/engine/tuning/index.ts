@@ -4,7 +4,7 @@
  */
 export { DEFAULT_TUNING_SPACE, RANGE_PRIOR_MASS, maxLookbackDays, optimizerPriors, optimizerSpace, thetaFor, validateTuningSpace } from './space';
 export type { ThetaResult } from './space';
-export { MIN_FOLD_DAYS, UTILITY_RISK_AVERSION, backtestWindows, combineWindows, evaluateValues, invalidTheta, meanVarianceUtility, objectiveValue, planFolds } from './evaluate';
+export { MIN_FOLD_DAYS, UTILITY_RISK_AVERSION, backtestWindows, combineWindows, evaluateValues, invalidTheta, meanVarianceUtility, objectiveValue, planFolds, returnsBehind } from './evaluate';
 export type { EvaluationContext, EvaluationOutcome, FoldOutcome, FoldPlan, Window, WindowOutcome } from './evaluate';
 export { Tuner, bestSoFar, driveSearch, evaluationsTo95, gridPoints, randomPoint } from './search';
 export type { BestPoint, Candidate, CandidateSource, DriveHooks, TunerConfig, TunerObservation, TunerOutcome, TunerState } from './search';
