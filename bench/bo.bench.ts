@@ -38,13 +38,16 @@ const root = path.resolve(import.meta.dirname, '..');
 const PROBLEMS: Record<string, TestProblem> = { branin, hartmann6, ackley5 };
 
 /** Ballast settings under test: the optimiser's defaults, written out so the results say what ran. */
-const BALLAST_OPTIONS: Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'> = {};
+const BALLAST_OPTIONS: SettingsUnderTest = {};
 
 /**
  * Ablations, run on the noise-free problems to 50 evaluations with the same seeds: a setting stays the
  * default only while it measures at least as well as its alternative. --no-ablations leaves them out.
  */
-const ABLATIONS: Record<string, Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'>> = {
+type SettingsUnderTest = Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'>;
+const ABLATIONS: Record<string, SettingsUnderTest | ((problem: TestProblem) => SettingsUnderTest)> = {
+  // The initial design before issue 8's measurement: 2p + 1 points instead of p (at least 4, at most 20).
+  'ballast-design2p+1': (problem) => ({ initialDesign: Math.min(20, Math.max(4, 2 * problem.dimension + 1)) }),
   // BoTorch's current default lengthscale prior (Hvarfner et al. 2024) instead of Gamma(3, 6).
   'ballast-dimensionScaledPrior': { lengthscalePrior: 'dimension-scaled' },
   // The objective GP on Yeo–Johnson-warped values instead of raw ones (HEBO's output warp).
@@ -55,6 +58,11 @@ const ABLATIONS: Record<string, Omit<BayesianOptimizerOptions, 'space' | 'seed' 
   // search around the best point outside that basin (optimizer.ts `basinEscape`, basinEscape.ts).
   'ballast-basinEscape': { basinEscape: true },
 };
+
+function ablationOptions(name: string, problem: TestProblem): SettingsUnderTest {
+  const options = ABLATIONS[name]!;
+  return typeof options === 'function' ? options(problem) : options;
+}
 
 interface Task {
   problem: string;
@@ -89,7 +97,7 @@ function runBallast(task: Task): RunResult {
     seed: task.seed,
     direction: 'minimize',
     noisy: task.noisy,
-    ...(task.ablation ? ABLATIONS[task.ablation] : BALLAST_OPTIONS),
+    ...(task.ablation ? ablationOptions(task.ablation, problem) : BALLAST_OPTIONS),
   });
   const regrets: Record<number, number> = {};
   const askMs: number[] = [];
@@ -429,10 +437,15 @@ async function main(): Promise<void> {
       ballast: {
         options: {
           ...BALLAST_OPTIONS,
-          note: 'BayesianOptimizer defaults (logEI, Matérn-5/2 ARD with Gamma(3, 6) lengthscale prior, initial design min(20, max(4, 2d+1)), GP fit warm-started from the previous ask (cold start every 10th ask), 8 restarts, 512 raw samples)',
+          note: 'BayesianOptimizer defaults (logEI, Matérn-5/2 ARD with Gamma(3, 6) lengthscale prior, initial design min(20, max(4, d)), GP fit warm-started from the previous ask (cold start every 10th ask), 8 restarts, 512 raw samples)',
         },
       },
-      ...Object.fromEntries(Object.entries(ABLATIONS).map(([name, options]) => [name, { options, problems: 'noise-free, budgets as the defaults' }])),
+      ...Object.fromEntries(
+        Object.keys(ABLATIONS).map((name) => [
+          name,
+          { options: Object.fromEntries(problemList.map((p) => [p, ablationOptions(name, PROBLEMS[p]!)])), problems: 'noise-free, budgets as the defaults' },
+        ]),
+      ),
       random: { recommendation: 'best observation' },
       tpe: tpe.available ? { ...tpe, sampler: 'TPESampler(seed) defaults', recommendation: 'best observation' } : tpe,
       tpeMultivariate: tpe.available ? { sampler: 'TPESampler(seed, multivariate=True)', problems: 'noise-free only' } : tpe,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../../shared/errors';
 import { BayesianOptimizer, type BayesianOptimizerOptions, type ProgressEvent } from './optimizer';
 import { FAST, braninOf, run } from './optimizerTestSupport';
-import { branin, problemSpace } from './testFunctions';
+import { branin, hartmann6, problemPoint, problemSpace } from './testFunctions';
 
 describe('BayesianOptimizer determinism and persistence', () => {
   const options: BayesianOptimizerOptions = { space: problemSpace(branin), seed: 11, direction: 'minimize', initialDesign: 5, ...FAST };
@@ -122,5 +122,21 @@ describe('BayesianOptimizer API contract', () => {
     const asked = run(optimizer, 5, braninOf);
     for (const s of asked) expect(known).not.toContainEqual(s.params);
     expect(optimizer.best()!.params).toEqual(known[0]);
+  });
+  it('designs p points for p parameters by default, saves that size, and resumes a state saved without one at the old 2p + 1', () => {
+    const hartmannOf = (p: Parameters<typeof braninOf>[0]) => hartmann6.evaluate(problemPoint(hartmann6, p));
+    const fresh = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 3, direction: 'minimize', ...FAST });
+    const asked = run(fresh, 8, hartmannOf);
+    expect(asked.map((s) => s.source)).toEqual([...Array(6).fill('design'), 'model', 'model']);
+    expect(fresh.toJSON().options.initialDesign).toBe(6);
+
+    // A state written before the design size was saved (the default was then 2p + 1 = 13).
+    const legacy = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 3, direction: 'minimize', ...FAST });
+    run(legacy, 6, hartmannOf);
+    const saved = JSON.parse(JSON.stringify(legacy.toJSON()));
+    delete saved.options.initialDesign;
+    const resumed = BayesianOptimizer.fromJSON(saved);
+    expect(run(resumed, 8, hartmannOf).map((s) => s.source)).toEqual([...Array(7).fill('design'), 'model']);
+    expect(resumed.toJSON().options.initialDesign).toBe(13);
   });
 });

@@ -64,7 +64,11 @@ export interface BayesianOptimizerOptions {
   noisy?: boolean;
   /** Points per `ask()` when no count is given. Default 1. */
   batchSize?: number;
-  /** Quasi-random points before the first model. Default 2p + 1 for p parameters, at least 4 and at most 20. */
+  /**
+   * Quasi-random points before the first model. Default p for p parameters, at least 4 and at most 20
+   * (`defaultInitialDesign`). Until issue 8's last measurement it was 2p + 1; a state saved without a design
+   * size was started with that and resumes with it.
+   */
   initialDesign?: number;
   kernel?: KernelName;
   /** πBO beliefs per parameter. */
@@ -325,7 +329,7 @@ export class BayesianOptimizer {
       acquisition: options.acquisition ?? 'logEI',
       noisy: options.noisy ?? false,
       batchSize: options.batchSize ?? 1,
-      initialDesign: options.initialDesign ?? Math.min(20, Math.max(4, 2 * parameterCount + 1)),
+      initialDesign: options.initialDesign ?? defaultInitialDesign(parameterCount),
       kernel: options.kernel ?? 'matern52',
       priorStrength: options.priorStrength ?? 10,
       acquisitionRestarts: options.acquisitionRestarts ?? 8,
@@ -452,7 +456,8 @@ export class BayesianOptimizer {
     return {
       format: STATE_FORMAT,
       version: STATE_VERSION,
-      options: structuredClone(this.options) as BayesianOptimizerState['options'],
+      // The design size as resolved, so a later change of the default cannot change a resumed run.
+      options: { ...(structuredClone(this.options) as BayesianOptimizerState['options']), initialDesign: this.settings.initialDesign },
       trials: this.trialList.map((t) => {
         const out: BayesianOptimizerState['trials'][number] = { id: t.id, params: { ...t.params }, status: t.status, source: t.source };
         if (t.value !== undefined) out.value = t.value;
@@ -487,6 +492,8 @@ export class BayesianOptimizer {
     }
     const s = parsed.data;
     const optimizer = new BayesianOptimizer(s.options as BayesianOptimizerOptions, hooks);
+    // A state without a design size was written while the default was 2p + 1.
+    if (s.options.initialDesign === undefined) optimizer.settings.initialDesign = legacyInitialDesign(optimizer.space.parameters.length);
     for (const t of s.trials) {
       const trial: InternalTrial = { ...t, params: { ...t.params }, encoded: optimizer.space.encode(t.params) };
       if (optimizer.trialById.has(t.id)) throw new BallastError('BAD_INPUT', `the saved state lists trial ${t.id} twice`);
@@ -878,6 +885,24 @@ export class BayesianOptimizer {
     }
     return out;
   }
+}
+
+/**
+ * The default initial design: one quasi-random point per parameter (at least 4, at most 20). Measured against
+ * the earlier 2p + 1 on seeds drawn at random, Hartmann-6 at 50 evaluations: 67 % of runs below 0.05 against
+ * 62 % over 1,200 seeds in four sets (paired: 188 runs rescued, 125 lost); the noisy Hartmann-6 22 % against 14 %
+ * (200 seeds); Branin and Ackley-5 unchanged (200 and 400 seeds). At a budget of 50 the points a larger design
+ * spends are model steps the search lacks: most runs that fail sit in the local minimum's basin, and every extra
+ * model step is a chance to leave it. The tuner (7 parameters, 30 backtests, demo ETFs, 12 seeds) found a
+ * better validation objective on 10 of the 12 seeds.
+ */
+export function defaultInitialDesign(parameterCount: number): number {
+  return Math.min(20, Math.max(4, parameterCount));
+}
+
+/** The default before issue 8's design measurement, kept for states saved without a design size. */
+function legacyInitialDesign(parameterCount: number): number {
+  return Math.min(20, Math.max(4, 2 * parameterCount + 1));
 }
 
 function spreadOf(values: Float64Array): number {
