@@ -3,7 +3,7 @@
 // without a πBO prior; wall time; and the parallel speed-up of two workers (q = 1 with folds split, q = 2) over one.
 //
 //   node --import tsx bench/tune.bench.ts [--json] [--quick] [--datasets etf,us50] [--budget N] [--seeds K]
-//        [--seed-list 1,2,3] [--no-parallel | --parallel etf,us50] [--no-tpe]
+//        [--seed-list 1,2,3] [--methods bo,bo-prior,random,grid,tpe] [--no-parallel | --parallel etf,us50] [--no-tpe]
 //
 // Every search evaluates θ = the default θ with the 7 parameters of the default tuning space replaced, by the same
 // engine function the app's 'tuning.evaluate' job runs (engine/tuning/evaluate.ts): the mean Sharpe ratio (excess
@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { initComputeBackend } from '../src/main/engine/bnn';
+import { defaultInitialDesign } from '../src/main/engine/bo';
 import {
   deflatedSharpeRatio,
   DEFAULT_TUNING_SPACE,
@@ -55,6 +56,10 @@ const budgetOf = (name: string) => Number(option('--budget') ?? PLAN[name]?.budg
 const seedCountOf = (name: string) => Number(option('--seeds') ?? PLAN[name]?.seeds ?? 3);
 const seedPool = option('--seed-list')?.split(',').map(Number) ?? Array.from({ length: 10 }, () => randomInt(1, 2 ** 31 - 1));
 const withTpe = !args.includes('--no-tpe');
+const METHODS = ['bo', 'bo-prior', 'random', 'grid', 'tpe'] as const;
+/** `--methods` runs some of the searches only (e.g. `bo` against a saved run of the others on the same seeds). */
+const chosenMethods = option('--methods')?.split(',') ?? [...METHODS];
+for (const m of chosenMethods) if (!(METHODS as readonly string[]).includes(m)) throw new Error(`--methods: unknown search ${m} (${METHODS.join(', ')})`);
 const withParallel = !args.includes('--no-parallel');
 const log = (...m: unknown[]) => (json ? console.error(...m) : console.log(...m));
 /** The PM's belief for the πBO run: "rebalancing every 20–60 days and a tracking-error budget of 1–4 % are most likely". */
@@ -67,7 +72,7 @@ const TEST_YEARS = 3;
 
 // ---------- searches ----------
 
-type Method = 'bo' | 'bo-prior' | 'random' | 'grid' | 'tpe';
+type Method = (typeof METHODS)[number];
 
 interface RunResult {
   method: Method;
@@ -305,7 +310,7 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
   log(`${name}: ${panel.tickers.length} assets; folds ${plan.folds.map((f) => `${f.from}→${f.to}`).join(', ')}; test ${plan.test.from}→${plan.test.to}`);
   const budget = budgetOf(name);
   const seeds = seedPool.slice(0, seedCountOf(name));
-  const methods: Method[] = ['bo', 'bo-prior', 'random', 'grid', ...(tpe ? (['tpe'] as const) : [])];
+  const methods = METHODS.filter((m) => chosenMethods.includes(m) && (m !== 'tpe' || tpe !== null));
   const runs: RunResult[] = [];
   const started = performance.now();
   for (const seed of seeds) {
@@ -356,13 +361,16 @@ async function runDataset(name: string, tpe: TpeProcess | null) {
       ];
     }),
   );
-  // The prior's pull: how far the first proposals sit from the prior's mode (every 40 days), with and without it.
+  // The prior's pull: how far the first proposals sit from the prior's mode (every 40 days), with and without it —
+  // over the initial design and the ten model steps after it.
+  const design = defaultInitialDesign(DEFAULT_TUNING_SPACE.length);
   const pull = (method: Method, from: number, to: number) =>
     quartiles(runs.filter((r) => r.method === method).flatMap((r) => r.observations.slice(from, to).map((o) => Math.abs((o.values['rebalance.everyDays'] as number) - 40))));
   const prior = {
     belief: PRIOR,
-    designDistanceFromMode: { without: pull('bo', 0, 15), with: pull('bo-prior', 0, 15) },
-    firstModelStepsDistanceFromMode: { without: pull('bo', 15, 25), with: pull('bo-prior', 15, 25) },
+    designPoints: design,
+    designDistanceFromMode: { without: pull('bo', 0, design), with: pull('bo-prior', 0, design) },
+    firstModelStepsDistanceFromMode: { without: pull('bo', design, design + 10), with: pull('bo-prior', design, design + 10) },
   };
   return {
     dataset: name,
