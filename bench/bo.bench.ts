@@ -20,7 +20,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BayesianOptimizer, type BayesianOptimizerOptions } from '../src/main/engine/bo';
+import { BayesianOptimizer, type BayesianOptimizerOptions, legacyInitialDesign } from '../src/main/engine/bo';
 import {
   DEFAULT_NOISE_SD,
   ackley5,
@@ -47,7 +47,7 @@ const BALLAST_OPTIONS: SettingsUnderTest = {};
 type SettingsUnderTest = Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'>;
 const ABLATIONS: Record<string, SettingsUnderTest | ((problem: TestProblem) => SettingsUnderTest)> = {
   // The initial design before issue 8's measurement: 2p + 1 points instead of p (at least 4, at most 20).
-  'ballast-design2p+1': (problem) => ({ initialDesign: Math.min(20, Math.max(4, 2 * problem.dimension + 1)) }),
+  'ballast-design2p+1': (problem) => ({ initialDesign: legacyInitialDesign(problem.dimension) }),
   // BoTorch's current default lengthscale prior (Hvarfner et al. 2024) instead of Gamma(3, 6).
   'ballast-dimensionScaledPrior': { lengthscalePrior: 'dimension-scaled' },
   // The objective GP on Yeo–Johnson-warped values instead of raw ones (HEBO's output warp).

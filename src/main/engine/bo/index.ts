@@ -3,7 +3,7 @@
  * GP-UCB / Thompson acquisitions with unknown constraints and πBO priors, batches by Kriging believer, and a
  * deterministic, resumable ask/tell optimiser.
  */
-export { BayesianOptimizer, defaultInitialDesign } from './optimizer';
+export { BayesianOptimizer, defaultInitialDesign, legacyInitialDesign } from './optimizer';
 export type {
   AcquisitionName,
   BayesianOptimizerOptions,
