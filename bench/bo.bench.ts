@@ -64,6 +64,32 @@ function ablationOptions(name: string, problem: TestProblem): SettingsUnderTest 
   return typeof options === 'function' ? options(problem) : options;
 }
 
+/**
+ * One ablation against the defaults at one budget, seed by seed: on how many seeds its regret was lower or higher,
+ * and how many runs it brought below 0.05 that the defaults left above (rescued), or the other way round (lost).
+ */
+function paired(indices: readonly number[], budget: number, defaults: readonly RunResult[], other: readonly RunResult[]) {
+  const count = { seeds: indices.length, lower: 0, higher: 0, rescued: 0, lost: 0 };
+  for (const i of indices) {
+    const a = defaults[i]!.regrets[budget]!;
+    const b = other[i]!.regrets[budget]!;
+    if (b < a) count.lower++;
+    else if (b > a) count.higher++;
+    if (a >= 0.05 && b < 0.05) count.rescued++;
+    else if (a < 0.05 && b >= 0.05) count.lost++;
+  }
+  return count;
+}
+
+/** The Wilson score interval (95 %) of a share of k successes in n runs. */
+function wilsonInterval(k: number, n: number): [number, number] {
+  const z = 1.959963984540054;
+  const p = k / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
 interface Task {
   problem: string;
   noisy: boolean;
@@ -366,6 +392,14 @@ async function main(): Promise<void> {
         return t === null ? [] : [[name, t.medianByIteration]];
       }),
     );
+    // Each ablation against the defaults on the same seeds: a paired count says more than two shares that each carry
+    // a sampling error of several points at 30 seeds.
+    const pairedAgainstDefaults = Object.fromEntries(
+      Object.entries(ablationColumns).flatMap(([ablation, results]) => {
+        if (indices.some((i) => results[i]!.regrets[budgets[0]!] === undefined)) return [];
+        return [[ablation, Object.fromEntries(budgets.filter((b) => results[indices[0]!]!.regrets[b] !== undefined).map((b) => [b, paired(indices, b, ballastResults, results)]))]];
+      }),
+    );
     const info = PROBLEMS[problem]!;
     problems[name] = {
       dimension: info.dimension,
@@ -374,6 +408,7 @@ async function main(): Promise<void> {
       noiseSd: noisy ? DEFAULT_NOISE_SD[problem] : 0,
       budgets,
       regret,
+      pairedAgainstDefaults,
       ballastTiming: timing,
       ablationCpuMsPerIteration,
       tpeWallMsPerAsk: tpeResults.tpe ? timingOf(tpeResults.tpe, 'askMs') : null,
@@ -402,6 +437,7 @@ async function main(): Promise<void> {
       description: 'Hartmann-6, 50 evaluations, at least 30 seeds drawn at random: median regret < 0.01 and at least 80 % of runs below 0.05',
       median: ballastH6.median,
       shareBelow005: ballastH6.shareBelow005,
+      shareBelow005Interval95: wilsonInterval(Math.round(ballastH6.shareBelow005 * seeds.length), seeds.length),
       runs: seeds.length,
       met: !qualityJudged ? null : ballastH6.median < 0.01 && ballastH6.shareBelow005 >= 0.8,
       ...(!qualityJudged
