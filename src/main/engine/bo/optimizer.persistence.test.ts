@@ -77,6 +77,23 @@ describe('BayesianOptimizer determinism and persistence', () => {
     const a = run(new BayesianOptimizer(cold), 12, braninOf);
     expect(run(new BayesianOptimizer(cold), 12, braninOf)).toEqual(a);
   });
+
+  it('designs p points for p parameters by default, saves that size, and resumes a state saved without one at the old 2p + 1', () => {
+    const hartmannOf = (p: Parameters<typeof braninOf>[0]) => hartmann6.evaluate(problemPoint(hartmann6, p));
+    const fresh = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 3, direction: 'minimize', ...FAST });
+    const asked = run(fresh, 8, hartmannOf);
+    expect(asked.map((s) => s.source)).toEqual([...Array(6).fill('design'), 'model', 'model']);
+    expect(fresh.toJSON().options.initialDesign).toBe(6);
+
+    // A state written before the design size was saved (the default was then 2p + 1 = 13).
+    const legacy = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 3, direction: 'minimize', ...FAST });
+    run(legacy, 6, hartmannOf);
+    const saved = JSON.parse(JSON.stringify(legacy.toJSON()));
+    delete saved.options.initialDesign;
+    const resumed = BayesianOptimizer.fromJSON(saved);
+    expect(run(resumed, 8, hartmannOf).map((s) => s.source)).toEqual([...Array(7).fill('design'), 'model']);
+    expect(resumed.toJSON().options.initialDesign).toBe(13);
+  });
 });
 
 describe('BayesianOptimizer API contract', () => {
@@ -122,21 +139,5 @@ describe('BayesianOptimizer API contract', () => {
     const asked = run(optimizer, 5, braninOf);
     for (const s of asked) expect(known).not.toContainEqual(s.params);
     expect(optimizer.best()!.params).toEqual(known[0]);
-  });
-  it('designs p points for p parameters by default, saves that size, and resumes a state saved without one at the old 2p + 1', () => {
-    const hartmannOf = (p: Parameters<typeof braninOf>[0]) => hartmann6.evaluate(problemPoint(hartmann6, p));
-    const fresh = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 3, direction: 'minimize', ...FAST });
-    const asked = run(fresh, 8, hartmannOf);
-    expect(asked.map((s) => s.source)).toEqual([...Array(6).fill('design'), 'model', 'model']);
-    expect(fresh.toJSON().options.initialDesign).toBe(6);
-
-    // A state written before the design size was saved (the default was then 2p + 1 = 13).
-    const legacy = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 3, direction: 'minimize', ...FAST });
-    run(legacy, 6, hartmannOf);
-    const saved = JSON.parse(JSON.stringify(legacy.toJSON()));
-    delete saved.options.initialDesign;
-    const resumed = BayesianOptimizer.fromJSON(saved);
-    expect(run(resumed, 8, hartmannOf).map((s) => s.source)).toEqual([...Array(7).fill('design'), 'model']);
-    expect(resumed.toJSON().options.initialDesign).toBe(13);
   });
 });
