@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sha256Hex, writeFileAtomic } from './files';
+import { KeyFingerprints } from '../io/key-fingerprints';
+import { scratchFile, sha256Hex, writeFileAtomic } from './files';
 
 /**
  * Another process's file appearing between writeFileAtomic's first check and its final step: `raceOnce`
@@ -82,5 +83,38 @@ describe('writeFileAtomic', () => {
     } finally {
       race.noLinks = false;
     }
+  });
+});
+
+describe('scratchFile', () => {
+  const names = () => readdirSync(tmpdir()).filter((f) => f.startsWith('ballast-scratch-test-'));
+
+  it('reads back what was appended, at any position, and has no name in the temporary folder even while open', () => {
+    const file = scratchFile('ballast-scratch-test-');
+    // Unlinked at once: a process killed now leaves nothing behind.
+    if (process.platform !== 'win32') expect(names()).toEqual([]);
+    file.append(Uint8Array.from([1, 2, 3]));
+    file.append(Uint8Array.from([4, 5]));
+    const into = new Uint8Array(3);
+    file.read(into, 2);
+    expect([...into]).toEqual([3, 4, 5]);
+    expect(() => file.read(new Uint8Array(2), 4)).toThrow(RangeError);
+    file.close();
+    file.close();
+    expect(names()).toEqual([]);
+  });
+
+  it('holds the sorted runs of fingerprints past their in-memory limit: the same answers, nothing left behind', () => {
+    const prints = new KeyFingerprints({ chunkSize: 1000, inMemory: 2000, runWindow: 300, runStore: () => scratchFile('ballast-scratch-test-') });
+    try {
+      for (let i = 0; i < 20_000; i++) prints.add(`ACC-${i % 7}`, 'symbol', `S${i}`);
+      expect(prints.spilled).toBe(18_000);
+      expect(prints.hasEqualPair()).toBe(false);
+      prints.add('ACC-3', 'symbol', 'S10');
+      expect(prints.hasEqualPair()).toBe(true);
+    } finally {
+      prints.dispose();
+    }
+    expect(names()).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BallastError } from '../../shared/errors';
+import { KeyFingerprints, type RunStore } from '../io/key-fingerprints';
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -75,4 +77,69 @@ function fsyncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * An append-only scratch file, read back at any position and gone after close(): where data too large to keep in
+ * memory waits during one job. Created in the system's temporary folder under a name nobody else can have taken
+ * (O_EXCL, 0600) and unlinked at once, so it has no name while in use and a job killed outright leaves nothing
+ * behind (the system frees it with the process; on a file system that cannot unlink an open file, close() deletes it).
+ */
+export function scratchFile(prefix: string): RunStore {
+  const file = path.join(tmpdir(), `${prefix}${process.pid}-${randomBytes(8).toString('hex')}`);
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx+', 0o600);
+  } catch (err) {
+    throw scratchError(file, err);
+  }
+  let named = true;
+  try {
+    unlinkSync(file);
+    named = false;
+  } catch {
+    // Deleted by close() instead.
+  }
+  let size = 0;
+  let open = true;
+  return {
+    append(bytes) {
+      try {
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, size + at);
+      } catch (err) {
+        throw scratchError(file, err);
+      }
+      size += bytes.length;
+    },
+    read(into, position) {
+      if (position < 0 || position + into.length > size) throw new RangeError(`scratch read of ${into.length} bytes at ${position} is outside its ${size}`);
+      for (let got = 0; got < into.length; ) {
+        const n = readSync(fd, into, got, into.length - got, position + got);
+        if (n === 0) throw scratchError(file, new Error('the file ended early'));
+        got += n;
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        closeSync(fd);
+      } finally {
+        if (named) rmSync(file, { force: true });
+      }
+    },
+  };
+}
+
+function scratchError(file: string, err: unknown): BallastError {
+  const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
+  return new BallastError('INTERNAL', `Could not use the scratch file ${file}: ${reason}. Free space in the temporary folder and try again; nothing was imported.`);
+}
+
+/**
+ * Fingerprints for a file's keys whose memory does not grow with the file: past 2 Mi keys (16 MB) the sorted runs go
+ * to a scratch file (issue 10: a 5M-row positions preview keeps two sets). dispose() them when done.
+ */
+export function fileFingerprints(): KeyFingerprints {
+  return new KeyFingerprints({ runStore: () => scratchFile('ballast-fingerprints-') });
 }

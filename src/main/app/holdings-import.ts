@@ -13,7 +13,8 @@ import { BallastError, type FileIssue } from '../../shared/errors';
 import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
 import type { PositionInput, SecurityRecord, SnapshotRecord, StagedPosition, Store } from '../store';
 import { instrumentFor } from '../io/instruments';
-import { KeyFingerprints } from '../io/key-fingerprints';
+import type { KeyFingerprints } from '../io/key-fingerprints';
+import { fileFingerprints } from './files';
 import { big, decimal, money } from './money';
 import type Big from 'big.js';
 
@@ -248,7 +249,7 @@ export class HoldingsImport {
   constructor(store: Store, opts: HoldingsImportOptions) {
     this.store = store;
     this.opts = opts;
-    this.unstaged = opts.stageless === true && !opts.write ? new KeyFingerprints() : null;
+    this.unstaged = opts.stageless === true && !opts.write ? fileFingerprints() : null;
     // Accepted holdings are parked in SQL, not in maps per holding: repeats and writes are found and done there.
     store.positions.clearStage();
     if (opts.write) {
@@ -726,6 +727,11 @@ export class HoldingsImport {
   private readonly staged: StagedPosition[] = [];
   /** With `stageless`: fingerprints of (statement, security) of the holdings not staged. */
   private readonly unstaged: KeyFingerprints | null;
+
+  /** Releases what the import holds outside memory (a large stageless preview's fingerprints' scratch file). */
+  dispose(): void {
+    this.unstaged?.dispose();
+  }
 
   private stageBatch(): void {
     if (this.staged.length === 0) return;

@@ -8,12 +8,12 @@ import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
 import { createMt535Reader, parseMt535 } from '../io/mt535';
 import { createOfxReader, parseOfx } from '../io/ofx';
 import { createCustodianCsvReader, parseCustodianCsv, type CustodianCsvResult, type IdentifierKey } from '../io/custodian-csv';
-import { KeyFingerprints } from '../io/key-fingerprints';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
 import { warningsIn } from '../io/report';
 import { createSemt002Reader, parseSemt002 } from '../io/semt002';
 import type { JobContext } from '../jobs/protocol';
 import type { PriceInput, Store } from '../store';
+import { fileFingerprints } from './files';
 import { HoldingsImport, MAX_LISTED_ISSUES, StagedPathNeeded } from './holdings-import';
 import { requireAsOfDate } from './portfolio';
 import { openSource, sha256Of, type FileSource, type OpenedSource } from './sources';
@@ -226,7 +226,7 @@ export function importPricesJob(store: Store, input: PricesJobInput, job: JobCon
  * exist, null — the caller reads the file again the staged way, which names each repeat and its first line.
  */
 function readPricesUnstaged(opened: OpenedSource, fileName: string, job: Job): PricesCsv | null {
-  const fingerprints = new KeyFingerprints();
+  const fingerprints = fileFingerprints();
   let repeats = false;
   const reader = createPricesCsvReader({
     fileName,
@@ -238,13 +238,17 @@ function readPricesUnstaged(opened: OpenedSource, fileName: string, job: Job): P
       return { rows: [], count: 0 };
     },
   });
-  opened.forEachChunk((chunk, bytes) => {
-    checkCancelled(job.signal);
-    reader.push(chunk);
-    job.progress('Reading file', bytes, opened.size);
-  });
-  const parsed = reader.end();
-  return repeats ? null : parsed;
+  try {
+    opened.forEachChunk((chunk, bytes) => {
+      checkCancelled(job.signal);
+      reader.push(chunk);
+      job.progress('Reading file', bytes, opened.size);
+    });
+    const parsed = reader.end();
+    return repeats ? null : parsed;
+  } finally {
+    fingerprints.dispose();
+  }
 }
 
 function previewPrices(store: Store, input: { fileName: string; source: FileSource }, job: JobContext, paths: CsvPaths = {}): ImportPreview {
@@ -457,7 +461,7 @@ function readCsvDirect(
   job: Job,
   batchSize = 1000,
 ): { consumer: HoldingsImport; description: CsvDescription } {
-  const fingerprints = new KeyFingerprints();
+  const fingerprints = fileFingerprints();
   let importer: HoldingsImport | null = null;
   let custodian: string | null = null;
   let needed: string | null = null;
@@ -509,57 +513,67 @@ function readCsvDirect(
       },
     },
   });
-  // Reading is importing here: progress and cancelling every DIRECT_SLICE bytes, not every chunk of the file.
-  opened.forEachChunk((chunk, bytes) => {
-    const start = bytes - chunk.length;
-    for (let at = 0; at < chunk.length; at += DIRECT_SLICE) {
-      checkCancelled(job.signal);
-      const slice = chunk.subarray(at, Math.min(chunk.length, at + DIRECT_SLICE));
-      reader.push(slice);
-      if (needed !== null) throw new StagedPathNeeded(needed);
-      job.progress('Importing holdings', start + at + slice.length, opened.size);
+  // The importer made here (a stageless preview's holds fingerprints of its own): released when this throws.
+  let made: HoldingsImport | null = null;
+  try {
+    // Reading is importing here: progress and cancelling every DIRECT_SLICE bytes, not every chunk of the file.
+    opened.forEachChunk((chunk, bytes) => {
+      const start = bytes - chunk.length;
+      for (let at = 0; at < chunk.length; at += DIRECT_SLICE) {
+        checkCancelled(job.signal);
+        const slice = chunk.subarray(at, Math.min(chunk.length, at + DIRECT_SLICE));
+        reader.push(slice);
+        if (needed !== null) throw new StagedPathNeeded(needed);
+        job.progress('Importing holdings', start + at + slice.length, opened.size);
+      }
+    });
+    const result = reader.end();
+    checkCancelled(job.signal);
+    const fail = (why: string): never => {
+      throw new StagedPathNeeded(why);
+    };
+    if (needed !== null) fail(needed);
+    if (result.repeatedLines !== undefined && result.repeatedLines.size > 0) fail('repeated holdings');
+    if (importer !== null && (result.detected.custodian ?? null) !== custodian) fail('the layout changed after the first holding');
+    const description = csvDescription(result, reason, chosen);
+    const target: HoldingsImport = importer ?? (made = consumer(description));
+    target.describeFile(description.detected);
+    target.addParserIssues(result.issues);
+    // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
+    const order = [...opens.keys()];
+    let next = 0;
+    const statements = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
+    const headerLine = Number(result.detected.headerLine ?? 1);
+    for (const s of result.statements) {
+      const group = s.accountId ?? '';
+      const open = opens.get(group);
+      if (open === undefined && s.cash.length === 0) continue;
+      const { line, hint } = statementOpening(s.cash[0], open?.first, headerLine);
+      if (open !== undefined) {
+        if (order[next] !== group) fail('statements open in another order');
+        if (open.asOf !== s.asOf || open.line !== line) fail('a statement\'s date or first line changed');
+        // The currency only names a new account's; an existing account has its own.
+        if (open.hint !== hint && open.statement.newAccount) fail('a new account\'s currency changed');
+        next++;
+        statements.set(group, open.statement);
+      } else {
+        if (next < order.length) fail('a cash-only statement before a statement with holdings');
+        const statement = target.statementFor(s.accountId, s.asOf, line, hint);
+        if (statement.problem !== null) fail('a statement with a problem');
+        statements.set(group, statement);
+      }
     }
-  });
-  const result = reader.end();
-  checkCancelled(job.signal);
-  const fail = (why: string): never => {
-    throw new StagedPathNeeded(why);
-  };
-  if (needed !== null) fail(needed);
-  if (result.repeatedLines !== undefined && result.repeatedLines.size > 0) fail('repeated holdings');
-  if (importer !== null && (result.detected.custodian ?? null) !== custodian) fail('the layout changed after the first holding');
-  const description = csvDescription(result, reason, chosen);
-  const target: HoldingsImport = importer ?? consumer(description);
-  target.describeFile(description.detected);
-  target.addParserIssues(result.issues);
-  // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
-  const order = [...opens.keys()];
-  let next = 0;
-  const statements = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
-  const headerLine = Number(result.detected.headerLine ?? 1);
-  for (const s of result.statements) {
-    const group = s.accountId ?? '';
-    const open = opens.get(group);
-    if (open === undefined && s.cash.length === 0) continue;
-    const { line, hint } = statementOpening(s.cash[0], open?.first, headerLine);
-    if (open !== undefined) {
-      if (order[next] !== group) fail('statements open in another order');
-      if (open.asOf !== s.asOf || open.line !== line) fail('a statement\'s date or first line changed');
-      // The currency only names a new account's; an existing account has its own.
-      if (open.hint !== hint && open.statement.newAccount) fail('a new account\'s currency changed');
-      next++;
-      statements.set(group, open.statement);
-    } else {
-      if (next < order.length) fail('a cash-only statement before a statement with holdings');
-      const statement = target.statementFor(s.accountId, s.asOf, line, hint);
-      if (statement.problem !== null) fail('a statement with a problem');
-      statements.set(group, statement);
-    }
+    if (next !== order.length) fail('holdings outside the statements the file has');
+    for (const s of result.statements) for (const c of s.cash) target.cash(statements.get(s.accountId ?? '')!, c);
+    if (target.issuesOverflowed) fail('more problems than are listed');
+    return { consumer: target, description };
+  } catch (error) {
+    (importer as HoldingsImport | null)?.dispose();
+    made?.dispose();
+    throw error;
+  } finally {
+    fingerprints.dispose();
   }
-  if (next !== order.length) fail('holdings outside the statements the file has');
-  for (const s of result.statements) for (const c of s.cash) target.cash(statements.get(s.accountId ?? '')!, c);
-  if (target.issuesOverflowed) fail('more problems than are listed');
-  return { consumer: target, description };
 }
 
 /** The file's format (chosen or detected), after refusing what is not text at all. */
@@ -812,7 +826,11 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
       const make = (description: CsvDescription) => new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), stageless: true });
       try {
         const direct = readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize);
-        return done(direct.consumer, direct.description);
+        try {
+          return done(direct.consumer, direct.description);
+        } finally {
+          direct.consumer.dispose();
+        }
       } catch (error) {
         if (!(error instanceof StagedPathNeeded)) throw error;
         paths.onStaged?.(error.why);

@@ -1,8 +1,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyFingerprints } from './key-fingerprints';
+import { KeyFingerprints, type RunStore } from './key-fingerprints';
 
 const key = fc.tuple(fc.string({ maxLength: 6 }), fc.constantFrom('ISIN', 'CUSIP', 'symbol'), fc.string({ maxLength: 8 }));
+
+/** Runs kept in memory, as the app's scratch file keeps them on disk; counts the stores open. */
+let openStores = 0;
+function memoryRuns(): RunStore {
+  let data = new Uint8Array(0);
+  let closed = false;
+  openStores++;
+  return {
+    append(bytes) {
+      const grown = new Uint8Array(data.length + bytes.length);
+      grown.set(data);
+      grown.set(bytes, data.length);
+      data = grown;
+    },
+    read(into, position) {
+      if (closed || position < 0 || position + into.length > data.length) throw new RangeError(`read of ${into.length} at ${position}`);
+      into.set(data.subarray(position, position + into.length));
+    },
+    close() {
+      if (!closed) openStores--;
+      closed = true;
+    },
+  };
+}
 
 describe('KeyFingerprints', () => {
   it('finds every repeated key (equal keys, equal fingerprints)', () => {
@@ -37,7 +61,7 @@ describe('KeyFingerprints', () => {
     // checked against a Set of the keys themselves.
     fc.assert(
       fc.property(fc.array(key, { maxLength: 120 }), fc.integer({ min: 1, max: 9 }), (keys, chunkSize) => {
-        const prints = new KeyFingerprints(chunkSize);
+        const prints = new KeyFingerprints({ chunkSize });
         for (const k of keys) prints.add(...k);
         expect(prints.count).toBe(keys.length);
         expect(prints.hasEqualPair()).toBe(new Set(keys.map((k) => JSON.stringify(k))).size < keys.length);
@@ -58,5 +82,79 @@ describe('KeyFingerprints', () => {
     prints.add('a', 'symbol', 'bc');
     prints.add('a', 'symbolb', 'c');
     expect(prints.hasEqualPair()).toBe(false);
+  });
+
+  it('past its in-memory limit keeps sorted runs in a scratch file, and finds the same repeats', () => {
+    // Tiny chunks and limits, so a few dozen keys make many runs; checked against a Set of the keys themselves, with
+    // the question asked halfway too (keys are added after a merge).
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 120 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 30 }), (keys, chunkSize, inMemory) => {
+        const prints = new KeyFingerprints({ chunkSize, inMemory, runStore: memoryRuns });
+        try {
+          const half = keys.length >> 1;
+          for (const k of keys.slice(0, half)) prints.add(...k);
+          expect(prints.hasEqualPair()).toBe(new Set(keys.slice(0, half).map((k) => JSON.stringify(k))).size < half);
+          for (const k of keys.slice(half)) prints.add(...k);
+          expect(prints.count).toBe(keys.length);
+          expect(prints.hasEqualPair()).toBe(new Set(keys.map((k) => JSON.stringify(k))).size < keys.length);
+          // Whole chunks beyond the limit are on disk.
+          if (keys.length >= Math.max(inMemory, chunkSize) + 2 * chunkSize) expect(prints.spilled).toBeGreaterThan(0);
+        } finally {
+          prints.dispose();
+        }
+      }),
+    );
+  });
+
+  it('finds a repeat of any key, wherever each of the two lies: in memory, in a run, across read windows', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(key, { selector: (k) => JSON.stringify(k), minLength: 1, maxLength: 80 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        (keys, pick, chunkSize, inMemory, runWindow) => {
+          const prints = new KeyFingerprints({ chunkSize, inMemory, runWindow, runStore: memoryRuns });
+          try {
+            for (const k of keys) prints.add(...k);
+            expect(prints.hasEqualPair()).toBe(false);
+            prints.add(...keys[pick % keys.length]!);
+            for (const k of keys.slice(0, pick % 7)) prints.add(`other ${JSON.stringify(k)}`, 'symbol', '');
+            expect(prints.hasEqualPair()).toBe(true);
+          } finally {
+            prints.dispose();
+          }
+        },
+      ),
+    );
+  });
+
+  it('merges runs longer than its read window, opens a store only past its limit, and closes it on dispose', () => {
+    const before = openStores;
+    // Chunks of 20,000 and two of them in memory: keys 20,000–79,999 go out as three runs, each read 8,192 values at a
+    // time. Then a repeat of a key kept in memory, and (another set) of one inside a run.
+    const prints = new KeyFingerprints({ chunkSize: 20_000, inMemory: 40_000, runStore: memoryRuns });
+    for (let i = 0; i < 40_000; i++) prints.add('ACC-1', 'symbol', `S${i}`);
+    expect(openStores).toBe(before);
+    for (let i = 40_000; i < 100_000; i++) prints.add('ACC-1', 'symbol', `S${i}`);
+    expect(prints.spilled).toBe(60_000);
+    expect(openStores).toBe(before + 1);
+    expect(prints.hasEqualPair()).toBe(false);
+    prints.add('ACC-1', 'symbol', 'S5');
+    expect(prints.hasEqualPair()).toBe(true);
+    const again = new KeyFingerprints({ chunkSize: 20_000, inMemory: 40_000, runStore: memoryRuns });
+    for (let i = 0; i < 100_000; i++) again.add('ACC-1', 'symbol', `S${i}`);
+    again.add('ACC-1', 'symbol', 'S50000');
+    expect(again.hasEqualPair()).toBe(true);
+    prints.dispose();
+    again.dispose();
+    prints.dispose();
+    expect(openStores).toBe(before);
+    // Without a store everything stays in memory, whatever the limit says.
+    const inMemory = new KeyFingerprints({ chunkSize: 4, inMemory: 4 });
+    for (let i = 0; i < 100; i++) inMemory.add('ACC-1', 'symbol', `S${i}`);
+    expect(inMemory.spilled).toBe(0);
+    expect(inMemory.hasEqualPair()).toBe(false);
   });
 });

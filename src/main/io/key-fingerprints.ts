@@ -5,7 +5,32 @@
  * (about n² / 2⁵⁴ for n keys: 10⁻³ at four million), two keys that merely collide; the caller then checks
  * exactly, another way. A file's holdings are read once this way instead of parking every identifier in
  * a table (issue 10).
+ *
+ * With a `runStore` (the app gives a scratch file), memory stays bounded whatever the number of keys: past
+ * `inMemory` keys (2 Mi, 16 MB), each further full chunk is sorted and appended to the store (an external sort's
+ * runs), read back through a small window per run when hasEqualPair() merges. Call dispose() when done (it closes
+ * the store; none is opened below the limit).
  */
+export interface KeyFingerprintsOptions {
+  /** Fingerprints per chunk (64 Ki, 512 KiB, unless a test needs small ones to cross chunks). */
+  chunkSize?: number;
+  /** Fingerprints kept in memory before full chunks go to the run store (2 Mi; rounded up to whole chunks). */
+  inMemory?: number;
+  /** Values of a run read back at a time while merging (8 Ki, 64 KiB: a 5M-row file's 45 runs take under 3 MB). */
+  runWindow?: number;
+  /** Opens the store for runs, when the first one is written. Without it everything stays in memory. */
+  runStore?: () => RunStore;
+}
+
+/** Append-only bytes, read back at any position: where sorted runs go (a scratch file). */
+export interface RunStore {
+  append(bytes: Uint8Array): void;
+  /** Fills `into` from byte `position` of what was appended. */
+  read(into: Uint8Array, position: number): void;
+  /** Releases the store (a scratch file is deleted). */
+  close(): void;
+}
+
 export class KeyFingerprints {
   /**
    * The fingerprints in chunks of at most `chunkSize` (the first one grows by doubling up to it), never in one array
@@ -17,14 +42,23 @@ export class KeyFingerprints {
   /** Keys in the last chunk. */
   private used = 0;
   private size = 0;
+  /** The store of sorted runs (chunks moved out of memory), once there is one. */
+  private spill: { store: RunStore; runs: { offset: number; length: number }[]; bytes: number } | null = null;
+  private readonly chunkSize: number;
+  private readonly inMemory: number;
+  private readonly runWindow: number;
+  private readonly runStore: (() => RunStore) | null;
 
   /** Lanes of the hash being built by add(). */
   private a = 0;
   private b = 0;
 
-  /** `chunkSize`: fingerprints per chunk (64 Ki, 512 KiB, unless a test needs small ones to cross chunks). */
-  constructor(private readonly chunkSize = 1 << 16) {
-    this.chunks = [new Float64Array(Math.min(4096, chunkSize))];
+  constructor(options: KeyFingerprintsOptions = {}) {
+    this.chunkSize = options.chunkSize ?? 1 << 16;
+    this.inMemory = options.inMemory ?? 1 << 21;
+    this.runWindow = options.runWindow ?? 8192;
+    this.runStore = options.runStore ?? null;
+    this.chunks = [new Float64Array(Math.min(4096, this.chunkSize))];
   }
 
   /** Adds the key made of these three parts (kept apart: ('ab', 'c', '') and ('a', 'bc', '') differ). */
@@ -46,6 +80,10 @@ export class KeyFingerprints {
         const grown = new Float64Array(Math.min(last.length * 2, this.chunkSize));
         grown.set(last);
         this.chunks[this.chunks.length - 1] = last = grown;
+      } else if (this.runStore !== null && this.chunks.length * this.chunkSize >= this.inMemory) {
+        // As many in memory as allowed: this full chunk becomes a sorted run on disk, and its array is reused.
+        this.spillRun(last);
+        this.used = 0;
       } else {
         this.chunks.push((last = new Float64Array(this.chunkSize)));
         this.used = 0;
@@ -77,36 +115,92 @@ export class KeyFingerprints {
     return this.size;
   }
 
+  /** Fingerprints in the run store (0 until the in-memory limit is passed). */
+  get spilled(): number {
+    return this.spill === null ? 0 : this.spill.bytes / 8;
+  }
+
+  /** Closes the run store, if one was opened. The fingerprints are not to be used afterwards. */
+  dispose(): void {
+    const spill = this.spill;
+    if (spill === null) return;
+    this.spill = null;
+    spill.store.close();
+  }
+
+  private spillRun(chunk: Float64Array): void {
+    this.spill ??= { store: this.runStore!(), runs: [], bytes: 0 };
+    const spill = this.spill;
+    chunk.sort();
+    spill.store.append(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    spill.runs.push({ offset: spill.bytes, length: chunk.length });
+    spill.bytes += chunk.byteLength;
+  }
+
   /**
    * True when two added keys have the same fingerprint (a repeated key, or a rare collision). Sorts each chunk in
-   * place, then walks them in merged order (a heap of the chunks' next values), comparing each value with the one
-   * before: no copy of the whole list.
+   * place, then walks them and the stored runs in merged order (a heap of each one's next value), comparing
+   * each value with the one before: no copy of the whole list. Keys may be added afterwards and it asked again.
    */
   hasEqualPair(): boolean {
-    const chunks = this.chunks.map((chunk, k) => (k === this.chunks.length - 1 ? chunk.subarray(0, this.used) : chunk).sort()).filter((c) => c.length > 0);
-    // A k-way merge: a binary min-heap of each chunk's next value (`value`) and its chunk (`from`), taken in ascending
-    // order; a value equal to the one before it is a repeat, within a chunk or across chunks. Chunks ordered by their
+    // Every source in ascending order: the in-memory chunks sorted in place, the store's runs as written. A run
+    // is read through a window of `runWindow` values, refilled as the merge moves on.
+    const windows: Float64Array[] = [];
+    const ends: number[] = [];
+    const refills: ((() => number) | null)[] = [];
+    for (let k = 0; k < this.chunks.length; k++) {
+      const chunk = (k === this.chunks.length - 1 ? this.chunks[k]!.subarray(0, this.used) : this.chunks[k]!).sort();
+      if (chunk.length === 0) continue;
+      windows.push(chunk);
+      ends.push(chunk.length);
+      refills.push(null);
+    }
+    const spill = this.spill;
+    for (const run of spill?.runs ?? []) {
+      const window = new Float64Array(Math.min(this.runWindow, run.length));
+      const bytes = new Uint8Array(window.buffer);
+      let read = 0;
+      const refill = () => {
+        const n = Math.min(window.length, run.length - read);
+        if (n > 0) spill!.store.read(bytes.subarray(0, n * 8), run.offset + read * 8);
+        read += n;
+        return n;
+      };
+      ends.push(refill());
+      windows.push(window);
+      refills.push(read < run.length ? refill : null);
+    }
+    // A k-way merge: a binary min-heap of each source's next value (`value`) and its source (`from`), taken in ascending
+    // order; a value equal to the one before it is a repeat, within a source or across sources. Sources ordered by their
     // first value are already a heap.
-    let size = chunks.length;
+    let size = windows.length;
     const value = new Float64Array(size);
     const from = new Int32Array(size);
     const next = new Int32Array(size);
-    chunks
+    windows
       .map((_, c) => c)
-      .sort((x, y) => chunks[x]![0]! - chunks[y]![0]!)
+      .sort((x, y) => windows[x]![0]! - windows[y]![0]!)
       .forEach((c, i) => {
         from[i] = c;
-        value[i] = chunks[c]![0]!;
+        value[i] = windows[c]![0]!;
       });
     let previous = Number.NaN;
     while (size > 0) {
       if (value[0] === previous) return true;
       previous = value[0]!;
-      // The top's chunk moves on; an exhausted chunk's place goes to the heap's last entry. Either sifts down from the top.
+      // The top's source moves on (a run's window is refilled when used up); an exhausted source's place goes to the
+      // heap's last entry. Either sifts down from the top.
       let c = from[0]!;
       let v: number;
-      const position = ++next[c]!;
-      if (position < chunks[c]!.length) v = chunks[c]![position]!;
+      let position = ++next[c]!;
+      if (position === ends[c] && refills[c] !== null) {
+        const refill = refills[c]!;
+        ends[c] = refill();
+        next[c] = position = 0;
+        // The last window of a run: nothing further to read.
+        if (ends[c]! < windows[c]!.length) refills[c] = null;
+      }
+      if (position < ends[c]!) v = windows[c]![position]!;
       else {
         size--;
         c = from[size]!;
