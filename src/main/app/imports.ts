@@ -568,6 +568,7 @@ function readCsvDirect(
     if (target.issuesOverflowed) fail('more problems than are listed');
     return { consumer: target, description };
   } catch (error) {
+    // `importer` is set in the reader's callback, which the compiler does not follow.
     (importer as HoldingsImport | null)?.dispose();
     made?.dispose();
     throw error;
