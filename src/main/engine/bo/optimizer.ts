@@ -491,9 +491,9 @@ export class BayesianOptimizer {
       throw new BallastError('BAD_INPUT', `the saved optimiser state is not valid: ${parsed.error.message}`);
     }
     const s = parsed.data;
-    const optimizer = new BayesianOptimizer(s.options as BayesianOptimizerOptions, hooks);
     // A state without a design size was written while the default was 2p + 1.
-    if (s.options.initialDesign === undefined) optimizer.settings.initialDesign = legacyInitialDesign(optimizer.space.parameters.length);
+    const initialDesign = s.options.initialDesign ?? legacyInitialDesign(s.options.space.length);
+    const optimizer = new BayesianOptimizer({ ...(s.options as BayesianOptimizerOptions), initialDesign }, hooks);
     for (const t of s.trials) {
       const trial: InternalTrial = { ...t, params: { ...t.params }, encoded: optimizer.space.encode(t.params) };
       if (optimizer.trialById.has(t.id)) throw new BallastError('BAD_INPUT', `the saved state lists trial ${t.id} twice`);
@@ -904,7 +904,7 @@ export function defaultInitialDesign(parameterCount: number): number {
 
 /** The default before issue 8's design measurement: for states saved without a design size, and the bench's ablation. */
 export function legacyInitialDesign(parameterCount: number): number {
-  return Math.min(20, Math.max(4, 2 * parameterCount + 1));
+  return defaultInitialDesign(2 * parameterCount + 1);
 }
 
 function spreadOf(values: Float64Array): number {
