@@ -168,7 +168,7 @@ export class KeyFingerprints {
       };
       ends.push(refill());
       windows.push(window);
-      refills.push(read < run.length ? refill : null);
+      refills.push(refill);
     }
     // A k-way merge: a binary min-heap of each source's next value (`value`) and its source (`from`), taken in ascending
     // order; a value equal to the one before it is a repeat, within a source or across sources. Sources ordered by their
@@ -188,17 +188,15 @@ export class KeyFingerprints {
     while (size > 0) {
       if (value[0] === previous) return true;
       previous = value[0]!;
-      // The top's source moves on (a run's window is refilled when used up); an exhausted source's place goes to the
-      // heap's last entry. Either sifts down from the top.
+      // The top's source moves on (a run's window is refilled when used up: an empty refill means the run is done); an
+      // exhausted source's place goes to the heap's last entry. Either sifts down from the top.
       let c = from[0]!;
       let v: number;
       let position = ++next[c]!;
-      if (position === ends[c] && refills[c] !== null) {
-        const refill = refills[c]!;
+      const refill = refills[c]!;
+      if (position === ends[c] && refill !== null) {
         ends[c] = refill();
         next[c] = position = 0;
-        // The last window of a run: nothing further to read.
-        if (ends[c]! < windows[c]!.length) refills[c] = null;
       }
       if (position < ends[c]!) v = windows[c]![position]!;
       else {
