@@ -1,9 +1,10 @@
 import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditAnchorSummary, AuditVerification } from '../../shared/domain';
 import { SOH } from '../io/fix44';
 import { approvalAnchors, auditHashesAfter, auditHead, checkAnchors, type AnchorObservation, type AuditHead, type Store } from '../store';
+import { writeFully } from './files';
 
 /*
  * Audit anchors, the file side (the comparison itself is store/anchors.ts). The chain's head is copied
@@ -182,7 +183,7 @@ export class AuditCheckpoint {
       // 65 MB more as one string (the CLI peaked above 200 MB at the very end; issue 10).
       const fd = openSync(this.file, 'a', 0o600);
       try {
-        if (!last.endsWithNewline) writeAll(fd, '\n');
+        if (!last.endsWithNewline) writeFully(fd, Buffer.from('\n'));
         for (;;) {
           const batch = auditHashesAfter(store.db, after, CHECKPOINT_BATCH);
           if (batch.length === 0) break;
@@ -192,7 +193,7 @@ export class AuditCheckpoint {
             lines += `${JSON.stringify(line)}\n`;
             after = entry.rows;
           }
-          writeAll(fd, lines);
+          writeFully(fd, Buffer.from(lines, 'utf8'));
         }
         fsyncSync(fd);
       } finally {
@@ -231,12 +232,6 @@ function lastCheckpointRow(file: string): { row: number; endsWithNewline: boolea
 
 /** Entries read, formatted and written at a time by a checkpoint. */
 const CHECKPOINT_BATCH = 2000;
-
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Verification against every anchor

@@ -57,8 +57,7 @@ function writeNew(file: string, data: Uint8Array): void {
     throw err;
   }
   try {
-    let offset = 0;
-    while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+    writeFully(fd, data);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
@@ -66,6 +65,12 @@ function writeNew(file: string, data: Uint8Array): void {
     throw err;
   }
   closeSync(fd);
+}
+
+/** Writes all of `data` at the file's current position (writeSync may write less than asked). */
+export function writeFully(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }
 
 function fsyncDir(dir: string): void {

@@ -462,6 +462,13 @@ function readCsvDirect(
   batchSize = 1000,
 ): { consumer: HoldingsImport; description: CsvDescription } {
   const fingerprints = fileFingerprints();
+  // The importer made here (a stageless preview's holds fingerprints of its own) is released if this throws.
+  const made: HoldingsImport[] = [];
+  const make = (description: CsvDescription): HoldingsImport => {
+    const c = consumer(description);
+    made.push(c);
+    return c;
+  };
   let importer: HoldingsImport | null = null;
   let custodian: string | null = null;
   let needed: string | null = null;
@@ -477,7 +484,7 @@ function readCsvDirect(
         // The rest of the description is known at the end (describeFile); the custodian, at the header.
         custodian = reader.custodian;
         const detected = { format: reason, ...(custodian !== null ? { custodian } : {}) };
-        importer = consumer({ format: 'csv', detected, profile: chosen.profile, needsMapping: false, headers: null });
+        importer = make({ format: 'csv', detected, profile: chosen.profile, needsMapping: false, headers: null });
       }
       for (const holding of batch) {
         const group = holding.accountId ?? '';
@@ -513,8 +520,6 @@ function readCsvDirect(
       },
     },
   });
-  // The importer made here (a stageless preview's holds fingerprints of its own): released when this throws.
-  let made: HoldingsImport | null = null;
   try {
     // Reading is importing here: progress and cancelling every DIRECT_SLICE bytes, not every chunk of the file.
     opened.forEachChunk((chunk, bytes) => {
@@ -536,7 +541,7 @@ function readCsvDirect(
     if (result.repeatedLines !== undefined && result.repeatedLines.size > 0) fail('repeated holdings');
     if (importer !== null && (result.detected.custodian ?? null) !== custodian) fail('the layout changed after the first holding');
     const description = csvDescription(result, reason, chosen);
-    const target: HoldingsImport = importer ?? (made = consumer(description));
+    const target: HoldingsImport = importer ?? make(description);
     target.describeFile(description.detected);
     target.addParserIssues(result.issues);
     // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
@@ -568,9 +573,7 @@ function readCsvDirect(
     if (target.issuesOverflowed) fail('more problems than are listed');
     return { consumer: target, description };
   } catch (error) {
-    // `importer` is set in the reader's callback, which the compiler does not follow.
-    (importer as HoldingsImport | null)?.dispose();
-    made?.dispose();
+    for (const c of made) c.dispose();
     throw error;
   } finally {
     fingerprints.dispose();
