@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendAudit, canonicalJson, GENESIS_HASH, listAudit, verifyAuditChain } from './audit';
+import { appendAudit, auditHash, auditMaterialForTest, canonicalJson, GENESIS_HASH, listAudit, verifyAuditChain } from './audit';
 import { openDatabase, type Store } from './db';
 import { tempDir } from './testing';
 
@@ -27,6 +28,32 @@ function appendSome(store: Store, n: number) {
     });
   }
 }
+
+describe('the hashed material', () => {
+  // appendAudit hashes the fields around the details' stored canonical text instead of serialising the whole; the
+  // text must be canonicalJson of the whole, or every chain written since would fail verification.
+  const entry = fc.record({
+    id: fc.integer({ min: 1 }),
+    at: fc.string(),
+    actor: fc.string(),
+    action: fc.string(),
+    entity: fc.string(),
+    entityId: fc.option(fc.string(), { nil: null }),
+  });
+  it('is canonicalJson of the entry, for any details', () => {
+    fc.assert(
+      fc.property(entry, fc.option(fc.anything(), { nil: undefined }), (e, details) => {
+        const whole = canonicalJson({ ...e, details });
+        // The details as appendAudit stores them (null when there are none), and as any caller of auditHash gives them.
+        const stored = details === undefined ? 'null' : canonicalJson(details);
+        expect(auditMaterialForTest(e, stored)).toBe(canonicalJson({ ...e, details: JSON.parse(stored) as unknown }));
+        expect(auditMaterialForTest(e, details === undefined ? undefined : canonicalJson(details))).toBe(whole);
+        expect(auditHash(GENESIS_HASH, { ...e, details })).toBe(createHash('sha256').update(GENESIS_HASH).update(whole).digest('hex'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, including integer-like keys, and drops undefined like JSON', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry, AuditVerification } from '../../shared/domain';
-import { nowIso, stmt, writeTransaction, type Db } from './internal';
+import { nowIso, singleStatementWrite, stmt, type Db } from './internal';
 
 /** prev_hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -79,24 +79,44 @@ function serialise(value: unknown): string | undefined {
  * with sqlite3 and a SHA-256 tool.
  */
 export function auditHash(prevHash: string, entry: Omit<AuditRow, 'prevHash' | 'hash' | 'details'> & { details: unknown }): string {
-  const material = canonicalJson({
-    id: entry.id,
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    entity: entry.entity,
-    entityId: entry.entityId,
-    details: entry.details,
-  });
+  return hashMaterial(prevHash, auditMaterial(entry, serialise(entry.details)));
+}
+
+function hashMaterial(prevHash: string, material: string): string {
   return createHash('sha256').update(prevHash).update(material).digest('hex');
 }
 
 /**
- * Appends one entry to the chain. Runs as its own immediate transaction (or a savepoint inside the
- * caller's), so the tail it links to cannot change between reading it and writing after it.
+ * canonicalJson of the entry's fields and details, the details given as their canonical text (`detailsText`;
+ * undefined leaves the key out, as canonicalJson does): an entry is appended with the text it stores, instead of
+ * serialising its details a second time inside the whole (issue 10: a third of each audit entry's cost). The keys
+ * in canonicalJson's order; audit.test.ts checks the two agree on any entry.
+ */
+function auditMaterial(entry: Omit<AuditRow, 'prevHash' | 'hash' | 'details'>, detailsText: string | undefined): string {
+  const parts: string[] = [];
+  const add = (key: string, text: string | undefined) => {
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  };
+  add('action', serialise(entry.action));
+  add('actor', serialise(entry.actor));
+  add('at', serialise(entry.at));
+  add('details', detailsText);
+  add('entity', serialise(entry.entity));
+  add('entityId', serialise(entry.entityId));
+  add('id', serialise(entry.id));
+  return `{${parts.join(',')}}`;
+}
+
+/** For tests: the material appendAudit hashes, given the details' canonical text. */
+export const auditMaterialForTest = auditMaterial;
+
+/**
+ * Appends one entry to the chain. Runs as its own immediate transaction, or inside the caller's, so the tail it
+ * links to cannot change between reading it and writing after it.
  */
 export function appendAudit(db: Db, input: AuditInput): AuditRecord {
-  return writeTransaction(db, (): AuditRecord => {
+  // One INSERT (the read before it only finds the chain's head): no savepoint needed inside a transaction.
+  return singleStatementWrite(db, (): AuditRecord => {
     const last = stmt(db, 'SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as
       | { id: number; hash: string }
       | undefined;
@@ -112,7 +132,8 @@ export function appendAudit(db: Db, input: AuditInput): AuditRecord {
       entity: input.entity,
       entityId: input.entityId === undefined || input.entityId === null ? null : String(input.entityId),
     };
-    const hash = auditHash(prevHash, { ...fields, details });
+    // The stored text is the details' canonical JSON, which is what the whole's canonical JSON would hold.
+    const hash = hashMaterial(prevHash, auditMaterial(fields, detailsText ?? 'null'));
     stmt(
       db,
       `INSERT INTO audit_log (id, at, actor, action, entity, entity_id, details, prev_hash, hash)

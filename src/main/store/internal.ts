@@ -71,6 +71,16 @@ export function writeTransaction<T>(db: Db, fn: () => T, onWait?: WriteWaitListe
   }
 }
 
+/**
+ * For a function whose only write is ONE statement (SQLite makes a statement all-or-nothing by itself): inside a
+ * transaction it runs as it is, without the savepoint writeTransaction would open around it — a savepoint per call
+ * was a third of the cost of each security a large import creates and of each audit entry (issue 10). Outside
+ * one, it is writeTransaction.
+ */
+export function singleStatementWrite<T>(db: Db, fn: () => T, onWait?: WriteWaitListener): T {
+  return db.inTransaction ? fn() : writeTransaction(db, fn, onWait);
+}
+
 export function requireTransaction(db: Db, what: string): void {
   if (!db.inTransaction) {
     // A bulk insert outside a transaction commits (and fsyncs) per row and is not all-or-nothing.

@@ -1,5 +1,5 @@
 import type { AssetClass, InstrumentType } from '../../shared/domain';
-import { nowIso, stmt, writeTransaction, type Db } from './internal';
+import { nowIso, singleStatementWrite, stmt, writeTransaction, type Db } from './internal';
 
 /** What a file said about the instrument (migration 0006); every member null when it said nothing. */
 export interface InstrumentTerms {
@@ -129,7 +129,8 @@ export class SecuritiesRepo {
 
   /** Returns the security with this ticker untouched, or creates it. */
   ensure(input: SecurityInput): { security: SecurityRecord; created: boolean } {
-    return writeTransaction(this.db, () => {
+    // One INSERT after the lookup: no savepoint needed inside a transaction.
+    return singleStatementWrite(this.db, () => {
       const existing = this.findByTicker(input.ticker);
       if (existing) return { security: existing, created: false };
       const row = stmt(
