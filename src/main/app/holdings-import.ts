@@ -11,7 +11,7 @@ import {
 } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
-import type { PositionInput, SecurityRecord, SnapshotRecord, StagedPosition, Store } from '../store';
+import type { PositionInput, ScratchMap, SecurityRecord, SnapshotRecord, StagedPosition, Store } from '../store';
 import { instrumentFor } from '../io/instruments';
 import type { KeyFingerprints } from '../io/key-fingerprints';
 import { fileFingerprints } from './files';
@@ -70,6 +70,43 @@ export interface HoldingsImportOptions {
 export class StagedPathNeeded extends Error {
   constructor(readonly why: string) {
     super(`the file needs the staged path: ${why}`);
+  }
+}
+
+/** Planned securities a preview keeps in memory; past this, in a scratch table (PlannedSecurities). */
+export const PLANNED_IN_MEMORY = 20_000;
+
+/**
+ * The securities a preview would create, by `kind:value`: in memory up to PLANNED_IN_MEMORY entries, then in a
+ * scratch table of the connection, so a file that creates hundreds of thousands of securities does not grow the
+ * preview's memory with them (issue 10: about 0.4 KB each). What comes back from the table is a copy.
+ */
+export class PlannedSecurities {
+  private readonly memory = new Map<string, MatchedSecurity>();
+  private scratch: ScratchMap | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly inMemory = PLANNED_IN_MEMORY,
+  ) {}
+
+  get(key: string): MatchedSecurity | undefined {
+    const held = this.memory.get(key);
+    if (held !== undefined || this.scratch === null) return held;
+    const text = this.scratch.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as MatchedSecurity);
+  }
+
+  set(key: string, security: MatchedSecurity): void {
+    if (this.scratch === null && this.memory.size < this.inMemory) this.memory.set(ownCopy(key), security);
+    else (this.scratch ??= this.store.scratchMap('planned_securities')).set(key, JSON.stringify(security));
+  }
+
+  /** Empties the scratch table, if one was needed. */
+  dispose(): void {
+    this.scratch?.clear();
+    this.scratch = null;
+    this.memory.clear();
   }
 }
 
@@ -232,9 +269,8 @@ export class HoldingsImport {
   private readonly statements = new Map<string, Statement>();
   private readonly byFileKey = new Map<string, Statement>();
   private readonly lookups = new Map<string, SecurityRecord | null>();
-  /** Securities created (write) or to be created (preview), by `kind:value`. */
-  private readonly planned = new Map<string, MatchedSecurity>();
-  private readonly plannedTickers = new Set<string>();
+  /** Securities a preview would create, by `kind:value` (a write creates them in the master instead). */
+  private readonly planned: PlannedSecurities;
   private readonly appIssues: FileIssue[] = [];
   private parserIssues: FileIssue[] = [];
   private unlistedAppIssues = 0;
@@ -250,6 +286,7 @@ export class HoldingsImport {
     this.store = store;
     this.opts = opts;
     this.unstaged = opts.stageless === true && !opts.write ? fileFingerprints() : null;
+    this.planned = new PlannedSecurities(store);
     // Accepted holdings are parked in SQL, not in maps per holding: repeats and writes are found and done there.
     store.positions.clearStage();
     if (opts.write) {
@@ -624,7 +661,8 @@ export class HoldingsImport {
   }
 
   private tickerTaken(ticker: string): boolean {
-    return this.plannedTickers.has(ticker) || this.lookup('ticker', ticker) !== null;
+    // A planned security's ticker is planned under `ticker:` (create), which lookup reads first.
+    return this.lookup('ticker', ticker) !== null;
   }
 
   private create(h: HoldingLine, ids: Partial<Record<SecurityKind, string>>, describe: string, fallbackCurrency: string) {
@@ -676,12 +714,9 @@ export class HoldingsImport {
       if (value === undefined) continue;
       // Written: the master has it now, so the cache may forget it; a preview must remember what it would create.
       if (this.opts.write) this.remember(`${kind}:${value}`, security as SecurityRecord);
-      else this.planned.set(ownCopy(`${kind}:${value}`), security);
+      else this.planned.set(`${kind}:${value}`, security);
     }
-    if (!this.opts.write) {
-      if (h.custodianCode) this.planned.set(ownCopy(`code:${h.custodianCode.code}`), security);
-      this.plannedTickers.add(ownCopy(ticker));
-    }
+    if (!this.opts.write && h.custodianCode) this.planned.set(`code:${h.custodianCode.code}`, security);
     return { security, by: null, willCreate: true, error: null };
   }
 
@@ -728,9 +763,10 @@ export class HoldingsImport {
   /** With `stageless`: fingerprints of (statement, security) of the holdings not staged. */
   private readonly unstaged: KeyFingerprints | null;
 
-  /** Releases what the import holds outside memory (a large stageless preview's fingerprints' scratch file). */
+  /** Releases what the import holds outside memory (a large preview's fingerprints' scratch file and planned securities). */
   dispose(): void {
     this.unstaged?.dispose();
+    this.planned.dispose();
   }
 
   private stageBatch(): void {

@@ -842,8 +842,12 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
     }
     const prepared = preparePositions(store, opened, input, job, chosen, profile);
     const consumer = new HoldingsImport(store, consumerOptions(options, prepared, sha256, false));
-    prepared.feed(consumer, job);
-    return done(consumer, prepared);
+    try {
+      prepared.feed(consumer, job);
+      return done(consumer, prepared);
+    } finally {
+      consumer.dispose();
+    }
   } finally {
     store.staging.clear();
     store.positions.clearStage();

@@ -17,6 +17,7 @@ import { CustodianProfilesRepo, EmsProfilesRepo } from './profiles';
 import { ProposalsRepo } from './proposals';
 import { SecuritiesRepo } from './securities';
 import { SettingsRepo } from './settings';
+import { ScratchMap } from './scratch-map';
 import { ImportStagingRepo } from './staging';
 import { TuningRepo } from './tuning';
 
@@ -73,6 +74,11 @@ export class Store {
     this.forecasts = new ForecastsRepo(db);
     this.breakerEvents = new BreakerEventsRepo(db);
     this.tuning = new TuningRepo(db);
+  }
+
+  /** A key → text map in a scratch table of this connection (see ScratchMap), empty when made. */
+  scratchMap(name: string): ScratchMap {
+    return new ScratchMap(this.db, name);
   }
 
   get readonly(): boolean {

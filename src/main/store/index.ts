@@ -28,6 +28,7 @@ export { ApprovalsRepo, type DecisionInput, type DecisionRecord } from './approv
 export { ExportsRepo, type ExportInput, type StoredExport } from './exports';
 export { CustodianProfilesRepo, EmsProfilesRepo } from './profiles';
 export { ImportStagingRepo } from './staging';
+export { ScratchMap } from './scratch-map';
 export {
   IndicatorsRepo,
   type IndicatorInput,
