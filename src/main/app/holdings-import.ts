@@ -98,7 +98,7 @@ export class PlannedSecurities {
   }
 
   set(key: string, security: MatchedSecurity): void {
-    if (this.scratch === null && this.memory.size < this.inMemory) this.memory.set(ownCopy(key), security);
+    if (this.memory.has(key) || (this.scratch === null && this.memory.size < this.inMemory)) this.memory.set(ownCopy(key), security);
     else (this.scratch ??= this.store.scratchMap('planned_securities')).set(key, JSON.stringify(security));
   }
 

@@ -44,6 +44,11 @@ describe('PlannedSecurities', () => {
       if (s.isin !== null) expect(planned.get(`isin:${s.isin}`)).toEqual(s);
     }
     expect(planned.get('ticker:T2100')).toBeUndefined();
+    // Set again, a key answers its latest security, wherever it was held (as a Map would).
+    for (const key of ['ticker:T0', 'ticker:T2000']) {
+      planned.set(key, security('NEW'));
+      expect(planned.get(key)).toEqual(security('NEW'));
+    }
     planned.dispose();
     expect(planned.get('ticker:T5')).toBeUndefined();
     expect(planned.get('ticker:T0')).toBeUndefined();

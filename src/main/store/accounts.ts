@@ -1,6 +1,6 @@
 import { accountMatchKey, type Account } from '../../shared/domain';
 import { BallastError } from '../../shared/errors';
-import { nowIso, stmt, writeTransaction, type Db } from './internal';
+import { nowIso, singleStatementWrite, stmt, writeTransaction, type Db } from './internal';
 
 export interface AccountInput {
   id: string;
@@ -26,7 +26,8 @@ export class AccountsRepo {
 
   /** Returns the account with this id untouched, or creates it. */
   ensure(input: AccountInput): { account: Account; created: boolean } {
-    return writeTransaction(this.db, () => {
+    // One INSERT after the lookup: no savepoint needed inside a transaction.
+    return singleStatementWrite(this.db, () => {
       const existing = this.get(input.id);
       return existing ? { account: existing, created: false } : { account: this.insert(input), created: true };
     });

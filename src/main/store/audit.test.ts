@@ -104,6 +104,16 @@ describe('audit chain', () => {
     expect(store.audit.forEntity('proposal', 2).map((e) => e.id)).toEqual([2]);
   });
 
+  it('returns each entry with its details as stored, whether or not they are read', () => {
+    const store = memoryStore();
+    const first = store.audit.append({ actor: 'pm', action: 'x', entity: 'e', details: { b: [1, { d: undefined, c: 2 }], a: 'é' } });
+    const second = store.audit.append({ actor: 'pm', action: 'y', entity: 'e' });
+    expect(first.details).toEqual({ a: 'é', b: [1, { c: 2 }] });
+    expect(second.details).toBeNull();
+    expect(JSON.parse(JSON.stringify(first))).toEqual({ ...listAudit(store.db, 10).find((e) => e.id === first.id) });
+    expect(verifyAuditChain(store.db).ok).toBe(true);
+  });
+
   it('blocks UPDATE and DELETE with triggers', () => {
     const store = memoryStore();
     appendSome(store, 2);

@@ -123,7 +123,6 @@ export function appendAudit(db: Db, input: AuditInput): AuditRecord {
     const id = (last?.id ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const detailsText = input.details === undefined ? null : canonicalJson(input.details);
-    const details = detailsText === null ? null : (JSON.parse(detailsText) as unknown);
     const fields = {
       id,
       at: input.at ?? nowIso(),
@@ -139,8 +138,21 @@ export function appendAudit(db: Db, input: AuditInput): AuditRecord {
       `INSERT INTO audit_log (id, at, actor, action, entity, entity_id, details, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(id, fields.at, fields.actor, fields.action, fields.entity, fields.entityId, detailsText, prevHash, hash);
-    return { ...fields, details, prevHash, hash };
+    return withStoredDetails({ ...fields, prevHash, hash }, detailsText);
   });
+}
+
+/**
+ * The entry with its details as stored (parsed from their canonical text), parsed when first read: callers seldom
+ * read them, and an import's entry lists every statement it wrote — tens of megabytes of objects for a file of
+ * 100,000 accounts (issue 10).
+ */
+function withStoredDetails(entry: Omit<AuditRecord, 'details'>, detailsText: string | null): AuditRecord {
+  let parsed: { value: unknown } | null = null;
+  return Object.defineProperty(entry, 'details', {
+    enumerable: true,
+    get: () => (parsed ??= { value: detailsText === null ? null : (JSON.parse(detailsText) as unknown) }).value,
+  }) as AuditRecord;
 }
 
 const SELECT = `SELECT id, at, actor, action, entity, entity_id AS entityId, details, prev_hash AS prevHash, hash
