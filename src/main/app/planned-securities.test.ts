@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Store } from '../store';
+import { describe, expect, it } from 'vitest';
+import { memoryStore as store } from '../store/testing';
 import { PLANNED_IN_MEMORY, PlannedSecurities } from './holdings-import';
 import { previewImportJob, type CsvPaths } from './imports';
 
@@ -9,15 +9,6 @@ import { previewImportJob, type CsvPaths } from './imports';
  * the preview must match later lines to them exactly as before.
  */
 
-const stores: Store[] = [];
-afterEach(() => {
-  while (stores.length) stores.pop()!.close();
-});
-const store = () => {
-  const s = openDatabase(':memory:');
-  stores.push(s);
-  return s;
-};
 const job = { dbPath: ':memory:', signal: { aborted: false }, progress: () => undefined };
 
 const security = (ticker: string, isin: string | null = null) => ({

@@ -1,15 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Store } from './db';
-
-const stores: Store[] = [];
-afterEach(() => {
-  while (stores.length) stores.pop()!.close();
-});
-const store = () => {
-  const s = openDatabase(':memory:');
-  stores.push(s);
-  return s;
-};
+import { describe, expect, it } from 'vitest';
+import { memoryStore as store } from './testing';
 
 describe('ScratchMap', () => {
   it('answers what was set, before and after it is written to its table, and forgets it when cleared', () => {

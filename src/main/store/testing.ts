@@ -1,12 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Store } from './db';
+import { onTestFinished } from 'vitest';
+import { openDatabase, type Store } from './db';
 
 /** Test support only: a temp directory removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ballast-store-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Test support only: an in-memory store, closed when the test that made it finishes. */
+export function memoryStore(): Store {
+  const store = openDatabase(':memory:');
+  onTestFinished(() => store.close());
+  return store;
 }
 
 export const SHA_A = 'a'.repeat(64);
