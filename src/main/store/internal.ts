@@ -23,6 +23,24 @@ export function stmt(db: Db, sql: string): Statement {
   return prepared;
 }
 
+/** One better-sqlite3 transaction function per connection that runs the function it is given. */
+type Runner = BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+const runners = new WeakMap<Db, Runner>();
+
+/**
+ * `db.transaction(fn)` makes a new wrapper (four functions and their properties) on every call, which cost more
+ * than the savepoint itself for each snapshot and account a large import writes (issue 10); this one is made once
+ * per connection and handed the function to run. The transaction is the same.
+ */
+function runner(db: Db): Runner {
+  let r = runners.get(db);
+  if (r === undefined) {
+    r = db.transaction((fn: () => unknown) => fn());
+    runners.set(db, r);
+  }
+  return r;
+}
+
 /** Told how long a write has waited so far for another connection (or process) to release the write lock. */
 export type WriteWaitListener = (waitedMs: number) => void;
 
@@ -46,7 +64,7 @@ function isBusy(err: unknown): boolean {
  * started, an error is the caller's (nothing was written, the transaction rolled back).
  */
 export function writeTransaction<T>(db: Db, fn: () => T, onWait?: WriteWaitListener): T {
-  if (db.inTransaction) return db.transaction(fn).immediate();
+  if (db.inTransaction) return runner(db).immediate(fn) as T;
   const base = db.pragma('busy_timeout', { simple: true }) as number;
   const started = Date.now();
   let slice = Math.min(base, FIRST_TRY_MS);
@@ -54,13 +72,11 @@ export function writeTransaction<T>(db: Db, fn: () => T, onWait?: WriteWaitListe
     let began = false;
     db.pragma(`busy_timeout = ${slice}`);
     try {
-      return db
-        .transaction(() => {
-          began = true;
-          db.pragma(`busy_timeout = ${base}`);
-          return fn();
-        })
-        .immediate();
+      return runner(db).immediate(() => {
+        began = true;
+        db.pragma(`busy_timeout = ${base}`);
+        return fn();
+      }) as T;
     } catch (err) {
       if (began || !isBusy(err)) throw err;
     } finally {
