@@ -92,6 +92,26 @@ test.describe('Import screen', () => {
     });
   }
 
+  test('a file over more than a thousand accounts: the first thousand statements are listed, the rest summed, all imported', async ({ app }) => {
+    // One holding in each of 1,050 new accounts; the securities exist after a first file.
+    const lines = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of'];
+    for (let i = 0; i < 1050; i++) lines.push(`SMA-${String(i).padStart(4, '0')},${i % 2 ? 'AAA' : 'BBB'},${1 + (i % 7)},10.00,${((1 + (i % 7)) * 10).toFixed(2)},USD,2026-08-03`);
+    await app.imports.choose('many-accounts.csv', lines.join('\n'));
+    await app.imports.createNewSecurities();
+    await expect(app.page.getByTestId('statement-row')).toHaveCount(1000);
+    await expect(app.imports.preview.getByRole('heading', { name: 'Statements (1,050)' })).toBeVisible();
+    await expect(app.page.getByTestId('statements-not-listed')).toContainText('50 more statements not listed');
+    await expect(app.page.getByTestId('statements-not-listed')).toContainText('50 new accounts');
+    await expect(app.imports.confirmButton).toContainText('into 1,050 accounts');
+    await app.imports.confirm();
+    await expect(app.imports.resultStatus).toHaveText('imported');
+    await expect(app.page.getByTestId('snapshot-row')).toHaveCount(1000);
+    await expect(app.page.getByTestId('snapshots-not-listed')).toContainText('50 more snapshots not listed');
+    // Every account was written, listed or not.
+    await app.openTab('portfolio');
+    await expect(app.accountSelect.locator('option', { hasText: 'SMA-1049' })).toHaveCount(1);
+  });
+
   test('price history: preview shows tickers and dates, import writes them', async ({ app }) => {
     await app.imports.choose('prices-long-adj-volume-synthetic.csv', fixture('csv', 'prices-long-adj-volume-synthetic.csv'), { kind: 'prices' });
     const prices = app.page.getByTestId('preview-prices');

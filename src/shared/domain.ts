@@ -154,6 +154,20 @@ export const ImportedSnapshot = z.object({
 });
 export type ImportedSnapshot = z.infer<typeof ImportedSnapshot>;
 
+/**
+ * The statements (account and date) of a file beyond the first MAX_LISTED_STATEMENTS, which a result or preview
+ * does not list one by one — a file over 100,000 accounts would list megabytes (issue 10) — summed instead.
+ */
+export const StatementsNotListed = z.object({
+  statements: z.number().int().positive(),
+  positions: z.number().int().nonnegative(),
+  /** Of them, those whose account has holdings or cash this file does not list (see `disappearing`). */
+  disappearing: z.number().int().nonnegative(),
+  newAccounts: z.number().int().nonnegative(),
+});
+export type StatementsNotListed = z.infer<typeof StatementsNotListed>;
+export const MAX_LISTED_STATEMENTS = 1000;
+
 export const ImportResult = z.object({
   importId: z.number().int().positive().nullable(),
   kind: ImportKind,
@@ -168,7 +182,9 @@ export const ImportResult = z.object({
   asOf: IsoDate.nullable(),
   /** Rows left out because the PM accepted the listed exclusions (allowPartial); 0 otherwise. */
   excluded: z.number().int().nonnegative().default(0),
+  /** The first MAX_LISTED_STATEMENTS snapshots written, in file order; the rest are summed in `snapshotsNotListed`. */
   snapshots: z.array(ImportedSnapshot).default([]),
+  snapshotsNotListed: StatementsNotListed.optional(),
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 
@@ -215,7 +231,9 @@ export const ImportPreview = z.object({
   /** What detection found (encoding, delimiter, number style, OFX version, profile …). */
   detected: z.record(z.string(), z.string()),
   alreadyImported: z.boolean(),
+  /** The first MAX_LISTED_STATEMENTS statements, in file order; the rest are summed in `statementsNotListed`. */
   statements: z.array(ImportedSnapshot),
+  statementsNotListed: StatementsNotListed.optional(),
   /** The first rows (at most 500) for display; totals below count all. */
   rows: z.array(PreviewRow),
   totalRows: z.number().int().nonnegative(),

@@ -6,8 +6,10 @@ import {
   type ImportMode,
   type ImportPreview,
   type ImportResult,
+  MAX_LISTED_STATEMENTS,
   type PreviewRow,
   type SnapshotShrinkage,
+  type StatementsNotListed,
 } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
@@ -71,6 +73,30 @@ export class StagedPathNeeded extends Error {
   constructor(readonly why: string) {
     super(`the file needs the staged path: ${why}`);
   }
+}
+
+/** The first MAX_LISTED_STATEMENTS of a file's statements, and the rest summed (see StatementsNotListed). */
+export function listStatements(all: readonly ImportedSnapshot[]): { listed: ImportedSnapshot[]; notListed: StatementsNotListed | null } {
+  if (all.length <= MAX_LISTED_STATEMENTS) return { listed: [...all], notListed: null };
+  const rest = all.slice(MAX_LISTED_STATEMENTS);
+  return {
+    listed: all.slice(0, MAX_LISTED_STATEMENTS),
+    notListed: {
+      statements: rest.length,
+      positions: rest.reduce((n, s) => n + s.positions, 0),
+      disappearing: rest.filter((s) => s.disappearing !== undefined).length,
+      newAccounts: rest.filter((s) => s.newAccount === true).length,
+    },
+  };
+}
+
+/** Accounts a message names one by one. */
+const MESSAGE_ACCOUNTS = 20;
+
+/** listStatements as the fields of a preview (`statements`) or a result (`snapshots`). */
+function statementsOut<K extends string, N extends string>(all: readonly ImportedSnapshot[], key: K, notListedKey: N) {
+  const { listed, notListed } = listStatements(all);
+  return { [key]: listed, ...(notListed !== null ? { [notListedKey]: notListed } : {}) } as Record<K, ImportedSnapshot[]> & Partial<Record<N, StatementsNotListed>>;
 }
 
 /** Planned securities a preview keeps in memory; past this, in a scratch table (PlannedSecurities). */
@@ -928,8 +954,9 @@ export class HoldingsImport {
   }
 
   private shrinkageMessage(): string {
-    const parts = this.importedStatements()
-      .filter((s) => this.shrinks(s))
+    const shrinking = this.importedStatements().filter((s) => this.shrinks(s));
+    const parts = shrinking
+      .slice(0, MESSAGE_ACCOUNTS)
       .map((s) => {
         const { holdings, cash } = this.shrinkage(s);
         const names = holdings.slice(0, 8).map((h) => h.ticker).join(', ') + (holdings.length > 8 ? `, and ${holdings.length - 8} more` : '');
@@ -941,6 +968,7 @@ export class HoldingsImport {
           .join(' and ');
         return `account ${s.accountId} has ${what} as of ${s.previous!.asOf} that this file does not list`;
       });
+    if (shrinking.length > MESSAGE_ACCOUNTS) parts.push(`and ${shrinking.length - MESSAGE_ACCOUNTS} more accounts`);
     return (
       `${this.opts.fileName}: ${parts.join('; ')}. Choose whether the file is the whole account (replace: what it does not list is gone) ` +
       `or updates only the lines it lists (update: everything else is kept). Nothing was imported.`
@@ -988,7 +1016,7 @@ export class HoldingsImport {
       format: this.opts.format,
       detected: this.opts.detected,
       alreadyImported: extra.alreadyImported,
-      statements: this.snapshotsOut(),
+      ...statementsOut(this.snapshotsOut(), 'statements', 'statementsNotListed'),
       rows,
       totalRows: this.holdingsSeen + parserRejected,
       rejectedRows: this.appRejected + parserRejected,
@@ -1028,7 +1056,10 @@ export class HoldingsImport {
       throw new BallastError('CONFIRMATION_REQUIRED', this.shrinkageMessage(), {
         fileName: this.opts.fileName,
         choices: ['replace', 'update'],
-        snapshots: statements.map((s) => ({ accountId: s.accountId, asOf: s.asOf, previousAsOf: s.previous?.asOf ?? null, disappearing: this.shrinkage(s) })),
+        snapshots: statements
+          .slice(0, MAX_LISTED_STATEMENTS)
+          .map((s) => ({ accountId: s.accountId, asOf: s.asOf, previousAsOf: s.previous?.asOf ?? null, disappearing: this.shrinkage(s) })),
+        ...(statements.length > MAX_LISTED_STATEMENTS ? { snapshotsNotListed: statements.length - MAX_LISTED_STATEMENTS } : {}),
       });
     }
     const partial = errors > 0;
@@ -1042,7 +1073,9 @@ export class HoldingsImport {
       const balances = Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));
       this.store.positions.setCash(s.snapshotId!, decimal(s.cash.get(s.baseCurrency) ?? big(0)), s.cash.size > 0 ? balances : null);
     }
+    // All of them for the audit entry (it names every snapshot written); the first MAX_LISTED_STATEMENTS for the report and the result.
     const snapshots = this.snapshotsOut();
+    const listed = statementsOut(snapshots, 'snapshots', 'snapshotsNotListed');
     const accounts = [...new Set(snapshots.map((s) => s.accountId))];
     const dates = [...new Set(snapshots.map((s) => s.asOf))];
     const rows = snapshots.reduce((n, s) => n + s.positions, 0);
@@ -1055,7 +1088,7 @@ export class HoldingsImport {
       status: partial ? 'partial' : 'imported',
       excluded,
       accountId: accounts.length === 1 ? accounts[0]! : null,
-      report: { detected: this.opts.detected, profile: this.opts.profile, snapshots, warnings, excluded: partial ? excludedIssues : [] },
+      report: { detected: this.opts.detected, profile: this.opts.profile, ...listed, warnings, excluded: partial ? excludedIssues : [] },
     });
     this.store.audit.append({
       actor: this.opts.actor,
@@ -1110,7 +1143,7 @@ export class HoldingsImport {
       accountId: accounts.length === 1 ? accounts[0]! : null,
       asOf: dates.length === 1 ? dates[0]! : null,
       excluded,
-      snapshots,
+      ...listed,
     };
   }
 }

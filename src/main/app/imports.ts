@@ -1,4 +1,4 @@
-import type { CustodianProfile, ImportMode, ImportPreview, ImportResult, PositionFormat } from '../../shared/domain';
+import { MAX_LISTED_STATEMENTS, type CustodianProfile, type ImportMode, type ImportPreview, type ImportResult, type PositionFormat } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import { binaryFileKind, detectPositionFormat } from '../io/detect';
 import { parseIbkrActivityCsv } from '../io/ibkr-csv';
@@ -30,17 +30,20 @@ function checkCancelled(signal: { readonly aborted: boolean }): void {
 function alreadyImported(store: Store, sha256: string, fileName: string): ImportResult | null {
   const existing = store.imports.findBySha256(sha256);
   if (!existing || (existing.status !== 'imported' && existing.status !== 'partial')) return null;
-  const snapshots =
-    existing.kind === 'positions'
-      ? store.positions.snapshotsOfImport(existing.id).map((s) => ({
-          accountId: s.accountId,
-          asOf: s.asOf,
-          positions: store.positions.countRows(s.id),
-          cash: [],
-          snapshotId: s.id,
-          supersedes: [],
-        }))
-      : [];
+  const written = existing.kind === 'positions' ? store.positions.snapshotsOfImport(existing.id) : [];
+  // Listed like a new import's (the first MAX_LISTED_STATEMENTS), the rest summed: the import's rows are its positions.
+  const snapshots = written.slice(0, MAX_LISTED_STATEMENTS).map((s) => ({
+    accountId: s.accountId,
+    asOf: s.asOf,
+    positions: store.positions.countRows(s.id),
+    cash: [],
+    snapshotId: s.id,
+    supersedes: [],
+  }));
+  const notListed =
+    written.length > snapshots.length
+      ? { statements: written.length - snapshots.length, positions: existing.rows - snapshots.reduce((n, s) => n + s.positions, 0), disappearing: 0, newAccounts: 0 }
+      : null;
   return {
     importId: existing.id,
     kind: existing.kind,
@@ -52,9 +55,10 @@ function alreadyImported(store: Store, sha256: string, fileName: string): Import
     securitiesCreated: 0,
     warnings: [],
     accountId: existing.accountId,
-    asOf: snapshots.length === 1 ? snapshots[0]!.asOf : null,
+    asOf: written.length === 1 ? written[0]!.asOf : null,
     excluded: existing.excluded,
     snapshots,
+    ...(notListed !== null ? { snapshotsNotListed: notListed } : {}),
   };
 }
 

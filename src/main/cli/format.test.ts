@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Proposal } from '../../shared/domain';
-import { formatProposal } from './format';
+import type { ImportPreview, ImportResult, Proposal } from '../../shared/domain';
+import { formatImportResult, formatPreview, formatProposal } from './format';
 
 /** A baseline proposal with nothing in it but what `show` prints around the untouched holdings. */
 function proposal(untouched: Proposal['untouched']): Proposal {
@@ -57,5 +57,18 @@ describe('show: holdings the proposal leaves as they are or holds back (issue 9)
     expect(text).not.toContain('Held, not allocated');
     expect(text).toContain('On restricted lists (1):\n  SPY 100 (64000.00): on the no-buy and no-sell lists: held at its current weight');
     expect(formatProposal(proposal(undefined))).not.toContain('restricted');
+  });
+});
+
+describe('imports over more statements than are listed (issue 10)', () => {
+  const snapshot = { accountId: 'SMA-0001', asOf: '2026-08-03', positions: 1, cash: [], snapshotId: 1, supersedes: [] };
+  const notListed = { statements: 50, positions: 75, disappearing: 2, newAccounts: 50 };
+
+  it('says how many more statements the result and the preview sum, and what they hold', () => {
+    const result = { importId: 1, kind: 'positions', fileName: 'many.csv', sha256: 'a'.repeat(64), format: 'csv', status: 'imported', rows: 76, securitiesCreated: 0, warnings: [], accountId: null, asOf: '2026-08-03', excluded: 0, snapshots: [snapshot], snapshotsNotListed: notListed } satisfies ImportResult;
+    expect(formatImportResult(result, [])).toContain('  and 50 more statements, not listed (75 holdings; 50 new accounts; 2 that do not list everything the account holds now)');
+    const preview = { kind: 'positions', fileName: 'many.csv', sha256: 'a'.repeat(64), format: 'csv', detected: {}, alreadyImported: false, statements: [snapshot], statementsNotListed: { ...notListed, statements: 1, disappearing: 0, newAccounts: 0 }, rows: [], totalRows: 76, rejectedRows: 0, issues: [], prices: null, needsMapping: false, headers: null, profile: null } satisfies ImportPreview;
+    expect(formatPreview(preview)).toContain('  and 1 more statement, not listed (75 holdings)');
+    expect(formatImportResult({ ...result, snapshotsNotListed: undefined }, [])).not.toContain('not listed');
   });
 });

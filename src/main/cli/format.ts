@@ -8,6 +8,7 @@ import type {
   Portfolio,
   Proposal,
   ProposalSummary,
+  StatementsNotListed,
 } from '../../shared/domain';
 import type { FileIssue } from '../../shared/errors';
 import type { BacktestReport, PerformanceMetrics } from '../../shared/backtest';
@@ -42,6 +43,16 @@ export function positionsJson(p: Portfolio) {
   };
 }
 
+/** The statements a result or preview sums instead of listing. */
+function describeNotListed(n: StatementsNotListed): string {
+  const details = [
+    `${n.positions} holdings`,
+    ...(n.newAccounts > 0 ? [`${n.newAccounts} new account${n.newAccounts === 1 ? '' : 's'}`] : []),
+    ...(n.disappearing > 0 ? [`${n.disappearing} that do not list everything the account holds now`] : []),
+  ];
+  return `and ${n.statements} more statement${n.statements === 1 ? '' : 's'}, not listed (${details.join('; ')})`;
+}
+
 /** The validation report: one line per issue, addressed by line and field. */
 export function formatIssues(issues: readonly FileIssue[]): string {
   return issues
@@ -59,6 +70,7 @@ export function formatImportResult(r: ImportResult, exclusions: readonly Pick<Fi
     if (s.mode === 'update' && s.carriedOver) lines.push(`    ${s.carriedOver} line${s.carriedOver === 1 ? '' : 's'} the file does not list kept from the snapshot of ${s.previous?.asOf ?? 'before'} (--update)`);
     if (s.mode === 'replace' && s.disappearing) lines.push(`    no longer held (the file is the whole account, --replace): ${describeShrinkage(s.disappearing)}`);
   }
+  if (r.snapshotsNotListed) lines.push(`  ${describeNotListed(r.snapshotsNotListed)}`);
   if (r.securitiesCreated > 0) lines.push(`  ${r.securitiesCreated} new securit${r.securitiesCreated === 1 ? 'y' : 'ies'} created from the file.`);
   if (r.excluded > 0) {
     lines.push(`  ${r.excluded} row${r.excluded === 1 ? '' : 's'} left out, as accepted with --allow-partial (audited):`);
@@ -86,6 +98,7 @@ export function formatPreview(p: ImportPreview): string {
         lines.push(`    the account's snapshot of ${s.previous?.asOf ?? '?'} has what this file does not list: ${describeShrinkage(s.disappearing)}`);
       }
     }
+    if (p.statementsNotListed) lines.push(`  ${describeNotListed(p.statementsNotListed)}`);
     if (p.choiceNeeded) {
       lines.push(
         'This file does not list everything the account holds now. Import it with --replace if it is the whole account (what it does not list is gone), or with --update if it updates only the lines it lists (everything else is kept).',

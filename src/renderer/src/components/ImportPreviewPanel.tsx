@@ -38,7 +38,10 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
   const toCreate = choices.createSecurities ? unmatched.creatable : unmatched.unknown;
   const sampleOnly = p.rows.length < p.totalRows;
   // What the server would write with these choices (rejected rows are already left out of the statements).
-  const positionsToWrite = p.statements.reduce((n, s) => n + s.positions, 0);
+  // The first statements are listed; the rest (a file over more than a thousand accounts) come summed.
+  const notListed = p.statementsNotListed;
+  const positionsToWrite = p.statements.reduce((n, s) => n + s.positions, 0) + (notListed?.positions ?? 0);
+  const statementCount = p.statements.length + (notListed?.statements ?? 0);
   const detected = Object.entries(p.detected);
   const shownAll = p.rows.length >= p.totalRows;
   const typedAccount = missingTypedAccount(p);
@@ -96,7 +99,7 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
 
       {p.kind === 'positions' && p.statements.length > 0 && (
         <>
-          <h3>Statements ({p.statements.length})</h3>
+          <h3>Statements ({statementCount.toLocaleString('en-US')})</h3>
           <table className="grid" data-testid="preview-statements">
             <thead>
               <tr>
@@ -151,6 +154,13 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
               ))}
             </tbody>
           </table>
+          {notListed && (
+            <p className="muted" data-testid="statements-not-listed">
+              … and {plural(notListed.statements, 'more statement')} not listed: {plural(notListed.positions, 'position')}
+              {notListed.newAccounts > 0 ? `, ${plural(notListed.newAccounts, 'new account')}` : ''}
+              {notListed.disappearing > 0 ? `, ${notListed.disappearing.toLocaleString('en-US')} that do not list everything the account holds now` : ''}.
+            </p>
+          )}
         </>
       )}
 
@@ -255,7 +265,7 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
 
       {!p.alreadyImported && !p.needsMapping && (
         <div className="confirm-import" data-testid="import-confirm-area">
-          {shrinking.length > 0 && (
+          {(shrinking.length > 0 || (notListed?.disappearing ?? 0) > 0) && (
             <fieldset className="shrinkage" data-testid="shrinkage">
               <legend>This file does not list everything the account holds now</legend>
               {shrinking.map((s) => (
@@ -278,6 +288,9 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
                   </ul>
                 </div>
               ))}
+              {(notListed?.disappearing ?? 0) > 0 && (
+                <p data-testid="shrinkage-not-listed">… and {plural(notListed!.disappearing, 'more account')} not listed above.</p>
+              )}
               <label className="check">
                 <input type="radio" name="import-mode" data-testid="mode-update" checked={choices.mode === 'update'} onChange={() => onChoices({ ...choices, mode: 'update' })} />
                 <span>
@@ -359,7 +372,7 @@ export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, o
                 ? 'Importing…'
                 : p.kind === 'prices'
                   ? `Import ${plural(p.prices?.rows ?? p.totalRows, 'price row')}`
-                  : `Import ${plural(positionsToWrite, 'position')}${p.statements.length > 1 ? ` into ${p.statements.length} accounts` : ''}${readiness.excluded > 0 ? ` (leaving out ${plural(readiness.excluded, 'rejected row')})` : ''}`}
+                  : `Import ${plural(positionsToWrite, 'position')}${statementCount > 1 ? ` into ${statementCount.toLocaleString('en-US')} accounts` : ''}${readiness.excluded > 0 ? ` (leaving out ${plural(readiness.excluded, 'rejected row')})` : ''}`}
             </button>{' '}
             {stale && <span className="muted">Updating the preview…</span>}
           </p>

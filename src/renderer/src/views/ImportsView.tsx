@@ -397,6 +397,11 @@ function ImportResultPanel({ result }: { result: ImportResult }) {
           </tbody>
         </table>
       )}
+      {result.snapshotsNotListed && (
+        <p className="muted" data-testid="snapshots-not-listed">
+          … and {result.snapshotsNotListed.statements.toLocaleString('en-US')} more snapshots not listed ({result.snapshotsNotListed.positions.toLocaleString('en-US')} positions).
+        </p>
+      )}
       {result.warnings.length > 0 && (
         <>
           <h3>Warnings</h3>

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_LISTED_STATEMENTS, type ImportedSnapshot } from '../../shared/domain';
+import { memoryStore } from '../store/testing';
+import { listStatements } from './holdings-import';
+import { importPositionsJob, previewImportJob } from './imports';
+
+/*
+ * Issue 10: a file over more than MAX_LISTED_STATEMENTS accounts lists the first ones in its preview and result and
+ * sums the rest — a file over 100,000 accounts listed megabytes, copied across threads and validated — while every
+ * statement is still written, and the audit entry still names every snapshot.
+ */
+
+const job = { dbPath: ':memory:', signal: { aborted: false }, progress: () => undefined };
+const ACCOUNTS = MAX_LISTED_STATEMENTS + 50;
+
+function manyAccounts(): string {
+  const lines = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of'];
+  for (let i = 0; i < ACCOUNTS; i++) lines.push(`SMA-${String(i).padStart(4, '0')},${i % 2 ? 'AAA' : 'BBB'},${1 + (i % 7)},10.00,${((1 + (i % 7)) * 10).toFixed(2)},USD,2026-08-03`);
+  return lines.join('\n');
+}
+
+describe('listStatements', () => {
+  const statement = (i: number, extra: Partial<ImportedSnapshot> = {}): ImportedSnapshot => ({ accountId: `A${i}`, asOf: '2026-08-03', positions: i, cash: [], snapshotId: null, supersedes: [], ...extra });
+
+  it('lists all of a file with up to MAX_LISTED_STATEMENTS, and sums what comes after them', () => {
+    const few = Array.from({ length: MAX_LISTED_STATEMENTS }, (_, i) => statement(i));
+    expect(listStatements(few)).toEqual({ listed: few, notListed: null });
+    const rest = [statement(1, { newAccount: true }), statement(2, { disappearing: { holdings: [], cash: [{ currency: 'USD', amount: '1' }] } }), statement(3)];
+    expect(listStatements([...few, ...rest])).toEqual({ listed: few, notListed: { statements: 3, positions: 6, disappearing: 1, newAccounts: 1 } });
+  });
+});
+
+describe('a file over more accounts than are listed', () => {
+  it('previews and imports every statement, lists the first, sums the rest, and audits them all', () => {
+    const store = memoryStore();
+    const input = { fileName: 'many.csv', source: { contentBase64: Buffer.from(manyAccounts()).toString('base64') }, actor: 'test', createSecurities: true };
+    // One holding each.
+    const summed = { statements: 50, positions: 50, disappearing: 0, newAccounts: 50 };
+
+    const preview = previewImportJob(store, { ...input, kind: 'positions' }, job);
+    expect(preview.statements).toHaveLength(MAX_LISTED_STATEMENTS);
+    expect(preview.statements[0]!.accountId).toBe('SMA-0000');
+    expect(preview.statementsNotListed).toEqual(summed);
+
+    const result = importPositionsJob(store, input, job);
+    expect(result.snapshots).toHaveLength(MAX_LISTED_STATEMENTS);
+    expect(result.snapshotsNotListed).toEqual(summed);
+    expect(result.rows).toBe(ACCOUNTS);
+    expect(store.db.prepare('SELECT count(*) FROM position_snapshots WHERE import_id = ?').pluck().get(result.importId)).toBe(ACCOUNTS);
+    // The import's report lists like the result; its audit entry names every snapshot.
+    const report = JSON.parse(store.db.prepare('SELECT report FROM imports WHERE id = ?').pluck().get(result.importId) as string) as { snapshots: unknown[]; snapshotsNotListed: unknown };
+    expect(report.snapshots).toHaveLength(MAX_LISTED_STATEMENTS);
+    expect(report.snapshotsNotListed).toEqual(summed);
+    const audited = store.audit.forEntity('import', result.importId!).find((e) => e.action === 'import.positions')!;
+    expect((audited.details as { snapshots: unknown[] }).snapshots).toHaveLength(ACCOUNTS);
+
+    // The same file again: already imported, listed the same way.
+    const again = importPositionsJob(store, input, job);
+    expect(again.status).toBe('already_imported');
+    expect(again.snapshots).toHaveLength(MAX_LISTED_STATEMENTS);
+    expect(again.snapshotsNotListed).toEqual({ ...summed, newAccounts: 0 });
+  });
+});
