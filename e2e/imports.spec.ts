@@ -110,6 +110,16 @@ test.describe('Import screen', () => {
     // Every account was written, listed or not.
     await app.openTab('portfolio');
     await expect(app.accountSelect.locator('option', { hasText: 'SMA-1049' })).toHaveCount(1);
+
+    // The next day the last account, which is not listed, holds the other security: the PM must still choose.
+    const nextDay = lines.map((line, i) => line.replace('2026-08-03', '2026-08-04').replace(i === 1050 ? /,(AAA|BBB),/ : /^$/, (_m, t: string) => `,${t === 'AAA' ? 'BBB' : 'AAA'},`));
+    await app.imports.choose('many-accounts-next-day.csv', nextDay.join('\n'));
+    await expect(app.page.getByTestId('shrinkage-account')).toHaveCount(0);
+    await expect(app.page.getByTestId('shrinkage-not-listed')).toContainText('1 more account not listed above');
+    await expect(app.imports.confirmButton).toBeDisabled();
+    await app.page.getByTestId('mode-update').check();
+    await app.imports.confirm();
+    await expect(app.imports.resultStatus).toHaveText('imported');
   });
 
   test('price history: preview shows tickers and dates, import writes them', async ({ app }) => {
