@@ -1059,7 +1059,7 @@ export class HoldingsImport {
         snapshots: statements
           .slice(0, MAX_LISTED_STATEMENTS)
           .map((s) => ({ accountId: s.accountId, asOf: s.asOf, previousAsOf: s.previous?.asOf ?? null, disappearing: this.shrinkage(s) })),
-        ...(statements.length > MAX_LISTED_STATEMENTS ? { snapshotsNotListed: statements.length - MAX_LISTED_STATEMENTS } : {}),
+        ...(statements.length > MAX_LISTED_STATEMENTS ? { moreNotListed: statements.length - MAX_LISTED_STATEMENTS } : {}),
       });
     }
     const partial = errors > 0;

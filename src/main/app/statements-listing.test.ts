@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BallastError } from '../../shared/errors';
 import { MAX_LISTED_STATEMENTS, type ImportedSnapshot } from '../../shared/domain';
 import { memoryStore } from '../store/testing';
 import { listStatements } from './holdings-import';
@@ -59,5 +60,27 @@ describe('a file over more accounts than are listed', () => {
     expect(again.status).toBe('already_imported');
     expect(again.snapshots).toHaveLength(MAX_LISTED_STATEMENTS);
     expect(again.snapshotsNotListed).toEqual({ ...summed, newAccounts: 0 });
+  });
+});
+
+describe('the choice a file needs when it does not list everything', () => {
+  it('names the first 20 accounts that would lose something, and counts the others', () => {
+    const store = memoryStore();
+    const file = (asOf: string, symbols: string[]) =>
+      ['Account,Symbol,Quantity,Price,Market Value,Currency,As of', ...Array.from({ length: 25 }, (_, i) => symbols.map((t) => `SMA-${String(i).padStart(2, '0')},${t},1,10.00,10.00,USD,${asOf}`)).flat()].join('\n');
+    const input = (text: string, fileName: string) => ({ fileName, source: { contentBase64: Buffer.from(text).toString('base64') }, actor: 'test', createSecurities: true });
+    importPositionsJob(store, input(file('2026-08-03', ['AAA', 'BBB']), 'first.csv'), job);
+    let error: unknown = null;
+    try {
+      importPositionsJob(store, input(file('2026-08-04', ['AAA']), 'second.csv'), job);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BallastError);
+    const { code, message } = error as BallastError;
+    expect(code).toBe('CONFIRMATION_REQUIRED');
+    expect(message).toContain('account SMA-19 has 1 holding (BBB)');
+    expect(message).not.toContain('SMA-20');
+    expect(message).toContain('; and 5 more accounts.');
   });
 });
