@@ -6,6 +6,11 @@
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** "1234567.5" → "1,234,567.50" (fraction padded to `minFraction`, never truncated). */
+/** `n` and the word, singular or plural: "1 holding", "1,050 holdings". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
 export function formatDecimal(value: string | null | undefined, minFraction = 0): string {
   if (value == null) return '—';
   const match = DECIMAL.exec(value);

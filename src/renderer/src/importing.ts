@@ -1,5 +1,6 @@
 import { type ImportPreview, type PositionFormat, type PreviewRow } from '../../shared/domain';
 import { type FileIssue } from '../../shared/errors';
+import { plural } from './format';
 
 /*
  * The Import screen's decisions, apart from React: what a preview row's security match means, how many
@@ -149,7 +150,6 @@ export interface ImportReadiness {
   excluded: number;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
  * Whether the previewed file may be imported with the PM's choices. A file with rejected rows is

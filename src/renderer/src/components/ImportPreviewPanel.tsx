@@ -1,5 +1,5 @@
 import { type ImportPreview } from '../../../shared/domain';
-import { formatDecimal, formatMoney } from '../format';
+import { formatDecimal, formatMoney, plural } from '../format';
 import {
   detectedLabel,
   formatName,
@@ -26,7 +26,6 @@ interface Props {
   onEditMapping(): void;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** What a file would do before anything is written: the PM reads this, then confirms. */
 export function ImportPreviewPanel({ preview, choices, onChoices, stale, busy, onImport, onEditMapping }: Props) {

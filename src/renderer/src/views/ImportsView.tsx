@@ -5,7 +5,7 @@ import { ImportPreviewPanel } from '../components/ImportPreviewPanel';
 import { IssueTable } from '../components/IssueTable';
 import { MappingEditor } from '../components/MappingEditor';
 import { ProfilesList } from '../components/ProfilesList';
-import { bytesToBase64, formatMoney, formatTimestamp } from '../format';
+import { bytesToBase64, formatMoney, formatTimestamp, plural } from '../format';
 import { POSITION_FORMATS, formatName, previewKey, type ImportChoices } from '../importing';
 import { issuesOf, type Issue } from '../issues';
 import { draftForHeaders, draftFromProfile, headerSignatureOf, profileFromDraft, type MappingDraft } from '../mapping';
@@ -399,7 +399,7 @@ function ImportResultPanel({ result }: { result: ImportResult }) {
       )}
       {result.snapshotsNotListed && (
         <p className="muted" data-testid="snapshots-not-listed">
-          … and {result.snapshotsNotListed.statements.toLocaleString('en-US')} more snapshots not listed ({result.snapshotsNotListed.positions.toLocaleString('en-US')} positions).
+          … and {plural(result.snapshotsNotListed.statements, 'more snapshot')} not listed ({plural(result.snapshotsNotListed.positions, 'position')}).
         </p>
       )}
       {result.warnings.length > 0 && (
