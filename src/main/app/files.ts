@@ -67,10 +67,13 @@ function writeNew(file: string, data: Uint8Array): void {
   closeSync(fd);
 }
 
-/** Writes all of `data` at the file's current position (writeSync may write less than asked). */
-export function writeFully(fd: number, data: Uint8Array): void {
+/**
+ * Writes all of `data` (writeSync may write less than asked): at the file's current position, or from byte
+ * `position` when one is given.
+ */
+export function writeFully(fd: number, data: Uint8Array, position?: number): void {
   let offset = 0;
-  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset, position === undefined ? null : position + offset);
 }
 
 function fsyncDir(dir: string): void {
@@ -110,7 +113,7 @@ export function scratchFile(prefix: string): RunStore {
   return {
     append(bytes) {
       try {
-        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, size + at);
+        writeFully(fd, bytes, size);
       } catch (err) {
         throw scratchError(file, err);
       }

@@ -93,12 +93,6 @@ export function listStatements(all: readonly ImportedSnapshot[]): { listed: Impo
 /** Accounts a message names one by one. */
 const MESSAGE_ACCOUNTS = 20;
 
-/** listStatements as the fields of a preview (`statements`) or a result (`snapshots`). */
-function statementsOut<K extends string, N extends string>(all: readonly ImportedSnapshot[], key: K, notListedKey: N) {
-  const { listed, notListed } = listStatements(all);
-  return { [key]: listed, ...(notListed !== null ? { [notListedKey]: notListed } : {}) } as Record<K, ImportedSnapshot[]> & Partial<Record<N, StatementsNotListed>>;
-}
-
 /** Planned securities a preview keeps in memory; past this, in a scratch table (PlannedSecurities). */
 export const PLANNED_IN_MEMORY = 20_000;
 
@@ -1009,6 +1003,7 @@ export class HoldingsImport {
     for (const issue of issues) if (severityByLine.get(issue.line) !== 'error') severityByLine.set(issue.line, issue.severity);
     const rows = this.rows.map((r) => (r.status === 'ok' && severityByLine.get(r.line) === 'warning' ? { ...r, status: 'warning' as const } : r));
     const parserRejected = this.parserRejectedRows();
+    const statements = listStatements(this.snapshotsOut());
     return {
       kind: 'positions',
       fileName: this.opts.fileName,
@@ -1016,7 +1011,8 @@ export class HoldingsImport {
       format: this.opts.format,
       detected: this.opts.detected,
       alreadyImported: extra.alreadyImported,
-      ...statementsOut(this.snapshotsOut(), 'statements', 'statementsNotListed'),
+      statements: statements.listed,
+      ...(statements.notListed !== null ? { statementsNotListed: statements.notListed } : {}),
       rows,
       totalRows: this.holdingsSeen + parserRejected,
       rejectedRows: this.appRejected + parserRejected,
@@ -1075,7 +1071,8 @@ export class HoldingsImport {
     }
     // All of them for the audit entry (it names every snapshot written); the first MAX_LISTED_STATEMENTS for the report and the result.
     const snapshots = this.snapshotsOut();
-    const listed = statementsOut(snapshots, 'snapshots', 'snapshotsNotListed');
+    const { listed, notListed } = listStatements(snapshots);
+    const listing = { snapshots: listed, ...(notListed !== null ? { snapshotsNotListed: notListed } : {}) };
     const accounts = [...new Set(snapshots.map((s) => s.accountId))];
     const dates = [...new Set(snapshots.map((s) => s.asOf))];
     const rows = snapshots.reduce((n, s) => n + s.positions, 0);
@@ -1088,7 +1085,7 @@ export class HoldingsImport {
       status: partial ? 'partial' : 'imported',
       excluded,
       accountId: accounts.length === 1 ? accounts[0]! : null,
-      report: { detected: this.opts.detected, profile: this.opts.profile, ...listed, warnings, excluded: partial ? excludedIssues : [] },
+      report: { detected: this.opts.detected, profile: this.opts.profile, ...listing, warnings, excluded: partial ? excludedIssues : [] },
     });
     this.store.audit.append({
       actor: this.opts.actor,
@@ -1143,7 +1140,7 @@ export class HoldingsImport {
       accountId: accounts.length === 1 ? accounts[0]! : null,
       asOf: dates.length === 1 ? dates[0]! : null,
       excluded,
-      ...listed,
+      ...listing,
     };
   }
 }

@@ -35,8 +35,9 @@ describe('a file over more accounts than are listed', () => {
   it('previews and imports every statement, lists the first, sums the rest, and audits them all', () => {
     const store = memoryStore();
     const input = { fileName: 'many.csv', source: { contentBase64: Buffer.from(manyAccounts()).toString('base64') }, actor: 'test', createSecurities: true };
-    // One holding each.
-    const summed = { statements: 50, positions: 50, disappearing: 0, newAccounts: 50 };
+    // One holding in each new account.
+    const unlisted = ACCOUNTS - MAX_LISTED_STATEMENTS;
+    const summed = { statements: unlisted, positions: unlisted, disappearing: 0, newAccounts: unlisted };
 
     const preview = previewImportJob(store, { ...input, kind: 'positions' }, job);
     expect(preview.statements).toHaveLength(MAX_LISTED_STATEMENTS);

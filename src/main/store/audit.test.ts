@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendAudit, auditHash, auditMaterialForTest, canonicalJson, GENESIS_HASH, listAudit, verifyAuditChain } from './audit';
+import { appendAudit, auditHash, auditMaterial, canonicalJson, GENESIS_HASH, listAudit, verifyAuditChain } from './audit';
 import { openDatabase, type Store } from './db';
 import { tempDir } from './testing';
 
@@ -46,8 +46,8 @@ describe('the hashed material', () => {
         const whole = canonicalJson({ ...e, details });
         // The details as appendAudit stores them (null when there are none), and as any caller of auditHash gives them.
         const stored = details === undefined ? 'null' : canonicalJson(details);
-        expect(auditMaterialForTest(e, stored)).toBe(canonicalJson({ ...e, details: JSON.parse(stored) as unknown }));
-        expect(auditMaterialForTest(e, details === undefined ? undefined : canonicalJson(details))).toBe(whole);
+        expect(auditMaterial(e, stored)).toBe(canonicalJson({ ...e, details: JSON.parse(stored) as unknown }));
+        expect(auditMaterial(e, details === undefined ? undefined : canonicalJson(details))).toBe(whole);
         expect(auditHash(GENESIS_HASH, { ...e, details })).toBe(createHash('sha256').update(GENESIS_HASH).update(whole).digest('hex'));
       }),
       { numRuns: 500 },

@@ -92,7 +92,7 @@ function hashMaterial(prevHash: string, material: string): string {
  * serialising its details a second time inside the whole (issue 10: a third of each audit entry's cost). The keys
  * in canonicalJson's order; audit.test.ts checks the two agree on any entry.
  */
-function auditMaterial(entry: Omit<AuditRow, 'prevHash' | 'hash' | 'details'>, detailsText: string | undefined): string {
+export function auditMaterial(entry: Omit<AuditRow, 'prevHash' | 'hash' | 'details'>, detailsText: string | undefined): string {
   const parts: string[] = [];
   const add = (key: string, text: string | undefined) => {
     if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
@@ -106,9 +106,6 @@ function auditMaterial(entry: Omit<AuditRow, 'prevHash' | 'hash' | 'details'>, d
   add('id', serialise(entry.id));
   return `{${parts.join(',')}}`;
 }
-
-/** For tests: the material appendAudit hashes, given the details' canonical text. */
-export const auditMaterialForTest = auditMaterial;
 
 /**
  * Appends one entry to the chain. Runs as its own immediate transaction, or inside the caller's, so the tail it
