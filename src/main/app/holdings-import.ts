@@ -75,20 +75,32 @@ export class StagedPathNeeded extends Error {
   }
 }
 
-/** The first MAX_LISTED_STATEMENTS of a file's statements, and the rest summed (see StatementsNotListed). */
-export function listStatements(all: readonly ImportedSnapshot[]): { listed: ImportedSnapshot[]; notListed: StatementsNotListed | null } {
-  if (all.length <= MAX_LISTED_STATEMENTS) return { listed: [...all], notListed: null };
-  const rest = all.slice(MAX_LISTED_STATEMENTS);
-  return {
-    listed: all.slice(0, MAX_LISTED_STATEMENTS),
-    notListed: {
-      statements: rest.length,
-      positions: rest.reduce((n, s) => n + s.positions, 0),
-      disappearing: rest.filter((s) => s.disappearing !== undefined).length,
-      newAccounts: rest.filter((s) => s.newAccount === true).length,
-    },
-  };
+/**
+ * The first MAX_LISTED_STATEMENTS of a file's statements, and the rest summed (see StatementsNotListed). `snapshotOf`
+ * describes one statement; the unlisted ones are described one at a time and summed, never held all at once (a file
+ * over 100,000 accounts).
+ */
+export function listStatements<T>(all: readonly T[], snapshotOf: (item: T) => ImportedSnapshot): { listed: ImportedSnapshot[]; notListed: StatementsNotListed | null } {
+  const listed = all.slice(0, MAX_LISTED_STATEMENTS).map(snapshotOf);
+  if (all.length <= MAX_LISTED_STATEMENTS) return { listed, notListed: null };
+  const notListed: StatementsNotListed = { statements: all.length - MAX_LISTED_STATEMENTS, positions: 0, disappearing: 0, newAccounts: 0 };
+  for (let i = MAX_LISTED_STATEMENTS; i < all.length; i++) {
+    const s = snapshotOf(all[i]!);
+    notListed.positions += s.positions;
+    if (s.disappearing !== undefined) notListed.disappearing++;
+    if (s.newAccount === true) notListed.newAccounts++;
+  }
+  return { listed, notListed };
 }
+
+/** A statement's superseded snapshots before it has any (one shared, frozen array). */
+const NO_SNAPSHOTS: readonly number[] = Object.freeze([]);
+
+/** The shrinkage of a statement that drops nothing (one shared, frozen object). */
+const NO_SHRINKAGE: SnapshotShrinkage = { holdings: [], cash: [] };
+Object.freeze(NO_SHRINKAGE.holdings);
+Object.freeze(NO_SHRINKAGE.cash);
+Object.freeze(NO_SHRINKAGE);
 
 /** Accounts a message names one by one. */
 const MESSAGE_ACCOUNTS = 20;
@@ -156,7 +168,6 @@ interface MatchedSecurity {
 }
 
 interface Statement {
-  key: string;
   /** The number its holdings are staged under (see PositionsRepo.stage). */
   index: number;
   /** null when the statement cannot be imported (its problem is reported once, at `line`). */
@@ -172,14 +183,23 @@ interface Statement {
   previous: SnapshotRecord | null;
   carriedOver: number;
   snapshotId: number | null;
-  supersedes: number[];
+  /** NO_SNAPSHOTS until a snapshot is superseded (shared, never changed: a file may hold 100,000 statements). */
+  supersedes: readonly number[];
   positions: number;
-  cash: Map<string, Big>;
+  /** By currency; null until the statement's first cash line (most statements of a file over many accounts have none). */
+  cash: Map<string, Big> | null;
   cashLines: number;
-  /** Holdings carried over from the previous snapshot (mode 'update'), written at the end. */
-  pending: PositionInput[];
+  /** Holdings carried over from the previous snapshot (mode 'update'), written at the end; null when none. */
+  pending: PositionInput[] | null;
   /** A stageless preview of a statement with an earlier snapshot: the existing securities its lines list. */
   listed: SecurityIdSet | null;
+  /** What the previous snapshot has that this statement does not, once worked out (see HoldingsImport.shrinkage). */
+  shrinkage: SnapshotShrinkage | null;
+}
+
+/** A statement's cash balances as the preview, the result and the audit list them. */
+function cashOut(s: Statement): ImportedSnapshot['cash'] {
+  return s.cash === null ? [] : [...s.cash.entries()].map(([currency, amount]) => ({ currency, amount: decimal(amount) }));
 }
 
 /**
@@ -406,35 +426,53 @@ export class HoldingsImport {
     if (!statement) {
       const account = problem === null ? existing : null;
       statement = {
-        key,
         index: this.statements.size,
         accountId: problem === null ? accountId : null,
         asOf: problem === null ? asOf : null,
         line,
         problem,
-        baseCurrency: account?.baseCurrency ?? currencyHint ?? 'USD',
+        baseCurrency: this.currencyCode(account?.baseCurrency ?? currencyHint ?? 'USD'),
         accountExists: account !== null,
         newAccount: problem === null && account === null,
         previous: null,
         carriedOver: 0,
         snapshotId: null,
-        supersedes: [],
+        supersedes: NO_SNAPSHOTS,
         positions: 0,
-        cash: new Map(),
+        cash: null,
         cashLines: 0,
-        pending: [],
+        pending: null,
         listed: null,
+        shrinkage: null,
       };
       if (statement.accountId !== null && statement.asOf !== null && statement.accountExists) {
         const live = this.store.positions.liveSnapshot(statement.accountId, statement.asOf);
         if (live) statement.supersedes = [live.id];
         statement.previous = this.store.positions.latestSnapshot(statement.accountId, statement.asOf);
       }
-      this.statements.set(ownCopy(key), statement);
+      // One copy of the key when the file's account and date are what the statement is recorded under (the usual case).
+      const ownKey = ownCopy(key);
+      this.statements.set(ownKey, statement);
+      if (fileKey === key) {
+        this.byFileKey.set(ownKey, statement);
+        return statement;
+      }
     }
     this.byFileKey.set(ownCopy(fileKey), statement);
     return statement;
   }
+
+  /** One string per currency for all statements (each line and each account read brings its own copy). */
+  private currencyCode(code: string): string {
+    let kept = this.currencyCodes.get(code);
+    if (kept === undefined) {
+      kept = ownCopy(code);
+      this.currencyCodes.set(kept, kept);
+    }
+    return kept;
+  }
+
+  private readonly currencyCodes = new Map<string, string>();
 
   holding(statement: Statement, h: HoldingLine): void {
     this.holdingsSeen++;
@@ -521,7 +559,8 @@ export class HoldingsImport {
         c.amount,
       );
     }
-    statement.cash.set(c.currency, (statement.cash.get(c.currency) ?? big(0)).plus(big(c.amount)));
+    const cash = (statement.cash ??= new Map());
+    cash.set(c.currency, (cash.get(c.currency) ?? big(0)).plus(big(c.amount)));
     statement.cashLines++;
   }
 
@@ -773,10 +812,10 @@ export class HoldingsImport {
   }
 
   private flush(statement: Statement): void {
-    if (statement.pending.length === 0) return;
+    if (statement.pending === null || statement.pending.length === 0) return;
     const id = this.ensureSnapshot(statement);
     this.store.positions.addPositions(id, statement.pending);
-    statement.pending = [];
+    statement.pending = null;
   }
 
   private readonly staged: StagedPosition[] = [];
@@ -890,56 +929,51 @@ export class HoldingsImport {
    * non-zero cash in currencies the file gives no balance for.
    */
   private shrinkage(s: Statement): SnapshotShrinkage {
-    const memo = this.shrinkageMemo.get(s);
-    if (memo) return memo;
+    if (s.shrinkage !== null) return s.shrinkage;
+    if (s.previous === null) return NO_SHRINKAGE;
     const result: SnapshotShrinkage = { holdings: [], cash: [] };
-    if (s.previous !== null) {
-      this.duplicates();
-      // The ids first: usually the file lists them all, and the full rows (securities joined, sorted by ticker)
-      // of a large snapshot cost ten times as much to read.
-      const missing = new Set(
-        this.unstaged !== null
-          ? this.store.positions.securityIdsOf(s.previous.id).filter((id) => !(s.listed?.has(id) ?? false))
-          : this.store.positions.unstagedSecuritiesOf(s.index, s.previous.id),
-      );
-      if (missing.size > 0) {
-        for (const row of this.store.positions.rows(s.previous.id)) {
-          if (!missing.has(row.securityId)) continue;
-          result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
-        }
-      }
-      const balances = this.store.positions.cashBalances(s.previous.id) ?? { [s.baseCurrency]: s.previous.cash };
-      for (const [currency, amount] of Object.entries(balances)) {
-        if (!s.cash.has(currency) && big(amount).abs().gt(0)) result.cash.push({ currency, amount });
+    this.duplicates();
+    // The ids first: usually the file lists them all, and the full rows (securities joined, sorted by ticker)
+    // of a large snapshot cost ten times as much to read.
+    const missing = new Set(
+      this.unstaged !== null
+        ? this.store.positions.securityIdsOf(s.previous.id).filter((id) => !(s.listed?.has(id) ?? false))
+        : this.store.positions.unstagedSecuritiesOf(s.index, s.previous.id),
+    );
+    if (missing.size > 0) {
+      for (const row of this.store.positions.rows(s.previous.id)) {
+        if (!missing.has(row.securityId)) continue;
+        result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
       }
     }
-    this.shrinkageMemo.set(s, result);
-    return result;
+    const balances = this.store.positions.cashBalances(s.previous.id) ?? { [s.baseCurrency]: s.previous.cash };
+    for (const [currency, amount] of Object.entries(balances)) {
+      if (!(s.cash?.has(currency) ?? false) && big(amount).abs().gt(0)) result.cash.push({ currency, amount });
+    }
+    s.shrinkage = result.holdings.length === 0 && result.cash.length === 0 ? NO_SHRINKAGE : result;
+    return s.shrinkage;
   }
-
-  private readonly shrinkageMemo = new Map<Statement, SnapshotShrinkage>();
 
   private shrinks(s: Statement): boolean {
     const shrinkage = this.shrinkage(s);
     return shrinkage.holdings.length > 0 || shrinkage.cash.length > 0;
   }
 
-  private snapshotsOut(): ImportedSnapshot[] {
-    return this.importedStatements().map((s) => {
-      const shrinks = this.shrinks(s);
-      return {
-        accountId: s.accountId!,
-        asOf: s.asOf!,
-        positions: s.positions + s.carriedOver,
-        cash: [...s.cash.entries()].map(([currency, amount]) => ({ currency, amount: decimal(amount) })),
-        snapshotId: s.snapshotId,
-        supersedes: s.supersedes,
-        newAccount: s.newAccount,
-        previous: s.previous === null ? null : { snapshotId: s.previous.id, asOf: s.previous.asOf, positions: this.store.positions.countRows(s.previous.id) },
-        ...(shrinks ? { disappearing: this.shrinkage(s), mode: this.opts.mode ?? null } : {}),
-        ...(s.carriedOver > 0 ? { carriedOver: s.carriedOver } : {}),
-      };
-    });
+  /** A statement as the preview, the result and the audit describe it. */
+  private snapshotOut(s: Statement): ImportedSnapshot {
+    const shrinks = this.shrinks(s);
+    return {
+      accountId: s.accountId!,
+      asOf: s.asOf!,
+      positions: s.positions + s.carriedOver,
+      cash: cashOut(s),
+      snapshotId: s.snapshotId,
+      supersedes: [...s.supersedes],
+      newAccount: s.newAccount,
+      previous: s.previous === null ? null : { snapshotId: s.previous.id, asOf: s.previous.asOf, positions: this.store.positions.countRows(s.previous.id) },
+      ...(shrinks ? { disappearing: this.shrinkage(s), mode: this.opts.mode ?? null } : {}),
+      ...(s.carriedOver > 0 ? { carriedOver: s.carriedOver } : {}),
+    };
   }
 
   /** True when some snapshot would drop what the account has now and the PM has not chosen what to do. */
@@ -977,10 +1011,10 @@ export class HoldingsImport {
     const rows = new Map(this.store.positions.rows(s.previous.id).map((r) => [r.securityId, r]));
     for (const h of holdings) {
       const r = rows.get(h.securityId)!;
-      s.pending.push({ securityId: r.securityId, quantity: r.quantity, price: r.price, marketValue: r.marketValue, costBasis: r.costBasis, quantityType: r.quantityType });
+      (s.pending ??= []).push({ securityId: r.securityId, quantity: r.quantity, price: r.price, marketValue: r.marketValue, costBasis: r.costBasis, quantityType: r.quantityType });
       s.carriedOver++;
     }
-    for (const c of cash) s.cash.set(c.currency, big(c.amount));
+    for (const c of cash) (s.cash ??= new Map()).set(c.currency, big(c.amount));
     this.flush(s);
   }
 
@@ -1003,7 +1037,7 @@ export class HoldingsImport {
     for (const issue of issues) if (severityByLine.get(issue.line) !== 'error') severityByLine.set(issue.line, issue.severity);
     const rows = this.rows.map((r) => (r.status === 'ok' && severityByLine.get(r.line) === 'warning' ? { ...r, status: 'warning' as const } : r));
     const parserRejected = this.parserRejectedRows();
-    const statements = listStatements(this.snapshotsOut());
+    const statements = listStatements(this.importedStatements(), (s) => this.snapshotOut(s));
     return {
       kind: 'positions',
       fileName: this.opts.fileName,
@@ -1066,16 +1100,16 @@ export class HoldingsImport {
     for (const s of statements) {
       this.carryOver(s);
       this.ensureSnapshot(s);
-      const balances = Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));
-      this.store.positions.setCash(s.snapshotId!, decimal(s.cash.get(s.baseCurrency) ?? big(0)), s.cash.size > 0 ? balances : null);
+      const balances = s.cash === null || s.cash.size === 0 ? null : Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));
+      this.store.positions.setCash(s.snapshotId!, decimal(s.cash?.get(s.baseCurrency) ?? big(0)), balances);
     }
-    // All of them for the audit entry (it names every snapshot written); the first MAX_LISTED_STATEMENTS for the report and the result.
-    const snapshots = this.snapshotsOut();
-    const { listed, notListed } = listStatements(snapshots);
+    // The first MAX_LISTED_STATEMENTS for the report and the result; all of them for the audit entry (it names every
+    // snapshot written), each described as it is added to it rather than all described first.
+    const { listed, notListed } = listStatements(statements, (s) => this.snapshotOut(s));
     const listing = { snapshots: listed, ...(notListed !== null ? { snapshotsNotListed: notListed } : {}) };
-    const accounts = [...new Set(snapshots.map((s) => s.accountId))];
-    const dates = [...new Set(snapshots.map((s) => s.asOf))];
-    const rows = snapshots.reduce((n, s) => n + s.positions, 0);
+    const accounts = [...new Set(statements.map((s) => s.accountId!))];
+    const dates = [...new Set(statements.map((s) => s.asOf!))];
+    const rows = statements.reduce((n, s) => n + s.positions + s.carriedOver, 0);
     const warnings = issues.filter((i) => i.severity === 'warning').map(({ line, field, reason }) => ({ line, field, reason }));
     const excluded = partial ? Math.max(rejectedRows, 1) : 0;
     const excludedIssues = issues.filter((i) => i.severity === 'error');
@@ -1098,15 +1132,18 @@ export class HoldingsImport {
         format: this.opts.format,
         profile: this.opts.profile,
         positions: rows,
-        snapshots: snapshots.map((s) => ({
-          accountId: s.accountId,
-          asOf: s.asOf,
-          snapshotId: s.snapshotId,
-          positions: s.positions,
-          cash: s.cash,
-          supersededSnapshots: s.supersedes,
-          ...(s.disappearing ? { mode: s.mode, dropped: s.mode === 'replace' ? s.disappearing : null, carriedOver: s.carriedOver ?? 0 } : {}),
-        })),
+        snapshots: statements.map((s) => {
+          const mode = this.opts.mode ?? null;
+          return {
+            accountId: s.accountId,
+            asOf: s.asOf,
+            snapshotId: s.snapshotId,
+            positions: s.positions + s.carriedOver,
+            cash: cashOut(s),
+            supersededSnapshots: s.supersedes,
+            ...(this.shrinks(s) ? { mode, dropped: mode === 'replace' ? this.shrinkage(s) : null, carriedOver: s.carriedOver } : {}),
+          };
+        }),
         securitiesCreated: this.securitiesCreated,
         accountsCreated: this.accountsCreated,
         excluded,

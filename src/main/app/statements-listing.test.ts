@@ -25,9 +25,20 @@ describe('listStatements', () => {
 
   it('lists all of a file with up to MAX_LISTED_STATEMENTS, and sums what comes after them', () => {
     const few = Array.from({ length: MAX_LISTED_STATEMENTS }, (_, i) => statement(i));
-    expect(listStatements(few)).toEqual({ listed: few, notListed: null });
+    expect(listStatements(few, (s) => s)).toEqual({ listed: few, notListed: null });
     const rest = [statement(1, { newAccount: true }), statement(2, { disappearing: { holdings: [], cash: [{ currency: 'USD', amount: '1' }] } }), statement(3)];
-    expect(listStatements([...few, ...rest])).toEqual({ listed: few, notListed: { statements: 3, positions: 6, disappearing: 1, newAccounts: 1 } });
+    // Each statement described once, from what the import keeps of it (here: its position in the file).
+    const all = [...few, ...rest];
+    const described: number[] = [];
+    const listing = listStatements(
+      all.map((_, i) => i),
+      (i) => {
+        described.push(i);
+        return all[i]!;
+      },
+    );
+    expect(listing).toEqual({ listed: few, notListed: { statements: 3, positions: 6, disappearing: 1, newAccounts: 1 } });
+    expect(described).toEqual(all.map((_, i) => i));
   });
 });
 
