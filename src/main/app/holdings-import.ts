@@ -102,6 +102,9 @@ Object.freeze(NO_SHRINKAGE.holdings);
 Object.freeze(NO_SHRINKAGE.cash);
 Object.freeze(NO_SHRINKAGE);
 
+/** Statements written between two progress reports of HoldingsImport.finish. */
+const WRITE_PROGRESS_EVERY = 1000;
+
 /** Accounts a message names one by one. */
 const MESSAGE_ACCOUNTS = 20;
 
@@ -1062,8 +1065,12 @@ export class HoldingsImport {
   /**
    * Completes a write: throws IMPORT_REJECTED (the caller's transaction rolls everything back) when the
    * file has errors and the PM did not accept exclusions, or when nothing would be imported.
+   * `progress` hears how many of the statements' writes are done (two per statement: its snapshot, then its cash)
+   * every WRITE_PROGRESS_EVERY statements and at the end — a file over 100,000 accounts writes for seconds after its
+   * last line is read. What it throws (a cancel) ends the import like any other error: the caller's transaction
+   * rolls everything back.
    */
-  finish(): ImportResult {
+  finish(progress?: (done: number, total: number) => void): ImportResult {
     this.duplicates();
     const issues = this.allIssues();
     const rejectedRows = this.appRejected + this.parserRejectedRows();
@@ -1093,8 +1100,18 @@ export class HoldingsImport {
       });
     }
     const partial = errors > 0;
+    const total = 2 * statements.length;
+    let done = 0;
+    const step = () => {
+      done++;
+      if (progress !== undefined && (done % WRITE_PROGRESS_EVERY === 0 || done === total)) progress(done, total);
+    };
+    progress?.(0, total);
     const snapshotOf = new Map<number, number>();
-    for (const s of statements) if (s.positions > 0) snapshotOf.set(s.index, this.ensureSnapshot(s));
+    for (const s of statements) {
+      if (s.positions > 0) snapshotOf.set(s.index, this.ensureSnapshot(s));
+      step();
+    }
     // Every statement's holdings at once, before carried-over ones: a carried-over security is one the file does not list.
     this.store.positions.insertStaged(snapshotOf);
     for (const s of statements) {
@@ -1102,6 +1119,7 @@ export class HoldingsImport {
       this.ensureSnapshot(s);
       const balances = s.cash === null || s.cash.size === 0 ? null : Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));
       this.store.positions.setCash(s.snapshotId!, decimal(s.cash?.get(s.baseCurrency) ?? big(0)), balances);
+      step();
     }
     // The first MAX_LISTED_STATEMENTS for the report and the result; all of them for the audit entry (it names every
     // snapshot written), each described as it is added to it rather than all described first.

@@ -27,6 +27,14 @@ function checkCancelled(signal: { readonly aborted: boolean }): void {
   if (signal.aborted) throw new BallastError('CANCELLED', 'Import cancelled; nothing was changed.');
 }
 
+/** HoldingsImport.finish's progress: reported as a step of the job, which may be cancelled there too (all is rolled back). */
+function writingSnapshots(job: Job): (done: number, total: number) => void {
+  return (done, total) => {
+    job.progress('Writing snapshots', done, total);
+    checkCancelled(job.signal);
+  };
+}
+
 function alreadyImported(store: Store, sha256: string, fileName: string): ImportResult | null {
   const existing = store.imports.findBySha256(sha256);
   if (!existing || (existing.status !== 'imported' && existing.status !== 'partial')) return null;
@@ -787,7 +795,7 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
             const raced = alreadyImported(store, sha256, input.fileName);
             if (raced) return raced;
             const make = (description: CsvDescription) => new HoldingsImport(store, consumerOptions(input, description, sha256, true));
-            return readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize).consumer.finish();
+            return readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize).consumer.finish(writingSnapshots(job));
           },
           { onWait: waitingForWriter(job) },
         );
@@ -805,7 +813,7 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
         if (raced) return raced;
         const consumer = new HoldingsImport(store, consumerOptions(input, prepared, sha256, true));
         prepared.feed(consumer, job);
-        return consumer.finish();
+        return consumer.finish(writingSnapshots(job));
       },
       { onWait: waitingForWriter(job) },
     );

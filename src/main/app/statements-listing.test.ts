@@ -96,3 +96,41 @@ describe('the choice a file needs when it does not list everything', () => {
     expect(message).toContain('; and 5 more accounts.');
   });
 });
+
+describe('writing the snapshots of a file over many accounts', () => {
+  const input = { fileName: 'many.csv', source: { contentBase64: Buffer.from(manyAccounts()).toString('base64') }, actor: 'test', createSecurities: true };
+  const counts = (store: ReturnType<typeof memoryStore>) =>
+    Object.fromEntries(['accounts', 'securities', 'imports', 'position_snapshots', 'positions', 'audit_log'].map((t) => [t, store.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()]));
+
+  it('is reported as a step of its own, two writes per statement', () => {
+    const steps: [number, number][] = [];
+    const progress = (step: string, current: number, total: number) => {
+      if (step === 'Writing snapshots') steps.push([current, total]);
+    };
+    importPositionsJob(memoryStore(), input, { ...job, progress });
+    const total = 2 * ACCOUNTS;
+    expect(steps[0]).toEqual([0, total]);
+    expect(steps.at(-1)).toEqual([total, total]);
+    expect(steps.map(([current]) => current)).toEqual([0, ...Array.from({ length: Math.floor(total / 1000) }, (_, i) => (i + 1) * 1000), total]);
+  });
+
+  it('can be cancelled there, and then nothing of the file is kept', () => {
+    const store = memoryStore();
+    const before = counts(store);
+    const signal = { aborted: false };
+    const progress = (step: string, current: number) => {
+      if (step === 'Writing snapshots' && current >= 1000) signal.aborted = true;
+    };
+    let error: unknown = null;
+    try {
+      importPositionsJob(store, input, { ...job, signal, progress });
+    } catch (e) {
+      error = e;
+    }
+    expect(signal.aborted).toBe(true);
+    expect((error as BallastError).code).toBe('CANCELLED');
+    expect(counts(store)).toEqual(before);
+    // And the same file imports afterwards.
+    expect(importPositionsJob(store, input, job).rows).toBe(ACCOUNTS);
+  });
+});
