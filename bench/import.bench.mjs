@@ -8,7 +8,9 @@
 //    tables (same CHECKs, indexes and foreign keys), one transaction, in a child process — no validation.
 // Ratios: Ballast's rows/s over each reference's (goal: ≥ 0.5 of sqlite3, or ≥ 0.8 of the schema floor), the
 // preview's speed over the import's (goal ≥ 2), and peak RSS (goal ≤ 200 MB whatever the size). The positions
-// file is then imported again dated the next day, over the first one's snapshots (positionsNextDay).
+// file is then imported again dated the next day, over the first one's snapshots (positionsNextDay). A third file
+// has the same number of lines over many accounts — two holdings each, up to MANY_ACCOUNTS accounts — as an SMA
+// platform's nightly custodian file is (manyAccounts: preview, import and the plain inserts of the same lines).
 //
 //   npm run bench -- import [--json] [--rows N[,N…]] [--large] [--repeat R]   (--large adds 2 000 000 rows; R rounds, 3 by default)
 //
@@ -54,6 +56,10 @@ const sqlite3 = has('sqlite3') ? 'sqlite3' : null;
 const ACCOUNTS = 100;
 const TICKERS = 200;
 const securitiesFor = (n) => Math.max(10, Math.round(n / ACCOUNTS));
+/** The many-accounts file: two holdings per account up to this many accounts, then more holdings each. */
+const MANY_ACCOUNTS = 100_000;
+const manyAccountsFor = (n) => Math.min(MANY_ACCOUNTS, Math.floor(n / 2));
+const MANY_ACCOUNTS_SECURITIES = 500;
 
 /**
  * Positions: ACCOUNTS accounts each holding every security once, as a custodian's multi-account export. The
@@ -70,6 +76,21 @@ function writePositions(file, asOf = '2026-08-03') {
     const quantity = 10 + (i % 997);
     const price = (20 + (security % 400) * 0.37).toFixed(2);
     lines.push(`${account},SYN${security},Synthetic Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,${asOf}`);
+  }
+  out.close();
+}
+
+/** Positions over manyAccountsFor(rows) accounts, each a run of consecutive lines, from MANY_ACCOUNTS_SECURITIES securities. */
+function writeManyAccounts(file) {
+  const out = lineWriter(file);
+  const accounts = manyAccountsFor(rows);
+  out.push('Account Number,Symbol,Description,Security Type,Quantity,Price,Market Value,Currency,As of');
+  for (let i = 0; i < rows; i++) {
+    const account = `SMA-${String(Math.floor((i * accounts) / rows)).padStart(6, '0')}`;
+    const security = i % MANY_ACCOUNTS_SECURITIES;
+    const quantity = 10 + (i % 997);
+    const price = (20 + (security % 400) * 0.37).toFixed(2);
+    out.push(`${account},SMA${security},Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,2026-08-03`);
   }
   out.close();
 }
@@ -216,7 +237,7 @@ async function plainInserts(kind, csv, dbFile) {
  * One round of every measurement on the files made for this size, into a fresh database: the price and
  * positions previews and imports, the re-import, the next day's preview and import, and both references.
  */
-function round(positionsCsv, pricesCsv, nextDayCsv, k) {
+function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, k) {
   const db = path.join(dir, `bench-${rows}-${k}.db`);
   log(`Round ${k + 1}/${repeats}: Ballast preview-import --prices (parse, validate; nothing written) …`);
   const previewPrices = timed(process.execPath, [cli, 'preview-import', pricesCsv, '--prices', '--db', db, '--json']);
@@ -236,14 +257,23 @@ function round(positionsCsv, pricesCsv, nextDayCsv, k) {
   log("Ballast: import-positions of the next day's file …");
   const nextDay = ballast(db, 'import-positions', nextDayCsv);
   if (nextDay.out.rows !== rows) throw new Error(`the next day's import wrote ${nextDay.out.rows} rows, expected ${rows}`);
+  removeDatabase(db);
+  log(`Ballast: preview-import and import-positions of the file over ${manyAccountsFor(rows)} accounts …`);
+  const manyDb = path.join(dir, `bench-${rows}-${k}-many.db`);
+  // The database exists before the preview, as the other files' does (read-only commands refuse a missing one).
+  timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', manyDb]);
+  const manyPreview = timed(process.execPath, [cli, 'preview-import', manyAccountsCsv, '--create-securities', '--db', manyDb, '--json']);
+  const many = ballast(manyDb, 'import-positions', manyAccountsCsv, '--create-securities');
+  if (many.out.rows !== rows) throw new Error(`the many-accounts import wrote ${many.out.rows} rows, expected ${rows}`);
+  removeDatabase(manyDb);
   log("Plain prepared inserts into Ballast's schema (the floor the schema sets) …");
   const plainPositions = plainReference('positions', positionsCsv);
   const plainPrices = plainReference('prices', pricesCsv);
+  const plainMany = plainReference('positions', manyAccountsCsv);
   log('sqlite3 .import reference …');
   const referencePositions = sqliteImport(positionsCsv, 'positions');
   const referencePrices = sqliteImport(pricesCsv, 'prices');
-  removeDatabase(db);
-  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, plainPositions, plainPrices, referencePositions, referencePrices };
+  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, manyPreview, many, plainPositions, plainPrices, plainMany, referencePositions, referencePrices };
 }
 
 /** The ratios the goals are stated in, from one round's times (or the rounds' median times). */
@@ -259,6 +289,8 @@ function ratiosOf(t) {
     positionsNextDayVsPlainInserts: ratio(rate(t.nextDay), rate(t.plainPositions)),
     positionsNextDayPreviewVsImport: ratio(rate(t.nextDayPreview), rate(t.nextDay)),
     pricesPreviewVsImport: ratio(rate(t.previewPrices), rate(t.prices)),
+    manyAccountsVsPlainInserts: ratio(rate(t.many), rate(t.plainMany)),
+    manyAccountsPreviewVsImport: ratio(rate(t.manyPreview), rate(t.many)),
   };
 }
 
@@ -267,13 +299,22 @@ function measure(size) {
   const positionsCsv = path.join(dir, `positions-${rows}.csv`);
   const pricesCsv = path.join(dir, `prices-${rows}.csv`);
   const nextDayCsv = path.join(dir, `positions-${rows}-next-day.csv`);
+  const manyAccountsCsv = path.join(dir, `positions-${rows}-many-accounts.csv`);
   log(`Generating ${rows} position rows (${ACCOUNTS} accounts × ${securitiesFor(rows)} securities) and ${rows} price rows (${TICKERS} tickers) in ${dir} …`);
   writePositions(positionsCsv);
   writePrices(pricesCsv);
   writePositions(nextDayCsv, '2026-08-04');
-  const files = { positionsBytes: statSync(positionsCsv).size, pricesBytes: statSync(pricesCsv).size, accounts: ACCOUNTS, securities: securitiesFor(rows), tickers: TICKERS };
-  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, k));
-  for (const f of [positionsCsv, pricesCsv, nextDayCsv]) rmSync(f);
+  writeManyAccounts(manyAccountsCsv);
+  const files = {
+    positionsBytes: statSync(positionsCsv).size,
+    pricesBytes: statSync(pricesCsv).size,
+    accounts: ACCOUNTS,
+    securities: securitiesFor(rows),
+    tickers: TICKERS,
+    manyAccounts: { bytes: statSync(manyAccountsCsv).size, accounts: manyAccountsFor(rows), securities: MANY_ACCOUNTS_SECURITIES },
+  };
+  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, k));
+  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv]) rmSync(f);
 
   // Every time is the median over the rounds and every peak the highest; each ratio is the median of the rounds'
   // own ratios, listed beside it (this VM's speed changes by a third from one minute to the next).
@@ -288,7 +329,7 @@ function measure(size) {
     const peaks = rounds.map((r) => r[key]?.peakRssMb).filter((v) => typeof v === 'number');
     return peaks.length > 0 ? Math.max(...peaks) : null;
   };
-  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'plainPositions', 'plainPrices', 'referencePositions', 'referencePrices'];
+  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices'];
   const medianMs = Object.fromEntries(keys.map((k) => [k, ms(k)]));
   const reference = (key) => (medianMs[key] === null ? null : { ms: Math.round(medianMs[key]), rowsPerSecond: perSecond(medianMs[key]), peakRssMb: peak(key) });
   const first = rounds[0];
@@ -326,6 +367,15 @@ function measure(size) {
       previewRowsPerSecond: perSecond(medianMs.nextDayPreview),
       previewPeakRssMb: peak('nextDayPreview'),
     },
+    manyAccounts: {
+      ms: Math.round(medianMs.many),
+      rowsPerSecond: perSecond(medianMs.many),
+      peakRssMb: peak('many'),
+      previewMs: Math.round(medianMs.manyPreview),
+      previewRowsPerSecond: perSecond(medianMs.manyPreview),
+      previewPeakRssMb: peak('manyPreview'),
+      plainInserts: reference('plainMany'),
+    },
     prices: {
       ms: Math.round(medianMs.prices),
       rowsPerSecond: perSecond(medianMs.prices),
@@ -358,6 +408,7 @@ try {
       'Wall time of the whole CLI process: start, migrations, worker start, SHA-256, streamed parse and validation, security matching, one transaction, audit.',
       `Each size in ${repeats} rounds, each into a fresh database: times are the rounds' medians, peaks the highest, ratios the median of the rounds' own ratios (ratioByRound).`,
       "positionsNextDay: the same holdings dated the next day, previewed and imported over the first file's snapshots (each statement compared with its account's earlier snapshot, as a PM's daily file is).",
+      `manyAccounts: as many lines over up to ${MANY_ACCOUNTS.toLocaleString('en-US')} accounts (two holdings each), all new — each account created and audited, each statement a snapshot — against the plain inserts of the same lines (an account and a snapshot per account, no audit).`,
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
     ],
