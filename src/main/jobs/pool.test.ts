@@ -24,6 +24,9 @@ parentPort.on('message', (m) => {
     for (;;) {}
   } else if (m.kind === 'crash') {
     process.exit(3);
+  } else if (m.kind === 'hog') {
+    const kept = [];
+    for (;;) kept.push(new Array(1e5).fill(kept.length));
   } else if (m.kind === 'heap') {
     parentPort.postMessage({ type: 'result', jobId: m.jobId, value: require('node:v8').getHeapStatistics().heap_size_limit });
   } else if (m.kind === 'fail') {
@@ -90,6 +93,12 @@ describe('JobPool', () => {
     setTimeout(() => controller.abort(), 20);
     await expect(hung).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(pool.run('crash', {}, 'db')).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(pool.run('sum', { n: 4 }, 'db')).resolves.toBe(10);
+  });
+
+  it('says so when a job runs out of the memory a worker may use, and goes on with a new worker', async () => {
+    pool = new JobPool({ workerFile, size: 1 });
+    await expect(pool.run('hog', {}, 'db')).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining(`more than the ${WORKER_OLD_GENERATION_MB} MB of memory a job may use`) });
     await expect(pool.run('sum', { n: 4 }, 'db')).resolves.toBe(10);
   });
 

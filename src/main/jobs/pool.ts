@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { BallastError, type ApiError } from '../../shared/errors';
-import { discardPrestartedWorker, startWorker, takePrestartedWorker } from './prestart';
+import { WORKER_OLD_GENERATION_MB, discardPrestartedWorker, startWorker, takePrestartedWorker } from './prestart';
 import type { FromWorker, JobRunner, RunOptions, ToWorker } from './protocol';
 
 interface PendingJob {
@@ -132,7 +132,7 @@ export class JobPool implements JobRunner {
 
   private onCrash(slot: Slot, err: Error): void {
     if (this.closed) return;
-    this.replace(slot, new BallastError('INTERNAL', `A background job failed unexpectedly: ${err.message}`));
+    this.replace(slot, crashError(err));
   }
 
   private replace(slot: Slot, reason: BallastError): void {
@@ -150,4 +150,19 @@ export class JobPool implements JobRunner {
 
 export function fromApiError(error: ApiError): BallastError {
   return new BallastError(error.code, error.message, error.details);
+}
+
+/**
+ * What a job's caller is told when its worker thread dies. Running out of the worker's memory (its old generation is
+ * capped, see prestart.ts) is said as such: the thread is replaced, and a write the job had not committed was rolled
+ * back with its connection.
+ */
+export function crashError(err: Error): BallastError {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new BallastError(
+      'INTERNAL',
+      `A background job needed more than the ${WORKER_OLD_GENERATION_MB} MB of memory a job may use and was stopped; nothing it had not yet committed was kept.`,
+    );
+  }
+  return new BallastError('INTERNAL', `A background job failed unexpectedly: ${err.message}`);
 }
