@@ -102,7 +102,7 @@ Object.freeze(NO_SHRINKAGE.holdings);
 Object.freeze(NO_SHRINKAGE.cash);
 Object.freeze(NO_SHRINKAGE);
 
-/** Statements written between two progress reports of HoldingsImport.finish. */
+/** Writes (two per statement: its snapshot, then its cash) between two progress reports of HoldingsImport.finish. */
 const WRITE_PROGRESS_EVERY = 1000;
 
 /** Accounts a message names one by one. */
@@ -1066,7 +1066,7 @@ export class HoldingsImport {
    * Completes a write: throws IMPORT_REJECTED (the caller's transaction rolls everything back) when the
    * file has errors and the PM did not accept exclusions, or when nothing would be imported.
    * `progress` hears how many of the statements' writes are done (two per statement: its snapshot, then its cash)
-   * every WRITE_PROGRESS_EVERY statements and at the end — a file over 100,000 accounts writes for seconds after its
+   * every WRITE_PROGRESS_EVERY writes and at the end — a file over 100,000 accounts writes for seconds after its
    * last line is read. What it throws (a cancel) ends the import like any other error: the caller's transaction
    * rolls everything back.
    */
