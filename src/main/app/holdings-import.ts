@@ -206,33 +206,114 @@ function cashOut(s: Statement): ImportedSnapshot['cash'] {
 }
 
 /**
- * A set of security ids (SQLite rowids: small, dense, positive) as a bitset: a statement of 20,000 holdings costs
- * a few kilobytes, where a Set of numbers would cost a megabyte. Ids from BITSET_IDS on (a database that has
- * seen a million securities) go to a plain Set, so no id can make the bitset large.
+ * The security ids (SQLite rowids) a statement lists, for the comparison with its earlier snapshot: added while the
+ * file is read, asked after. Its size follows the number of ids, never their size:
+ *  - a few ids, or ids spread far apart, are a plain array (8 bytes each), sorted on the first question and searched
+ *    by halves — a statement of two holdings costs tens of bytes whether the database holds 500 securities or
+ *    5,000,000 (the bitset this was before cost the largest id / 8 bytes for every statement: 100,000 two-holding
+ *    statements over ids near 50,000 would have held 625 MB);
+ *  - ids close together become a bitset once it is no larger than the array would be (checked as the array
+ *    doubles, from DENSE_CHECK ids on): a statement of 20,000 holdings costs a few kilobytes.
  */
 export class SecurityIdSet {
-  private static readonly BITSET_IDS = 1 << 20;
-  private bits = new Uint32Array(64);
-  private readonly others = new Set<number>();
+  private static readonly DENSE_CHECK = 64;
+  private ids: number[] | null = [];
+  private sorted = true;
+  private bits: Uint32Array | null = null;
+  /** Ids set in `bits`. */
+  private count = 0;
 
   add(id: number): void {
-    if (!(Number.isInteger(id) && id >= 0 && id < SecurityIdSet.BITSET_IDS)) {
-      this.others.add(id);
-      return;
+    const bits = this.bits;
+    if (bits !== null) {
+      if (Number.isInteger(id) && id >= 0 && id < bits.length * 32) {
+        this.setBit(bits, id);
+        return;
+      }
+      const words = Number.isInteger(id) && id >= 0 ? Math.max((id >>> 5) + 1, 2 * bits.length) : Infinity;
+      if (id < 2 ** 31 && words * 4 <= 8 * (this.count + 1)) {
+        const grown = new Uint32Array(words);
+        grown.set(bits);
+        this.bits = grown;
+        this.setBit(grown, id);
+        return;
+      }
+      // Too far from the others for a bitset: back to an array.
+      this.ids = this.bitIds();
+      this.bits = null;
+      this.count = 0;
+      this.sorted = true;
     }
-    const word = id >>> 5;
-    if (word >= this.bits.length) {
-      const grown = new Uint32Array(Math.max(word + 1, 2 * this.bits.length));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
-    this.bits[word] = this.bits[word]! | (1 << (id & 31));
+    const ids = this.ids!;
+    if (ids.length > 0 && !(id > ids[ids.length - 1]!)) this.sorted = false;
+    ids.push(id);
+    if (ids.length >= SecurityIdSet.DENSE_CHECK && (ids.length & (ids.length - 1)) === 0) this.maybeDense(ids);
   }
 
   has(id: number): boolean {
-    if (!(Number.isInteger(id) && id >= 0 && id < SecurityIdSet.BITSET_IDS)) return this.others.has(id);
+    const bits = this.bits;
+    if (bits !== null) {
+      if (!(Number.isInteger(id) && id >= 0)) return false;
+      const word = id >>> 5;
+      return id < bits.length * 32 && (bits[word]! & (1 << (id & 31))) !== 0;
+    }
+    const ids = this.ids!;
+    if (!this.sorted) {
+      ids.sort((a, b) => a - b);
+      this.sorted = true;
+    }
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = ids[mid]!;
+      if (at === id) return true;
+      if (at < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  /** Bytes the ids take (the array's 8 per id, or the bitset's), for tests of its size. */
+  get bytes(): number {
+    return this.bits !== null ? this.bits.byteLength : 8 * this.ids!.length;
+  }
+
+  private setBit(bits: Uint32Array, id: number): void {
     const word = id >>> 5;
-    return word < this.bits.length && (this.bits[word]! & (1 << (id & 31))) !== 0;
+    const mask = 1 << (id & 31);
+    if ((bits[word]! & mask) === 0) this.count++;
+    bits[word] = bits[word]! | mask;
+  }
+
+  /** To a bitset when every id is a small whole number and the bitset is no larger than the array. */
+  private maybeDense(ids: number[]): void {
+    let max = -1;
+    for (const id of ids) {
+      if (!(Number.isInteger(id) && id >= 0 && id < 2 ** 31)) return;
+      if (id > max) max = id;
+    }
+    const words = (max >>> 5) + 1;
+    if (words * 4 > 8 * ids.length) return;
+    const bits = new Uint32Array(words);
+    this.count = 0;
+    for (const id of ids) this.setBit(bits, id);
+    this.bits = bits;
+    this.ids = null;
+  }
+
+  private bitIds(): number[] {
+    const ids: number[] = [];
+    const bits = this.bits!;
+    for (let word = 0; word < bits.length; word++) {
+      let w = bits[word]!;
+      while (w !== 0) {
+        const low = w & -w;
+        ids.push(word * 32 + 31 - Math.clz32(low));
+        w ^= low;
+      }
+    }
+    return ids;
   }
 }
 
