@@ -13,7 +13,7 @@ import {
 } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
-import type { PositionInput, ScratchMap, SecurityRecord, SnapshotRecord, StagedPosition, Store } from '../store';
+import type { PositionInput, ScratchMap, SecurityRecord, StagedPosition, Store } from '../store';
 import { instrumentFor } from '../io/instruments';
 import type { KeyFingerprints } from '../io/key-fingerprints';
 import { fileFingerprints } from './files';
@@ -170,6 +170,13 @@ interface MatchedSecurity {
   figi: string | null;
 }
 
+/** What a statement needs of the account's snapshot before it (see HoldingsImport.shrinkage). */
+interface PreviousSnapshot {
+  id: number;
+  asOf: string;
+  cash: string;
+}
+
 interface Statement {
   /** The number its holdings are staged under (see PositionsRepo.stage). */
   index: number;
@@ -183,7 +190,7 @@ interface Statement {
   /** The account does not exist and this import creates it. */
   newAccount: boolean;
   /** The account's snapshot on or before this date, which the new one is compared with. */
-  previous: SnapshotRecord | null;
+  previous: PreviousSnapshot | null;
   carriedOver: number;
   snapshotId: number | null;
   /** NO_SNAPSHOTS until a snapshot is superseded (shared, never changed: a file may hold 100,000 statements). */
@@ -515,7 +522,7 @@ export class HoldingsImport {
         asOf: problem === null ? asOf : null,
         line,
         problem,
-        baseCurrency: this.currencyCode(account?.baseCurrency ?? currencyHint ?? 'USD'),
+        baseCurrency: this.shared(account?.baseCurrency ?? currencyHint ?? 'USD'),
         accountExists: account !== null,
         newAccount: problem === null && account === null,
         previous: null,
@@ -532,7 +539,9 @@ export class HoldingsImport {
       if (statement.accountId !== null && statement.asOf !== null && statement.accountExists) {
         const live = this.store.positions.liveSnapshot(statement.accountId, statement.asOf);
         if (live) statement.supersedes = [live.id];
-        statement.previous = this.store.positions.latestSnapshot(statement.accountId, statement.asOf);
+        const latest = this.store.positions.latestSnapshot(statement.accountId, statement.asOf);
+        // What the comparison needs of it, its date shared with the other statements' (a record is ≈ 0.25 KB).
+        if (latest !== null) statement.previous = { id: latest.id, asOf: this.shared(latest.asOf), cash: latest.cash };
       }
       // One copy of the key when the file's account and date are what the statement is recorded under (the usual case).
       const ownKey = ownCopy(key);
@@ -546,17 +555,20 @@ export class HoldingsImport {
     return statement;
   }
 
-  /** One string per currency for all statements (each line and each account read brings its own copy). */
-  private currencyCode(code: string): string {
-    let kept = this.currencyCodes.get(code);
+  /**
+   * One string for all statements that hold the same text — a currency, a previous snapshot's date — where each
+   * line or row read brings its own copy.
+   */
+  private shared(text: string): string {
+    let kept = this.sharedTexts.get(text);
     if (kept === undefined) {
-      kept = ownCopy(code);
-      this.currencyCodes.set(kept, kept);
+      kept = ownCopy(text);
+      this.sharedTexts.set(kept, kept);
     }
     return kept;
   }
 
-  private readonly currencyCodes = new Map<string, string>();
+  private readonly sharedTexts = new Map<string, string>();
 
   holding(statement: Statement, h: HoldingLine): void {
     this.holdingsSeen++;
