@@ -157,7 +157,7 @@ export function fromApiError(error: ApiError): BallastError {
  * capped, see prestart.ts) is said as such: the thread is replaced, and a write the job had not committed was rolled
  * back with its connection.
  */
-export function crashError(err: Error): BallastError {
+function crashError(err: Error): BallastError {
   if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new BallastError(
       'INTERNAL',
