@@ -207,7 +207,12 @@ interface Statement {
   shrinkage: SnapshotShrinkage | null;
 }
 
-/** A statement's cash balances as the preview, the result and the audit list them. */
+/** The holdings a statement's snapshot has: the file's, and those carried over from the previous one. */
+function positionsOf(s: Statement): number {
+  return s.positions + s.carriedOver;
+}
+
+/** A statement's cash balances as the preview, the result, the audit and the snapshot's row list them. */
 function cashOut(s: Statement): ImportedSnapshot['cash'] {
   return s.cash === null ? [] : [...s.cash.entries()].map(([currency, amount]) => ({ currency, amount: decimal(amount) }));
 }
@@ -1061,7 +1066,7 @@ export class HoldingsImport {
     return {
       accountId: s.accountId!,
       asOf: s.asOf!,
-      positions: s.positions + s.carriedOver,
+      positions: positionsOf(s),
       cash: cashOut(s),
       snapshotId: s.snapshotId,
       supersedes: [...s.supersedes],
@@ -1210,7 +1215,8 @@ export class HoldingsImport {
     for (const s of statements) {
       this.carryOver(s);
       this.ensureSnapshot(s);
-      const balances = s.cash === null || s.cash.size === 0 ? null : Object.fromEntries([...s.cash.entries()].map(([currency, amount]) => [currency, decimal(amount)]));
+      const cash = cashOut(s);
+      const balances = cash.length === 0 ? null : Object.fromEntries(cash.map((c) => [c.currency, c.amount]));
       this.store.positions.setCash(s.snapshotId!, decimal(s.cash?.get(s.baseCurrency) ?? big(0)), balances);
       step();
     }
@@ -1220,7 +1226,7 @@ export class HoldingsImport {
     const listing = { snapshots: listed, ...(notListed !== null ? { snapshotsNotListed: notListed } : {}) };
     const accounts = [...new Set(statements.map((s) => s.accountId!))];
     const dates = [...new Set(statements.map((s) => s.asOf!))];
-    const rows = statements.reduce((n, s) => n + s.positions + s.carriedOver, 0);
+    const rows = statements.reduce((n, s) => n + positionsOf(s), 0);
     const warnings = issues.filter((i) => i.severity === 'warning').map(({ line, field, reason }) => ({ line, field, reason }));
     const excluded = partial ? Math.max(rejectedRows, 1) : 0;
     const excludedIssues = issues.filter((i) => i.severity === 'error');
@@ -1249,7 +1255,7 @@ export class HoldingsImport {
             accountId: s.accountId,
             asOf: s.asOf,
             snapshotId: s.snapshotId,
-            positions: s.positions + s.carriedOver,
+            positions: positionsOf(s),
             cash: cashOut(s),
             supersededSnapshots: s.supersedes,
             ...(this.shrinks(s) ? { mode, dropped: mode === 'replace' ? this.shrinkage(s) : null, carriedOver: s.carriedOver } : {}),
