@@ -484,7 +484,8 @@ function readCsvDirect(
   let importer: HoldingsImport | null = null;
   let custodian: string | null = null;
   let needed: string | null = null;
-  type Opened = { statement: ReturnType<HoldingsImport['statementFor']>; asOf: string; line: number; hint: string | null; first: { line: number; currency: string | null } };
+  // One per account until the file's end, flat: a file may name 100,000 accounts.
+  type Opened = { statement: ReturnType<HoldingsImport['statementFor']>; asOf: string; line: number; hint: string | null; firstLine: number; firstCurrency: string | null };
   const opens = new Map<string, Opened>();
   const reader = createCustodianCsvReader({
     ...custodianReaderOptions(store, input, chosen),
@@ -514,7 +515,7 @@ function readCsvDirect(
             needed = 'a statement with a problem';
             return;
           }
-          open = { statement, asOf: facts.asOf, line, hint, first: { line: holding.line, currency: holding.currency ?? null } };
+          open = { statement, asOf: facts.asOf, line, hint, firstLine: holding.line, firstCurrency: holding.currency ?? null };
           opens.set(group, open);
         }
         importer.holding(open.statement, holding);
@@ -559,29 +560,30 @@ function readCsvDirect(
     // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
     const order = [...opens.keys()];
     let next = 0;
-    const statements = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
+    // The statements with cash lines, for them.
+    const withCash = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
     const headerLine = Number(result.detected.headerLine ?? 1);
     for (const s of result.statements) {
       const group = s.accountId ?? '';
       const open = opens.get(group);
       if (open === undefined && s.cash.length === 0) continue;
-      const { line, hint } = statementOpening(s.cash[0], open?.first, headerLine);
+      const { line, hint } = statementOpening(s.cash[0], open === undefined ? undefined : { line: open.firstLine, currency: open.firstCurrency }, headerLine);
       if (open !== undefined) {
         if (order[next] !== group) fail('statements open in another order');
         if (open.asOf !== s.asOf || open.line !== line) fail('a statement\'s date or first line changed');
         // The currency only names a new account's; an existing account has its own.
         if (open.hint !== hint && open.statement.newAccount) fail('a new account\'s currency changed');
         next++;
-        statements.set(group, open.statement);
+        if (s.cash.length > 0) withCash.set(group, open.statement);
       } else {
         if (next < order.length) fail('a cash-only statement before a statement with holdings');
         const statement = target.statementFor(s.accountId, s.asOf, line, hint);
         if (statement.problem !== null) fail('a statement with a problem');
-        statements.set(group, statement);
+        withCash.set(group, statement);
       }
     }
     if (next !== order.length) fail('holdings outside the statements the file has');
-    for (const s of result.statements) for (const c of s.cash) target.cash(statements.get(s.accountId ?? '')!, c);
+    for (const s of result.statements) for (const c of s.cash) target.cash(withCash.get(s.accountId ?? '')!, c);
     if (target.issuesOverflowed) fail('more problems than are listed');
     return { consumer: target, description };
   } catch (error) {

@@ -370,15 +370,24 @@ function accountInText(text: string): string | null {
 
 // ——— The reader ————————————————————————————————————————————————————————————————————————————————
 
+/**
+ * One per account the file names. A file over 100,000 accounts holds 100,000 of these until its end, so what most
+ * statements never use is not made for them (issue 10: an empty Map and three empty arrays each were a third of the
+ * reader's memory at the end of such a file).
+ */
 interface StatementState {
   accountId: string | null;
   asOf: { value: string; line: number } | null;
-  holdings: HoldingLine[];
-  cash: CashLine[];
-  notes: string[];
+  /** Kept only with `keepHoldings` (null until the first one). */
+  holdings: HoldingLine[] | null;
+  /** null until the statement's first cash line. */
+  cash: CashLine[] | null;
   holdingCount: number;
-  /** "ISIN:US0378331005" → line: one entry per identifier of each holding, to report duplicate lines. */
-  seen: Map<string, number>;
+  /**
+   * "ISIN:US0378331005" → line: one entry per identifier of each holding, to report duplicate lines; only without
+   * the `duplicates` hook (which finds them by SQL at the end), and null until the first holding.
+   */
+  seen: Map<string, number> | null;
 }
 
 interface Layout {
@@ -404,6 +413,8 @@ interface LineIdentifiers {
 }
 
 const MAX_NOTES = 20;
+/** The holdings or cash of a statement that has none, in the result: one frozen empty list for all (a file may name 100,000 accounts). */
+const NONE = Object.freeze([]) as unknown as never[];
 const MAX_WARNINGS = 500;
 const PREAMBLE_SEARCH_RECORDS = 100;
 
@@ -481,7 +492,7 @@ class CustodianReader implements CustodianCsvReader {
     const statement = this.statements.get(accountId ?? '');
     if (statement === undefined) return null;
     // As result() dates it: the statement's first date, else the date the caller gave.
-    return { asOf: statement.asOf?.value ?? this.options.asOf ?? null, firstCash: statement.cash[0] ?? null };
+    return { asOf: statement.asOf?.value ?? this.options.asOf ?? null, firstCash: statement.cash?.[0] ?? null };
   }
 
   push(chunk: Uint8Array): void {
@@ -993,7 +1004,7 @@ class CustodianReader implements CustodianCsvReader {
     if (custodianCode !== null) holding.custodianCode = custodianCode;
     statement.holdingCount += 1;
     if (this.keepHoldings) {
-      statement.holdings.push(holding);
+      (statement.holdings ??= []).push(holding);
     } else {
       const withAccount = holding as CustodianHoldingLine;
       withAccount.accountId = statement.accountId;
@@ -1186,7 +1197,7 @@ class CustodianReader implements CustodianCsvReader {
         ? null
         : this.asOfFor(line, cell('asOf'), (c, reason, value) => this.issues.error(line, this.field(c), reason, value));
     if (!this.recordAsOf(statement, asOf, line)) return;
-    statement.cash.push({ line, currency, amount: reading.value });
+    (statement.cash ??= []).push({ line, currency, amount: reading.value });
   }
 
   private accountFor(cellText: string): string | null {
@@ -1250,7 +1261,7 @@ class CustodianReader implements CustodianCsvReader {
     for (const kind of REPEAT_KINDS) {
       const value = repeatValueOf(kind, identifiers);
       if (value === undefined) continue;
-      const earlier = statement.seen.get(`${kind}:${value}`);
+      const earlier = statement.seen?.get(`${kind}:${value}`);
       if (earlier !== undefined) {
         const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
         this.issues.error(line, this.field(repeatColumnOf(kind, columns)), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
@@ -1259,7 +1270,7 @@ class CustodianReader implements CustodianCsvReader {
     }
     for (const kind of REPEAT_KINDS) {
       const value = repeatValueOf(kind, identifiers);
-      if (value !== undefined) statement.seen.set(`${kind}:${value}`, line);
+      if (value !== undefined) (statement.seen ??= new Map()).set(`${kind}:${value}`, line);
     }
     return false;
   }
@@ -1268,7 +1279,7 @@ class CustodianReader implements CustodianCsvReader {
     const key = accountId ?? '';
     let statement = this.statements.get(key);
     if (!statement) {
-      statement = { accountId, asOf: null, holdings: [], cash: [], notes: [], holdingCount: 0, seen: new Map() };
+      statement = { accountId, asOf: null, holdings: null, cash: null, holdingCount: 0, seen: null };
       this.statements.set(key, statement);
     }
     return statement;
@@ -1328,6 +1339,8 @@ class CustodianReader implements CustodianCsvReader {
 
   private result(): CustodianCsvResult {
     const statements: HoldingsStatement[] = [];
+    // The file's notes, one frozen list for all its statements (like NONE for a statement without holdings or cash).
+    const notes = Object.freeze([...this.preambleNotes]) as string[];
     if (this.state === 'rows' || this.state === 'done') {
       const headerLine = this.layout?.header.line ?? 1;
       if (this.layout !== null && this.statements.size === 0) {
@@ -1347,7 +1360,7 @@ class CustodianReader implements CustodianCsvReader {
       for (const statement of this.statements.values()) {
         let asOf = statement.asOf?.value ?? null;
         if (asOf === null) asOf = this.options.asOf ?? null;
-        if (asOf === null && (statement.holdingCount > 0 || statement.cash.length > 0)) {
+        if (asOf === null && (statement.holdingCount > 0 || statement.cash !== null)) {
           this.issues.error(
             headerLine,
             'asOf',
@@ -1360,9 +1373,9 @@ class CustodianReader implements CustodianCsvReader {
         statements.push({
           accountId: statement.accountId,
           asOf,
-          holdings: statement.holdings,
-          cash: statement.cash,
-          notes: [...this.preambleNotes, ...statement.notes],
+          holdings: statement.holdings ?? NONE,
+          cash: statement.cash ?? NONE,
+          notes,
         });
       }
       this.detected.accounts = String(statements.length);
