@@ -93,6 +93,9 @@ export function listStatements<T>(all: readonly T[], snapshotOf: (item: T) => Im
   return { listed, notListed };
 }
 
+/** A SecurityIdSet's ids before the first (one shared, frozen array: add copies it). */
+const NO_IDS: number[] = Object.freeze([]) as unknown as number[];
+
 /** A statement's superseded snapshots before it has any (one shared, frozen array). */
 const NO_SNAPSHOTS: readonly number[] = Object.freeze([]);
 
@@ -101,6 +104,12 @@ const NO_SHRINKAGE: SnapshotShrinkage = { holdings: [], cash: [] };
 Object.freeze(NO_SHRINKAGE.holdings);
 Object.freeze(NO_SHRINKAGE.cash);
 Object.freeze(NO_SHRINKAGE);
+
+/**
+ * Statements the import's audit entry names; each further AUDIT_PART are named by an entry of their own
+ * ('import.positions.snapshots', part 2, 3 … of the import's entries).
+ */
+export const AUDIT_PART = MAX_LISTED_STATEMENTS;
 
 /** Writes (two per statement: its snapshot, then its cash) between two progress reports of HoldingsImport.finish. */
 const WRITE_PROGRESS_EVERY = 1000;
@@ -170,13 +179,6 @@ interface MatchedSecurity {
   figi: string | null;
 }
 
-/** What a statement needs of the account's snapshot before it (see HoldingsImport.shrinkage). */
-interface PreviousSnapshot {
-  id: number;
-  asOf: string;
-  cash: string;
-}
-
 interface Statement {
   /** The number its holdings are staged under (see PositionsRepo.stage). */
   index: number;
@@ -189,8 +191,14 @@ interface Statement {
   accountExists: boolean;
   /** The account does not exist and this import creates it. */
   newAccount: boolean;
-  /** The account's snapshot on or before this date, which the new one is compared with. */
-  previous: PreviousSnapshot | null;
+  /** This statement's write created the account (see ensureSnapshot; the audit entry listing it names it). */
+  createdAccount: boolean;
+  /**
+   * The account's snapshot on or before this date, which the new one is compared with (see shrinkage): its id and
+   * date (shared with the other statements'), flat on the statement (issue 10: 100,000 statements).
+   */
+  previousId: number | null;
+  previousAsOf: string | null;
   carriedOver: number;
   snapshotId: number | null;
   /** NO_SNAPSHOTS until a snapshot is superseded (shared, never changed: a file may hold 100,000 statements). */
@@ -229,7 +237,12 @@ function cashOut(s: Statement): ImportedSnapshot['cash'] {
  */
 export class SecurityIdSet {
   private static readonly DENSE_CHECK = 64;
-  private ids: number[] | null = [];
+  /**
+   * Up to this many ids, the array is copied to one of the exact size as it grows (a pushed-to array reserves 16
+   * slots: a statement of two holdings took 190 bytes for its ids instead of 70; 100,000 of them, 12 MB).
+   */
+  private static readonly EXACT_UP_TO = 8;
+  private ids: number[] | null = NO_IDS;
   private sorted = true;
   private bits: Uint32Array | null = null;
   /** Ids set in `bits`. */
@@ -256,9 +269,10 @@ export class SecurityIdSet {
       this.count = 0;
       this.sorted = true;
     }
-    const ids = this.ids!;
+    let ids = this.ids!;
     if (ids.length > 0 && !(id > ids[ids.length - 1]!)) this.sorted = false;
-    ids.push(id);
+    if (ids.length < SecurityIdSet.EXACT_UP_TO) this.ids = ids = ids.concat(id);
+    else ids.push(id);
     if (ids.length >= SecurityIdSet.DENSE_CHECK && (ids.length & (ids.length - 1)) === 0) this.maybeDense(ids);
   }
 
@@ -402,7 +416,15 @@ function assetClassOf(h: HoldingLine): AssetClass {
 export class HoldingsImport {
   private readonly store: Store;
   private opts: HoldingsImportOptions;
-  private readonly statements = new Map<string, Statement>();
+  /** Every statement, in the order they were opened (their `index`). */
+  private readonly statements: Statement[] = [];
+  /**
+   * The statements that can be written, by date and then account: what their holdings will be recorded under. The
+   * account's string is the statement's own `accountId` and the date is shared, so a file over 100,000 accounts
+   * keeps one string per account here (issue 10).
+   */
+  private readonly recorded = new Map<string, Map<string, Statement>>();
+  /** `account NUL date` as the file gives them → statement, where that is not how the statement is recorded (see statementFor). */
   private readonly byFileKey = new Map<string, Statement>();
   private readonly lookups = new Map<string, SecurityRecord | null>();
   /** Securities a preview would create, by `kind:value` (a write creates them in the master instead). */
@@ -415,7 +437,6 @@ export class HoldingsImport {
   private appRejected = 0;
   private readonly rejectedLines: number[] = [];
   private securitiesCreated = 0;
-  private readonly accountsCreated: string[] = [];
   private importId: number | null = null;
 
   constructor(store: Store, opts: HoldingsImportOptions) {
@@ -465,6 +486,12 @@ export class HoldingsImport {
    * reported once, at `line`; every holding of such a statement is then rejected.
    */
   statementFor(fileAccount: string | null, fileAsOf: string | null, line: number, currencyHint: string | null = null): Statement {
+    // The usual case first: the file names the account as it is recorded, on the date it is recorded under.
+    const date = fileAsOf ?? this.opts.asOf ?? null;
+    if (fileAccount !== null && date !== null) {
+      const same = this.recorded.get(date)?.get(fileAccount);
+      if (same !== undefined) return same;
+    }
     const fileKey = `${fileAccount ?? ''}\u0000${fileAsOf ?? ''}`;
     const known = this.byFileKey.get(fileKey);
     if (known) return known;
@@ -515,22 +542,23 @@ export class HoldingsImport {
     // The parsers report a statement without a date themselves; say it once.
     const reported = field === 'asOf' && this.parserIssues.some((i) => i.severity === 'error' && i.field === 'asOf' && /no (as-of )?date|has no date/.test(i.reason));
     if (problem !== null && !reported) this.issues.error(line, field, problem);
-    // Keyed by what the holdings will be recorded under, so two parts of a file that land on the same
+    // Found by what the holdings will be recorded under, so two parts of a file that land on the same
     // account and date become one snapshot instead of the second silently superseding the first.
-    const key = problem === null ? `${accountId}\u0000${asOf}` : `problem\u0000${fileKey}`;
-    let statement = this.statements.get(key);
+    let statement = problem === null ? this.recorded.get(asOf!)?.get(accountId!) : undefined;
     if (!statement) {
       const account = problem === null ? existing : null;
       statement = {
-        index: this.statements.size,
-        accountId: problem === null ? accountId : null,
-        asOf: problem === null ? asOf : null,
+        index: this.statements.length,
+        accountId: problem === null ? ownCopy(accountId) : null,
+        asOf: problem === null ? this.shared(asOf!) : null,
         line,
         problem,
         baseCurrency: this.shared(account?.baseCurrency ?? currencyHint ?? 'USD'),
         accountExists: account !== null,
         newAccount: problem === null && account === null,
-        previous: null,
+        createdAccount: false,
+        previousId: null,
+        previousAsOf: null,
         carriedOver: 0,
         snapshotId: null,
         supersedes: NO_SNAPSHOTS,
@@ -545,18 +573,21 @@ export class HoldingsImport {
         const live = this.store.positions.liveSnapshot(statement.accountId, statement.asOf);
         if (live) statement.supersedes = [live.id];
         const latest = this.store.positions.latestSnapshot(statement.accountId, statement.asOf);
-        // What the comparison needs of it, its date shared with the other statements' (a record is ≈ 0.25 KB).
-        if (latest !== null) statement.previous = { id: latest.id, asOf: this.shared(latest.asOf), cash: latest.cash };
+        // What the comparison needs of it (a record is ≈ 0.25 KB).
+        if (latest !== null) {
+          statement.previousId = latest.id;
+          statement.previousAsOf = this.shared(latest.asOf);
+        }
       }
-      // One copy of the key when the file's account and date are what the statement is recorded under (the usual case).
-      const ownKey = ownCopy(key);
-      this.statements.set(ownKey, statement);
-      if (fileKey === key) {
-        this.byFileKey.set(ownKey, statement);
-        return statement;
+      this.statements.push(statement);
+      if (statement.accountId !== null && statement.asOf !== null) {
+        let accounts = this.recorded.get(statement.asOf);
+        if (accounts === undefined) this.recorded.set(statement.asOf, (accounts = new Map()));
+        accounts.set(statement.accountId, statement);
       }
     }
-    this.byFileKey.set(ownCopy(fileKey), statement);
+    // The file's account and date, when the first lookup above would not find the statement by them.
+    if (statement.problem !== null || fileAccount !== statement.accountId || date !== statement.asOf) this.byFileKey.set(ownCopy(fileKey), statement);
     return statement;
   }
 
@@ -602,7 +633,7 @@ export class HoldingsImport {
         // A stageless preview: the stage would serve the repeat check, and the comparison with an earlier
         // snapshot, which needs only the existing securities listed (a planned one cannot be in that snapshot).
         this.unstaged.add(String(statement.index), typeof key, String(key));
-        if (statement.previous !== null && typeof key === 'number') (statement.listed ??= new SecurityIdSet()).add(key);
+        if (statement.previousId !== null && typeof key === 'number') (statement.listed ??= new SecurityIdSet()).add(key);
       } else {
         const staged: StagedPosition = { statement: statement.index, security: key, line: h.line, field };
         if (this.opts.write) {
@@ -896,7 +927,7 @@ export class HoldingsImport {
         details: { name: accountId, baseCurrency: statement.baseCurrency, source: { importId: this.importId, fileName: this.opts.fileName } },
       });
       statement.accountExists = true;
-      this.accountsCreated.push(accountId);
+      statement.createdAccount = true;
     }
     // Created on the first accepted line: a statement whose every line was excluded must not replace
     // the account's existing snapshot with an empty one.
@@ -953,10 +984,9 @@ export class HoldingsImport {
     this.store.positions.indexStage();
     const counts = this.store.positions.stagedDuplicateCounts();
     if (counts.size === 0) return;
-    const byIndex = new Map([...this.statements.values()].map((s) => [s.index, s]));
     let total = 0;
     for (const [index, repeats] of counts) {
-      byIndex.get(index)!.positions -= repeats;
+      this.statements[index]!.positions -= repeats;
       total += repeats;
     }
     this.appRejected += total;
@@ -1021,7 +1051,7 @@ export class HoldingsImport {
   }
 
   private importedStatements(): Statement[] {
-    return [...this.statements.values()].filter((s) => s.problem === null && (s.positions > 0 || s.cashLines > 0));
+    return this.statements.filter((s) => s.problem === null && (s.positions > 0 || s.cashLines > 0));
   }
 
   /**
@@ -1031,23 +1061,24 @@ export class HoldingsImport {
    */
   private shrinkage(s: Statement): SnapshotShrinkage {
     if (s.shrinkage !== null) return s.shrinkage;
-    if (s.previous === null) return NO_SHRINKAGE;
+    const previousId = s.previousId;
+    if (previousId === null) return NO_SHRINKAGE;
     const result: SnapshotShrinkage = { holdings: [], cash: [] };
     this.duplicates();
     // The ids first: usually the file lists them all, and the full rows (securities joined, sorted by ticker)
     // of a large snapshot cost ten times as much to read.
     const missing = new Set(
       this.unstaged !== null
-        ? this.store.positions.securityIdsOf(s.previous.id).filter((id) => !(s.listed?.has(id) ?? false))
-        : this.store.positions.unstagedSecuritiesOf(s.index, s.previous.id),
+        ? this.store.positions.securityIdsOf(previousId).filter((id) => !(s.listed?.has(id) ?? false))
+        : this.store.positions.unstagedSecuritiesOf(s.index, previousId),
     );
     if (missing.size > 0) {
-      for (const row of this.store.positions.rows(s.previous.id)) {
+      for (const row of this.store.positions.rows(previousId)) {
         if (!missing.has(row.securityId)) continue;
         result.holdings.push({ securityId: row.securityId, ticker: row.ticker, name: row.name, quantity: row.quantity, marketValue: row.marketValue });
       }
     }
-    const balances = this.store.positions.cashBalances(s.previous.id) ?? { [s.baseCurrency]: s.previous.cash };
+    const balances = this.store.positions.cashBalances(previousId) ?? { [s.baseCurrency]: this.store.positions.getSnapshot(previousId)!.cash };
     for (const [currency, amount] of Object.entries(balances)) {
       if (!(s.cash?.has(currency) ?? false) && big(amount).abs().gt(0)) result.cash.push({ currency, amount });
     }
@@ -1071,9 +1102,23 @@ export class HoldingsImport {
       snapshotId: s.snapshotId,
       supersedes: [...s.supersedes],
       newAccount: s.newAccount,
-      previous: s.previous === null ? null : { snapshotId: s.previous.id, asOf: s.previous.asOf, positions: this.store.positions.countRows(s.previous.id) },
+      previous: s.previousId === null ? null : { snapshotId: s.previousId, asOf: s.previousAsOf!, positions: this.store.positions.countRows(s.previousId) },
       ...(shrinks ? { disappearing: this.shrinkage(s), mode: this.opts.mode ?? null } : {}),
       ...(s.carriedOver > 0 ? { carriedOver: s.carriedOver } : {}),
+    };
+  }
+
+  /** A written statement as the import's audit entries name it. */
+  private auditedSnapshot(s: Statement) {
+    const mode = this.opts.mode ?? null;
+    return {
+      accountId: s.accountId,
+      asOf: s.asOf,
+      snapshotId: s.snapshotId,
+      positions: positionsOf(s),
+      cash: cashOut(s),
+      supersededSnapshots: s.supersedes,
+      ...(this.shrinks(s) ? { mode, dropped: mode === 'replace' ? this.shrinkage(s) : null, carriedOver: s.carriedOver } : {}),
     };
   }
 
@@ -1095,7 +1140,7 @@ export class HoldingsImport {
         ]
           .filter((x) => x !== null)
           .join(' and ');
-        return `account ${s.accountId} has ${what} as of ${s.previous!.asOf} that this file does not list`;
+        return `account ${s.accountId} has ${what} as of ${s.previousAsOf!} that this file does not list`;
       });
     if (shrinking.length > MESSAGE_ACCOUNTS) parts.push(`and ${shrinking.length - MESSAGE_ACCOUNTS} more accounts`);
     return (
@@ -1106,10 +1151,10 @@ export class HoldingsImport {
 
   /** Mode "update": the previous snapshot's holdings and cash the file does not mention, carried into the new one. */
   private carryOver(s: Statement): void {
-    if (this.opts.mode !== 'update' || s.previous === null) return;
+    if (this.opts.mode !== 'update' || s.previousId === null) return;
     const { holdings, cash } = this.shrinkage(s);
     if (holdings.length === 0 && cash.length === 0) return;
-    const rows = new Map(this.store.positions.rows(s.previous.id).map((r) => [r.securityId, r]));
+    const rows = new Map(this.store.positions.rows(s.previousId).map((r) => [r.securityId, r]));
     for (const h of holdings) {
       const r = rows.get(h.securityId)!;
       (s.pending ??= []).push({ securityId: r.securityId, quantity: r.quantity, price: r.price, marketValue: r.marketValue, costBasis: r.costBasis, quantityType: r.quantityType });
@@ -1193,7 +1238,7 @@ export class HoldingsImport {
         choices: ['replace', 'update'],
         snapshots: statements
           .slice(0, MAX_LISTED_STATEMENTS)
-          .map((s) => ({ accountId: s.accountId, asOf: s.asOf, previousAsOf: s.previous?.asOf ?? null, disappearing: this.shrinkage(s) })),
+          .map((s) => ({ accountId: s.accountId, asOf: s.asOf, previousAsOf: s.previousAsOf, disappearing: this.shrinkage(s) })),
         ...(statements.length > MAX_LISTED_STATEMENTS ? { moreNotListed: statements.length - MAX_LISTED_STATEMENTS } : {}),
       });
     }
@@ -1238,6 +1283,15 @@ export class HoldingsImport {
       accountId: accounts.length === 1 ? accounts[0]! : null,
       report: { detected: this.opts.detected, profile: this.opts.profile, ...listing, warnings, excluded: partial ? excludedIssues : [] },
     });
+    // The audit names every snapshot written and every account created: the import's entry the first AUDIT_PART
+    // statements, and entries of their own ('import.positions.snapshots') the next AUDIT_PART each, built and appended
+    // one after the other. One entry naming 100,000 snapshots was 13 MB of text and took 80 MB to build (issue 10).
+    const parts = Math.ceil(statements.length / AUDIT_PART);
+    const part = (index: number) => {
+      const some = statements.slice(index * AUDIT_PART, (index + 1) * AUDIT_PART);
+      return { snapshots: some.map((s) => this.auditedSnapshot(s)), accountsCreated: some.filter((s) => s.createdAccount).map((s) => s.accountId!) };
+    };
+    const first = part(0);
     this.store.audit.append({
       actor: this.opts.actor,
       action: 'import.positions',
@@ -1249,23 +1303,22 @@ export class HoldingsImport {
         format: this.opts.format,
         profile: this.opts.profile,
         positions: rows,
-        snapshots: statements.map((s) => {
-          const mode = this.opts.mode ?? null;
-          return {
-            accountId: s.accountId,
-            asOf: s.asOf,
-            snapshotId: s.snapshotId,
-            positions: positionsOf(s),
-            cash: cashOut(s),
-            supersededSnapshots: s.supersedes,
-            ...(this.shrinks(s) ? { mode, dropped: mode === 'replace' ? this.shrinkage(s) : null, carriedOver: s.carriedOver } : {}),
-          };
-        }),
+        snapshots: first.snapshots,
         securitiesCreated: this.securitiesCreated,
-        accountsCreated: this.accountsCreated,
+        accountsCreated: first.accountsCreated,
         excluded,
+        ...(parts > 1 ? { continued: { entries: parts - 1, snapshots: statements.length - AUDIT_PART } } : {}),
       },
     });
+    for (let index = 1; index < parts; index++) {
+      this.store.audit.append({
+        actor: this.opts.actor,
+        action: 'import.positions.snapshots',
+        entity: 'import',
+        entityId: importId,
+        details: { fileName: this.opts.fileName, sha256: this.opts.sha256, part: index + 1, of: parts, ...part(index) },
+      });
+    }
     if (partial) {
       // The PM accepted leaving these out; the audit says exactly which, so the gap can be traced later.
       this.store.audit.append({

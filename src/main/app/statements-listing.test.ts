@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../shared/errors';
 import { MAX_LISTED_STATEMENTS, type ImportedSnapshot } from '../../shared/domain';
 import { memoryStore } from '../store/testing';
-import { listStatements } from './holdings-import';
+import { AUDIT_PART, listStatements } from './holdings-import';
 import { importPositionsJob, previewImportJob } from './imports';
 
 /*
  * Issue 10: a file over more than MAX_LISTED_STATEMENTS accounts lists the first ones in its preview and result and
  * sums the rest — a file over 100,000 accounts listed megabytes, copied across threads and validated — while every
- * statement is still written, and the audit entry still names every snapshot.
+ * statement is still written, and the audit still names every snapshot and every account created: the import's entry
+ * the first AUDIT_PART, and entries of their own the next AUDIT_PART each.
  */
 
 const job = { dbPath: ':memory:', signal: { aborted: false }, progress: () => undefined };
@@ -60,12 +61,24 @@ describe('a file over more accounts than are listed', () => {
     expect(result.snapshotsNotListed).toEqual(summed);
     expect(result.rows).toBe(ACCOUNTS);
     expect(store.db.prepare('SELECT count(*) FROM position_snapshots WHERE import_id = ?').pluck().get(result.importId)).toBe(ACCOUNTS);
-    // The import's report lists like the result; its audit entry names every snapshot.
+    // The import's report lists like the result.
     const report = JSON.parse(store.db.prepare('SELECT report FROM imports WHERE id = ?').pluck().get(result.importId) as string) as { snapshots: unknown[]; snapshotsNotListed: unknown };
     expect(report.snapshots).toHaveLength(MAX_LISTED_STATEMENTS);
     expect(report.snapshotsNotListed).toEqual(summed);
-    const audited = store.audit.forEntity('import', result.importId!).find((e) => e.action === 'import.positions')!;
-    expect((audited.details as { snapshots: unknown[] }).snapshots).toHaveLength(ACCOUNTS);
+    // Its audit names every snapshot and every account created, in file order: AUDIT_PART in the import's entry, the
+    // rest in an entry of their own that says which part it is.
+    type Part = { snapshots: { snapshotId: number; accountId: string }[]; accountsCreated: string[]; continued?: unknown; part?: number; of?: number };
+    const entries = store.audit.forEntity('import', result.importId!).filter((e) => e.action.startsWith('import.positions'));
+    expect(entries.map((e) => e.action)).toEqual(['import.positions', 'import.positions.snapshots']);
+    const [main, rest] = entries.map((e) => e.details as Part) as [Part, Part];
+    expect(main.snapshots).toHaveLength(AUDIT_PART);
+    expect(main.continued).toEqual({ entries: 1, snapshots: ACCOUNTS - AUDIT_PART });
+    expect(rest).toMatchObject({ part: 2, of: 2 });
+    const written = store.db.prepare('SELECT id FROM position_snapshots WHERE import_id = ? ORDER BY id').pluck().all(result.importId);
+    expect([...main.snapshots, ...rest.snapshots].map((s) => s.snapshotId)).toEqual(written);
+    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `SMA-${String(i).padStart(4, '0')}`);
+    expect([...main.snapshots, ...rest.snapshots].map((s) => s.accountId)).toEqual(accounts);
+    expect([...main.accountsCreated, ...rest.accountsCreated]).toEqual(accounts);
 
     // The same file again: already imported, listed the same way.
     const again = importPositionsJob(store, input, job);
