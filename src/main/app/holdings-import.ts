@@ -220,6 +220,11 @@ function positionsOf(s: Statement): number {
   return s.positions + s.carriedOver;
 }
 
+/** (statement, its snapshot) for each statement with holdings, once their snapshots are made: what PositionsRepo.insertStaged writes them to. */
+function* statementSnapshots(statements: readonly Statement[]): Generator<readonly [number, number]> {
+  for (const s of statements) if (s.positions > 0) yield [s.index, s.snapshotId!];
+}
+
 /** A statement's cash balances as the preview, the result, the audit and the snapshot's row list them. */
 function cashOut(s: Statement): ImportedSnapshot['cash'] {
   return s.cash === null ? [] : [...s.cash.entries()].map(([currency, amount]) => ({ currency, amount: decimal(amount) }));
@@ -939,7 +944,7 @@ export class HoldingsImport {
       positions: [],
     });
     statement.snapshotId = snapshot.id;
-    statement.supersedes = superseded;
+    statement.supersedes = superseded.length === 0 ? NO_SNAPSHOTS : superseded;
     return snapshot.id;
   }
 
@@ -1250,13 +1255,12 @@ export class HoldingsImport {
       if (progress !== undefined && (done % WRITE_PROGRESS_EVERY === 0 || done === total)) progress(done, total);
     };
     progress?.(0, total);
-    const snapshotOf = new Map<number, number>();
     for (const s of statements) {
-      if (s.positions > 0) snapshotOf.set(s.index, this.ensureSnapshot(s));
+      if (s.positions > 0) this.ensureSnapshot(s);
       step();
     }
     // Every statement's holdings at once, before carried-over ones: a carried-over security is one the file does not list.
-    this.store.positions.insertStaged(snapshotOf);
+    this.store.positions.insertStaged(statementSnapshots(statements));
     for (const s of statements) {
       this.carryOver(s);
       this.ensureSnapshot(s);

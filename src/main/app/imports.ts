@@ -487,6 +487,15 @@ function readCsvDirect(
   // One per account until the file's end, flat: a file may name 100,000 accounts.
   type Opened = { statement: ReturnType<HoldingsImport['statementFor']>; asOf: string; line: number; hint: string | null; firstLine: number; firstCurrency: string | null };
   const opens = new Map<string, Opened>();
+  // One string per currency for all of them (each line brings its own copy of "USD").
+  const currencies = new Map<string, string>();
+  const currency = (code: string | null): string | null => {
+    if (code === null) return null;
+    const kept = currencies.get(code);
+    if (kept !== undefined) return kept;
+    currencies.set(code, code);
+    return code;
+  };
   const reader = createCustodianCsvReader({
     ...custodianReaderOptions(store, input, chosen),
     batchSize,
@@ -515,7 +524,7 @@ function readCsvDirect(
             needed = 'a statement with a problem';
             return;
           }
-          open = { statement, asOf: facts.asOf, line, hint, firstLine: holding.line, firstCurrency: holding.currency ?? null };
+          open = { statement, asOf: facts.asOf, line, hint: currency(hint), firstLine: holding.line, firstCurrency: currency(holding.currency ?? null) };
           opens.set(group, open);
         }
         importer.holding(open.statement, holding);

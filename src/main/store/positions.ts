@@ -221,13 +221,12 @@ export class PositionsRepo {
   }
 
   /**
-   * Writes the staged holdings of every statement in `snapshots` (statement → the snapshot it becomes) with one
+   * Writes the staged holdings of every statement in `snapshots` (statement, the snapshot it becomes) with one
    * INSERT … SELECT — the first line of each security only (repeats were reported). Staged securities must be
    * ids by then. Must run inside `store.transaction()`. Returns the number of rows written.
    */
-  insertStaged(snapshots: ReadonlyMap<number, number>): number {
+  insertStaged(snapshots: Iterable<readonly [number, number]>): number {
     requireTransaction(this.db, 'positions.insertStaged');
-    if (snapshots.size === 0) return 0;
     this.db.exec('CREATE TEMP TABLE IF NOT EXISTS position_stage_snapshots (stmt INTEGER PRIMARY KEY, snapshot_id INTEGER NOT NULL)');
     stmt(this.db, 'DELETE FROM temp.position_stage_snapshots').run();
     const map = stmt(this.db, 'INSERT INTO temp.position_stage_snapshots (stmt, snapshot_id) VALUES (?, ?)');
