@@ -207,8 +207,6 @@ interface Statement {
   /** By currency; null until the statement's first cash line (most statements of a file over many accounts have none). */
   cash: Map<string, Big> | null;
   cashLines: number;
-  /** Holdings carried over from the previous snapshot (mode 'update'), written at the end; null when none. */
-  pending: PositionInput[] | null;
   /** A stageless preview of a statement with an earlier snapshot: the existing securities its lines list. */
   listed: SecurityIdSet | null;
   /** What the previous snapshot has that this statement does not, once worked out (see HoldingsImport.shrinkage). */
@@ -570,7 +568,6 @@ export class HoldingsImport {
         positions: 0,
         cash: null,
         cashLines: 0,
-        pending: null,
         listed: null,
         shrinkage: null,
       };
@@ -948,13 +945,6 @@ export class HoldingsImport {
     return snapshot.id;
   }
 
-  private flush(statement: Statement): void {
-    if (statement.pending === null || statement.pending.length === 0) return;
-    const id = this.ensureSnapshot(statement);
-    this.store.positions.addPositions(id, statement.pending);
-    statement.pending = null;
-  }
-
   private readonly staged: StagedPosition[] = [];
   /** With `stageless`: fingerprints of (statement, security) of the holdings not staged. */
   private readonly unstaged: KeyFingerprints | null;
@@ -1160,13 +1150,14 @@ export class HoldingsImport {
     const { holdings, cash } = this.shrinkage(s);
     if (holdings.length === 0 && cash.length === 0) return;
     const rows = new Map(this.store.positions.rows(s.previousId).map((r) => [r.securityId, r]));
+    const carried: PositionInput[] = [];
     for (const h of holdings) {
       const r = rows.get(h.securityId)!;
-      (s.pending ??= []).push({ securityId: r.securityId, quantity: r.quantity, price: r.price, marketValue: r.marketValue, costBasis: r.costBasis, quantityType: r.quantityType });
+      carried.push({ securityId: r.securityId, quantity: r.quantity, price: r.price, marketValue: r.marketValue, costBasis: r.costBasis, quantityType: r.quantityType });
       s.carriedOver++;
     }
     for (const c of cash) (s.cash ??= new Map()).set(c.currency, big(c.amount));
-    this.flush(s);
+    if (carried.length > 0) this.store.positions.addPositions(this.ensureSnapshot(s), carried);
   }
 
   private rejectionMessage(rejectedRows: number, issues: FileIssue[]): string {

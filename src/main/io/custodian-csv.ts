@@ -377,7 +377,9 @@ function accountInText(text: string): string | null {
  */
 interface StatementState {
   accountId: string | null;
-  asOf: { value: string; line: number } | null;
+  /** The statement's first date, and its line (flat: one object fewer per account). */
+  asOf: string | null;
+  asOfLine: number;
   /** Kept only with `keepHoldings` (null until the first one). */
   holdings: HoldingLine[] | null;
   /** null until the statement's first cash line. */
@@ -497,7 +499,7 @@ class CustodianReader implements CustodianCsvReader {
     const statement = this.statements.get(accountId ?? '');
     if (statement === undefined) return null;
     // As result() dates it: the statement's first date, else the date the caller gave.
-    return { asOf: statement.asOf?.value ?? this.options.asOf ?? null, firstCash: statement.cash?.[0] ?? null };
+    return { asOf: statement.asOf ?? this.options.asOf ?? null, firstCash: statement.cash?.[0] ?? null };
   }
 
   push(chunk: Uint8Array): void {
@@ -1237,16 +1239,17 @@ class CustodianReader implements CustodianCsvReader {
     if (asOf === 'bad') return false;
     if (asOf === null) return true;
     if (statement.asOf === null) {
-      statement.asOf = asOf;
+      statement.asOf = asOf.value;
+      statement.asOfLine = asOf.line;
       return true;
     }
-    if (statement.asOf.value === asOf.value) return true;
+    if (statement.asOf === asOf.value) return true;
     const field = this.field(this.layout?.columns.asOf);
     const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
     this.issues.error(
       line,
       field,
-      `as-of date ${asOf.value} differs from ${statement.asOf.value}${statement.asOf.line > 0 ? ` on line ${statement.asOf.line}` : ''}${account}; one account's holdings file is one snapshot`,
+      `as-of date ${asOf.value} differs from ${statement.asOf}${statement.asOfLine > 0 ? ` on line ${statement.asOfLine}` : ''}${account}; one account's holdings file is one snapshot`,
       asOf.value,
     );
     return false;
@@ -1289,7 +1292,7 @@ class CustodianReader implements CustodianCsvReader {
       // which everything after (the holdings' account, the import's statements) shares: a file over 100,000 accounts
       // with 20-character account numbers otherwise kept all of its text (19 MB for 14 MB of file; issue 10).
       const own = accountId === null ? null : ownString(accountId);
-      statement = { accountId: own, asOf: null, holdings: null, cash: null, holdingCount: 0, seen: null };
+      statement = { accountId: own, asOf: null, asOfLine: 0, holdings: null, cash: null, holdingCount: 0, seen: null };
       this.statements.set(own ?? '', statement);
     }
     return statement;
@@ -1368,7 +1371,7 @@ class CustodianReader implements CustodianCsvReader {
         this.warn(0, 'account', `the file names account ${fileAccount}; the account given (${this.options.accountId}) was used only for lines without one`);
       }
       for (const statement of this.statements.values()) {
-        let asOf = statement.asOf?.value ?? null;
+        let asOf = statement.asOf;
         if (asOf === null) asOf = this.options.asOf ?? null;
         if (asOf === null && (statement.holdingCount > 0 || statement.cash !== null)) {
           this.issues.error(
@@ -1378,7 +1381,7 @@ class CustodianReader implements CustodianCsvReader {
           );
         }
         if (asOf !== null && this.options.asOf && asOf !== this.options.asOf) {
-          this.warn(statement.asOf?.line ?? 0, 'asOf', `the file says its holdings are as of ${asOf}, not ${this.options.asOf} as given`);
+          this.warn(statement.asOf === null ? 0 : statement.asOfLine, 'asOf', `the file says its holdings are as of ${asOf}, not ${this.options.asOf} as given`);
         }
         statements.push({
           accountId: statement.accountId,
