@@ -920,16 +920,18 @@ export class HoldingsImport {
     if (statement.snapshotId !== null) return statement.snapshotId;
     const accountId = statement.accountId!;
     if (!statement.accountExists) {
-      this.store.accounts.ensure({ id: accountId, name: accountId, baseCurrency: statement.baseCurrency });
-      this.store.audit.append({
-        actor: this.opts.actor,
-        action: 'account.create',
-        entity: 'account',
-        entityId: accountId,
-        details: { name: accountId, baseCurrency: statement.baseCurrency, source: { importId: this.importId, fileName: this.opts.fileName } },
-      });
+      // A file may name a new account on two dates: the first statement written creates (and audits) it.
+      if (this.store.accounts.ensure({ id: accountId, name: accountId, baseCurrency: statement.baseCurrency }).created) {
+        this.store.audit.append({
+          actor: this.opts.actor,
+          action: 'account.create',
+          entity: 'account',
+          entityId: accountId,
+          details: { name: accountId, baseCurrency: statement.baseCurrency, source: { importId: this.importId, fileName: this.opts.fileName } },
+        });
+        statement.createdAccount = true;
+      }
       statement.accountExists = true;
-      statement.createdAccount = true;
     }
     // Created on the first accepted line: a statement whose every line was excluded must not replace
     // the account's existing snapshot with an empty one.

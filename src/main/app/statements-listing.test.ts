@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../shared/errors';
 import { MAX_LISTED_STATEMENTS, type ImportedSnapshot } from '../../shared/domain';
 import { memoryStore } from '../store/testing';
-import { AUDIT_PART, listStatements } from './holdings-import';
+import type { HoldingLine } from '../io/holdings';
+import { AUDIT_PART, HoldingsImport, listStatements } from './holdings-import';
 import { importPositionsJob, previewImportJob } from './imports';
 
 /*
@@ -145,5 +146,45 @@ describe('writing the snapshots of a file over many accounts', () => {
     expect(counts(store)).toEqual(before);
     // And the same file imports afterwards.
     expect(importPositionsJob(store, input, job).rows).toBe(ACCOUNTS);
+  });
+});
+
+describe('a new account a file names on two dates', () => {
+  it('is created, audited and listed as created once', () => {
+    const store = memoryStore();
+    store.db.transaction(() => {
+      const importer = new HoldingsImport(store, {
+        fileName: 'two-days.txt',
+        sha256: 'a'.repeat(64),
+        actor: 'test',
+        format: 'mt535',
+        detected: {},
+        allowPartial: false,
+        createSecurities: true,
+        profile: null,
+        write: true,
+      });
+      const holding = (line: number): HoldingLine => ({
+        line,
+        identifiers: { ticker: 'AAA' },
+        description: 'Triple A',
+        securityType: 'Equity',
+        quantity: '10',
+        quantityType: 'UNIT',
+        price: '5',
+        priceType: 'amount',
+        currency: 'USD',
+        marketValue: '50.00',
+        costBasis: null,
+      });
+      importer.holding(importer.statementFor('NEW-1', '2026-08-03', 2, 'USD'), holding(2));
+      importer.holding(importer.statementFor('NEW-1', '2026-08-04', 3, 'USD'), holding(3));
+      const result = importer.finish();
+      expect(result.snapshots.map((s) => s.asOf)).toEqual(['2026-08-03', '2026-08-04']);
+    })();
+    const created = store.audit.list(50).filter((e) => e.action === 'account.create');
+    expect(created.map((e) => e.entityId)).toEqual(['NEW-1']);
+    const entry = store.audit.list(50).find((e) => e.action === 'import.positions')!;
+    expect((entry.details as { accountsCreated: string[] }).accountsCreated).toEqual(['NEW-1']);
   });
 });
