@@ -569,7 +569,7 @@ function readCsvDirect(
     // The statements prepareCsv would open, in its order, with its line and currency: the ones opened here must be them.
     const order = [...opens.keys()];
     let next = 0;
-    // The statements with cash lines, for them.
+    // By account, the statements that have cash lines: their cash is fed to them below.
     const withCash = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
     const headerLine = Number(result.detected.headerLine ?? 1);
     for (const s of result.statements) {
