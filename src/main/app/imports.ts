@@ -391,13 +391,25 @@ function statementOpening(firstCash: CashLine | null | undefined, first: { line:
  */
 function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput, reason: string, job: Job, chosen: ProfileChoice): PreparedPositions {
   store.staging.clear();
+  // Each account's first holding, as much as its statement's opening needs (statementOpening): a file may name
+  // 100,000 accounts, and the whole holding was ≈ 0.4 KB each (issue 10). One string per currency.
+  const firsts = new Map<string, { line: number; currency: string | null }>();
+  const currencies = new Map<string, string>();
   const result = store.staging.batch(() => {
     const reader = createCustodianCsvReader({
       ...custodianReaderOptions(store, input, chosen),
       batchSize: 1000,
       onHoldings: (batch) => {
-        // Staged under its account, without the accountId key (no copy of each holding to drop it).
-        for (const holding of batch) store.staging.add(holding.accountId ?? '', holding, 'accountId');
+        for (const holding of batch) {
+          const group = holding.accountId ?? '';
+          if (!firsts.has(group)) {
+            const currency = holding.currency ?? null;
+            if (currency !== null && !currencies.has(currency)) currencies.set(currency, currency);
+            firsts.set(group, { line: holding.line, currency: currency === null ? null : currencies.get(currency)! });
+          }
+          // Staged under its account, without the accountId key (no copy of each holding to drop it).
+          store.staging.add(group, holding, 'accountId');
+        }
       },
       // Repeated holdings are found by SQL over the staged keys, not a map per holding (issue 10).
       duplicates: {
@@ -416,7 +428,6 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
     ...csvDescription(result, reason, chosen),
     feed(consumer, feedJob) {
       consumer.addParserIssues(result.issues);
-      const firsts = store.staging.firstOfGroups() as Map<string, HoldingLine>;
       const headerLine = Number(result.detected.headerLine ?? 1);
       const statements = new Map<string, ReturnType<HoldingsImport['statementFor']>>();
       for (const s of result.statements) {

@@ -37,7 +37,6 @@ export class ImportStagingRepo {
   private page: Encoded[] = [];
   private readonly shapes: string[][] = [];
   private readonly shapeIds = new Map<string, number>();
-  private readonly firsts = new Map<string | null, unknown>();
   private lines = 0;
   private lastShape = -1;
 
@@ -108,7 +107,6 @@ export class ImportStagingRepo {
     this.page = [];
     this.shapes.length = 0;
     this.shapeIds.clear();
-    this.firsts.clear();
     this.lines = 0;
     this.lastShape = -1;
   }
@@ -132,16 +130,9 @@ export class ImportStagingRepo {
   add(group: string | null, payload: unknown, omit?: string): void {
     this.ensure();
     const encoded = this.encode(group, payload, omit);
-    if (!this.firsts.has(group)) this.firsts.set(group, roundTrip(encoded[1] < 0 ? encoded[2] : this.decode(encoded[1], encoded[2] as unknown[])));
     this.page.push(encoded);
     this.lines += 1;
     if (this.page.length >= PAGE_LINES) this.flush();
-  }
-
-  /** First staged line of each group (e.g. account), for messages addressed to a statement. */
-  firstOfGroups(): Map<string | null, unknown> {
-    this.ensure();
-    return new Map(this.firsts);
   }
 
   /**
@@ -205,8 +196,4 @@ export class ImportStagingRepo {
     for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[i];
     return out;
   }
-}
-
-function roundTrip(payload: unknown): unknown {
-  return payload === undefined ? undefined : (JSON.parse(JSON.stringify(payload)) as unknown);
 }
