@@ -62,6 +62,22 @@ export function auditHashesAfter(db: Db, afterRow: number, limit = 10_000): Audi
   return stmt(db, 'SELECT id AS rows, hash FROM audit_log WHERE id > ? ORDER BY id LIMIT ?').all(afterRow, limit) as AuditHead[];
 }
 
+/**
+ * The unsigned checkpoint lines of up to `limit` entries after `afterRow`, as one text (`{"row":n,"hash":"…","at":"…"}`,
+ * each followed by a newline) built by SQLite — the bytes JSON.stringify would write, the hash being 64 hex digits by
+ * the table's CHECK — and the last row they cover; null when there are none. An import of
+ * 100,000 accounts adds 100,000 entries: built line by line in JavaScript, they grew the dispatching thread by ≈ 30 MB
+ * at the end of the import (issue 10).
+ */
+export function auditCheckpointLines(db: Db, afterRow: number, at: string, limit = 10_000): { text: string; last: number } | null {
+  const batch = stmt(
+    db,
+    `SELECT group_concat(json_object('row', id, 'hash', hash, 'at', ?), char(10)) AS text, max(id) AS last
+     FROM (SELECT id, hash FROM audit_log WHERE id > ? ORDER BY id LIMIT ?)`,
+  ).get(at, afterRow, limit) as { text: string | null; last: number | null };
+  return batch.text === null || batch.last === null ? null : { text: `${batch.text}\n`, last: batch.last };
+}
+
 /** The anchor every approval recorded since schema 4 (older decisions have none). */
 export function approvalAnchors(db: Db): AnchorObservation[] {
   const rows = stmt(

@@ -76,6 +76,7 @@ export {
 export {
   approvalAnchors,
   auditHashAt,
+  auditCheckpointLines,
   auditHashesAfter,
   auditHead,
   checkAnchors,
