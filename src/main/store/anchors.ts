@@ -64,15 +64,14 @@ export function auditHashesAfter(db: Db, afterRow: number, limit = 10_000): Audi
 
 /**
  * The unsigned checkpoint lines of up to `limit` entries after `afterRow`, as one text (`{"row":n,"hash":"…","at":"…"}`,
- * each followed by a newline) built by SQLite — the bytes JSON.stringify would write, the hash being 64 hex digits by
- * the table's CHECK — and the last row they cover; null when there are none. An import of
- * 100,000 accounts adds 100,000 entries: built line by line in JavaScript, they grew the dispatching thread by ≈ 30 MB
- * at the end of the import (issue 10).
+ * each followed by a newline) and the last row they cover; null when there are none. SQLite builds the text — the
+ * bytes JSON.stringify would write, a hash being 64 hex digits by the table's CHECK — so a batch is one string, not
+ * an object and a string per entry (an import over 100,000 accounts adds 100,000 entries at once; issue 10).
  */
 export function auditCheckpointLines(db: Db, afterRow: number, at: string, limit = 10_000): { text: string; last: number } | null {
   const batch = stmt(
     db,
-    `SELECT group_concat(json_object('row', id, 'hash', hash, 'at', ?), char(10)) AS text, max(id) AS last
+    `SELECT group_concat(json_object('row', id, 'hash', hash, 'at', ?), char(10) ORDER BY id) AS text, max(id) AS last
      FROM (SELECT id, hash FROM audit_log WHERE id > ? ORDER BY id LIMIT ?)`,
   ).get(at, afterRow, limit) as { text: string | null; last: number | null };
   return batch.text === null || batch.last === null ? null : { text: `${batch.text}\n`, last: batch.last };
