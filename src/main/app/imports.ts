@@ -27,6 +27,21 @@ function checkCancelled(signal: { readonly aborted: boolean }): void {
   if (signal.aborted) throw new BallastError('CANCELLED', 'Import cancelled; nothing was changed.');
 }
 
+/**
+ * One string per distinct text among those it is given (a currency read from every line brings its own copy of
+ * "USD"): what a reader keeps per account (issue 10: a file may name 100,000 accounts) shares them.
+ */
+function stringPool(): (text: string | null) => string | null {
+  const kept = new Map<string, string>();
+  return (text) => {
+    if (text === null) return null;
+    const found = kept.get(text);
+    if (found !== undefined) return found;
+    kept.set(text, text);
+    return text;
+  };
+}
+
 /** HoldingsImport.finish's progress: reported as a step of the job, which may be cancelled there too (all is rolled back). */
 function writingSnapshots(job: Job): (done: number, total: number) => void {
   return (done, total) => {
@@ -392,9 +407,9 @@ function statementOpening(firstCash: CashLine | null | undefined, first: { line:
 function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput, reason: string, job: Job, chosen: ProfileChoice): PreparedPositions {
   store.staging.clear();
   // Each account's first holding, as much as its statement's opening needs (statementOpening): a file may name
-  // 100,000 accounts, and the whole holding was ≈ 0.4 KB each (issue 10). One string per currency.
+  // 100,000 accounts, and the whole holding was ≈ 0.4 KB each (issue 10).
   const firsts = new Map<string, { line: number; currency: string | null }>();
-  const currencies = new Map<string, string>();
+  const currency = stringPool();
   const result = store.staging.batch(() => {
     const reader = createCustodianCsvReader({
       ...custodianReaderOptions(store, input, chosen),
@@ -402,11 +417,7 @@ function prepareCsv(store: Store, opened: OpenedSource, input: PositionsJobInput
       onHoldings: (batch) => {
         for (const holding of batch) {
           const group = holding.accountId ?? '';
-          if (!firsts.has(group)) {
-            const currency = holding.currency ?? null;
-            if (currency !== null && !currencies.has(currency)) currencies.set(currency, currency);
-            firsts.set(group, { line: holding.line, currency: currency === null ? null : currencies.get(currency)! });
-          }
+          if (!firsts.has(group)) firsts.set(group, { line: holding.line, currency: currency(holding.currency ?? null) });
           // Staged under its account, without the accountId key (no copy of each holding to drop it).
           store.staging.add(group, holding, 'accountId');
         }
@@ -498,15 +509,7 @@ function readCsvDirect(
   // One per account until the file's end, flat: a file may name 100,000 accounts.
   type Opened = { statement: ReturnType<HoldingsImport['statementFor']>; asOf: string; line: number; hint: string | null; firstLine: number; firstCurrency: string | null };
   const opens = new Map<string, Opened>();
-  // One string per currency for all of them (each line brings its own copy of "USD").
-  const currencies = new Map<string, string>();
-  const currency = (code: string | null): string | null => {
-    if (code === null) return null;
-    const kept = currencies.get(code);
-    if (kept !== undefined) return kept;
-    currencies.set(code, code);
-    return code;
-  };
+  const currency = stringPool();
   const reader = createCustodianCsvReader({
     ...custodianReaderOptions(store, input, chosen),
     batchSize,
