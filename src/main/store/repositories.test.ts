@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Account, ImportRecord, Security } from '../../shared/domain';
 import { openDatabase, type Store } from './db';
+import { nowIso } from './internal';
 import type { PriceInput } from './prices';
 import { seedBasics, SHA_A, SHA_B } from './testing';
 
@@ -263,6 +264,50 @@ describe('positions', () => {
     expect(() =>
       store.db.prepare("INSERT INTO position_snapshots (account_id, as_of, cash, created_at) VALUES ('ACC-1', '2024-01-05', '0', '2024-01-05T00:00:00Z')").run(),
     ).toThrow(/UNIQUE/);
+  });
+
+  it('opens an empty snapshot inside a transaction as it does outside one: the next id, superseding the live one of that date', () => {
+    // How an import opens each statement's snapshot: no rows yet, inside its write transaction (issue 10).
+    const outside = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-02', cash: '1', positions: [] }).snapshot;
+    const opened = store.transaction(() => {
+      const fresh = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-03', importId: null, cash: '0', positions: [], createdAt: '2024-01-03T20:00:00.000Z' });
+      const replacing = store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-02', cash: '2', positions: [] });
+      return { fresh, replacing };
+    });
+    expect(opened.fresh).toEqual({
+      snapshot: { id: outside.id + 1, accountId: 'ACC-1', asOf: '2024-01-03', importId: null, cash: '0', supersededBy: null, createdAt: '2024-01-03T20:00:00.000Z' },
+      superseded: [],
+    });
+    expect(opened.replacing.snapshot.id).toBe(outside.id + 2);
+    expect(opened.replacing.superseded).toEqual([outside.id]);
+    expect(store.positions.getSnapshot(outside.id)?.supersededBy).toBe(outside.id + 2);
+    expect(store.positions.liveSnapshot('ACC-1', '2024-01-02')?.id).toBe(outside.id + 2);
+    // A failure inside leaves nothing of the transaction behind.
+    expect(() =>
+      store.transaction(() => {
+        store.positions.createSnapshot({ accountId: 'ACC-1', asOf: '2024-01-04', cash: '0', positions: [] });
+        store.positions.createSnapshot({ accountId: 'NOPE', asOf: '2024-01-04', cash: '0', positions: [] });
+      }),
+    ).toThrow(/FOREIGN KEY/);
+    expect(store.positions.liveSnapshot('ACC-1', '2024-01-04')).toBeNull();
+  });
+});
+
+describe('nowIso', () => {
+  it('is the current time as UTC ISO-8601 with milliseconds, a new text each millisecond', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(new Date('2026-12-07T08:00:00.123Z'));
+      expect(nowIso()).toBe('2026-12-07T08:00:00.123Z');
+      expect(nowIso()).toBe('2026-12-07T08:00:00.123Z');
+      vi.setSystemTime(new Date('2026-12-07T08:00:00.124Z'));
+      expect(nowIso()).toBe('2026-12-07T08:00:00.124Z');
+      // A clock set back is followed too.
+      vi.setSystemTime(new Date('2026-12-06T23:59:59.999Z'));
+      expect(nowIso()).toBe('2026-12-06T23:59:59.999Z');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
