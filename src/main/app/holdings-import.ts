@@ -1257,9 +1257,11 @@ export class HoldingsImport {
     for (const s of statements) {
       this.carryOver(s);
       this.ensureSnapshot(s);
-      const cash = cashOut(s);
-      const balances = cash.length === 0 ? null : Object.fromEntries(cash.map((c) => [c.currency, c.amount]));
-      this.store.positions.setCash(s.snapshotId!, decimal(s.cash?.get(s.baseCurrency) ?? big(0)), balances);
+      // A statement without cash keeps the cash its snapshot was created with (0, no balances): no UPDATE per account.
+      if (s.cash !== null) {
+        const balances = Object.fromEntries(cashOut(s).map((c) => [c.currency, c.amount]));
+        this.store.positions.setCash(s.snapshotId!, decimal(s.cash.get(s.baseCurrency) ?? big(0)), balances);
+      }
       step();
     }
     // The first MAX_LISTED_STATEMENTS for the report and the result; all of them for the audit entry (it names every
