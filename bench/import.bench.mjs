@@ -138,6 +138,15 @@ function writePrices(file) {
 }
 
 
+/**
+ * One-line files: the same commands on them time the CLI's start-up alone (process, migrations, worker, module
+ * loading, output), so the preview-over-import ratio can be read without it too (`…WithoutStart`).
+ */
+function writeOneLineFiles(positionsCsv, pricesCsv) {
+  writeFileSync(positionsCsv, 'Account Number,Symbol,Description,Security Type,Quantity,Price,Market Value,Currency,As of\nBENCH-000,SYN0,Synthetic Security 0,Equity,10,20.00,200.00,USD,2026-08-03\n');
+  writeFileSync(pricesCsv, 'date,ticker,close,adj_close,volume\n2000-01-03,PX0,50.00,50.00,1000\n');
+}
+
 function ballast(db, ...cliArgs) {
   const run = timed(process.execPath, [cli, ...cliArgs, '--db', db, '--json']);
   return { ...run, out: JSON.parse(run.stdout) };
@@ -237,7 +246,15 @@ async function plainInserts(kind, csv, dbFile) {
  * One round of every measurement on the files made for this size, into a fresh database: the price and
  * positions previews and imports, the re-import, the next day's preview and import, and both references.
  */
-function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, k) {
+function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k) {
+  log('Ballast: preview and import of one-line files (the start-up alone) …');
+  const startDb = path.join(dir, `bench-start-${k}.db`);
+  timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', startDb]);
+  const startPreviewPrices = timed(process.execPath, [cli, 'preview-import', oneLine.prices, '--prices', '--db', startDb, '--json']);
+  const startPrices = ballast(startDb, 'import-prices', oneLine.prices);
+  const startPreview = timed(process.execPath, [cli, 'preview-import', oneLine.positions, '--create-securities', '--db', startDb, '--json']);
+  const startPositions = ballast(startDb, 'import-positions', oneLine.positions, '--create-securities');
+  removeDatabase(startDb);
   const db = path.join(dir, `bench-${rows}-${k}.db`);
   log(`Round ${k + 1}/${repeats}: Ballast preview-import --prices (parse, validate; nothing written) …`);
   const previewPrices = timed(process.execPath, [cli, 'preview-import', pricesCsv, '--prices', '--db', db, '--json']);
@@ -273,8 +290,11 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, k) {
   log('sqlite3 .import reference …');
   const referencePositions = sqliteImport(positionsCsv, 'positions');
   const referencePrices = sqliteImport(pricesCsv, 'prices');
-  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, manyPreview, many, plainPositions, plainPrices, plainMany, referencePositions, referencePrices };
+  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, manyPreview, many, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
 }
+
+/** A command's time less the same command's on a one-line file (null when either is missing or nothing is left). */
+const withoutStart = (ms, startMs) => (ms && startMs && ms > startMs ? ms - startMs : null);
 
 /** The ratios the goals are stated in, from one round's times (or the rounds' median times). */
 function ratiosOf(t) {
@@ -289,6 +309,8 @@ function ratiosOf(t) {
     positionsNextDayVsPlainInserts: ratio(rate(t.nextDay), rate(t.plainPositions)),
     positionsNextDayPreviewVsImport: ratio(rate(t.nextDayPreview), rate(t.nextDay)),
     pricesPreviewVsImport: ratio(rate(t.previewPrices), rate(t.prices)),
+    positionsPreviewVsImportWithoutStart: ratio(rate(withoutStart(t.preview, t.startPreview)), rate(withoutStart(t.positions, t.startPositions))),
+    pricesPreviewVsImportWithoutStart: ratio(rate(withoutStart(t.previewPrices, t.startPreviewPrices)), rate(withoutStart(t.prices, t.startPrices))),
     manyAccountsVsPlainInserts: ratio(rate(t.many), rate(t.plainMany)),
     manyAccountsPreviewVsImport: ratio(rate(t.manyPreview), rate(t.many)),
   };
@@ -305,6 +327,8 @@ function measure(size) {
   writePrices(pricesCsv);
   writePositions(nextDayCsv, '2026-08-04');
   writeManyAccounts(manyAccountsCsv);
+  const oneLine = { positions: path.join(dir, 'positions-1.csv'), prices: path.join(dir, 'prices-1.csv') };
+  writeOneLineFiles(oneLine.positions, oneLine.prices);
   const files = {
     positionsBytes: statSync(positionsCsv).size,
     pricesBytes: statSync(pricesCsv).size,
@@ -313,8 +337,8 @@ function measure(size) {
     tickers: TICKERS,
     manyAccounts: { bytes: statSync(manyAccountsCsv).size, accounts: manyAccountsFor(rows), securities: MANY_ACCOUNTS_SECURITIES },
   };
-  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, k));
-  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv]) rmSync(f);
+  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k));
+  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine.positions, oneLine.prices]) rmSync(f);
 
   // Every time is the median over the rounds and every peak the highest; each ratio is the median of the rounds'
   // own ratios, listed beside it (this VM's speed changes by a third from one minute to the next).
@@ -329,7 +353,7 @@ function measure(size) {
     const peaks = rounds.map((r) => r[key]?.peakRssMb).filter((v) => typeof v === 'number');
     return peaks.length > 0 ? Math.max(...peaks) : null;
   };
-  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices'];
+  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
   const medianMs = Object.fromEntries(keys.map((k) => [k, ms(k)]));
   const reference = (key) => (medianMs[key] === null ? null : { ms: Math.round(medianMs[key]), rowsPerSecond: perSecond(medianMs[key]), peakRssMb: peak(key) });
   const first = rounds[0];
@@ -384,6 +408,12 @@ function measure(size) {
       previewRowsPerSecond: perSecond(medianMs.previewPrices),
       previewPeakRssMb: peak('previewPrices'),
     },
+    startUp: {
+      positionsPreviewMs: Math.round(medianMs.startPreview),
+      positionsImportMs: Math.round(medianMs.startPositions),
+      pricesPreviewMs: Math.round(medianMs.startPreviewPrices),
+      pricesImportMs: Math.round(medianMs.startPrices),
+    },
     sqlite3Import: { positions: reference('referencePositions'), prices: reference('referencePrices') },
     plainInserts: { positions: reference('plainPositions'), prices: reference('plainPrices') },
     ratio: medianRatios(byRound),
@@ -411,6 +441,7 @@ try {
       `manyAccounts: as many lines over up to ${MANY_ACCOUNTS.toLocaleString('en-US')} accounts (two holdings each), all new — each account created and audited, each statement a snapshot — against the plain inserts of the same lines (an account and a snapshot per account, no audit).`,
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
+      'startUp: the same four commands on one-line files, into a fresh database, each round: the CLI start-up every wall time above includes. The …PreviewVsImportWithoutStart ratios take it out of both sides (the goal is stated on the wall times).',
     ],
   };
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
