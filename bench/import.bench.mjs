@@ -7,8 +7,9 @@
 //  - the floor Ballast's own schema sets: plain prepared better-sqlite3 inserts of the same rows into the same
 //    tables (same CHECKs, indexes and foreign keys), one transaction, in a child process — no validation.
 // Ratios: Ballast's rows/s over each reference's (goal: ≥ 0.5 of sqlite3, or ≥ 0.8 of the schema floor), the
-// preview's speed over the import's (goal ≥ 2), and peak RSS (goal ≤ 200 MB whatever the size). The positions
-// file is then imported again dated the next day, over the first one's snapshots (positionsNextDay). A third file
+// preview's speed over the import's (goal ≥ 2; also without the CLI's start-up, timed on one-line files), and peak
+// RSS (goal ≤ 200 MB whatever the size). The positions file is then imported again dated the next day, over the
+// first one's snapshots (positionsNextDay). A third file
 // has the same number of lines over many accounts — two holdings each, up to MANY_ACCOUNTS accounts — as an SMA
 // platform's nightly custodian file is (manyAccounts: preview, import and the plain inserts of the same lines).
 //
@@ -243,8 +244,9 @@ async function plainInserts(kind, csv, dbFile) {
 }
 
 /**
- * One round of every measurement on the files made for this size, into a fresh database: the price and
- * positions previews and imports, the re-import, the next day's preview and import, and both references.
+ * One round of every measurement on the files made for this size, into a fresh database: the start-up alone (the
+ * four commands on one-line files), the price and positions previews and imports, the re-import, the next day's
+ * preview and import, and both references.
  */
 function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k) {
   log('Ballast: preview and import of one-line files (the start-up alone) …');
