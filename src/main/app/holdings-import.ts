@@ -12,7 +12,7 @@ import {
   type StatementsNotListed,
 } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
-import type { CashLine, HoldingLine, SecurityIdentifiersInFile } from '../io/holdings';
+import { ownCopy, type CashLine, type HoldingLine, type SecurityIdentifiersInFile } from '../io/holdings';
 import type { PositionInput, ScratchMap, SecurityRecord, StagedPosition, Store } from '../store';
 import { instrumentFor } from '../io/instruments';
 import type { KeyFingerprints } from '../io/key-fingerprints';
@@ -352,13 +352,20 @@ export interface IssueSink {
 }
 
 /**
- * A copy of what the import keeps until its end (a security a preview plans to create, a preview row, an
- * issue, the keys of its maps and sets) that owns its strings. A CSV read straight into the import hands
- * over strings that V8 may keep as slices of the 32 KB piece of text they were read from: one kept
- * description would keep the whole piece alive (a preview of 2 million lines peaked at 457 MB, not 160 MB).
+ * One string, of its own (ownCopy), per distinct text it is given — a currency, a date — where each line or row read
+ * brings its own copy: what is kept per statement or per account (a file may name 100,000) shares them. null stays null.
  */
-function ownCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+export function stringPool(): <T extends string | null>(text: T) => T {
+  const kept = new Map<string, string>();
+  return <T extends string | null>(text: T): T => {
+    if (text === null) return text;
+    let found = kept.get(text);
+    if (found === undefined) {
+      found = ownCopy(text);
+      kept.set(found, found);
+    }
+    return found as T;
+  };
 }
 
 /**
@@ -593,20 +600,8 @@ export class HoldingsImport {
     return statement;
   }
 
-  /**
-   * One string for all statements that hold the same text — a currency, a previous snapshot's date — where each
-   * line or row read brings its own copy.
-   */
-  private shared(text: string): string {
-    let kept = this.sharedTexts.get(text);
-    if (kept === undefined) {
-      kept = ownCopy(text);
-      this.sharedTexts.set(kept, kept);
-    }
-    return kept;
-  }
-
-  private readonly sharedTexts = new Map<string, string>();
+  /** One string for all statements that hold the same text: a currency, a date, a previous snapshot's date. */
+  private readonly shared = stringPool();
 
   holding(statement: Statement, h: HoldingLine): void {
     this.holdingsSeen++;

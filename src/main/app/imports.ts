@@ -14,7 +14,7 @@ import { createSemt002Reader, parseSemt002 } from '../io/semt002';
 import type { JobContext } from '../jobs/protocol';
 import type { PriceInput, Store } from '../store';
 import { fileFingerprints } from './files';
-import { HoldingsImport, MAX_LISTED_ISSUES, StagedPathNeeded } from './holdings-import';
+import { HoldingsImport, MAX_LISTED_ISSUES, StagedPathNeeded, stringPool } from './holdings-import';
 import { requireAsOfDate } from './portfolio';
 import { openSource, sha256Of, type FileSource, type OpenedSource } from './sources';
 import { WAITING_STEP } from './import-handlers';
@@ -25,21 +25,6 @@ type Job = Pick<JobContext, 'progress' | 'signal'>;
 
 function checkCancelled(signal: { readonly aborted: boolean }): void {
   if (signal.aborted) throw new BallastError('CANCELLED', 'Import cancelled; nothing was changed.');
-}
-
-/**
- * One string per distinct text among those it is given (a currency read from every line brings its own copy of
- * "USD"): what a reader keeps per account (issue 10: a file may name 100,000 accounts) shares them.
- */
-function stringPool(): (text: string | null) => string | null {
-  const kept = new Map<string, string>();
-  return (text) => {
-    if (text === null) return null;
-    const found = kept.get(text);
-    if (found !== undefined) return found;
-    kept.set(text, text);
-    return text;
-  };
 }
 
 /** HoldingsImport.finish's progress: reported as a step of the job, which may be cancelled there too (all is rolled back). */

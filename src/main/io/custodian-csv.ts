@@ -4,7 +4,7 @@ import { type CsvDelimiter, type CsvRecord, createCsvByteStream, delimiterName, 
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, findDateInText, readDateAs } from './date-formats';
 import { decimalSign, productWithinTolerance } from './decimal';
 import { detectCustodianLayout } from './custodian-layouts';
-import type { CashLine, CustodianCode, HoldingLine, HoldingsFile, HoldingsStatement, InstrumentDetails, SecurityIdentifiersInFile } from './holdings';
+import { ownCopy, type CashLine, type CustodianCode, type HoldingLine, type HoldingsFile, type HoldingsStatement, type InstrumentDetails, type SecurityIdentifiersInFile } from './holdings';
 import { instrumentFor, optionTicker, parseOptionSymbol } from './instruments';
 import { cusipCheckDigit, isinCheckDigit, isValidCusip, isValidIsin, isValidSedol, sedolCheckDigit } from './identifiers';
 import {
@@ -412,11 +412,6 @@ interface LineIdentifiers {
   identifiers: SecurityIdentifiersInFile;
   custodianCode: CustodianCode | null;
   option: ReturnType<typeof parseOptionSymbol>;
-}
-
-/** A string of its own (not a slice of a larger one): see statementFor. */
-function ownString(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 const MAX_NOTES = 20;
@@ -1291,7 +1286,7 @@ class CustodianReader implements CustodianCsvReader {
       // its 32 KB chunk: kept to the end by a statement, it would keep that chunk. One copy per account, made here,
       // which everything after (the holdings' account, the import's statements) shares: a file over 100,000 accounts
       // with 20-character account numbers otherwise kept all of its text (19 MB for 14 MB of file; issue 10).
-      const own = accountId === null ? null : ownString(accountId);
+      const own = accountId === null ? null : ownCopy(accountId);
       statement = { accountId: own, asOf: null, asOfLine: 0, holdings: null, cash: null, holdingCount: 0, seen: null };
       this.statements.set(own ?? '', statement);
     }
