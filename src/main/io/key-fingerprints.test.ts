@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyFingerprints, type RunStore } from './key-fingerprints';
+import { FirstLines, KeyFingerprints, keyFingerprint, type RunStore } from './key-fingerprints';
 
 const key = fc.tuple(fc.string({ maxLength: 6 }), fc.constantFrom('ISIN', 'CUSIP', 'symbol'), fc.string({ maxLength: 8 }));
 
@@ -156,5 +156,69 @@ describe('KeyFingerprints', () => {
     for (let i = 0; i < 100; i++) inMemory.add('ACC-1', 'symbol', `S${i}`);
     expect(inMemory.spilled).toBe(0);
     expect(inMemory.hasEqualPair()).toBe(false);
+  });
+});
+
+describe('FirstLines', () => {
+  it('gives the first line each key was added with, and -1 for keys never added, as the table grows', () => {
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 3000 }), fc.array(key, { maxLength: 50 }), (keys, others) => {
+        const table = new FirstLines();
+        const first = new Map<number, number>();
+        keys.forEach(([a, b, c], line) => {
+          const print = keyFingerprint(a, b, c);
+          expect(table.add(print, line)).toBe(true);
+          if (!first.has(print)) first.set(print, line);
+        });
+        expect(table.count).toBe(first.size);
+        for (const [print, line] of first) expect(table.lineOf(print)).toBe(line);
+        for (const [a, b, c] of others) {
+          const print = keyFingerprint(a, b, c);
+          expect(table.lineOf(print)).toBe(first.get(print) ?? -1);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('lineOrAdd is lineOf and add in one: the earlier line, or -1 and the key is kept (while there is room)', () => {
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 2000 }), fc.integer({ min: 0, max: 1500 }), (keys, limit) => {
+        const table = new FirstLines(limit, keys.length);
+        const first = new Map<number, number>();
+        keys.forEach(([a, b, c], line) => {
+          const print = keyFingerprint(a, b, c);
+          expect(table.lineOrAdd(print, line)).toBe(first.get(print) ?? -1);
+          if (!first.has(print) && first.size < limit) first.set(print, line);
+        });
+        expect(table.count).toBe(first.size);
+        expect(table.full).toBe(new Set(keys.map(([a, b, c]) => keyFingerprint(a, b, c))).size > limit);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps no more than its limit, and still finds what it kept', () => {
+    const table = new FirstLines(5000);
+    for (let i = 0; i < 5000; i++) expect(table.add(keyFingerprint('ACC-1', 'symbol', `S${i}`), i + 2)).toBe(true);
+    expect(table.full).toBe(false);
+    expect(table.add(keyFingerprint('ACC-1', 'symbol', 'S5000'), 5002)).toBe(false);
+    expect(table.full).toBe(true);
+    expect(table.lineOf(keyFingerprint('ACC-1', 'symbol', 'S5000'))).toBe(-1);
+    for (let i = 0; i < 5000; i++) expect(table.lineOf(keyFingerprint('ACC-1', 'symbol', `S${i}`))).toBe(i + 2);
+    // The fingerprint 0 is a key like any other (slots hold fingerprint + 1; 0 marks an empty one).
+    const zero = new FirstLines();
+    expect(zero.lineOf(0)).toBe(-1);
+    zero.add(0, 7);
+    expect(zero.lineOf(0)).toBe(7);
+    expect(new FirstLines(0).add(1, 1)).toBe(false);
+  });
+
+  it('is keyed as KeyFingerprints is: the parts stay apart', () => {
+    expect(keyFingerprint('ab', 'c', '')).not.toBe(keyFingerprint('a', 'bc', ''));
+    const prints = new KeyFingerprints();
+    prints.addFingerprint(keyFingerprint('ACC-1', 'ISIN', 'US0378331005'));
+    prints.add('ACC-1', 'ISIN', 'US0378331005');
+    expect(prints.hasEqualPair()).toBe(true);
   });
 });

@@ -49,10 +49,6 @@ export class KeyFingerprints {
   private readonly runWindow: number;
   private readonly runStore: (() => RunStore) | null;
 
-  /** Lanes of the hash being built by add(). */
-  private a = 0;
-  private b = 0;
-
   constructor(options: KeyFingerprintsOptions = {}) {
     this.chunkSize = options.chunkSize ?? 1 << 16;
     this.inMemory = options.inMemory ?? 1 << 21;
@@ -63,17 +59,11 @@ export class KeyFingerprints {
 
   /** Adds the key made of these three parts (kept apart: ('ab', 'c', '') and ('a', 'bc', '') differ). */
   add(first: string, second: string, third: string): void {
-    // Called once per line of a file: the parts are hashed one after another, with no array built to loop over.
-    this.a = 0x811c9dc5;
-    this.b = 0x2545f491;
-    this.hashPart(first);
-    this.hashPart(second);
-    this.hashPart(third);
-    let a = this.a;
-    let b = this.b;
-    // MurmurHash3's finaliser on each lane, so every input bit reaches the bits kept.
-    a = mix(a);
-    b = mix(b ^ a);
+    this.addFingerprint(keyFingerprint(first, second, third));
+  }
+
+  /** Adds a key by its fingerprint (`keyFingerprint`), when the caller has it already. */
+  addFingerprint(fingerprint: number): void {
     let last = this.chunks[this.chunks.length - 1]!;
     if (this.used === last.length) {
       if (last.length < this.chunkSize) {
@@ -89,26 +79,8 @@ export class KeyFingerprints {
         this.used = 0;
       }
     }
-    // 21 bits of one lane above 32 of the other: an integer below 2⁵³, exact in a double.
-    last[this.used++] = (a >>> 11) * 4294967296 + (b >>> 0);
+    last[this.used++] = fingerprint;
     this.size++;
-  }
-
-  private hashPart(part: string): void {
-    let a = this.a;
-    let b = this.b;
-    for (let i = 0; i < part.length; i++) {
-      const c = part.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    // A separator after each part, with its length, mixed into both lanes.
-    a = Math.imul(a ^ (0x10000 + part.length), 0x01000193);
-    b = Math.imul(b ^ (0x10000 + part.length), 0x5bd1e995);
-    b ^= b >>> 13;
-    this.a = a;
-    this.b = b;
   }
 
   get count(): number {
@@ -218,6 +190,145 @@ export class KeyFingerprints {
       from[i] = c;
     }
     return false;
+  }
+}
+
+/** Lanes of the hash being built by keyFingerprint (module state: no object per key). */
+let laneA = 0;
+let laneB = 0;
+
+/**
+ * The fingerprint of the key made of these three parts (kept apart: ('ab', 'c', '') and ('a', 'bc', '') differ): two
+ * 32-bit hash lanes, 21 bits of one above 32 of the other — an integer below 2⁵³, exact in a double.
+ */
+export function keyFingerprint(first: string, second: string, third: string): number {
+  laneA = 0x811c9dc5;
+  laneB = 0x2545f491;
+  hashPart(first);
+  hashPart(second);
+  hashPart(third);
+  // MurmurHash3's finaliser on each lane, so every input bit reaches the bits kept.
+  const a = mix(laneA);
+  const b = mix(laneB ^ a);
+  return (a >>> 11) * 4294967296 + (b >>> 0);
+}
+
+function hashPart(part: string): void {
+  let a = laneA;
+  let b = laneB;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  // A separator after each part, with its length, mixed into both lanes.
+  a = Math.imul(a ^ (0x10000 + part.length), 0x01000193);
+  b = Math.imul(b ^ (0x10000 + part.length), 0x5bd1e995);
+  b ^= b >>> 13;
+  laneA = a;
+  laneB = b;
+}
+
+/**
+ * The line on which each key was first added, by fingerprint, in memory: a hash table in one typed array (open
+ * addressing, at most half full; a slot is the fingerprint + 1 and its line side by side, 16 bytes, so a lookup and the
+ * insert after it touch one cache line), so a key can be looked up as a file is read. It holds at most `maxKeys` keys —
+ * 2¹⁸ by default, an 8 MB table — and is `full` from then on: later keys are not kept, and the caller must learn of
+ * their repeats another way. `expected` sizes the table at the start (no rehashing as it fills). Like any fingerprint,
+ * a line found for a key may be another key's that collides: the caller confirms what it finds.
+ */
+export class FirstLines {
+  /** Pairs (fingerprint + 1, line); 0 in the first marks an empty slot. */
+  private table: Float64Array;
+  private size = 0;
+  private isFull = false;
+
+  constructor(
+    private readonly maxKeys = 1 << 18,
+    expected = 0,
+  ) {
+    let slots = 1024;
+    while (slots < 2 * Math.min(expected, maxKeys)) slots *= 2;
+    this.table = new Float64Array(2 * slots);
+  }
+
+  /** True once `maxKeys` keys are held: add() keeps no more. */
+  get full(): boolean {
+    return this.isFull;
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  /** The line the fingerprint was added with, or -1. */
+  lineOf(fingerprint: number): number {
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    const stored = fingerprint + 1;
+    for (let i = (fingerprint >>> 0) & mask; ; i = (i + 1) & mask) {
+      const value = table[2 * i]!;
+      if (value === stored) return table[2 * i + 1]!;
+      if (value === 0) return -1;
+    }
+  }
+
+  /**
+   * lineOf, and when the fingerprint is not held, add (one walk of the table): the line it was added with before, or -1
+   * when it was not held — it is now, unless the table is full.
+   */
+  lineOrAdd(fingerprint: number, line: number): number {
+    if (this.size < this.maxKeys && (this.size + 1) * 4 > this.table.length) this.grow();
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    const stored = fingerprint + 1;
+    for (let i = (fingerprint >>> 0) & mask; ; i = (i + 1) & mask) {
+      const value = table[2 * i]!;
+      if (value === stored) return table[2 * i + 1]!;
+      if (value === 0) {
+        if (this.size >= this.maxKeys) this.isFull = true;
+        else {
+          table[2 * i] = stored;
+          table[2 * i + 1] = line;
+          this.size++;
+        }
+        return -1;
+      }
+    }
+  }
+
+  /** Keeps `fingerprint` → `line` (a fingerprint already held keeps its first line). False once full: nothing was kept. */
+  add(fingerprint: number, line: number): boolean {
+    if (this.size >= this.maxKeys) {
+      this.isFull = true;
+      return false;
+    }
+    if ((this.size + 1) * 4 > this.table.length) this.grow();
+    this.place(fingerprint + 1, line);
+    return true;
+  }
+
+  private place(stored: number, line: number): void {
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    for (let i = ((stored - 1) >>> 0) & mask; ; i = (i + 1) & mask) {
+      const value = table[2 * i]!;
+      if (value === stored) return;
+      if (value === 0) {
+        table[2 * i] = stored;
+        table[2 * i + 1] = line;
+        this.size++;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Float64Array(old.length * 2);
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i]!, old[i + 1]!);
   }
 }
 
