@@ -61,14 +61,17 @@ const damages: Record<string, Damage> = {
 
 const source = (text: string) => ({ contentBase64: Buffer.from(text, 'latin1').toString('base64') });
 
-type Tally = { direct: number; staged: Map<string, number> };
+/** How the direct runs went: straight through, and how many of those left out a repeated line; or staged, by reason. */
+type Tally = { direct: number; directWithRepeats: number; staged: Map<string, number> };
+const newTally = (): Tally => ({ direct: 0, directWithRepeats: 0, staged: new Map() });
 
 /**
  * Preview and import of `input` on two fresh databases — the staged way, and the direct way handing on
- * `batchSize` holdings at a time — after the same earlier import (`earlier`, if any): everything equal.
+ * `batchSize` holdings at a time (with `direct`'s other settings) — after the same earlier import (`earlier`, if any):
+ * everything equal.
  */
-function compareBothWays(input: PositionsJobInput, batchSize: number, earlier: string | null, tally: Tally): void {
-  const results = ([{ direct: false }, { direct: true, batchSize }] as CsvPaths[]).map((paths) => {
+function compareBothWays(input: PositionsJobInput, batchSize: number, earlier: string | null, tally: Tally, direct: CsvPaths = {}): void {
+  const results = ([{ direct: false }, { ...direct, direct: true, batchSize }] as CsvPaths[]).map((paths) => {
     const store = openDatabase(':memory:');
     try {
       if (earlier !== null) {
@@ -81,9 +84,12 @@ function compareBothWays(input: PositionsJobInput, batchSize: number, earlier: s
       went = null;
       const result = outcome(() => importPositionsJob(store, input, job, watched));
       if (paths.direct) {
+        const repeats = JSON.stringify(preview).includes('already appears on line');
         for (const why of [previewWent, went]) {
-          if (why === null) tally.direct++;
-          else tally.staged.set(why, (tally.staged.get(why) ?? 0) + 1);
+          if (why === null) {
+            tally.direct++;
+            if (repeats) tally.directWithRepeats++;
+          } else tally.staged.set(why, (tally.staged.get(why) ?? 0) + 1);
         }
       }
       return { preview, result, tables: tables(store) };
@@ -98,7 +104,7 @@ function compareBothWays(input: PositionsJobInput, batchSize: number, earlier: s
 
 describe('a custodian CSV read straight into the import gives what the staged path gives', () => {
   it('for every layout, damaged or not, with any options, over an earlier snapshot or not', () => {
-    const tally = { direct: 0, staged: new Map<string, number>() };
+    const tally = newTally();
     fc.assert(
       fc.property(
         fc.constantFrom(...files),
@@ -126,6 +132,8 @@ describe('a custodian CSV read straight into the import gives what the staged pa
     // Both ways were taken: the comparison is not of one path with itself.
     expect(tally.direct).toBeGreaterThan(50);
     expect(tally.staged.size).toBeGreaterThan(1);
+    // A repeated line is left out as the file is read, not by going the staged way.
+    expect(tally.directWithRepeats).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -150,9 +158,9 @@ const shuffledFile = fc.record({
 
 describe('the direct way checks every fact it takes early', () => {
   it('gives the staged result for files whose statements open in any order', () => {
-    const tally = { direct: 0, staged: new Map<string, number>() };
+    const tally = newTally();
     fc.assert(
-      fc.property(shuffledFile, fc.constantFrom(1, 2, 1000), (f, batchSize) => {
+      fc.property(shuffledFile, fc.constantFrom(1, 2, 1000), fc.constantFrom<CsvPaths>({}, {}, { repeatKeys: 0 }, { repeatKeys: 1 }, { repeatFingerprint: () => 7 }), (f, batchSize, repeatSettings) => {
         const rows = f.lines.map((l) =>
           l.cash
             ? `${l.account},Cash,,,${l.quantity}.00,${l.currency},${l.dated ? '2026-08-03' : ''}`
@@ -168,7 +176,7 @@ describe('the direct way checks every fact it takes early', () => {
           mode: 'update',
           ...(f.asOf ? { asOf: '2026-08-03' } : {}),
         };
-        compareBothWays(input, batchSize, f.earlier ? earlier : null, tally);
+        compareBothWays(input, batchSize, f.earlier ? earlier : null, tally, repeatSettings);
       }),
       {
         numRuns: 150,
@@ -183,13 +191,16 @@ describe('the direct way checks every fact it takes early', () => {
               earlier: false,
             },
             1000,
+            {} as CsvPaths,
           ],
         ],
       },
     );
     expect(tally.direct).toBeGreaterThan(50);
-    // Each early fact that can differ did, and sent its file the staged way.
-    for (const why of ['a repeated identifier', 'a security listed twice', 'a cash-only statement before a statement with holdings', "a new account's currency changed", 'statements open in another order']) {
+    expect(tally.directWithRepeats).toBeGreaterThanOrEqual(3);
+    // Each early fact that can differ did, and sent its file the staged way: a repeat past the keys kept ('a repeated
+    // identifier'), and one that fingerprints alone found (all keys made to collide) but the file does not confirm.
+    for (const why of ['a repeated identifier', 'a repeated identifier the fingerprints could not confirm', 'a security listed twice', 'a cash-only statement before a statement with holdings', "a new account's currency changed", 'statements open in another order']) {
       expect(tally.staged.get(why), why).toBeGreaterThan(0);
     }
   });
@@ -197,7 +208,7 @@ describe('the direct way checks every fact it takes early', () => {
 
 describe('the direct way reads a large file in slices', () => {
   it('cuts UTF-8 and UTF-16 text anywhere and still reads what the staged way reads', () => {
-    const tally = { direct: 0, staged: new Map<string, number>() };
+    const tally = newTally();
     // Multi-byte descriptions and an odd line length, so slice boundaries fall inside characters and lines.
     const lines = ['Account,Symbol,Description,Quantity,Price,Market Value,Currency,As of'];
     for (let i = 0; i < 3000; i++) lines.push(`ACC-${i % 3},SY${i},Société Générale — fonds « ${'é'.repeat(i % 7)} » ${i},${1 + (i % 9)},2.50,${((1 + (i % 9)) * 2.5).toFixed(2)},EUR,2026-08-03`);
@@ -208,5 +219,21 @@ describe('the direct way reads a large file in slices', () => {
       compareBothWays(input, 1000, null, tally);
     }
     expect(tally.direct).toBe(4);
+  });
+});
+
+describe('a repeated line', () => {
+  it('is left out as the file is read, and the direct way gives the staged way\'s report and tables', () => {
+    const tally = newTally();
+    const lines = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of'];
+    for (let i = 0; i < 3000; i++) lines.push(`ACC-${i % 4},SY${i},${1 + (i % 9)},2.50,${((1 + (i % 9)) * 2.5).toFixed(2)},USD,2026-08-03`);
+    // Line 202 again as line 2,502, and (another account's) line 903 again at the end.
+    const text = lines.toSpliced(2501, 0, lines[201]!).concat(lines[902]!).join('\n');
+    for (const allowPartial of [false, true]) {
+      const input: PositionsJobInput = { fileName: 'repeated.csv', source: source(text), actor: 'test', createSecurities: true, allowPartial };
+      compareBothWays(input, 1000, null, tally);
+    }
+    expect(tally.staged).toEqual(new Map());
+    expect(tally.directWithRepeats).toBe(4);
   });
 });

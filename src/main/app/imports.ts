@@ -2,14 +2,15 @@ import { MAX_LISTED_STATEMENTS, type CustodianProfile, type ImportMode, type Imp
 import { BallastError, type FileIssue } from '../../shared/errors';
 import { binaryFileKind, detectPositionFormat } from '../io/detect';
 import { parseIbkrActivityCsv } from '../io/ibkr-csv';
-import type { CashLine, HoldingLine, HoldingsFile, PositionFileFormat } from '../io/holdings';
+import { ownCopy, type CashLine, type HoldingLine, type HoldingsFile, type PositionFileFormat } from '../io/holdings';
 import type { HoldingsStreamOptions, HoldingsStreamReader } from '../io/holdings-stream';
 import { createIbkrFlexReader, parseIbkrFlex } from '../io/ibkr-flex';
+import { FirstLines, keyFingerprint } from '../io/key-fingerprints';
 import { createMt535Reader, parseMt535 } from '../io/mt535';
 import { createOfxReader, parseOfx } from '../io/ofx';
 import { createCustodianCsvReader, parseCustodianCsv, type CustodianCsvResult, type IdentifierKey } from '../io/custodian-csv';
 import { createPricesCsvReader, type PricesCsv } from '../io/prices-csv';
-import { warningsIn } from '../io/report';
+import { errorsIn, MAX_LISTED_ERRORS, warningsIn } from '../io/report';
 import { createSemt002Reader, parseSemt002 } from '../io/semt002';
 import type { JobContext } from '../jobs/protocol';
 import type { PriceInput, Store } from '../store';
@@ -478,9 +479,20 @@ function readCsvDirect(
   chosen: ProfileChoice,
   consumer: (description: CsvDescription) => HoldingsImport,
   job: Job,
-  batchSize = 1000,
+  paths: CsvPaths = {},
 ): { consumer: HoldingsImport; description: CsvDescription } {
   const fingerprints = fileFingerprints();
+  // Repeats found as the lines are read (a repeated line is the commonest flaw of a file that is otherwise fine): each
+  // key's first line, by fingerprint, up to FirstLines' limit; a line whose key is there is left out and reported at
+  // once, and confirmed at the end by reading the file once more (confirmRepeats). Past the limit, and beyond the
+  // errors listed, the fingerprints below find any repeat, and the file goes the staged way.
+  // Sized for the file at the start (about one key per 64 bytes: a line of 60–100 bytes names one or two identifiers).
+  const firstLines = new FirstLines(paths.repeatKeys, opened.size / 64);
+  const hits: Repeat[] = [];
+  const repeatOf = (key: IdentifierKey, earlier: number) => {
+    hits.push({ group: key.group, kind: key.kind, value: ownCopy(key.value), line: key.line, earlier });
+    return { key, earlier };
+  };
   // The importer made here (a stageless preview's holds fingerprints of its own) is released if this throws.
   const made: HoldingsImport[] = [];
   const make = (description: CsvDescription): HoldingsImport => {
@@ -497,7 +509,7 @@ function readCsvDirect(
   const currency = stringPool();
   const reader = createCustodianCsvReader({
     ...custodianReaderOptions(store, input, chosen),
-    batchSize,
+    batchSize: paths.batchSize ?? 1000,
     onHoldings: (batch) => {
       // A throw here would be taken by the reader for its own failure: note it, and stop at the next chunk.
       if (needed !== null) return;
@@ -529,11 +541,33 @@ function readCsvDirect(
         importer.holding(open.statement, holding);
       }
     },
-    // Repeats are ruled out by fingerprints of the identifiers; a possible one sends the file the staged way,
-    // which names them exactly.
+    // Repeats not found as the lines are read are ruled out by fingerprints of the identifiers of every line let
+    // through; a possible one sends the file the staged way, which names them exactly.
     duplicates: {
-      add: (keys) => {
-        for (const key of keys) fingerprints.add(key.group, key.kind, key.value);
+      check: (keys) => {
+        const looking = !firstLines.full && hits.length < MAX_LISTED_ERRORS;
+        const of = paths.repeatFingerprint;
+        if (keys.length === 1) {
+          // The usual line: one identifier, looked up and kept in one walk of the table.
+          const key = keys[0]!;
+          const fingerprint = keyFingerprint(key.group, key.kind, key.value);
+          const earlier = looking ? firstLines.lineOrAdd(of === undefined ? fingerprint : of(key.group, key.kind, key.value), key.line) : -1;
+          if (earlier >= 0) return repeatOf(key, earlier);
+          fingerprints.addFingerprint(fingerprint);
+          return null;
+        }
+        // A line is a repeat when any of its keys was on an earlier line; only then are they all kept.
+        const prints = keys.map((key) => keyFingerprint(key.group, key.kind, key.value));
+        if (looking) {
+          const table = of === undefined ? prints : keys.map((key) => of(key.group, key.kind, key.value));
+          for (let i = 0; i < keys.length; i++) {
+            const earlier = firstLines.lineOf(table[i]!);
+            if (earlier >= 0) return repeatOf(keys[i]!, earlier);
+          }
+          for (let i = 0; i < keys.length; i++) firstLines.add(table[i]!, keys[i]!.line);
+        }
+        for (const fingerprint of prints) fingerprints.addFingerprint(fingerprint);
+        return null;
       },
       repeats: () => {
         if (fingerprints.hasEqualPair()) needed = 'a repeated identifier';
@@ -560,6 +594,12 @@ function readCsvDirect(
     };
     if (needed !== null) fail(needed);
     if (result.repeatedLines !== undefined && result.repeatedLines.size > 0) fail('repeated holdings');
+    if (hits.length > 0) {
+      // The staged path reports repeats after every other problem of the file: with more problems than are listed, the
+      // ones listed would differ.
+      if (errorsIn(result.issues).length >= MAX_LISTED_ERRORS) fail('repeated identifiers among more problems than are listed');
+      if (!confirmRepeats(store, opened, input, chosen, hits, job)) fail('a repeated identifier the fingerprints could not confirm');
+    }
     if (importer !== null && (result.detected.custodian ?? null) !== custodian) fail('the layout changed after the first holding');
     const description = csvDescription(result, reason, chosen);
     const target: HoldingsImport = importer ?? make(description);
@@ -600,6 +640,49 @@ function readCsvDirect(
   } finally {
     fingerprints.dispose();
   }
+}
+
+/** A line the direct path left out as a repeat: its key (`value` of `kind` in statement `group`) and the line it was first on. */
+interface Repeat {
+  group: string;
+  kind: IdentifierKey['kind'];
+  value: string;
+  line: number;
+  earlier: number;
+}
+
+/**
+ * Whether each repeat the direct path found by fingerprint is one: reads the file again as far as the last line the
+ * repeats name as their first, keeping those lines' keys, and compares. Fingerprints of different keys collide about
+ * once in 2⁵³ pairs; a collision, or anything else that differs, makes this false.
+ */
+function confirmRepeats(store: Store, opened: OpenedSource, input: PositionsJobInput, chosen: ProfileChoice, repeats: readonly Repeat[], job: Job): boolean {
+  const firsts = new Map<number, IdentifierKey[]>(repeats.map((r) => [r.earlier, []]));
+  // Lines whose keys are still to come: the reading stops when there are none.
+  let waiting = firsts.size;
+  const reader = createCustodianCsvReader({
+    ...custodianReaderOptions(store, input, chosen),
+    onHoldings: () => undefined,
+    duplicates: {
+      add: (keys) => {
+        for (const key of keys) {
+          const kept = firsts.get(key.line);
+          if (kept === undefined) continue;
+          if (kept.length === 0) waiting--;
+          kept.push({ ...key, value: ownCopy(key.value) });
+        }
+      },
+      repeats: () => [],
+    },
+  });
+  opened.forEachChunk((chunk, bytes) => {
+    checkCancelled(job.signal);
+    reader.push(chunk);
+    job.progress('Checking repeated lines', bytes, opened.size);
+    return waiting > 0;
+  });
+  if (waiting > 0) reader.end();
+  return repeats.every((r) => firsts.get(r.earlier)!.some((k) => k.group === r.group && k.kind === r.kind && k.value === r.value));
 }
 
 /** The file's format (chosen or detected), after refusing what is not text at all. */
@@ -781,6 +864,10 @@ export interface CsvPaths {
   direct?: boolean;
   /** Holdings the reader hands on at a time (1000): 1 makes every fact the direct path checks arrive late. */
   batchSize?: number;
+  /** Keys the direct path keeps to find repeats as it reads (FirstLines' limit); 0: none, a repeat goes the staged way. */
+  repeatKeys?: number;
+  /** The fingerprint the direct path finds repeats by (a test makes keys collide). */
+  repeatFingerprint?: (group: string, kind: string, value: string) => number;
   onStaged?: (why: string) => void;
 }
 
@@ -805,7 +892,7 @@ export function importPositionsJob(store: Store, input: PositionsJobInput, job: 
             const raced = alreadyImported(store, sha256, input.fileName);
             if (raced) return raced;
             const make = (description: CsvDescription) => new HoldingsImport(store, consumerOptions(input, description, sha256, true));
-            return readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize).consumer.finish(writingSnapshots(job));
+            return readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths).consumer.finish(writingSnapshots(job));
           },
           { onWait: waitingForWriter(job) },
         );
@@ -851,7 +938,7 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
     if (profile !== null && paths.direct !== false) {
       const make = (description: CsvDescription) => new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), stageless: true });
       try {
-        const direct = readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths.batchSize);
+        const direct = readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths);
         try {
           return done(direct.consumer, direct.description);
         } finally {

@@ -17,8 +17,8 @@ export const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
 export interface OpenedSource {
   /** Total size in bytes (for progress). */
   size: number;
-  /** Calls `onChunk` for each piece of the file in order; returns when the file is read. */
-  forEachChunk(onChunk: (chunk: Uint8Array, bytesSoFar: number) => void): void;
+  /** Calls `onChunk` for each piece of the file in order; returns when the file is read, or when `onChunk` returns false. */
+  forEachChunk(onChunk: (chunk: Uint8Array, bytesSoFar: number) => boolean | void): void;
   /** The first bytes (format detection). */
   head(bytes: number): Uint8Array;
   /** The whole file; BAD_INPUT above `limit`. */
@@ -44,7 +44,7 @@ export function openSource(source: FileSource): OpenedSource {
       forEachChunk(onChunk) {
         for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
           const chunk = bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES));
-          onChunk(chunk, at + chunk.length);
+          if (onChunk(chunk, at + chunk.length) === false) return;
         }
       },
       head: (n) => bytes.subarray(0, n),
@@ -88,7 +88,7 @@ export function openSource(source: FileSource): OpenedSource {
         if (n === 0) break;
         position += n;
         // A copy: the consumer may keep the chunk (e.g. a partial line) after the buffer is reused.
-        onChunk(buffer.slice(0, n), position);
+        if (onChunk(buffer.slice(0, n), position) === false) return;
       }
     },
     head(n) {

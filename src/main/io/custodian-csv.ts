@@ -97,11 +97,19 @@ export interface CustodianCsvReaderOptions extends CustodianCsvOptions {
    * (in file order, with `onHoldings`' batches), and at the end `repeats()` returns every key whose value
    * occurs more than once in its statement (any order). Without it a map per holding does the job, which
    * grows with the file (issue 10). With it the repeated lines are emitted too, and end() names them in
-   * `repeatedLines` — the caller leaves them out.
+   * `repeatedLines` — the caller leaves them out — unless `check` finds them as they are read.
    */
   duplicates?: {
-    add(keys: readonly IdentifierKey[]): void;
+    /** The keys of the lines emitted, in batches (with `check`, of the lines it let through); may be left out. */
+    add?(keys: readonly IdentifierKey[]): void;
     repeats(): Iterable<IdentifierKey>;
+    /**
+     * Optional: a line's keys as it is read (ISIN, CUSIP, SEDOL, symbol, in that order). Returns the first of them
+     * already on an earlier line that was not itself a repeat, with that line: the line is then a repeat, reported
+     * at once and not emitted, and its keys never reach `add`. Or null, when the keys are new (and remembered); a
+     * caller that cannot tell any more returns null too, and `repeats()` finds the rest at the end.
+     */
+    check?(keys: readonly IdentifierKey[]): { key: IdentifierKey; earlier: number } | null;
   };
 }
 
@@ -1252,13 +1260,23 @@ class CustodianReader implements CustodianCsvReader {
 
   private isDuplicate(statement: StatementState, identifiers: SecurityIdentifiersInFile, line: number): boolean {
     const columns = (this.layout as Layout).columns;
-    if (this.options.duplicates !== undefined) {
-      // Found at the end by the caller (SQL over staged keys): nothing per holding stays in memory here.
+    const hook = this.options.duplicates;
+    if (hook !== undefined) {
+      // Found by the caller: nothing per holding stays in memory here.
       const group = statement.accountId ?? '';
+      const keys: IdentifierKey[] = [];
       for (const kind of REPEAT_KINDS) {
         const value = repeatValueOf(kind, identifiers);
-        if (value !== undefined) this.keys.push({ group, kind, value, line, field: this.field(repeatColumnOf(kind, columns)) });
+        if (value !== undefined) keys.push({ group, kind, value, line, field: this.field(repeatColumnOf(kind, columns)) });
       }
+      // As the line is read, when the caller can tell (the direct path, by fingerprints it confirms later)…
+      const repeat = hook.check?.(keys) ?? null;
+      if (repeat !== null) {
+        this.reportRepeat(line, repeat.key, repeat.earlier);
+        return true;
+      }
+      // … else at the end (SQL over staged keys, or fingerprints), in findRepeats.
+      if (hook.add !== undefined) for (const key of keys) this.keys.push(key);
       return false;
     }
     for (const kind of REPEAT_KINDS) {
@@ -1266,8 +1284,7 @@ class CustodianReader implements CustodianCsvReader {
       if (value === undefined) continue;
       const earlier = statement.seen?.get(`${kind}:${value}`);
       if (earlier !== undefined) {
-        const account = statement.accountId === null ? '' : ` for account ${statement.accountId}`;
-        this.issues.error(line, this.field(repeatColumnOf(kind, columns)), `${kind} ${value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, value);
+        this.reportRepeat(line, { group: statement.accountId ?? '', kind, value, line, field: this.field(repeatColumnOf(kind, columns)) }, earlier);
         return true;
       }
     }
@@ -1325,18 +1342,22 @@ class CustodianReader implements CustodianCsvReader {
         for (const k of keys) seen.set(`${k.group}\u0000${k.kind}:${k.value}`, line);
         continue;
       }
-      const earlier = seen.get(`${repeat.group}\u0000${repeat.kind}:${repeat.value}`)!;
-      const account = repeat.group === '' ? '' : ` for account ${repeat.group}`;
-      this.issues.error(line, repeat.field, `${repeat.kind} ${repeat.value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, repeat.value);
+      this.reportRepeat(line, repeat, seen.get(`${repeat.group}\u0000${repeat.kind}:${repeat.value}`)!);
       this.repeatedLines.add(line);
       const statement = this.statements.get(repeat.group);
       if (statement) statement.holdingCount -= 1;
     }
   }
 
+  /** Line `line` repeats `key`, first on line `earlier` (the same words whichever way it was found). */
+  private reportRepeat(line: number, key: IdentifierKey, earlier: number): void {
+    const account = key.group === '' ? '' : ` for account ${key.group}`;
+    this.issues.error(line, key.field, `${key.kind} ${key.value} already appears on line ${earlier}${account}; a holdings file lists each holding once`, key.value);
+  }
+
   private flush(): void {
     if (this.keys.length > 0) {
-      this.options.duplicates?.add(this.keys);
+      this.options.duplicates?.add?.(this.keys);
       this.keys = [];
     }
     if (this.batch.length === 0) return;
