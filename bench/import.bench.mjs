@@ -67,16 +67,22 @@ const MANY_ACCOUNTS_SECURITIES = 500;
  * next day's file (`asOf` 2026-08-04) holds the same lines: imported over the first, each statement is compared
  * with the account's earlier snapshot — a PM's daily case.
  */
-function writePositions(file, asOf = '2026-08-03') {
+function writePositions(file, asOf = '2026-08-03', { repeated = false } = {}) {
   const out = lineWriter(file);
   const lines = { push: out.push };
   lines.push('Account Number,Symbol,Description,Security Type,Quantity,Price,Market Value,Currency,As of');
-  for (let i = 0; i < rows; i++) {
+  const line = (i) => {
     const account = `BENCH-${String(i % ACCOUNTS).padStart(3, '0')}`;
     const security = Math.floor(i / ACCOUNTS);
     const quantity = 10 + (i % 997);
     const price = (20 + (security % 400) * 0.37).toFixed(2);
-    lines.push(`${account},SYN${security},Synthetic Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,${asOf}`);
+    return `${account},SYN${security},Synthetic Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,${asOf}`;
+  };
+  for (let i = 0; i < rows; i++) {
+    lines.push(line(i));
+    // The file with a flaw: a quarter of the way in, a line repeats another's from further up, as an export that wrote a
+    // page twice does — the commonest fault of a file that is otherwise fine. Imported with --allow-partial.
+    if (repeated && i === Math.floor(rows / 4)) lines.push(line(Math.floor(rows / 8)));
   }
   out.close();
 }
@@ -248,7 +254,7 @@ async function plainInserts(kind, csv, dbFile) {
  * four commands on one-line files), the price and positions previews and imports, the re-import, the next day's
  * preview and import, and both references.
  */
-function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k) {
+function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, k) {
   log('Ballast: preview and import of one-line files (the start-up alone) …');
   const startDb = path.join(dir, `bench-start-${k}.db`);
   timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', startDb]);
@@ -285,6 +291,16 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k)
   const many = ballast(manyDb, 'import-positions', manyAccountsCsv, '--create-securities');
   if (many.out.rows !== rows) throw new Error(`the many-accounts import wrote ${many.out.rows} rows, expected ${rows}`);
   removeDatabase(manyDb);
+  log('Ballast: preview-import and import-positions --allow-partial of the file with one repeated line …');
+  const repeatedDb = path.join(dir, `bench-${rows}-${k}-repeated.db`);
+  timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', repeatedDb]);
+  // The preview reports the repeat as an error, and says so in its exit status.
+  const repeatedPreview = timed(process.execPath, [cli, 'preview-import', repeatedCsv, '--create-securities', '--db', repeatedDb, '--json'], { statuses: [0, 1] });
+  const reported = JSON.parse(repeatedPreview.stdout).issues?.filter((i) => i.severity === 'error') ?? [];
+  if (reported.length !== 1 || !/already appears on line/.test(reported[0].reason)) throw new Error(`the preview of the file with a repeated line reported ${JSON.stringify(reported)}`);
+  const repeated = ballast(repeatedDb, 'import-positions', repeatedCsv, '--create-securities', '--allow-partial');
+  if (repeated.out.rows !== rows || repeated.out.excluded !== 1) throw new Error(`the import of the file with a repeated line wrote ${repeated.out.rows} rows and left out ${repeated.out.excluded}, expected ${rows} and 1`);
+  removeDatabase(repeatedDb);
   log("Plain prepared inserts into Ballast's schema (the floor the schema sets) …");
   const plainPositions = plainReference('positions', positionsCsv);
   const plainPrices = plainReference('prices', pricesCsv);
@@ -292,7 +308,7 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k)
   log('sqlite3 .import reference …');
   const referencePositions = sqliteImport(positionsCsv, 'positions');
   const referencePrices = sqliteImport(pricesCsv, 'prices');
-  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, manyPreview, many, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
+  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, manyPreview, many, repeatedPreview, repeated, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
 }
 
 /** A command's time less the same command's on a one-line file (null when either is missing or nothing is left). */
@@ -315,6 +331,8 @@ function ratiosOf(t) {
     pricesPreviewVsImportWithoutStart: ratio(rate(withoutStart(t.previewPrices, t.startPreviewPrices)), rate(withoutStart(t.prices, t.startPrices))),
     manyAccountsVsPlainInserts: ratio(rate(t.many), rate(t.plainMany)),
     manyAccountsPreviewVsImport: ratio(rate(t.manyPreview), rate(t.many)),
+    withRepeatPreviewVsImport: ratio(rate(t.repeatedPreview), rate(t.repeated)),
+    withRepeatVsPositions: ratio(rate(t.repeated), rate(t.positions)),
   };
 }
 
@@ -324,11 +342,13 @@ function measure(size) {
   const pricesCsv = path.join(dir, `prices-${rows}.csv`);
   const nextDayCsv = path.join(dir, `positions-${rows}-next-day.csv`);
   const manyAccountsCsv = path.join(dir, `positions-${rows}-many-accounts.csv`);
+  const repeatedCsv = path.join(dir, `positions-${rows}-repeated.csv`);
   log(`Generating ${rows} position rows (${ACCOUNTS} accounts × ${securitiesFor(rows)} securities) and ${rows} price rows (${TICKERS} tickers) in ${dir} …`);
   writePositions(positionsCsv);
   writePrices(pricesCsv);
   writePositions(nextDayCsv, '2026-08-04');
   writeManyAccounts(manyAccountsCsv);
+  writePositions(repeatedCsv, '2026-08-03', { repeated: true });
   const oneLine = { positions: path.join(dir, 'positions-1.csv'), prices: path.join(dir, 'prices-1.csv') };
   writeOneLineFiles(oneLine.positions, oneLine.prices);
   const files = {
@@ -339,8 +359,8 @@ function measure(size) {
     tickers: TICKERS,
     manyAccounts: { bytes: statSync(manyAccountsCsv).size, accounts: manyAccountsFor(rows), securities: MANY_ACCOUNTS_SECURITIES },
   };
-  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine, k));
-  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, oneLine.positions, oneLine.prices]) rmSync(f);
+  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, k));
+  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine.positions, oneLine.prices]) rmSync(f);
 
   // Every time is the median over the rounds and every peak the highest; each ratio is the median of the rounds'
   // own ratios, listed beside it (this VM's speed changes by a third from one minute to the next).
@@ -355,7 +375,7 @@ function measure(size) {
     const peaks = rounds.map((r) => r[key]?.peakRssMb).filter((v) => typeof v === 'number');
     return peaks.length > 0 ? Math.max(...peaks) : null;
   };
-  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
+  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'repeatedPreview', 'repeated', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
   const medianMs = Object.fromEntries(keys.map((k) => [k, ms(k)]));
   const reference = (key) => (medianMs[key] === null ? null : { ms: Math.round(medianMs[key]), rowsPerSecond: perSecond(medianMs[key]), peakRssMb: peak(key) });
   const first = rounds[0];
@@ -402,6 +422,14 @@ function measure(size) {
       previewPeakRssMb: peak('manyPreview'),
       plainInserts: reference('plainMany'),
     },
+    positionsWithRepeat: {
+      ms: Math.round(medianMs.repeated),
+      rowsPerSecond: perSecond(medianMs.repeated),
+      peakRssMb: peak('repeated'),
+      previewMs: Math.round(medianMs.repeatedPreview),
+      previewRowsPerSecond: perSecond(medianMs.repeatedPreview),
+      previewPeakRssMb: peak('repeatedPreview'),
+    },
     prices: {
       ms: Math.round(medianMs.prices),
       rowsPerSecond: perSecond(medianMs.prices),
@@ -441,6 +469,7 @@ try {
       `Each size in ${repeats} rounds, each into a fresh database: times are the rounds' medians, peaks the highest, ratios the median of the rounds' own ratios (ratioByRound).`,
       "positionsNextDay: the same holdings dated the next day, previewed and imported over the first file's snapshots (each statement compared with its account's earlier snapshot, as a PM's daily file is).",
       `manyAccounts: as many lines over up to ${MANY_ACCOUNTS.toLocaleString('en-US')} accounts (two holdings each), all new — each account created and audited, each statement a snapshot — against the plain inserts of the same lines (an account and a snapshot per account, no audit).`,
+      'positionsWithRepeat: the positions file with one line repeated a quarter of the way in (from an eighth of the way in), previewed, then imported with --allow-partial (the repeat left out), into a fresh database: the case of a file with one flaw.',
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
       'startUp: the same four commands on one-line files, into a fresh database, each round: the CLI start-up every wall time above includes. The …PreviewVsImportWithoutStart ratios take it out of both sides (the goal is stated on the wall times).',

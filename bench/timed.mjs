@@ -6,13 +6,16 @@ import path from 'node:path';
 
 export const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-/** `{ ms, stdout, stderr, peakRssMb }`; a non-zero exit throws with the end of stderr. */
-export function timed(command, commandArgs, options = {}) {
+/**
+ * `{ ms, stdout, stderr, peakRssMb }`; an exit status other than 0 (or than those in `options.statuses`, e.g. a preview
+ * that reports problems) throws with the end of stderr.
+ */
+export function timed(command, commandArgs, { statuses = [0], ...options } = {}) {
   const argv = gnuTime ? ['-v', command, ...commandArgs] : commandArgs;
   const t0 = process.hrtime.bigint();
   const r = spawnSync(gnuTime ?? command, argv, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  if (!statuses.includes(r.status)) throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] : undefined;
   return { ms, stdout: r.stdout, stderr: r.stderr, peakRssMb: rss ? Math.round(Number(rss) / 1024) : null };
 }
