@@ -484,10 +484,18 @@ function readCsvDirect(
   const fingerprints = fileFingerprints();
   // Repeats found as the lines are read (a repeated line is the commonest flaw of a file that is otherwise fine): each
   // key's first line, by fingerprint, up to FirstLines' limit; a line whose key is there is left out and reported at
-  // once, and confirmed at the end by reading the file once more (confirmRepeats). Past the limit, and beyond the
-  // errors listed, the fingerprints below find any repeat, and the file goes the staged way.
+  // once, and confirmed at the end by reading the file once more (confirmRepeats). While the table holds every key it
+  // finds every repeat. Once it is full, or more repeats were found than are listed, it stops looking: its keys and
+  // every later one go to the fingerprints, which find any other repeat at the end, and the file goes the staged way.
   // Sized for the file at the start (about one key per 64 bytes: a line of 60–100 bytes names one or two identifiers).
   const firstLines = new FirstLines(paths.repeatKeys, opened.size / 64);
+  const of = paths.repeatFingerprint;
+  let looking = true;
+  const stopLooking = () => {
+    looking = false;
+    // A test's table holds other values than the fingerprints; the fingerprints then had every key all along.
+    if (of === undefined) firstLines.forEachFingerprint((fingerprint) => fingerprints.addFingerprint(fingerprint));
+  };
   const hits: Repeat[] = [];
   const repeatOf = (key: IdentifierKey, earlier: number) => {
     hits.push({ group: key.group, kind: key.kind, value: ownCopy(key.value), line: key.line, earlier });
@@ -541,32 +549,39 @@ function readCsvDirect(
         importer.holding(open.statement, holding);
       }
     },
-    // Repeats not found as the lines are read are ruled out by fingerprints of the identifiers of every line let
-    // through; a possible one sends the file the staged way, which names them exactly.
+    // Repeats not found as the lines are read are ruled out by fingerprints of the identifiers (the table's, and every
+    // key's once it stopped looking); a possible one sends the file the staged way, which names them exactly.
     duplicates: {
       check: (keys) => {
-        const looking = !firstLines.full && hits.length < MAX_LISTED_ERRORS;
-        const of = paths.repeatFingerprint;
-        if (keys.length === 1) {
+        if (looking && hits.length >= MAX_LISTED_ERRORS) stopLooking();
+        if (!looking) {
+          for (const key of keys) fingerprints.add(key.group, key.kind, key.value);
+          return null;
+        }
+        if (keys.length === 1 && of === undefined) {
           // The usual line: one identifier, looked up and kept in one walk of the table.
           const key = keys[0]!;
           const fingerprint = keyFingerprint(key.group, key.kind, key.value);
-          const earlier = looking ? firstLines.lineOrAdd(of === undefined ? fingerprint : of(key.group, key.kind, key.value), key.line) : -1;
+          const earlier = firstLines.lineOrAdd(fingerprint, key.line);
           if (earlier >= 0) return repeatOf(key, earlier);
-          fingerprints.addFingerprint(fingerprint);
+          if (firstLines.full) {
+            // Not kept: the table is full.
+            fingerprints.addFingerprint(fingerprint);
+            stopLooking();
+          }
           return null;
         }
-        // A line is a repeat when any of its keys was on an earlier line; only then are they all kept.
-        const prints = keys.map((key) => keyFingerprint(key.group, key.kind, key.value));
-        if (looking) {
-          const table = of === undefined ? prints : keys.map((key) => of(key.group, key.kind, key.value));
-          for (let i = 0; i < keys.length; i++) {
-            const earlier = firstLines.lineOf(table[i]!);
-            if (earlier >= 0) return repeatOf(keys[i]!, earlier);
-          }
-          for (let i = 0; i < keys.length; i++) firstLines.add(table[i]!, keys[i]!.line);
+        // A line is a repeat when any of its keys was on an earlier line; only then are they kept.
+        const table = keys.map((key) => (of === undefined ? keyFingerprint : of)(key.group, key.kind, key.value));
+        for (let i = 0; i < keys.length; i++) {
+          const earlier = firstLines.lineOf(table[i]!);
+          if (earlier >= 0) return repeatOf(keys[i]!, earlier);
         }
-        for (const fingerprint of prints) fingerprints.addFingerprint(fingerprint);
+        let kept = 0;
+        while (kept < keys.length && firstLines.add(table[kept]!, keys[kept]!.line)) kept++;
+        if (of !== undefined) for (const key of keys) fingerprints.add(key.group, key.kind, key.value);
+        else for (let i = kept; i < keys.length; i++) fingerprints.addFingerprint(table[i]!);
+        if (firstLines.full) stopLooking();
         return null;
       },
       repeats: () => {

@@ -172,6 +172,9 @@ describe('FirstLines', () => {
         });
         expect(table.count).toBe(first.size);
         for (const [print, line] of first) expect(table.lineOf(print)).toBe(line);
+        const held: number[] = [];
+        table.forEachFingerprint((print) => held.push(print));
+        expect(held.sort((a, b) => a - b)).toEqual([...first.keys()].sort((a, b) => a - b));
         for (const [a, b, c] of others) {
           const print = keyFingerprint(a, b, c);
           expect(table.lineOf(print)).toBe(first.get(print) ?? -1);

@@ -309,6 +309,12 @@ export class FirstLines {
     return true;
   }
 
+  /** Calls `fn` with each fingerprint held (in no particular order). */
+  forEachFingerprint(fn: (fingerprint: number) => void): void {
+    const table = this.table;
+    for (let i = 0; i < table.length; i += 2) if (table[i] !== 0) fn(table[i]! - 1);
+  }
+
   private place(stored: number, line: number): void {
     const table = this.table;
     const mask = (table.length >> 1) - 1;
