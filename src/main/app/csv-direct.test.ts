@@ -239,4 +239,13 @@ describe('a repeated line', () => {
     expect(tally.staged).toEqual(new Map());
     expect(tally.directWithRepeats).toBe(2);
   }, 60_000);
+
+  it('more often than errors are listed sends the file the staged way, which lists the same ones', () => {
+    const tally = newTally();
+    const lines = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of'];
+    for (let i = 0; i < 600; i++) lines.push(`ACC-${i % 2},SY${i},${1 + (i % 9)},2.50,${((1 + (i % 9)) * 2.5).toFixed(2)},USD,2026-08-03`);
+    const text = [...lines, ...lines.slice(1)].join('\n');
+    compareBothWays({ fileName: 'twice.csv', source: source(text), actor: 'test', createSecurities: true, allowPartial: true }, 1000, null, tally);
+    expect([...tally.staged.keys()]).toEqual(['a repeated identifier']);
+  });
 });
