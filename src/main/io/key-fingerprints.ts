@@ -264,14 +264,8 @@ export class FirstLines {
 
   /** The line the fingerprint was added with, or -1. */
   lineOf(fingerprint: number): number {
-    const table = this.table;
-    const mask = (table.length >> 1) - 1;
-    const stored = fingerprint + 1;
-    for (let i = (fingerprint >>> 0) & mask; ; i = (i + 1) & mask) {
-      const value = table[2 * i]!;
-      if (value === stored) return table[2 * i + 1]!;
-      if (value === 0) return -1;
-    }
+    const i = this.slotOf(fingerprint + 1);
+    return this.table[i] === 0 ? -1 : this.table[i + 1]!;
   }
 
   /**
@@ -280,22 +274,11 @@ export class FirstLines {
    */
   lineOrAdd(fingerprint: number, line: number): number {
     if (this.size < this.maxKeys && (this.size + 1) * 4 > this.table.length) this.grow();
-    const table = this.table;
-    const mask = (table.length >> 1) - 1;
-    const stored = fingerprint + 1;
-    for (let i = (fingerprint >>> 0) & mask; ; i = (i + 1) & mask) {
-      const value = table[2 * i]!;
-      if (value === stored) return table[2 * i + 1]!;
-      if (value === 0) {
-        if (this.size >= this.maxKeys) this.isFull = true;
-        else {
-          table[2 * i] = stored;
-          table[2 * i + 1] = line;
-          this.size++;
-        }
-        return -1;
-      }
-    }
+    const i = this.slotOf(fingerprint + 1);
+    if (this.table[i] !== 0) return this.table[i + 1]!;
+    if (this.size >= this.maxKeys) this.isFull = true;
+    else this.fill(i, fingerprint + 1, line);
+    return -1;
   }
 
   /** Keeps `fingerprint` → `line` (a fingerprint already held keeps its first line). False once full: nothing was kept. */
@@ -305,7 +288,8 @@ export class FirstLines {
       return false;
     }
     if ((this.size + 1) * 4 > this.table.length) this.grow();
-    this.place(fingerprint + 1, line);
+    const i = this.slotOf(fingerprint + 1);
+    if (this.table[i] === 0) this.fill(i, fingerprint + 1, line);
     return true;
   }
 
@@ -315,26 +299,29 @@ export class FirstLines {
     for (let i = 0; i < table.length; i += 2) if (table[i] !== 0) fn(table[i]! - 1);
   }
 
-  private place(stored: number, line: number): void {
+  /** Where `stored` (a fingerprint + 1) is, or the empty slot where it would go: an index into the table (even). */
+  private slotOf(stored: number): number {
     const table = this.table;
     const mask = (table.length >> 1) - 1;
-    for (let i = ((stored - 1) >>> 0) & mask; ; i = (i + 1) & mask) {
+    let i = ((stored - 1) >>> 0) & mask;
+    for (;;) {
       const value = table[2 * i]!;
-      if (value === stored) return;
-      if (value === 0) {
-        table[2 * i] = stored;
-        table[2 * i + 1] = line;
-        this.size++;
-        return;
-      }
+      if (value === stored || value === 0) return 2 * i;
+      i = (i + 1) & mask;
     }
+  }
+
+  private fill(i: number, stored: number, line: number): void {
+    this.table[i] = stored;
+    this.table[i + 1] = line;
+    this.size++;
   }
 
   private grow(): void {
     const old = this.table;
     this.table = new Float64Array(old.length * 2);
     this.size = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i]!, old[i + 1]!);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.fill(this.slotOf(old[i]!), old[i]!, old[i + 1]!);
   }
 }
 
