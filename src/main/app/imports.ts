@@ -486,7 +486,7 @@ function readCsvDirect(
   // key's first line, by fingerprint, up to FirstLines' limit; a line whose key is there is left out and reported at
   // once, and confirmed at the end by reading the file once more (confirmRepeats). While the table holds every key it
   // finds every repeat. Once it is full, or more repeats were found than are listed, it stops looking: its keys and
-  // every later one go to the fingerprints, which find any other repeat at the end, and the file goes the staged way.
+  // every later one go to the fingerprints, and a repeat they find at the end sends the file the staged way.
   // Sized for the file at the start (about one key per 64 bytes: a line of 60–100 bytes names one or two identifiers).
   const firstLines = new FirstLines(paths.repeatKeys, opened.size / 64);
   const of = paths.repeatFingerprint;
