@@ -57,8 +57,6 @@ interface Row {
 function rechainFrom(db: Database.Database, id: number, change: (row: Row) => Partial<Row>): void {
   const rows = db.prepare('SELECT * FROM audit_log WHERE id >= ? ORDER BY id').all(id) as Row[];
   let prev = (db.prepare('SELECT hash FROM audit_log WHERE id = ?').pluck().get(id - 1) as string | undefined) ?? '0'.repeat(64);
-  // prev_hash and hash are UNIQUE: park the old ones out of the way first.
-  db.prepare("UPDATE audit_log SET hash = printf('%064x', id + 1000000), prev_hash = printf('%064x', id + 2000000) WHERE id >= ?").run(id);
   for (const original of rows) {
     const row = { ...original, ...(original.id === id ? change(original) : {}) };
     const details = row.details === null ? null : (JSON.parse(row.details) as unknown);
