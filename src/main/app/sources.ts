@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { BallastError } from '../../shared/errors';
 
 /**
@@ -57,25 +57,40 @@ export function openSource(source: FileSource): OpenedSource {
   }
   const path = source.path;
   let fd: number;
-  let size: number;
+  let opened: BigIntStats;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
     throw cannotRead(path, err);
   }
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw cannotRead(path, Object.assign(new Error('not a file'), { code: 'EISDIR' }));
-    size = stat.size;
+    opened = fstatSync(fd, { bigint: true });
+    if (!opened.isFile()) throw cannotRead(path, Object.assign(new Error('not a file'), { code: 'EISDIR' }));
   } catch (err) {
     closeSync(fd);
     throw err instanceof BallastError ? err : cannotRead(path, err);
   }
-  const readAt = (buffer: Uint8Array, position: number): number => {
+  const size = Number(opened.size);
+  const readAt = (buffer: Uint8Array, position: number, length = buffer.length, at = 0): number => {
     try {
-      return readSync(fd, buffer, 0, buffer.length, position);
+      return readSync(fd, buffer, at, length, position);
     } catch (err) {
       throw cannotRead(path, err);
+    }
+  };
+  // An import reads its file several times (its hash first, then its lines, and again for a repeat's confirmation or
+  // the staged way): each read must see the bytes the hash was taken of, or the import would record one file's hash
+  // beside another's holdings — and refuse the real file later as already imported. A file still being written (a
+  // custodian's drop, a spreadsheet being saved) is refused after every read that saw it change.
+  const unchanged = (bytesRead: number | null) => {
+    let now: BigIntStats;
+    try {
+      now = fstatSync(fd, { bigint: true });
+    } catch (err) {
+      throw cannotRead(path, err);
+    }
+    if (now.size !== opened.size || now.mtimeNs !== opened.mtimeNs || (bytesRead !== null && bytesRead !== size)) {
+      throw changedWhileRead(path, opened, now);
     }
   };
   return {
@@ -88,12 +103,17 @@ export function openSource(source: FileSource): OpenedSource {
         if (n === 0) break;
         position += n;
         // A copy: the consumer may keep the chunk (e.g. a partial line) after the buffer is reused.
-        if (onChunk(buffer.slice(0, n), position) === false) return;
+        if (onChunk(buffer.slice(0, n), position) === false) {
+          unchanged(null);
+          return;
+        }
       }
+      unchanged(position);
     },
     head(n) {
       const buffer = new Uint8Array(Math.min(n, size));
       const read = readAt(buffer, 0);
+      unchanged(null);
       return buffer.subarray(0, read);
     },
     readAll(limit = WHOLE_FILE_LIMIT) {
@@ -101,16 +121,31 @@ export function openSource(source: FileSource): OpenedSource {
       const buffer = new Uint8Array(size);
       let position = 0;
       while (position < size) {
-        const n = readSync(fd, buffer, position, size - position, position);
+        const n = readAt(buffer, position, size - position, position);
         if (n === 0) break;
         position += n;
       }
+      unchanged(position);
       return buffer.subarray(0, position);
     },
     close() {
       closeSync(fd);
     },
   };
+}
+
+function changedWhileRead(path: string, before: BigIntStats, now: BigIntStats): BallastError {
+  const what =
+    now.size !== before.size
+      ? `it was ${before.size.toLocaleString('en-US')} bytes and is now ${now.size.toLocaleString('en-US')}`
+      : now.mtimeNs !== before.mtimeNs
+        ? `it was written to at ${now.mtime.toISOString()}`
+        : 'it is no longer as long as it was';
+  return new BallastError(
+    'BAD_INPUT',
+    `${path} changed while Ballast was reading it (${what}); nothing was imported. Import it again once whatever writes it has finished.`,
+    { path, sizeBefore: Number(before.size), sizeNow: Number(now.size) },
+  );
 }
 
 function tooLarge(what: string, size: number, limit: number): BallastError {
