@@ -15,6 +15,7 @@ export const ErrorCode = z.enum([
   'CANCELLED', // the caller cancelled a long-running job
   'CONFIRMATION_REQUIRED', // e.g. a second export of the same orders, or importing a file minus its rejected rows
   'DB_TOO_NEW', // the database was written by a newer Ballast
+  'STORAGE', // the database file failed: a full disk, a read-only or damaged file, an I/O error (the write in progress was rolled back)
   'UNAUTHORIZED', // browser mode: missing/invalid token, bad Host or Origin
   'UNKNOWN_METHOD',
   'INTERNAL',

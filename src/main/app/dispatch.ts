@@ -56,9 +56,11 @@ export class Dispatcher {
   private readonly active = new Map<string, AbortController>();
   private callSeq = 0;
 
+  /** `dbPath`: the database the handlers use, named when SQLite fails on the file itself (STORAGE). */
   constructor(
     private readonly handlers: HandlerTable,
     private readonly emit: (event: PushEvent) => void,
+    private readonly dbPath?: string,
   ) {}
 
   /**
@@ -113,7 +115,7 @@ export class Dispatcher {
         this.active.delete(id);
       }
     } catch (err) {
-      return { ok: false, error: toApiError(err) };
+      return { ok: false, error: toApiError(err, this.dbPath) };
     }
   }
 

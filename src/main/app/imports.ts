@@ -519,7 +519,8 @@ function readCsvDirect(
     ...custodianReaderOptions(store, input, chosen),
     batchSize: paths.batchSize ?? 1000,
     onHoldings: (batch) => {
-      // A throw here would be taken by the reader for its own failure: note it, and stop at the next chunk.
+      // A file this path cannot take is noted and thrown between chunks (StagedPathNeeded), with the reader between
+      // lines; what the import throws here (a store that cannot write) reaches push()'s caller as it is (CallerFailure).
       if (needed !== null) return;
       if (importer === null) {
         // The rest of the description is known at the end (describeFile); the custodian, at the header.

@@ -109,7 +109,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     'engine.solve': async (input: { kind: 'gp' | 'bo' | 'bnn'; spec?: unknown }, call: CallContext) =>
       (await jobs.run('engine.solve', input, options.dbPath, { signal: call.signal, onProgress: call.progress })) as Record<string, unknown>,
   } satisfies HandlerTable;
-  const dispatcher = new Dispatcher(checkpoint ? afterEveryHandler(handlers, () => checkpoint.sync(store)) : handlers, emit);
+  const dispatcher = new Dispatcher(checkpoint ? afterEveryHandler(handlers, () => checkpoint.sync(store)) : handlers, emit, options.dbPath);
   return {
     dbPath: options.dbPath,
     dispatcher,

@@ -6,6 +6,7 @@ import type { MethodName, MethodOutput } from '../../shared/api';
 import type { FixSettings } from '../../shared/domain';
 import { BallastError, type FileIssue } from '../../shared/errors';
 import { IndicatorName } from '../../shared/indicators';
+import { toApiError } from '../jobs/errors';
 import type { JobRunner } from '../jobs/protocol';
 import { defaultDbPath, defaultResourcesDir, rendererDirIn, workerFileIn } from '../app/paths';
 import { createRuntime, type Runtime } from '../app/runtime';
@@ -624,7 +625,8 @@ async function serve(runtime: Runtime, v: Values, rendererDir: string, env: CliE
 
 /** Plain words on stderr — and for a rejected file the whole validation report: line, field, reason. */
 export function printError(err: unknown, json: boolean, stderr: CliEnvironment['stderr'] = process.stderr): void {
-  const e = err instanceof BallastError ? err : new BallastError('INTERNAL', `Unexpected error: ${(err as Error)?.message ?? String(err)}`);
+  const api = toApiError(err);
+  const e = err instanceof BallastError ? err : new BallastError(api.code, api.message, api.details);
   if (json) {
     stderr.write(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
     return;

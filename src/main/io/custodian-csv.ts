@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { CanonicalField, CustodianProfile, DecimalString } from '../../shared/domain';
+import { CallerFailure, callBack } from './caller-failure';
 import { type CsvDelimiter, type CsvRecord, createCsvByteStream, delimiterName, isValidTicker, MAX_CELL_CHARS, trimmedWidth } from './csv-table';
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, findDateInText, readDateAs } from './date-formats';
 import { decimalSign, productWithinTolerance } from './decimal';
@@ -545,8 +546,9 @@ class CustodianReader implements CustodianCsvReader {
     }
   }
 
-  /** A bug must not take an import down: it becomes an issue that rejects the file. */
+  /** A bug must not take an import down: it becomes an issue that rejects the file. The caller's own failure is thrown on. */
   private internalError(error: unknown): void {
+    if (error instanceof CallerFailure) throw error.cause;
     this.state = 'done';
     this.issues.error(0, '', `the file could not be read (internal error: ${error instanceof Error ? error.message : String(error)})`);
   }
@@ -1270,7 +1272,12 @@ class CustodianReader implements CustodianCsvReader {
         if (value !== undefined) keys.push({ group, kind, value, line, field: this.field(repeatColumnOf(kind, columns)) });
       }
       // As the line is read, when the caller can tell (the direct path, by fingerprints it confirms later)…
-      const repeat = hook.check?.(keys) ?? null;
+      let repeat: { key: IdentifierKey; earlier: number } | null;
+      try {
+        repeat = hook.check?.(keys) ?? null;
+      } catch (error) {
+        throw new CallerFailure(error);
+      }
       if (repeat !== null) {
         this.reportRepeat(line, repeat.key, repeat.earlier);
         return true;
@@ -1327,7 +1334,7 @@ class CustodianReader implements CustodianCsvReader {
     if (hook === undefined) return;
     this.repeatedLines = new Set();
     const byLine = new Map<number, IdentifierKey[]>();
-    for (const key of hook.repeats()) {
+    for (const key of callBack(() => hook.repeats())) {
       const list = byLine.get(key.line);
       if (list) list.push(key);
       else byLine.set(key.line, [key]);
@@ -1357,13 +1364,14 @@ class CustodianReader implements CustodianCsvReader {
 
   private flush(): void {
     if (this.keys.length > 0) {
-      this.options.duplicates?.add?.(this.keys);
+      const keys = this.keys;
       this.keys = [];
+      callBack(() => this.options.duplicates?.add?.(keys));
     }
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];
-    this.options.onHoldings?.(batch);
+    callBack(() => this.options.onHoldings?.(batch));
   }
 
   private result(): CustodianCsvResult {

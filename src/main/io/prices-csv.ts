@@ -12,6 +12,7 @@ import {
   normaliseTicker,
   quoted,
 } from './csv-table';
+import { CallerFailure, callBack } from './caller-failure';
 import { chooseDateFormat, type DateFormat, type DateFormatChoice, readDateAs } from './date-formats';
 import type { PreferredEncoding } from './encoding';
 import { ConventionVotes, describeConvention, type NumberConventionName, NumberReader, plainNumber } from './number-formats';
@@ -195,7 +196,8 @@ class PricesReader implements PricesCsvReader {
       const layout = this.layout;
       // Each ticker's dates strictly rising through the file (the usual export) cannot repeat a (ticker, date): no query needed.
       if (this.options.findDuplicates && this.state === 'rows' && layout?.format === 'prices-long' && !this.datesRise) {
-        const found = this.options.findDuplicates(MAX_LISTED_ERRORS);
+        const findDuplicates = this.options.findDuplicates;
+        const found = callBack(() => findDuplicates(MAX_LISTED_ERRORS));
         for (const d of found.rows) {
           this.issues.error(d.line, fieldName(layout, layout.dateColumn), `${d.ticker} on ${d.date} already appears on line ${d.firstLine}`, d.date);
         }
@@ -219,11 +221,12 @@ class PricesReader implements PricesCsvReader {
     return this.result;
   }
 
-  /** A bug must not take an import down: it becomes an issue that rejects the file. */
+  /** A bug must not take an import down: it becomes an issue that rejects the file. The caller's own failure is thrown on. */
   private guard(step: () => void): void {
     try {
       step();
     } catch (error) {
+      if (error instanceof CallerFailure) throw error.cause;
       this.state = 'failed';
       this.issues.error(0, '', `the file could not be read (internal error: ${error instanceof Error ? error.message : String(error)})`);
     }
@@ -322,7 +325,7 @@ class PricesReader implements PricesCsvReader {
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];
-    this.options.onRows?.(batch);
+    callBack(() => this.options.onRows?.(batch));
   }
 
   private readDate(record: CsvRecord, layout: Layout): string | null {

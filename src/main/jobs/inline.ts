@@ -27,7 +27,7 @@ export class InlineJobRunner implements JobRunner {
       const value = await (handler as (i: unknown, c: unknown) => unknown)(structuredClone(input), { dbPath, signal, progress });
       return structuredClone(value);
     } catch (err) {
-      const api = toApiError(err);
+      const api = toApiError(err, dbPath);
       throw new BallastError(api.code, api.message, api.details);
     }
   }

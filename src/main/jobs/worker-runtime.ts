@@ -23,7 +23,7 @@ export function serveJobs(handlers: JobHandlers): void {
       const value = await (handler as (i: unknown, c: unknown) => unknown)(input, { dbPath, signal, progress });
       post({ type: 'result', jobId, value });
     } catch (err) {
-      post({ type: 'error', jobId, error: toApiError(err) });
+      post({ type: 'error', jobId, error: toApiError(err, dbPath) });
     }
   });
   post({ type: 'ready' });

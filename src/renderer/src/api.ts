@@ -59,6 +59,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   CANCELLED: true,
   CONFIRMATION_REQUIRED: true,
   DB_TOO_NEW: true,
+  STORAGE: true,
   UNAUTHORIZED: true,
   UNKNOWN_METHOD: true,
   INTERNAL: true,
