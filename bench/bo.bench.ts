@@ -42,8 +42,9 @@ const PROBLEMS: Record<string, TestProblem> = { branin, hartmann6, ackley5 };
 const BALLAST_OPTIONS: SettingsUnderTest = {};
 
 /**
- * Ablations, run on the noise-free problems to 50 evaluations with the same seeds: a setting stays the
- * default only while it measures at least as well as its alternative. --no-ablations leaves them out.
+ * Ablations, run on the noise-free problems with the defaults' budgets (Hartmann-6 to 100 evaluations) and the same
+ * seeds: a setting stays the default only while it measures at least as well as its alternative. --no-ablations
+ * leaves them out.
  */
 type SettingsUnderTest = Omit<BayesianOptimizerOptions, 'space' | 'seed' | 'direction'>;
 const ABLATIONS: Record<string, SettingsUnderTest | ((problem: TestProblem) => SettingsUnderTest)> = {
