@@ -5,13 +5,27 @@ import type { Store } from '../store';
 import type { AppContext } from './context';
 import { big, money, sumBig } from './money';
 
+/** How many account ids a "no such account" message lists before it counts the rest. */
+const LISTED_ACCOUNTS = 20;
+
+/**
+ * The account with exactly this id, or NOT_FOUND in words: the accounts whose id is spelled alike (same capitals
+ * and digits, "demo" ~ "DEMO", "sma.000123" ~ "SMA-000123") when there are some, else the first ids and how many
+ * more — a store of 100,000 accounts had listed every one of them in the message.
+ */
 export function requireAccount(store: Store, accountId: string): Account {
   const account = store.accounts.get(accountId);
-  if (!account) {
-    const known = store.accounts.list().map((a) => a.id);
-    throw new BallastError('NOT_FOUND', `There is no account "${accountId}".${known.length ? ` Accounts: ${known.join(', ')}.` : ' Load the demo or import positions first.'}`);
-  }
-  return account;
+  if (account) return account;
+  const alike = store.accounts.findByMatchKey(accountId).map((a) => a.id);
+  const { ids, total } = alike.length > 0 ? { ids: [], total: 0 } : store.accounts.someIds(LISTED_ACCOUNTS);
+  const more = total - ids.length;
+  const hint =
+    alike.length > 0
+      ? ` Did you mean ${alike.join(' or ')}? Name the account exactly as Ballast lists it.`
+      : total === 0
+        ? ' Load the demo or import positions first.'
+        : ` Accounts: ${ids.join(', ')}${more > 0 ? `, and ${more.toLocaleString('en-US')} more` : ''}.`;
+  throw new BallastError('NOT_FOUND', `There is no account "${accountId}".${hint}`, alike.length > 0 ? { accountId, alike } : { accountId });
 }
 
 /**

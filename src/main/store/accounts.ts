@@ -64,6 +64,13 @@ export class AccountsRepo {
     return stmt(this.db, `${SELECT} ORDER BY id`).all() as Account[];
   }
 
+  /** The first `limit` account ids in id order, and how many accounts there are in all. */
+  someIds(limit: number): { ids: string[]; total: number } {
+    const ids = stmt(this.db, 'SELECT id FROM accounts ORDER BY id LIMIT ?').pluck().all(limit) as string[];
+    const total = ids.length < limit ? ids.length : (stmt(this.db, 'SELECT count(*) FROM accounts').pluck().get() as number);
+    return { ids, total };
+  }
+
   private insert(input: AccountInput): Account {
     return stmt(
       this.db,
