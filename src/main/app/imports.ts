@@ -489,12 +489,11 @@ function readCsvDirect(
   // every later one go to the fingerprints, and a repeat they find at the end sends the file the staged way.
   // Sized for the file at the start (about one key per 64 bytes: a line of 60–100 bytes names one or two identifiers).
   const firstLines = new FirstLines(paths.repeatKeys, opened.size / 64);
-  const of = paths.repeatFingerprint;
+  const fingerprintOf = paths.repeatFingerprint ?? keyFingerprint;
   let looking = true;
   const stopLooking = () => {
     looking = false;
-    // A test's table holds other values than the fingerprints; the fingerprints then had every key all along.
-    if (of === undefined) firstLines.forEachFingerprint((fingerprint) => fingerprints.addFingerprint(fingerprint));
+    firstLines.forEachFingerprint((fingerprint) => fingerprints.addFingerprint(fingerprint));
   };
   const hits: Repeat[] = [];
   const repeatOf = (key: IdentifierKey, earlier: number) => {
@@ -556,13 +555,13 @@ function readCsvDirect(
       check: (keys) => {
         if (looking && hits.length >= MAX_LISTED_ERRORS) stopLooking();
         if (!looking) {
-          for (const key of keys) fingerprints.add(key.group, key.kind, key.value);
+          for (const key of keys) fingerprints.addFingerprint(fingerprintOf(key.group, key.kind, key.value));
           return null;
         }
-        if (keys.length === 1 && of === undefined) {
+        if (keys.length === 1) {
           // The usual line: one identifier, looked up and kept in one walk of the table.
           const key = keys[0]!;
-          const fingerprint = keyFingerprint(key.group, key.kind, key.value);
+          const fingerprint = fingerprintOf(key.group, key.kind, key.value);
           const earlier = firstLines.lineOrAdd(fingerprint, key.line);
           if (earlier >= 0) return repeatOf(key, earlier);
           if (firstLines.full) {
@@ -573,15 +572,14 @@ function readCsvDirect(
           return null;
         }
         // A line is a repeat when any of its keys was on an earlier line; only then are they kept.
-        const table = keys.map((key) => (of === undefined ? keyFingerprint : of)(key.group, key.kind, key.value));
+        const table = keys.map((key) => fingerprintOf(key.group, key.kind, key.value));
         for (let i = 0; i < keys.length; i++) {
           const earlier = firstLines.lineOf(table[i]!);
           if (earlier >= 0) return repeatOf(keys[i]!, earlier);
         }
         let kept = 0;
         while (kept < keys.length && firstLines.add(table[kept]!, keys[kept]!.line)) kept++;
-        if (of !== undefined) for (const key of keys) fingerprints.add(key.group, key.kind, key.value);
-        else for (let i = kept; i < keys.length; i++) fingerprints.addFingerprint(table[i]!);
+        for (let i = kept; i < keys.length; i++) fingerprints.addFingerprint(table[i]!);
         if (firstLines.full) stopLooking();
         return null;
       },
@@ -882,7 +880,7 @@ export interface CsvPaths {
   batchSize?: number;
   /** Keys the direct path keeps to find repeats as it reads (FirstLines' limit); 0: none, a repeat goes the staged way. */
   repeatKeys?: number;
-  /** The fingerprint the direct path finds repeats by (a test makes keys collide). */
+  /** The fingerprint the direct path finds repeats by, as it reads and at the end (a test makes keys collide). */
   repeatFingerprint?: (group: string, kind: string, value: string) => number;
   onStaged?: (why: string) => void;
 }

@@ -1272,6 +1272,7 @@ class CustodianReader implements CustodianCsvReader {
         if (value !== undefined) keys.push({ group, kind, value, line, field: this.field(repeatColumnOf(kind, columns)) });
       }
       // As the line is read, when the caller can tell (the direct path, by fingerprints it confirms later)…
+      // callBack's catch written in place: this runs once per line, without a closure.
       let repeat: { key: IdentifierKey; earlier: number } | null;
       try {
         repeat = hook.check?.(keys) ?? null;
