@@ -532,8 +532,8 @@ export class HoldingsImport {
           // An account the file names is created on its first import; one typed by hand must be confirmed,
           // so a typo never becomes a new, empty-looking account.
           if (existing === null && fileAccount === null && this.opts.createAccount !== true) {
-            const known = this.store.accounts.list().map((a) => a.id);
-            problem = `there is no account "${written}"${known.length > 0 ? ` (accounts: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : ''}; check the spelling, or confirm creating it`;
+            const { ids, total } = this.store.accounts.someIds(10);
+            problem = `there is no account "${written}"${total > 0 ? ` (accounts: ${ids.join(', ')}${total > ids.length ? ', …' : ''})` : ''}; check the spelling, or confirm creating it`;
             accountId = null;
           }
         }

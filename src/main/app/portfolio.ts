@@ -16,16 +16,15 @@ const LISTED_ACCOUNTS = 20;
 export function requireAccount(store: Store, accountId: string): Account {
   const account = store.accounts.get(accountId);
   if (account) return account;
+  const missing = `There is no account "${accountId}".`;
   const alike = store.accounts.findByMatchKey(accountId).map((a) => a.id);
-  const { ids, total } = alike.length > 0 ? { ids: [], total: 0 } : store.accounts.someIds(LISTED_ACCOUNTS);
-  const more = total - ids.length;
-  const hint =
-    alike.length > 0
-      ? ` Did you mean ${alike.join(' or ')}? Name the account exactly as Ballast lists it.`
-      : total === 0
-        ? ' Load the demo or import positions first.'
-        : ` Accounts: ${ids.join(', ')}${more > 0 ? `, and ${more.toLocaleString('en-US')} more` : ''}.`;
-  throw new BallastError('NOT_FOUND', `There is no account "${accountId}".${hint}`, alike.length > 0 ? { accountId, alike } : { accountId });
+  if (alike.length > 0) {
+    throw new BallastError('NOT_FOUND', `${missing} Did you mean ${alike.join(' or ')}? Name the account exactly as Ballast lists it.`, { accountId, alike });
+  }
+  const { ids, total } = store.accounts.someIds(LISTED_ACCOUNTS);
+  if (total === 0) throw new BallastError('NOT_FOUND', `${missing} Load the demo or import positions first.`, { accountId });
+  const more = total > ids.length ? `, and ${(total - ids.length).toLocaleString('en-US')} more` : '';
+  throw new BallastError('NOT_FOUND', `${missing} Accounts: ${ids.join(', ')}${more}.`, { accountId });
 }
 
 /**
