@@ -121,12 +121,14 @@ const MESSAGE_ACCOUNTS = 20;
 export const PLANNED_IN_MEMORY = 20_000;
 
 /**
- * The securities a preview would create, by `kind:value`: in memory up to PLANNED_IN_MEMORY entries, then in a
- * scratch table of the connection, so a file that creates hundreds of thousands of securities does not grow the
- * preview's memory with them (issue 10: about 0.4 KB each). What comes back from the table is a copy.
+ * The securities a preview would create, by kind and value: in memory up to PLANNED_IN_MEMORY entries, then in a
+ * scratch table of the connection (keyed `kind:value`), so a file that creates hundreds of thousands of securities
+ * does not grow the preview's memory with them (issue 10: about 0.4 KB each). What comes back from the table is a
+ * copy. One map per kind: a line's lookup hashes its identifier as read, without first joining it to its kind.
  */
 export class PlannedSecurities {
-  private readonly memory = new Map<string, MatchedSecurity>();
+  private readonly memory = new Map<string, Map<string, MatchedSecurity>>();
+  private held = 0;
   private scratch: ScratchMap | null = null;
 
   constructor(
@@ -134,16 +136,20 @@ export class PlannedSecurities {
     private readonly inMemory = PLANNED_IN_MEMORY,
   ) {}
 
-  get(key: string): MatchedSecurity | undefined {
-    const held = this.memory.get(key);
+  get(kind: PlannedKind, value: string): MatchedSecurity | undefined {
+    const held = this.memory.get(kind)?.get(value);
     if (held !== undefined || this.scratch === null) return held;
-    const text = this.scratch.get(key);
+    const text = this.scratch.get(`${kind}:${value}`);
     return text === undefined ? undefined : (JSON.parse(text) as MatchedSecurity);
   }
 
-  set(key: string, security: MatchedSecurity): void {
-    if (this.memory.has(key) || (this.scratch === null && this.memory.size < this.inMemory)) this.memory.set(ownCopy(key), security);
-    else (this.scratch ??= this.store.scratchMap('planned_securities')).set(key, JSON.stringify(security));
+  set(kind: PlannedKind, value: string, security: MatchedSecurity): void {
+    let byValue = this.memory.get(kind);
+    if (byValue?.has(value) || (this.scratch === null && this.held < this.inMemory)) {
+      if (byValue === undefined) this.memory.set(kind, (byValue = new Map()));
+      if (!byValue.has(value)) this.held++;
+      byValue.set(ownCopy(value), security);
+    } else (this.scratch ??= this.store.scratchMap('planned_securities')).set(`${kind}:${value}`, JSON.stringify(security));
   }
 
   /** Empties the scratch table, if one was needed. */
@@ -151,6 +157,7 @@ export class PlannedSecurities {
     this.scratch?.clear();
     this.scratch = null;
     this.memory.clear();
+    this.held = 0;
   }
 }
 
@@ -163,6 +170,8 @@ const STAGE_BATCH = 2000;
 const LOOKUP_CACHE = 20_000;
 const SECURITY_KINDS = ['isin', 'cusip', 'sedol', 'figi', 'ticker'] as const;
 type SecurityKind = (typeof SECURITY_KINDS)[number];
+/** What a planned security is found by: an identifier, or the custodian's own code. */
+export type PlannedKind = SecurityKind | 'code';
 const KIND_LABEL: Record<SecurityKind, string> = { isin: 'ISIN', cusip: 'CUSIP', sedol: 'SEDOL', figi: 'FIGI', ticker: 'ticker' };
 /** The field name a PM finds in the report for each identifier. */
 const KIND_FIELD: Record<SecurityKind, string> = { isin: 'isin', cusip: 'cusip', sedol: 'sedol', figi: 'figi', ticker: 'symbol' };
@@ -436,8 +445,10 @@ export class HoldingsImport {
   private readonly recorded = new Map<string, Map<string, Statement>>();
   /** `account NUL date` as the file gives them → statement, where that is not how the statement is recorded (see statementFor). */
   private readonly byFileKey = new Map<string, Statement>();
-  private readonly lookups = new Map<string, SecurityRecord | null>();
-  /** Securities a preview would create, by `kind:value` (a write creates them in the master instead). */
+  /** The master's answers by kind of key (an identifier's kind, `code`, `name`) and value; see remember. */
+  private readonly lookups = new Map<string, Map<string, SecurityRecord | null>>();
+  private lookupsHeld = 0;
+  /** Securities a preview would create, by kind and value (a write creates them in the master instead). */
   private readonly planned: PlannedSecurities;
   private readonly appIssues: FileIssue[] = [];
   private parserIssues: FileIssue[] = [];
@@ -625,13 +636,18 @@ export class HoldingsImport {
       // A second line for the same security is found at the end (duplicates()): by SQL over the staged lines, or
       // in a stageless preview by fingerprints.
       const field = match.by === 'description' ? 'description' : match.by === 'custodian-code' || match.by === null ? 'symbol' : KIND_FIELD[match.by];
-      const key = security!.id ?? `new:${security!.ticker}`;
       if (this.unstaged !== null) {
         // A stageless preview: the stage would serve the repeat check, and the comparison with an earlier
-        // snapshot, which needs only the existing securities listed (a planned one cannot be in that snapshot).
-        this.unstaged.add(String(statement.index), typeof key, String(key));
-        if (statement.previousId !== null && typeof key === 'number') (statement.listed ??= new SecurityIdSet()).add(key);
+        // snapshot, which needs only the existing securities listed (a planned one cannot be in that snapshot). A
+        // security is an id, or a planned one's ticker: fingerprinted as two parts, not joined into one text first.
+        const id = security!.id;
+        if (id === null) this.unstaged.add(String(statement.index), 'new', security!.ticker);
+        else {
+          this.unstaged.add(String(statement.index), 'id', String(id));
+          if (statement.previousId !== null) (statement.listed ??= new SecurityIdSet()).add(id);
+        }
       } else {
+        const key = security!.id ?? `new:${security!.ticker}`;
         const staged: StagedPosition = { statement: statement.index, security: key, line: h.line, field };
         if (this.opts.write) {
           // Percent-of-face prices are stored per unit of face, so quantity × price is the value for every row.
@@ -697,10 +713,9 @@ export class HoldingsImport {
   // Security matching
 
   private lookup(kind: SecurityKind, value: string): MatchedSecurity | null {
-    const key = `${kind}:${value}`;
-    const plannedHit = this.planned.get(key);
+    const plannedHit = this.planned.get(kind, value);
     if (plannedHit) return plannedHit;
-    let record = this.lookups.get(key);
+    let record = this.lookups.get(kind)?.get(value);
     if (record === undefined) {
       const s = this.store.securities;
       record =
@@ -713,18 +728,25 @@ export class HoldingsImport {
               : kind === 'figi'
                 ? s.findByFigi(value)
                 : s.findByTicker(value);
-      this.remember(key, record);
+      this.remember(kind, value, record);
     }
     return record;
   }
 
   /**
-   * Caches a lookup. The cache only saves queries (the master is the truth), so it is emptied when it
-   * reaches LOOKUP_CACHE entries: a file naming more securities than that does not grow memory with them.
+   * Caches a lookup: the master's answer for a kind of key (an identifier, `code` — the import's custodian's codes —
+   * or `name`, upper case) and its value. The cache only saves queries (the master is the truth), so it is emptied
+   * when it reaches LOOKUP_CACHE entries: a file naming more securities than that does not grow memory with them.
    */
-  private remember(key: string, record: SecurityRecord | null): void {
-    if (this.lookups.size >= LOOKUP_CACHE) this.lookups.clear();
-    this.lookups.set(ownCopy(key), record);
+  private remember(kind: SecurityKind | 'code' | 'name', value: string, record: SecurityRecord | null): void {
+    if (this.lookupsHeld >= LOOKUP_CACHE) {
+      this.lookups.clear();
+      this.lookupsHeld = 0;
+    }
+    let byValue = this.lookups.get(kind);
+    if (byValue === undefined) this.lookups.set(kind, (byValue = new Map()));
+    if (!byValue.has(value)) this.lookupsHeld++;
+    byValue.set(ownCopy(value), record);
   }
 
   private identifiersOf(h: HoldingLine): Partial<Record<SecurityKind, string>> {
@@ -752,29 +774,28 @@ export class HoldingsImport {
     if (this.filedCodes.has(key)) return;
     this.filedCodes.add(ownCopy(key));
     this.store.securities.addCustodianCode(securityId, this.custodian, code);
-    this.remember(`code:${this.custodian}:${code}`, this.store.securities.get(securityId));
+    this.remember('code', code, this.store.securities.get(securityId));
   }
 
   private readonly filedCodes = new Set<string>();
 
   private lookupCode(code: string): MatchedSecurity | null {
-    const planned = this.planned.get(`code:${code}`);
+    const planned = this.planned.get('code', code);
     if (planned) return planned;
-    const key = `code:${this.custodian}:${code}`;
-    let record = this.lookups.get(key);
+    let record = this.lookups.get('code')?.get(code);
     if (record === undefined) {
       record = this.store.securities.findByCustodianCode(this.custodian, code);
-      this.remember(key, record);
+      this.remember('code', code, record);
     }
     return record;
   }
 
   private lookupName(name: string): MatchedSecurity | null {
-    const key = `name:${name.toUpperCase()}`;
-    let record = this.lookups.get(key);
+    const key = name.toUpperCase();
+    let record = this.lookups.get('name')?.get(key);
     if (record === undefined) {
       record = this.store.securities.findByUniqueName(name);
-      this.remember(key, record);
+      this.remember('name', key, record);
     }
     return record;
   }
@@ -901,10 +922,10 @@ export class HoldingsImport {
       const value = kind === 'ticker' ? ticker : ids[kind];
       if (value === undefined) continue;
       // Written: the master has it now, so the cache may forget it; a preview must remember what it would create.
-      if (this.opts.write) this.remember(`${kind}:${value}`, security as SecurityRecord);
-      else this.planned.set(`${kind}:${value}`, security);
+      if (this.opts.write) this.remember(kind, value, security as SecurityRecord);
+      else this.planned.set(kind, value, security);
     }
-    if (!this.opts.write && h.custodianCode) this.planned.set(`code:${h.custodianCode.code}`, security);
+    if (!this.opts.write && h.custodianCode) this.planned.set('code', h.custodianCode.code, security);
     return { security, by: null, willCreate: true, error: null };
   }
 

@@ -27,22 +27,24 @@ describe('PlannedSecurities', () => {
     const planned = new PlannedSecurities(store(), 3);
     const all = Array.from({ length: 2100 }, (_, i) => security(`T${i}`, i % 2 ? null : `US${String(i).padStart(9, '0')}0`));
     for (const s of all) {
-      planned.set(`ticker:${s.ticker}`, s);
-      if (s.isin !== null) planned.set(`isin:${s.isin}`, s);
+      planned.set('ticker', s.ticker, s);
+      if (s.isin !== null) planned.set('isin', s.isin, s);
     }
     for (const s of all) {
-      expect(planned.get(`ticker:${s.ticker}`)).toEqual(s);
-      if (s.isin !== null) expect(planned.get(`isin:${s.isin}`)).toEqual(s);
+      expect(planned.get('ticker', s.ticker)).toEqual(s);
+      if (s.isin !== null) expect(planned.get('isin', s.isin)).toEqual(s);
+      // The same value under another kind is another key.
+      expect(planned.get('cusip', s.ticker)).toBeUndefined();
     }
-    expect(planned.get('ticker:T2100')).toBeUndefined();
+    expect(planned.get('ticker', 'T2100')).toBeUndefined();
     // Set again, a key answers its latest security, wherever it was held (as a Map would).
-    for (const key of ['ticker:T0', 'ticker:T2000']) {
-      planned.set(key, security('NEW'));
-      expect(planned.get(key)).toEqual(security('NEW'));
+    for (const ticker of ['T0', 'T2000']) {
+      planned.set('ticker', ticker, security('NEW'));
+      expect(planned.get('ticker', ticker)).toEqual(security('NEW'));
     }
     planned.dispose();
-    expect(planned.get('ticker:T5')).toBeUndefined();
-    expect(planned.get('ticker:T0')).toBeUndefined();
+    expect(planned.get('ticker', 'T5')).toBeUndefined();
+    expect(planned.get('ticker', 'T0')).toBeUndefined();
   });
 });
 
