@@ -59,6 +59,8 @@ const ABLATIONS: Record<string, SettingsUnderTest | ((problem: TestProblem) => S
   // Issue 8: once the incumbent's basin is exhausted, log EI's exploration steps are replaced by a local
   // search around the best point outside that basin (optimizer.ts `basinEscape`, basinEscape.ts).
   'ballast-basinEscape': { basinEscape: true },
+  // Issue 8: noise-free log EI over the whole space, as before the box around the best point (optimizer.ts `localBox`).
+  'ballast-wholeSpace': { localBox: 0 },
 };
 
 function ablationOptions(name: string, problem: TestProblem): SettingsUnderTest {

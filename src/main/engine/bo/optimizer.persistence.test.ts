@@ -94,6 +94,25 @@ describe('BayesianOptimizer determinism and persistence', () => {
     expect(run(resumed, 8, hartmannOf).map((s) => s.source)).toEqual([...Array(7).fill('design'), 'model']);
     expect(resumed.toJSON().options.initialDesign).toBe(13);
   });
+
+  it('saves the local box, and resumes a state saved without one over the whole space, as it was searching', () => {
+    const hartmannOf = (p: Parameters<typeof braninOf>[0]) => hartmann6.evaluate(problemPoint(hartmann6, p));
+    const base = { space: problemSpace(hartmann6), seed: 5, direction: 'minimize', ...FAST } as const;
+    expect(new BayesianOptimizer(base).toJSON().options.localBox).toBe(0.4);
+    const points = (o: BayesianOptimizer, n: number) => run(o, n, hartmannOf).map((s) => JSON.stringify(s.params));
+
+    // Interrupted after the design and two model steps, then resumed: the same points as without the interruption.
+    for (const localBox of [0.4, 0] as const) {
+      const whole = points(new BayesianOptimizer({ ...base, localBox }), 14);
+      const first = new BayesianOptimizer({ ...base, localBox });
+      const before = points(first, 8);
+      const saved = JSON.parse(JSON.stringify(first.toJSON()));
+      if (localBox === 0) delete saved.options.localBox; // written before the box existed
+      expect([...before, ...points(BayesianOptimizer.fromJSON(saved), 6)]).toEqual(whole);
+    }
+    // The box changes the search: the two runs part after the design.
+    expect(points(new BayesianOptimizer(base), 10)).not.toEqual(points(new BayesianOptimizer({ ...base, localBox: 0 }), 10));
+  });
 });
 
 describe('BayesianOptimizer API contract', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../math/random';
 import { BayesianOptimizer } from './optimizer';
 import { FAST, braninOf, run } from './optimizerTestSupport';
-import { branin, problemPoint, problemSpace, withNoise } from './testFunctions';
+import { branin, hartmann6, problemPoint, problemSpace, withNoise } from './testFunctions';
 
 describe('BayesianOptimizer search quality', () => {
   it('beats random search on Branin with 30 evaluations (median over 5 seeds)', () => {
@@ -48,6 +48,22 @@ describe('BayesianOptimizer search quality', () => {
     }
     expect(asked.slice(-4).every((s) => s.source === 'model')).toBe(true);
     expect(optimizer.best()!.value - branin.optimumValue).toBeLessThan(0.2);
+  });
+
+  it('searches a box around the best point once a basin is descended, not the corners of the cube (localBox)', () => {
+    // Over the whole space, noise-free log EI's steps after the first descent go to corners, the points farthest
+    // from every observation (Hartmann-6: about half of evaluations 26–50); with the box (the default) none does,
+    // and the refinement gets closer.
+    const hartmannOf = (p: Parameters<typeof braninOf>[0]) => hartmann6.evaluate(problemPoint(hartmann6, p));
+    const atCorner = (s: { params: Record<string, unknown> }) => Object.values(s.params).every((v) => v === 0 || v === 1);
+    const regret = (o: BayesianOptimizer) => o.best()!.value - hartmann6.optimumValue;
+    const boxed = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 11, direction: 'minimize', ...FAST });
+    const whole = new BayesianOptimizer({ space: problemSpace(hartmann6), seed: 11, direction: 'minimize', localBox: 0, ...FAST });
+    const boxedSteps = run(boxed, 40, hartmannOf).slice(20);
+    const wholeSteps = run(whole, 40, hartmannOf).slice(20);
+    expect(wholeSteps.filter(atCorner).length).toBeGreaterThan(3);
+    expect(boxedSteps.filter(atCorner)).toEqual([]);
+    expect(regret(boxed)).toBeLessThan(regret(whole));
   });
 
   it('recommends by posterior mean on a noisy objective', () => {
