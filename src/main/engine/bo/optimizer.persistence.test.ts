@@ -113,6 +113,20 @@ describe('BayesianOptimizer determinism and persistence', () => {
     // The box changes the search: the two runs part after the design.
     expect(points(new BayesianOptimizer(base), 10)).not.toEqual(points(new BayesianOptimizer({ ...base, localBox: 0 }), 10));
   });
+
+  it('saves which best point had nothing left to refine in its box, and resumes from there', () => {
+    // Branin, this seed: the best point (10, 3) on the edge of the space exhausts its box (see the quality test).
+    const braninBase = { space: problemSpace(branin), seed: 356555331, direction: 'minimize' } as const;
+    const asked = (o: BayesianOptimizer, n: number) => run(o, n, braninOf).map((s) => JSON.stringify(s.params));
+    const whole = asked(new BayesianOptimizer(braninBase), 40);
+    const first = new BayesianOptimizer(braninBase);
+    const before = asked(first, 30);
+    const saved = JSON.parse(JSON.stringify(first.toJSON()));
+    expect(saved.exhaustedBoxAt).toEqual(expect.any(Number));
+    const resumed = BayesianOptimizer.fromJSON(saved);
+    expect(resumed.toJSON().exhaustedBoxAt).toBe(saved.exhaustedBoxAt);
+    expect([...before, ...asked(resumed, 10)]).toEqual(whole);
+  });
 });
 
 describe('BayesianOptimizer API contract', () => {

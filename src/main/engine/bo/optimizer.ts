@@ -145,17 +145,21 @@ export interface BayesianOptimizerOptions {
   /**
    * Side of the box around the best evaluated point that noise-free log EI's model steps search (TuRBO's shape with
    * a fixed side, Eriksson et al. 2019: side × ℓⱼ / (Π ℓ)^(1/d) per coordinate of the encoded cube, cut to it); 0
-   * searches the whole space. Default 0.4. Only for noise-free log EI without a prior, one point at a time with none
-   * pending (what was measured); batches, and the tuner's noisy objective, search the whole space. Over the whole space, once a basin is descended, about
-   * half of log EI's steps go to corners of the cube, the points farthest from every observation (Hartmann-6,
-   * evaluations 26–50 over 60 random seeds: 47.6 %), which slows the refinement without finding another basin.
+   * searches the whole space. Default 0.4. Only for noise-free log EI without a prior, one point at a time with
+   * none pending (what was measured); batches, and the tuner's noisy objective, search the whole space. Over the
+   * whole space, once a basin is descended, about half of log EI's steps go to corners of the cube, the points
+   * farthest from every observation (Hartmann-6, evaluations 26–50 over 60 random seeds: 47.6 %), which slows the
+   * refinement without finding another basin. Once a box has nothing left to refine (its best point expects less
+   * than 1e-4 of the spread of the values), steps search the whole space until another point is the best: a box
+   * alone can sit at a point that is best only on the edge of the space (Branin's (10, 3)) for the rest of the
+   * budget. A saved state records that point.
    * Measured against the whole space on 200 fresh random seeds per problem ('ballast-wholeSpace' of
-   * bench/bo.bench.ts is the old search): Hartmann-6 below 0.05 at 50 evaluations 68.0 against 66.0 % (4 rescued,
-   * none lost), below 0.01 at 30 / 40 / 50 23.0 / 57.5 / 66.5 % against 7.5 / 48.5 / 64.0 %, median regret at 50
-   * 8.1e-5 against 1.7e-3 (lower on 194 of 200 seeds); Branin below 0.01 at 20 evaluations 97.5 against 15.5 %,
-   * at 50 99.0 against 99.5 % (1 rescued, 2 lost); Ackley-5 median regret at 50 2.07 against 2.54 (lower on 152
-   * of 200). A helper's earlier 200 seeds on Hartmann-6 agree (67.0 against 66.5 %, median 7.7e-5 against 1.3e-3).
-   * The box does not change which basin a run descends (issue 8's share below 0.05 at 50 stays about two in three).
+   * bench/bo.bench.ts is the old search): Hartmann-6 below 0.01 at 30 / 40 / 50 evaluations 22.0 / 54.5 / 60.5 %
+   * against 6.0 / 49.0 / 60.0 %, median regret at 50 2.3e-4 against 2.4e-3 (lower on 181 of 200 seeds), below 0.05
+   * at 50 61.0 against 60.5 % (2 rescued, 1 lost); Branin below 0.01 at 20 evaluations 96.5 against 16.5 %, at 50
+   * 100 % both ways; Ackley-5 median regret at 50 2.20 against 2.59 (lower on 132 of 200); CPU per ask at 91–100
+   * evaluations 12.9 against 13.7 ms. The box does not change which basin a Hartmann-6 run descends (issue 8's
+   * share below 0.05 at 50 stays about 60–65 %).
    */
   localBox?: number;
 }
@@ -282,6 +286,8 @@ const StateSchema = z.object({
     })
     .nullable()
     .optional(),
+  /** The trial whose local box was found to have nothing left to refine (see `localBox`); absent when none. */
+  exhaustedBoxAt: z.number().int().nonnegative().optional(),
 });
 export type BayesianOptimizerState = z.infer<typeof StateSchema>;
 
@@ -329,6 +335,8 @@ export class BayesianOptimizer {
   private nextId = 0;
   private askCount = 0;
   private designCursor = 0;
+  /** The best point whose local box had nothing left to refine: while it stays the best, steps search the whole space. */
+  private exhaustedBoxAt: number | null = null;
   /** The last objective fit's hyperparameters: where the next fit starts (part of the saved state). */
   private warmStart: GpHyperparameters | null = null;
   private design: { sequence: { next(): Float64Array }; position: number };
@@ -408,6 +416,7 @@ export class BayesianOptimizer {
       cursor = fromModel.cursor;
       chosen.push(...fromModel.points);
       fitted = fromModel.fitted;
+      if (fromModel.exhaustedBoxAt !== undefined) this.exhaustedBoxAt = fromModel.exhaustedBoxAt;
     }
 
     this.designCursor = cursor;
@@ -489,6 +498,7 @@ export class BayesianOptimizer {
       nextId: this.nextId,
       askCount: this.askCount,
       designCursor: this.designCursor,
+      ...(this.exhaustedBoxAt !== null ? { exhaustedBoxAt: this.exhaustedBoxAt } : {}),
       warmStart:
         this.warmStart === null
           ? null
@@ -531,6 +541,7 @@ export class BayesianOptimizer {
     optimizer.nextId = s.nextId;
     optimizer.askCount = s.askCount;
     optimizer.designCursor = s.designCursor;
+    optimizer.exhaustedBoxAt = s.exhaustedBoxAt ?? null;
     if (s.warmStart) {
       optimizer.warmStart = {
         lengthscales: Float64Array.from(s.warmStart.lengthscales),
@@ -583,7 +594,13 @@ export class BayesianOptimizer {
     alreadyChosen: readonly { encoded: Float64Array; source: Suggestion['source'] }[],
     startCursor: number,
     hooks: RunHooks,
-  ): { points: { encoded: Float64Array; source: Suggestion['source'] }[]; cursor: number; fitted: GpHyperparameters | null } {
+  ): {
+    points: { encoded: Float64Array; source: Suggestion['source'] }[];
+    cursor: number;
+    fitted: GpHyperparameters | null;
+    /** Set when this ask found the best point's local box exhausted (committed by `ask`, so a cancelled ask changes nothing). */
+    exhaustedBoxAt?: number;
+  } {
     const points: { encoded: Float64Array; source: Suggestion['source'] }[] = [];
     const chosen = [...alreadyChosen];
     const excluded = (p: Float64Array) => this.isDuplicate(p, chosen);
@@ -674,7 +691,7 @@ export class BayesianOptimizer {
 
     // A basin that looks exhausted (no meaningful improvement for `patience` model evaluations): where an
     // escape step would search (noise-free log EI only). Whether it is taken is decided per point below.
-    let escapeStep: { penalty: { centre: Float64Array; widths: Float64Array }; region: EscapeRegion | null; incumbent: number } | null = null;
+    let escapeStep: { penalty: { centre: Float64Array; widths: Float64Array }; region: SearchBox | null; incumbent: number } | null = null;
     const escape = this.settings.basinEscape;
     if (escape && objective && !this.settings.noisy && this.settings.acquisition === 'logEI' && fittedHyperparameters) {
       const at = exhaustedIncumbent(
@@ -691,13 +708,15 @@ export class BayesianOptimizer {
         escapeStep = { penalty, region, incumbent: regionIncumbent };
       }
     }
+
     // Pending points (asked earlier, or chosen above in this ask) are believed at the posterior mean.
     const pending = [...this.trialList.filter((t) => t.status === 'pending').map((t) => t.encoded), ...alreadyChosen.map((c) => c.encoded)];
     // Noise-free log EI without a prior, one point at a time, searches a box around the best evaluated point (see
     // `localBox`). A batch, or a point asked while others are pending, searches the whole space: inside one small box
     // the believed points leave the next ones next to nothing, and they crowd together (a Branin batch of four came
     // out 6e-4 apart).
-    const localBox =
+    // Once a best point's box has been found exhausted, steps search the whole space until another point is best.
+    const boxed =
       this.settings.localBox > 0 &&
       count === 1 &&
       pending.length === 0 &&
@@ -706,8 +725,11 @@ export class BayesianOptimizer {
       !this.settings.noisy &&
       this.settings.acquisition === 'logEI' &&
       this.prior === null
-        ? boxAround(bestOf(complete, sign), sign, fittedHyperparameters.lengthscales, this.settings.localBox)
+        ? bestOf(complete, sign)
         : null;
+    const localBox =
+      boxed !== null && boxed.id !== this.exhaustedBoxAt ? boxAround(boxed, sign, fittedHyperparameters!.lengthscales, this.settings.localBox) : null;
+    let exhaustedBoxAt: number | undefined;
     if (pending.length > 0) {
       const P = stackRows(pending);
       if (objective) {
@@ -739,16 +761,26 @@ export class BayesianOptimizer {
         picked = pickThompson(thompsonDraws, k, excluded);
       } else {
         const scorer = this.scorer(objective, feasibility, incumbent, priorWeight, told);
-        const candidates = this.candidateSet(this.settings.rawSamples, candidateSeed, complete, sign, localBox);
-        let result = maximizeAcquisition(this.space, scorer, {
-          candidates,
-          bounds: localBox ?? undefined,
-          restarts: this.settings.acquisitionRestarts,
-          isExcluded: excluded,
-          signal: hooks.signal,
-          onRestart: (current, total) => hooks.onProgress?.({ stage: 'acquisition', point: k, points: count, current, total }),
-        });
+        const search = (box: SearchBox | null) =>
+          maximizeAcquisition(this.space, scorer, {
+            candidates: this.candidateSet(this.settings.rawSamples, candidateSeed, complete, sign, box),
+            bounds: box ?? undefined,
+            restarts: this.settings.acquisitionRestarts,
+            isExcluded: excluded,
+            signal: hooks.signal,
+            onRestart: (current, total) => hooks.onProgress?.({ stage: 'acquisition', point: k, points: count, current, total }),
+          });
+        let result = search(localBox);
         const outScale = objective?.outputTransform?.scale ?? 1;
+        // A box whose best point expects less than LOCAL_BOX_MIN_GAIN of the spread of the values has nothing left to
+        // refine: this step and the next ones, while that point stays the best, search the whole space. The best point
+        // can be one only on the edge of the space (Branin's (10, 3), a regret of 1.5), where the box would otherwise
+        // keep the search for the rest of the budget; and searching an exhausted box first at every step would double
+        // the acquisition's work.
+        if (localBox !== null && (result === null || result.value < Math.log((LOCAL_BOX_MIN_GAIN * modelSpread) / outScale))) {
+          exhaustedBoxAt = boxed!.id;
+          result = search(null);
+        }
         // Escape when log EI's own choice is not a refinement of the exhausted basin: it expects next to nothing
         // (less than `minGain` of the spread of the values), or it lies outside the basin — log EI's exploration
         // then goes to the corners of the box, where the variance is largest, and seldom finds anything.
@@ -791,7 +823,7 @@ export class BayesianOptimizer {
         if (feasibility) feasibility = feasibility.condition(X1, feasibility.predict(X1).mean);
       }
     }
-    return { points, cursor, fitted: objective === null ? null : fittedHyperparameters };
+    return { points, cursor, fitted: objective === null ? null : fittedHyperparameters, ...(exhaustedBoxAt !== undefined ? { exhaustedBoxAt } : {}) };
   }
 
   /**
@@ -887,7 +919,7 @@ export class BayesianOptimizer {
     seed: number,
     complete: readonly InternalTrial[],
     sign: number,
-    region: EscapeRegion | null = null,
+    region: SearchBox | null = null,
   ): Matrix {
     const d = this.space.dimension;
     const globalCount = size;
@@ -962,7 +994,11 @@ function insideBasin(point: Float64Array, penalty: { centre: Float64Array; width
   return scaledSquaredDistance(point, penalty.centre, penalty.widths) < 1;
 }
 
-type EscapeRegion = { lower: Float64Array; upper: Float64Array; centre: Float64Array; value: number };
+/** Below this share of the spread of the values, what the local box's best point expects is nothing (see ask). */
+const LOCAL_BOX_MIN_GAIN = 1e-4;
+
+/** A box of the encoded cube that an acquisition step searches: an escape's trust region, or the local box. */
+type SearchBox = { lower: Float64Array; upper: Float64Array; centre: Float64Array; value: number };
 
 function resolveBasinEscape(option: BayesianOptimizerOptions['basinEscape']): BasinEscapeSettings | null {
   if (option === undefined || option === false) return null;
@@ -989,7 +1025,7 @@ function escapeRegion(
   penalty: { centre: Float64Array; widths: Float64Array },
   lengthscales: Float64Array,
   side: number,
-): EscapeRegion | null {
+): SearchBox | null {
   const ordered = [...complete].sort((a, b) => sign * a.value! - sign * b.value! || a.id - b.id);
   const outside = ordered.find((t) => !insideBasin(t.encoded, penalty));
   return outside ? boxAround(outside, sign, lengthscales, side) : null;
@@ -1003,7 +1039,7 @@ function bestOf(complete: readonly InternalTrial[], sign: number): InternalTrial
 }
 
 /** A box of side `side` × ℓⱼ / (Π ℓ)^(1/d) per coordinate around an evaluated point, cut to the unit cube. */
-function boxAround(trial: InternalTrial, sign: number, lengthscales: Float64Array, side: number): EscapeRegion {
+function boxAround(trial: InternalTrial, sign: number, lengthscales: Float64Array, side: number): SearchBox {
   const d = lengthscales.length;
   let logMean = 0;
   for (const l of lengthscales) logMean += Math.log(l) / d;
