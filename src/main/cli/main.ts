@@ -211,7 +211,7 @@ export async function main(argv: string[], mainDir: string, env: CliEnvironment 
     });
   } catch (err) {
     if (throwaway !== null) rmSync(throwaway, { recursive: true, force: true });
-    printError(err, values.json, env.stderr);
+    printError(err, values.json, env.stderr, dbPath);
     return 1;
   }
   const showProgress = env.stderr.isTTY === true && !values.json;
@@ -239,7 +239,7 @@ export async function main(argv: string[], mainDir: string, env: CliEnvironment 
     return 0;
   } catch (err) {
     if (err instanceof Reported) return err.status;
-    printError(err, values.json, env.stderr);
+    printError(err, values.json, env.stderr, dbPath);
     return err instanceof BallastError && err.code === 'BAD_INPUT' && err.details === 'usage' ? 2 : 1;
   } finally {
     unsubscribe();
@@ -623,10 +623,17 @@ async function serve(runtime: Runtime, v: Values, rendererDir: string, env: CliE
   return 0;
 }
 
-/** Plain words on stderr — and for a rejected file the whole validation report: line, field, reason. */
-export function printError(err: unknown, json: boolean, stderr: CliEnvironment['stderr'] = process.stderr): void {
-  const api = toApiError(err);
-  const e = err instanceof BallastError ? err : new BallastError(api.code, api.message, api.details);
+/**
+ * Plain words on stderr — and for a rejected file the whole validation report: line, field, reason. `dbPath`: the
+ * database the command opened, named when SQLite fails on the file itself (STORAGE).
+ */
+export function printError(err: unknown, json: boolean, stderr: CliEnvironment['stderr'] = process.stderr, dbPath?: string): void {
+  let e: BallastError;
+  if (err instanceof BallastError) e = err;
+  else {
+    const api = toApiError(err, dbPath);
+    e = new BallastError(api.code, api.message, api.details);
+  }
   if (json) {
     stderr.write(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
     return;

@@ -34,6 +34,15 @@ describe('read-only commands on a --db path that does not exist', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('a --db file that is not a database is named, as STORAGE, and nothing claims a write was undone', async () => {
+    const junk = path.join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a database, it is a note of 100 bytes or so, long enough for SQLite to read a header....');
+    const { status, stderr } = await run('info', '--db', junk);
+    expect(status).toBe(1);
+    expect(stderr).toContain(`${junk} is not a Ballast database, or is damaged (restore it from a backup)`);
+    expect(stderr).not.toContain('rolled back');
+  });
+
   it('preview-import answers against an empty database and leaves no file behind', async () => {
     const missing = path.join(dir, 'preview-missing.db');
     const csv = path.join(dir, 'p.csv');

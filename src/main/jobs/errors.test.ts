@@ -64,10 +64,13 @@ describe('toApiError', () => {
     const junk = path.join(dir, 'junk.db');
     writeFileSync(junk, 'this is not a database, it is a note of 100 bytes or so, long enough for SQLite to read a header....');
     const damaged = new Database(junk);
-    expect(toApiError(thrown(() => damaged.prepare('SELECT * FROM sqlite_schema').all()), junk)).toMatchObject({
+    const notADatabase = toApiError(thrown(() => damaged.prepare('SELECT * FROM sqlite_schema').all()), junk);
+    expect(notADatabase).toMatchObject({
       code: 'STORAGE',
-      message: expect.stringContaining(`${junk} is damaged (restore it from a backup)`) as unknown,
+      message: expect.stringContaining(`${junk} is not a Ballast database, or is damaged (restore it from a backup)`) as unknown,
     });
+    // Met when the file is opened: nothing was being written, and the message does not say a write was undone.
+    expect(notADatabase.message).not.toContain('rolled back');
     damaged.close();
   });
 });

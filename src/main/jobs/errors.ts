@@ -6,13 +6,14 @@ import { BallastError, type ApiError } from '../../shared/errors';
  * transaction around it is rolled back (store.transaction), so the write in progress leaves nothing half-written;
  * earlier transactions of a long job (a tuning run's committed batches) stay, as they are meant to.
  */
-const STORAGE_FAILURES: readonly { prefix: string; says: (file: string) => string }[] = [
+const STORAGE_FAILURES: readonly { prefix: string; says: (file: string) => string; atOpen?: true }[] = [
   { prefix: 'SQLITE_FULL', says: (file) => `The disk holding ${file} is full` },
   { prefix: 'SQLITE_READONLY', says: (file) => `${file} cannot be written: the file or its folder is read-only to this user` },
   { prefix: 'SQLITE_CORRUPT', says: (file) => `${file} is damaged (restore it from a backup)` },
-  { prefix: 'SQLITE_NOTADB', says: (file) => `${file} is damaged (restore it from a backup)` },
+  // Met when the file is opened: nothing was being written.
+  { prefix: 'SQLITE_NOTADB', says: (file) => `${file} is not a Ballast database, or is damaged (restore it from a backup)`, atOpen: true },
   { prefix: 'SQLITE_IOERR', says: (file) => `The disk failed to read or write ${file}` },
-  { prefix: 'SQLITE_CANTOPEN', says: (file) => `${file} cannot be opened` },
+  { prefix: 'SQLITE_CANTOPEN', says: (file) => `${file} cannot be opened`, atOpen: true },
 ];
 
 /**
@@ -29,7 +30,7 @@ export function toApiError(err: unknown, dbPath?: string): ApiError {
       const file = dbPath === undefined || dbPath === ':memory:' ? 'the database' : dbPath;
       return {
         code: 'STORAGE',
-        message: `${failure.says(file)} (SQLite: ${err.message}). The write in progress was rolled back; nothing of it was kept.`,
+        message: `${failure.says(file)} (SQLite: ${err.message}).${failure.atOpen ? '' : ' The write in progress was rolled back; nothing of it was kept.'}`,
         details: { sqlite: code },
       };
     }
