@@ -56,8 +56,8 @@ const ABLATIONS: Record<string, SettingsUnderTest | ((problem: TestProblem) => S
   'ballast-outputWarping': { outputWarping: 'yeo-johnson' },
   // The pre-issue-8 inner loops: 1024 raw samples, two random restarts of every fit, no warm start.
   'ballast-1024raw-coldFits': { rawSamples: 1024, gpRestarts: 2, gpWarmStart: false },
-  // Issue 8: once the incumbent's basin is exhausted, log EI's exploration steps are replaced by a local
-  // search around the best point outside that basin (optimizer.ts `basinEscape`, basinEscape.ts).
+  // Issue 8: once the incumbent's basin is exhausted, log EI's steps are replaced by a local search around the best
+  // point outside that basin (optimizer.ts `basinEscape`, basinEscape.ts; its default settings).
   'ballast-basinEscape': { basinEscape: true },
   // Issue 8: noise-free log EI over the whole space, as before the box around the best point (optimizer.ts `localBox`).
   'ballast-wholeSpace': { localBox: 0 },

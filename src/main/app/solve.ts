@@ -45,6 +45,8 @@ export const SolveBoSpec = z
     initial: z.number().int().min(1).max(200).optional(),
     acquisition: z.enum(['logEI', 'ucb', 'thompson']).optional(),
     batchSize: z.number().int().min(1).max(32).optional(),
+    /** Leave a basin that has stopped improving (noise-free log EI; optimizer.ts `basinEscape`). */
+    basinEscape: z.boolean().optional(),
   })
   .strict();
 
@@ -94,6 +96,7 @@ export function solveBo(raw: unknown, hooks: { signal?: { readonly aborted: bool
       ...(spec.acquisition ? { acquisition: spec.acquisition } : {}),
       ...(spec.batchSize ? { batchSize: spec.batchSize } : {}),
       ...(spec.initial ? { initialDesign: spec.initial } : {}),
+      ...(spec.basinEscape !== undefined ? { basinEscape: spec.basinEscape } : {}),
     },
     hooks.signal ? { signal: hooks.signal } : {},
   );
