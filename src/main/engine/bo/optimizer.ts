@@ -782,19 +782,22 @@ export class BayesianOptimizer {
             signal: hooks.signal,
             onRestart: (current, total) => hooks.onProgress?.({ stage: 'acquisition', point: k, points: count, current, total }),
           });
-        // With `minGain` ≥ 1 every step of an exhausted basin escapes, so log EI's own choice is not searched for.
-        const escapeEveryStep = escapeStep !== null && escape!.minGain >= 1;
-        let result = escapeEveryStep ? null : search(localBox);
         const outScale = objective?.outputTransform?.scale ?? 1;
-        // A box whose best point expects less than LOCAL_BOX_MIN_GAIN of the spread of the values has nothing left to
-        // refine: this step and the next ones, while that point stays the best, search the whole space. The best point
-        // can be one only on the edge of the space (Branin's (10, 3), a regret of 1.5), where the box would otherwise
-        // keep the search for the rest of the budget; and searching an exhausted box first at every step would double
-        // the acquisition's work.
-        if (!escapeEveryStep && localBox !== null && (result === null || result.value < Math.log((LOCAL_BOX_MIN_GAIN * modelSpread) / outScale))) {
+        // Log EI's own choice. A box whose best point expects less than LOCAL_BOX_MIN_GAIN of the spread of the values
+        // has nothing left to refine: this step and the next ones, while that point stays the best, search the whole
+        // space. The best point can be one only on the edge of the space (Branin's (10, 3), a regret of 1.5), where the
+        // box would otherwise keep the search for the rest of the budget; and searching an exhausted box first at every
+        // step would double the acquisition's work.
+        const ownChoice = () => {
+          const inBox = search(localBox);
+          if (localBox === null || (inBox !== null && inBox.value >= Math.log((LOCAL_BOX_MIN_GAIN * modelSpread) / outScale))) return inBox;
           exhaustedBoxAt = boxed!.id;
-          result = search(null);
-        }
+          return search(null);
+        };
+        // With `minGain` ≥ 1 every step of an exhausted basin escapes, so log EI's own choice is only looked for when the
+        // escape finds nothing.
+        const escapeEveryStep = escapeStep !== null && escape!.minGain >= 1;
+        let result = escapeEveryStep ? null : ownChoice();
         // Escape when log EI's own choice is not a refinement of the exhausted basin: it expects next to nothing
         // (less than `minGain` of the spread of the values), or it lies outside the basin — log EI's exploration
         // then goes to the corners of the box, where the variance is largest, and seldom finds anything.
@@ -814,7 +817,7 @@ export class BayesianOptimizer {
             signal: hooks.signal,
           });
           if (escaped !== null) result = escaped;
-          else if (escapeEveryStep) result = search(localBox);
+          else if (escapeEveryStep) result = ownChoice();
         }
         picked = result ? result.point : null;
       }
