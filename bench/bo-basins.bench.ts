@@ -116,7 +116,9 @@ function descents(runs: Run[], budget: number) {
   const groups = new Map<string, Run[]>();
   for (const r of runs) {
     const key = r.descendedBasin ?? `never below ${DESCENDED}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const list = groups.get(key);
+    if (list) list.push(r);
+    else groups.set(key, [r]);
   }
   const byBasin = Object.fromEntries(
     [...groups].map(([basin, list]) => [
