@@ -15,8 +15,11 @@ with independent tools: SciPy and scikit-learn, nothing from Ballast.
    Nelder–Mead, 60 evaluations each, N designs. Reaching 80 % below 0.05 at 50 evaluations needs a second descent
    after the first; if one descent took ~10 evaluations there would be room. The table says whether any of them
    is faster than the GP's own ≈ 20 model steps.
+4. Optional (--best-of 1,6,20,50 [--trials T]): the minimum that the best of N uniform points (by value) drains to,
+   for each N — whether seeing more of the cube before committing to its best point picks the global basin more often.
 
-    /usr/bin/python3 bench/reference/hartmann6_study.py [--starts 2000] [--gp-ei 30] [--local-descents 300] [--seed 1]
+    /usr/bin/python3 bench/reference/hartmann6_study.py [--starts 2000] [--gp-ei 30] [--local-descents 300]
+        [--best-of 1,6,12,20,30,50,100 [--trials 1000]] [--seed 1]
 
 Prints one JSON document. Requirements (Debian): python3-scipy, python3-sklearn.
 """
@@ -71,6 +74,20 @@ def basins(starts: int, rng: np.random.Generator) -> dict:
         "shareByMinimum": {k: v / starts for k, v in sorted(ends.items())},
         "shareBelowMinus03ByBasin": {k: v / starts for k, v in visible.items()},
     }
+
+
+def best_of(sizes: list[int], trials: int, rng: np.random.Generator) -> dict:
+    """For N uniform points, the minimum their best point (by value) drains to: what a search that commits to the
+    best point it has seen gets, as it sees more of the cube before committing."""
+    out: dict = {"trials": trials, "shareGlobalBySize": {}}
+    for n in sizes:
+        hits = 0
+        for _ in range(trials):
+            X = rng.random((n, 6))
+            start = X[int(np.argmin([hartmann6(x) for x in X]))]
+            hits += minimize(hartmann6, start, bounds=BOX, method="L-BFGS-B").fun < OPTIMUM + 0.01
+        out["shareGlobalBySize"][str(n)] = hits / trials
+    return out
 
 
 def gp_ei_run(seed: int, budget: int = 50, design: int = 13) -> dict:
@@ -143,6 +160,8 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=2000)
     parser.add_argument("--gp-ei", type=int, default=0, help="runs of the scikit-learn GP-EI (0: none)")
     parser.add_argument("--local-descents", type=int, default=0, help="designs to descend from with SciPy's local methods (0: none)")
+    parser.add_argument("--best-of", default="", help="comma-separated sizes N: the basin of the best of N uniform points (empty: none)")
+    parser.add_argument("--trials", type=int, default=1000, help="draws per size for --best-of")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -165,6 +184,8 @@ def main() -> int:
         }
     if args.local_descents > 0:
         out["localDescents"] = local_descents(args.local_descents, rng)
+    if args.best_of:
+        out["bestOf"] = best_of([int(n) for n in args.best_of.split(",")], args.trials, rng)
     import scipy
     import sklearn
 
