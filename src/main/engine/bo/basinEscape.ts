@@ -26,6 +26,11 @@ export interface BasinEscapeSettings {
   /** Candidates and local searches of the escape step's acquisition maximisation. */
   rawSamples: number;
   restarts: number;
+  /**
+   * The model an escape step maximises log EI × φ on, whose lengthscales shape its region: 'outside', a GP fitted to
+   * the told points outside the exhausted basin (one penalty width from its incumbent); 'all', the objective's model.
+   */
+  model: 'outside' | 'all';
 }
 
 export interface ToldValue {
