@@ -79,7 +79,7 @@ describe('BayesianOptimizer basin escape', () => {
 
   it("resumes a state that wrote every setting but the escape's model with the objective's model, as it ran", () => {
     const saved = (o: BayesianOptimizer) => JSON.parse(JSON.stringify(o.toJSON()));
-    // Settings as session 30 wrote them: the model was the objective's, and was not a setting.
+    // Settings as a state saved before `model` existed wrote them: the escape ran on the objective's model.
     const before = { ...options, seed: 2, basinEscape: { patience: 5, threshold: 0.02, radius: 1.5, side: 0.3, minGain: 1, rawSamples: 256, restarts: 4, model: 'all' as const } };
     const reference = run(new BayesianOptimizer(before), 36, twoBasins);
     // The escape's own model changes the run: without that, this test could not tell the two apart.
