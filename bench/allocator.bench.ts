@@ -20,6 +20,7 @@ import { createRng } from '../src/main/engine/math/random';
 import { ledoitWolfCovariance } from '../src/main/engine/risk/covariance';
 import { riskBudgetWeights } from '../src/main/engine/risk/riskBudgeting';
 import { ConstraintSettings } from '../src/shared/strategy';
+import { quantile } from './stats';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -167,10 +168,6 @@ function problemsFor(config: Config, panel: ReturnType<typeof loadPanel>, ms: Ma
     previousT = m.t;
   }
   return { problems, hints };
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** Median wall and CPU time of `repeat` runs per problem, then quantiles across problems. */

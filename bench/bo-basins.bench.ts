@@ -30,6 +30,7 @@ import path from 'node:path';
 import { BayesianOptimizer } from '../src/main/engine/bo/optimizer';
 import { hartmann6, problemPoint, problemSpace } from '../src/main/engine/bo/testFunctions';
 import { minimize } from '../src/main/engine/optim/lbfgsb';
+import { quantile } from './stats';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SUCCESS = 0.05;
@@ -105,8 +106,7 @@ function run(seed: number, budget: number, escape: boolean): Run {
 function quartiles(values: number[]): [number, number, number] | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return [at(0.25), at(0.5), at(0.75)];
+  return [quantile(sorted, 0.25), quantile(sorted, 0.5), quantile(sorted, 0.75)];
 }
 
 /**

@@ -8,6 +8,11 @@ export function time(fn: () => void, repeat = 20, warmup = 3): { medianMs: numbe
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   samples.sort((a, b) => a - b);
-  const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
-  return { medianMs: q(0.5), p10Ms: q(0.1), p90Ms: q(0.9), runs: repeat };
+  return { medianMs: quantile(samples, 0.5), p10Ms: quantile(samples, 0.1), p90Ms: quantile(samples, 0.9), runs: repeat };
+}
+
+/** Nearest-rank quantile `p` of values sorted ascending (NaN when there are none). */
+export function quantile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
