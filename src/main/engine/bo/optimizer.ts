@@ -791,13 +791,13 @@ export class BayesianOptimizer {
     if (pending.length > 0) {
       const P = stackRows(pending);
       // The escape's own model believes the pending points too (its region and incumbent stay as found).
-      if (escapeStep?.ownModel) escapeStep.ownModel = escapeStep.ownModel.condition(P, escapeStep.ownModel.predict(P).mean);
+      if (escapeStep?.ownModel) escapeStep.ownModel = believing(escapeStep.ownModel, P);
       if (objective) {
         const believed = objective.predict(P).mean;
         objective = objective.condition(P, believed);
         for (const b of believed) incumbent = Math.min(incumbent, b);
       }
-      if (feasibility) feasibility = feasibility.condition(P, feasibility.predict(P).mean);
+      if (feasibility) feasibility = believing(feasibility, P);
     }
 
     const told = complete.length + infeasible.length;
@@ -882,13 +882,13 @@ export class BayesianOptimizer {
       chosen.push(p);
       if (k + 1 < count && !thompson) {
         const X1 = matrixFromData(1, picked.length, picked.slice());
-        if (escapeStep?.ownModel) escapeStep.ownModel = escapeStep.ownModel.condition(X1, escapeStep.ownModel.predict(X1).mean);
+        if (escapeStep?.ownModel) escapeStep.ownModel = believing(escapeStep.ownModel, X1);
         if (objective) {
           const believed = objective.predict(X1).mean;
           objective = objective.condition(X1, believed);
           incumbent = Math.min(incumbent, believed[0]!);
         }
-        if (feasibility) feasibility = feasibility.condition(X1, feasibility.predict(X1).mean);
+        if (feasibility) feasibility = believing(feasibility, X1);
       }
     }
     return { points, cursor, fitted: objective === null ? null : fittedHyperparameters, ...(exhaustedBoxAt !== undefined ? { exhaustedBoxAt } : {}) };
@@ -1064,6 +1064,11 @@ function insideBasin(point: Float64Array, penalty: { centre: Float64Array; width
 
 /** Below this share of the spread of the values, what the local box's best point expects is nothing (see ask). */
 const LOCAL_BOX_MIN_GAIN = 1e-4;
+
+/** The GP conditioned on its own posterior mean at the points `X` (pending or already chosen: believed, not observed). */
+function believing(gp: GaussianProcess, X: Matrix): GaussianProcess {
+  return gp.condition(X, gp.predict(X).mean);
+}
 
 /** A box of the encoded cube that an acquisition step searches: an escape's trust region, or the local box. */
 type SearchBox = { lower: Float64Array; upper: Float64Array; centre: Float64Array; value: number };
