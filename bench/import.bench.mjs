@@ -9,8 +9,9 @@
 // Ratios: Ballast's rows/s over each reference's (goal: ≥ 0.5 of sqlite3, or ≥ 0.8 of the schema floor), the
 // preview's speed over the import's (goal ≥ 2; also without the CLI's start-up, timed on one-line files), and peak
 // RSS (goal ≤ 200 MB whatever the size). The positions file is then imported again dated the next day, over the
-// first one's snapshots (positionsNextDay). A third file
-// has the same number of lines over many accounts — two holdings each, up to MANY_ACCOUNTS accounts — as an SMA
+// first one's snapshots (positionsNextDay). The preview of each file's first half is the floor of a preview split
+// perfectly over two cores: `…TwoCoreRoom` says whether the two goals leave any room on a two-core machine. A third
+// file has the same number of lines over many accounts — two holdings each, up to MANY_ACCOUNTS accounts — as an SMA
 // platform's nightly custodian file is (manyAccounts: preview, import and the plain inserts of the same lines).
 //
 //   npm run bench -- import [--json] [--rows N[,N…]] [--large] [--repeat R]   (--large adds 2 000 000 rows; R rounds, 3 by default)
@@ -67,7 +68,7 @@ const MANY_ACCOUNTS_SECURITIES = 500;
  * next day's file (`asOf` 2026-08-04) holds the same lines: imported over the first, each statement is compared
  * with the account's earlier snapshot — a PM's daily case.
  */
-function writePositions(file, asOf = '2026-08-03', { repeated = false } = {}) {
+function writePositions(file, asOf = '2026-08-03', { repeated = false, count = rows } = {}) {
   const out = lineWriter(file);
   const lines = { push: out.push };
   lines.push('Account Number,Symbol,Description,Security Type,Quantity,Price,Market Value,Currency,As of');
@@ -78,7 +79,7 @@ function writePositions(file, asOf = '2026-08-03', { repeated = false } = {}) {
     const price = (20 + (security % 400) * 0.37).toFixed(2);
     return `${account},SYN${security},Synthetic Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,${asOf}`;
   };
-  for (let i = 0; i < rows; i++) {
+  for (let i = 0; i < count; i++) {
     lines.push(line(i));
     // The file with a flaw: a quarter of the way in, a line repeats another's from further up, as an export that wrote a
     // page twice does — the commonest fault of a file that is otherwise fine. Imported with --allow-partial.
@@ -125,8 +126,8 @@ function lineWriter(file) {
   };
 }
 
-/** Prices, long layout: TICKERS tickers on consecutive weekdays. */
-function writePrices(file) {
+/** Prices, long layout: TICKERS tickers on consecutive weekdays; `count` rows, the first of the full file's. */
+function writePrices(file, count = rows) {
   const lines = lineWriter(file);
   lines.push('date,ticker,close,adj_close,volume');
   const days = Math.ceil(rows / TICKERS);
@@ -136,7 +137,7 @@ function writePrices(file) {
   }
   let n = 0;
   for (const date of dates) {
-    for (let t = 0; t < TICKERS && n < rows; t++, n++) {
+    for (let t = 0; t < TICKERS && n < count; t++, n++) {
       const close = (50 + ((n * 7919) % 10_000) / 100).toFixed(2);
       lines.push(`${date},PX${t},${close},${close},${1000 + (n % 50_000)}`);
     }
@@ -254,7 +255,7 @@ async function plainInserts(kind, csv, dbFile) {
  * four commands on one-line files), the price and positions previews and imports, the re-import, the next day's
  * preview and import, the file with a repeated line's preview and import, and both references.
  */
-function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, k) {
+function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, halves, k) {
   log('Ballast: preview and import of one-line files (the start-up alone) …');
   const startDb = path.join(dir, `bench-start-${k}.db`);
   timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', startDb]);
@@ -266,11 +267,15 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv
   const db = path.join(dir, `bench-${rows}-${k}.db`);
   log(`Round ${k + 1}/${repeats}: Ballast preview-import --prices (parse, validate; nothing written) …`);
   const previewPrices = timed(process.execPath, [cli, 'preview-import', pricesCsv, '--prices', '--db', db, '--json']);
+  log("Ballast: preview-import --prices of the file's first half (a two-core preview's floor) …");
+  const halfPreviewPrices = timed(process.execPath, [cli, 'preview-import', halves.prices, '--prices', '--db', db, '--json']);
   log('Ballast: import-prices …');
   const prices = ballast(db, 'import-prices', pricesCsv);
   if (prices.out.rows !== rows) throw new Error(`import-prices wrote ${prices.out.rows} rows, expected ${rows}`);
   log('Ballast: preview-import (parse, validate, match; nothing written) …');
   const preview = timed(process.execPath, [cli, 'preview-import', positionsCsv, '--create-securities', '--db', db, '--json']);
+  log("Ballast: preview-import of the file's first half (a two-core preview's floor) …");
+  const halfPreview = timed(process.execPath, [cli, 'preview-import', halves.positions, '--create-securities', '--db', db, '--json']);
   log('Ballast: import-positions …');
   const positions = ballast(db, 'import-positions', positionsCsv, '--create-securities');
   if (positions.out.rows !== rows) throw new Error(`import-positions wrote ${positions.out.rows} rows, expected ${rows}`);
@@ -308,11 +313,19 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv
   log('sqlite3 .import reference …');
   const referencePositions = sqliteImport(positionsCsv, 'positions');
   const referencePrices = sqliteImport(pricesCsv, 'prices');
-  return { previewPrices, prices, preview, positions, again, nextDayPreview, nextDay, manyPreview, many, repeatedPreview, repeated, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
+  return { previewPrices, halfPreviewPrices, prices, preview, halfPreview, positions, again, nextDayPreview, nextDay, manyPreview, many, repeatedPreview, repeated, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
 }
 
 /** A command's time less the same command's on a one-line file (null when either is missing or nothing is left). */
 const withoutStart = (ms, startMs) => (ms && startMs && ms > startMs ? ms - startMs : null);
+
+/**
+ * Room for both goals on a two-core machine: the longest import the speed goal allows (the plain inserts' time / 0.8)
+ * over the shortest the preview goal allows when the preview is split perfectly over two cores (2 × the preview of
+ * the file's first half: each core reads half the lines, and the start-up is not halved). Below 1 no split of the
+ * preview meets both; at 1 or above, both can hold when the import lands between the two.
+ */
+const twoCoreRoom = (plainMs, halfPreviewMs) => (plainMs && halfPreviewMs ? Math.round((plainMs / 0.8 / (2 * halfPreviewMs)) * 100) / 100 : null);
 
 /** The ratios the goals are stated in, from one round's times (or the rounds' median times). */
 function ratiosOf(t) {
@@ -333,6 +346,8 @@ function ratiosOf(t) {
     manyAccountsPreviewVsImport: ratio(rate(t.manyPreview), rate(t.many)),
     withRepeatPreviewVsImport: ratio(rate(t.repeatedPreview), rate(t.repeated)),
     withRepeatVsPositions: ratio(rate(t.repeated), rate(t.positions)),
+    positionsTwoCoreRoom: twoCoreRoom(t.plainPositions, t.halfPreview),
+    pricesTwoCoreRoom: twoCoreRoom(t.plainPrices, t.halfPreviewPrices),
   };
 }
 
@@ -351,6 +366,9 @@ function measure(size) {
   writePositions(repeatedCsv, '2026-08-03', { repeated: true });
   const oneLine = { positions: path.join(dir, 'positions-1.csv'), prices: path.join(dir, 'prices-1.csv') };
   writeOneLineFiles(oneLine.positions, oneLine.prices);
+  const halves = { positions: path.join(dir, `positions-${rows}-half.csv`), prices: path.join(dir, `prices-${rows}-half.csv`) };
+  writePositions(halves.positions, '2026-08-03', { count: Math.floor(rows / 2) });
+  writePrices(halves.prices, Math.floor(rows / 2));
   const files = {
     positionsBytes: statSync(positionsCsv).size,
     pricesBytes: statSync(pricesCsv).size,
@@ -359,8 +377,8 @@ function measure(size) {
     tickers: TICKERS,
     manyAccounts: { bytes: statSync(manyAccountsCsv).size, accounts: manyAccountsFor(rows), securities: MANY_ACCOUNTS_SECURITIES },
   };
-  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, k));
-  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine.positions, oneLine.prices]) rmSync(f);
+  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, halves, k));
+  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine.positions, oneLine.prices, halves.positions, halves.prices]) rmSync(f);
 
   // Every time is the median over the rounds and every peak the highest; each ratio is the median of the rounds'
   // own ratios, listed beside it (this VM's speed changes by a third from one minute to the next).
@@ -375,7 +393,7 @@ function measure(size) {
     const peaks = rounds.map((r) => r[key]?.peakRssMb).filter((v) => typeof v === 'number');
     return peaks.length > 0 ? Math.max(...peaks) : null;
   };
-  const keys = ['previewPrices', 'prices', 'preview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'repeatedPreview', 'repeated', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
+  const keys = ['previewPrices', 'halfPreviewPrices', 'prices', 'preview', 'halfPreview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'repeatedPreview', 'repeated', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
   const medianMs = Object.fromEntries(keys.map((k) => [k, ms(k)]));
   const reference = (key) => (medianMs[key] === null ? null : { ms: Math.round(medianMs[key]), rowsPerSecond: perSecond(medianMs[key]), peakRssMb: peak(key) });
   const first = rounds[0];
@@ -403,6 +421,7 @@ function measure(size) {
       previewMs: Math.round(medianMs.preview),
       previewRowsPerSecond: perSecond(medianMs.preview),
       previewPeakRssMb: peak('preview'),
+      previewOfFirstHalfMs: Math.round(medianMs.halfPreview),
       reimportMs: Math.round(medianMs.again),
     },
     positionsNextDay: {
@@ -437,6 +456,7 @@ function measure(size) {
       previewMs: Math.round(medianMs.previewPrices),
       previewRowsPerSecond: perSecond(medianMs.previewPrices),
       previewPeakRssMb: peak('previewPrices'),
+      previewOfFirstHalfMs: Math.round(medianMs.halfPreviewPrices),
     },
     startUp: {
       positionsPreviewMs: Math.round(medianMs.startPreview),
@@ -472,6 +492,7 @@ try {
       'positionsWithRepeat: the positions file with one line repeated a quarter of the way in (from an eighth of the way in), previewed, then imported with --allow-partial (the repeat left out), into a fresh database: the case of a file with one flaw.',
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
+      "…TwoCoreRoom: (the plain inserts' time / 0.8) / (2 × the preview of the file's first half) — the longest import the speed goal allows over the shortest the preview goal allows if the preview were split perfectly over two cores. Below 1, no such split meets both goals on this machine; the import's own speed is not in it.",
       'startUp: the same four commands on one-line files, into a fresh database, each round: the CLI start-up every wall time above includes. The …PreviewVsImportWithoutStart ratios take it out of both sides (the goal is stated on the wall times).',
     ],
   };
