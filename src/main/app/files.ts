@@ -145,7 +145,7 @@ function scratchError(file: string, err: unknown): BallastError {
 }
 
 /**
- * Fingerprints for a file's keys whose memory does not grow with the file: past 2 Mi keys (16 MB) the sorted runs go
+ * Fingerprints for a file's keys whose memory does not grow with the file: past 512 Ki keys (4 MB) the sorted runs go
  * to a scratch file (issue 10: a 5M-row positions preview keeps two sets). dispose() them when done.
  */
 export function fileFingerprints(): KeyFingerprints {
