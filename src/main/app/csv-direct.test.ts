@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BallastError } from '../../shared/errors';
 import { openDatabase, type Store } from '../store';
+import { isinCheckDigit } from '../io/identifiers';
 import { importPositionsJob, previewImportJob, type CsvPaths, type PositionsJobInput } from './imports';
 
 /*
@@ -237,6 +238,33 @@ describe('a repeated line', () => {
     expect(tally.staged).toEqual(new Map());
     expect(tally.directWithRepeats).toBe(2);
   }, 60_000);
+
+  it('is still found as the file is read once the table of first lines is full, when that table holds its only key', () => {
+    // The table keeps the first 100 keys (one per line: a symbol). A line that repeats one of them later is found as it
+    // is read, as when the table had room; a line that repeats a key the table could not keep is found by the
+    // fingerprints at the end, and the file goes the staged way. Both ways give the same report and tables.
+    const lines = ['Account,Symbol,Quantity,Price,Market Value,Currency,As of'];
+    for (let i = 0; i < 1000; i++) lines.push(`ACC-${i % 3},SY${i},${1 + (i % 9)},2.50,${((1 + (i % 9)) * 2.5).toFixed(2)},USD,2026-08-03`);
+    const input = (text: string): PositionsJobInput => ({ fileName: 'repeated.csv', source: source(text), actor: 'test', createSecurities: true, allowPartial: true });
+    const held = newTally();
+    compareBothWays(input(lines.toSpliced(801, 0, lines[51]!).join('\n')), 1000, null, held, { repeatKeys: 100 });
+    expect(held.staged).toEqual(new Map());
+    expect(held.directWithRepeats).toBe(2);
+    const notHeld = newTally();
+    compareBothWays(input(lines.toSpliced(901, 0, lines[501]!).join('\n')), 1000, null, notHeld, { repeatKeys: 100 });
+    expect([...notHeld.staged.entries()]).toEqual([['a repeated identifier', 2]]);
+    // Lines of several keys (an ISIN, the CUSIP within it, a symbol) once the table is full, even one whose keys it holds
+    // all: the staged way's rule takes the ISIN first, which may be past what the table holds, so they go by the
+    // fingerprints; the result is the staged way's.
+    const isins = ['Account,ISIN,Symbol,Quantity,Price,Market Value,Currency,As of'];
+    for (let i = 0; i < 1000; i++) {
+      const first11 = `US${String(100_000_000 + i)}`;
+      isins.push(`ACC-${i % 3},${first11}${isinCheckDigit(first11)},SY${i},${1 + (i % 9)},2.50,${((1 + (i % 9)) * 2.5).toFixed(2)},USD,2026-08-03`);
+    }
+    const several = newTally();
+    compareBothWays(input(isins.toSpliced(801, 0, isins[11]!).join('\n')), 1000, null, several, { repeatKeys: 100 });
+    expect([...several.staged.entries()]).toEqual([['a repeated identifier', 2]]);
+  });
 
   it('more often than errors are listed sends the file the staged way, which lists the same ones', () => {
     const tally = newTally();

@@ -485,15 +485,24 @@ function readCsvDirect(
   // Repeats found as the lines are read (a repeated line is the commonest flaw of a file that is otherwise fine): each
   // key's first line, by fingerprint, up to FirstLines' limit; a line whose key is there is left out and reported at
   // once, and confirmed at the end by reading the file once more (confirmRepeats). While the table holds every key it
-  // finds every repeat. Once it is full, or more repeats were found than are listed, it stops looking: its keys and
-  // every later one go to the fingerprints, and a repeat they find at the end sends the file the staged way.
+  // finds every repeat. Once it is full it is closed: its keys go to the fingerprints, and so does every later key —
+  // except a line's only key that the table holds, which is a repeat of the line the table gives, as before it was
+  // full (the line with a repeat a quarter of the way into a 2,000,000-row file; the table holds the first 262,144
+  // keys). Once more repeats were found than are listed, it stops looking altogether. A repeat the fingerprints find
+  // at the end sends the file the staged way.
   // Sized for the file at the start (about one key per 64 bytes: a line of 60–100 bytes names one or two identifiers).
   const firstLines = new FirstLines(paths.repeatKeys, opened.size / 64);
   const fingerprintOf = paths.repeatFingerprint ?? keyFingerprint;
   let looking = true;
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    firstLines.forEachFingerprint((fingerprint) => fingerprints.addFingerprint(fingerprint));
+  };
   const stopLooking = () => {
     looking = false;
-    firstLines.forEachFingerprint((fingerprint) => fingerprints.addFingerprint(fingerprint));
+    close();
   };
   const hits: Repeat[] = [];
   const repeatOf = (key: IdentifierKey, earlier: number) => {
@@ -559,16 +568,24 @@ function readCsvDirect(
           return null;
         }
         if (keys.length === 1) {
-          // The usual line: one identifier, looked up and kept in one walk of the table.
+          // The usual line: one identifier, looked up and kept in one walk of the table. Once it is closed, looked up
+          // only: the table holds the key's first line (nothing is kept from a repeat), so what it finds is exactly
+          // what the staged path would.
           const key = keys[0]!;
           const fingerprint = fingerprintOf(key.group, key.kind, key.value);
-          const earlier = firstLines.lineOrAdd(fingerprint, key.line);
+          const earlier = open ? firstLines.lineOrAdd(fingerprint, key.line) : firstLines.lineOf(fingerprint);
           if (earlier >= 0) return repeatOf(key, earlier);
-          if (firstLines.full) {
+          if (!open || firstLines.full) {
             // Not kept: the table is full.
             fingerprints.addFingerprint(fingerprint);
-            stopLooking();
+            close();
           }
+          return null;
+        }
+        if (!open) {
+          // A line of several keys, once the table is closed: the staged path's rule takes them in order (ISIN before
+          // the symbol), and an earlier one may be past what the table holds, so they all go to the fingerprints.
+          for (const key of keys) fingerprints.addFingerprint(fingerprintOf(key.group, key.kind, key.value));
           return null;
         }
         // A line is a repeat when any of its keys was on an earlier line; only then are they kept.
@@ -580,7 +597,7 @@ function readCsvDirect(
         let kept = 0;
         while (kept < keys.length && firstLines.add(table[kept]!, keys[kept]!.line)) kept++;
         for (let i = kept; i < keys.length; i++) fingerprints.addFingerprint(table[i]!);
-        if (firstLines.full) stopLooking();
+        if (firstLines.full) close();
         return null;
       },
       repeats: () => {
