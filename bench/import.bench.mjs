@@ -400,12 +400,14 @@ function measure(size) {
   const byRound = rounds.map((r) => ratiosOf(Object.fromEntries(keys.map((k) => [k, r[k]?.ms ?? null]))));
   // A ratio per round (both sides measured minutes apart at most), then their median: the machine's drift
   // between rounds cancels, where a ratio of medians taken from different rounds would not.
+  // An even number of rounds averages the middle two: to three places, as 0.57 and not 0.5700000000000001.
+  const roundRatio = (x) => (x === null ? null : Math.round(x * 1000) / 1000);
   const medianRatios = (list) =>
     Object.fromEntries(
       Object.keys(list[0]).map((k) =>
         typeof list[0][k] === 'object' && list[0][k] !== null
           ? [k, medianRatios(list.map((x) => x[k]))]
-          : [k, median(list.map((x) => x[k]))],
+          : [k, roundRatio(median(list.map((x) => x[k])))],
       ),
     );
   return {
