@@ -88,8 +88,11 @@ function writePositions(file, asOf = '2026-08-03', { repeated = false, count = r
   out.close();
 }
 
-/** Positions over manyAccountsFor(rows) accounts, each a run of consecutive lines, from MANY_ACCOUNTS_SECURITIES securities. */
-function writeManyAccounts(file) {
+/**
+ * Positions over manyAccountsFor(rows) accounts, each a run of consecutive lines, from MANY_ACCOUNTS_SECURITIES securities;
+ * the next day's (`asOf` 2026-08-04) holds the same lines, each account's statement then compared with its snapshot.
+ */
+function writeManyAccounts(file, asOf = '2026-08-03') {
   const out = lineWriter(file);
   const accounts = manyAccountsFor(rows);
   out.push('Account Number,Symbol,Description,Security Type,Quantity,Price,Market Value,Currency,As of');
@@ -98,7 +101,7 @@ function writeManyAccounts(file) {
     const security = i % MANY_ACCOUNTS_SECURITIES;
     const quantity = 10 + (i % 997);
     const price = (20 + (security % 400) * 0.37).toFixed(2);
-    out.push(`${account},SMA${security},Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,2026-08-03`);
+    out.push(`${account},SMA${security},Security ${security},Equity,${quantity},${price},${(quantity * Number(price)).toFixed(2)},USD,${asOf}`);
   }
   out.close();
 }
@@ -255,7 +258,7 @@ async function plainInserts(kind, csv, dbFile) {
  * four commands on one-line files), the price and positions previews and imports, the re-import, the next day's
  * preview and import, the file with a repeated line's preview and import, and both references.
  */
-function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, halves, k) {
+function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, manyNextDayCsv, repeatedCsv, oneLine, halves, k) {
   log('Ballast: preview and import of one-line files (the start-up alone) …');
   const startDb = path.join(dir, `bench-start-${k}.db`);
   timed(process.execPath, [cli, 'profiles', 'delete', 'no such profile', '--db', startDb]);
@@ -295,6 +298,10 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv
   const manyPreview = timed(process.execPath, [cli, 'preview-import', manyAccountsCsv, '--create-securities', '--db', manyDb, '--json']);
   const many = ballast(manyDb, 'import-positions', manyAccountsCsv, '--create-securities');
   if (many.out.rows !== rows) throw new Error(`the many-accounts import wrote ${many.out.rows} rows, expected ${rows}`);
+  log("Ballast: preview-import and import-positions of that file's next day, over its snapshots …");
+  const manyNextDayPreview = timed(process.execPath, [cli, 'preview-import', manyNextDayCsv, '--db', manyDb, '--json']);
+  const manyNextDay = ballast(manyDb, 'import-positions', manyNextDayCsv);
+  if (manyNextDay.out.rows !== rows) throw new Error(`the many-accounts next day's import wrote ${manyNextDay.out.rows} rows, expected ${rows}`);
   removeDatabase(manyDb);
   log('Ballast: preview-import and import-positions --allow-partial of the file with one repeated line …');
   const repeatedDb = path.join(dir, `bench-${rows}-${k}-repeated.db`);
@@ -313,7 +320,7 @@ function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv
   log('sqlite3 .import reference …');
   const referencePositions = sqliteImport(positionsCsv, 'positions');
   const referencePrices = sqliteImport(pricesCsv, 'prices');
-  return { previewPrices, halfPreviewPrices, prices, preview, halfPreview, positions, again, nextDayPreview, nextDay, manyPreview, many, repeatedPreview, repeated, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
+  return { previewPrices, halfPreviewPrices, prices, preview, halfPreview, positions, again, nextDayPreview, nextDay, manyPreview, many, manyNextDayPreview, manyNextDay, repeatedPreview, repeated, plainPositions, plainPrices, plainMany, referencePositions, referencePrices, startPreviewPrices, startPrices, startPreview, startPositions };
 }
 
 /** A command's time less the same command's on a one-line file (null when either is missing or nothing is left). */
@@ -357,12 +364,14 @@ function measure(size) {
   const pricesCsv = path.join(dir, `prices-${rows}.csv`);
   const nextDayCsv = path.join(dir, `positions-${rows}-next-day.csv`);
   const manyAccountsCsv = path.join(dir, `positions-${rows}-many-accounts.csv`);
+  const manyNextDayCsv = path.join(dir, `positions-${rows}-many-accounts-next-day.csv`);
   const repeatedCsv = path.join(dir, `positions-${rows}-repeated.csv`);
   log(`Generating ${rows} position rows (${ACCOUNTS} accounts × ${securitiesFor(rows)} securities) and ${rows} price rows (${TICKERS} tickers) in ${dir} …`);
   writePositions(positionsCsv);
   writePrices(pricesCsv);
   writePositions(nextDayCsv, '2026-08-04');
   writeManyAccounts(manyAccountsCsv);
+  writeManyAccounts(manyNextDayCsv, '2026-08-04');
   writePositions(repeatedCsv, '2026-08-03', { repeated: true });
   const oneLine = { positions: path.join(dir, 'positions-1.csv'), prices: path.join(dir, 'prices-1.csv') };
   writeOneLineFiles(oneLine.positions, oneLine.prices);
@@ -377,8 +386,8 @@ function measure(size) {
     tickers: TICKERS,
     manyAccounts: { bytes: statSync(manyAccountsCsv).size, accounts: manyAccountsFor(rows), securities: MANY_ACCOUNTS_SECURITIES },
   };
-  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine, halves, k));
-  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, repeatedCsv, oneLine.positions, oneLine.prices, halves.positions, halves.prices]) rmSync(f);
+  const rounds = Array.from({ length: repeats }, (_, k) => round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, manyNextDayCsv, repeatedCsv, oneLine, halves, k));
+  for (const f of [positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, manyNextDayCsv, repeatedCsv, oneLine.positions, oneLine.prices, halves.positions, halves.prices]) rmSync(f);
 
   // Every time is the median over the rounds and every peak the highest; each ratio is the median of the rounds'
   // own ratios, listed beside it (this VM's speed changes by a third from one minute to the next).
@@ -393,7 +402,7 @@ function measure(size) {
     const peaks = rounds.map((r) => r[key]?.peakRssMb).filter((v) => typeof v === 'number');
     return peaks.length > 0 ? Math.max(...peaks) : null;
   };
-  const keys = ['previewPrices', 'halfPreviewPrices', 'prices', 'preview', 'halfPreview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'repeatedPreview', 'repeated', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
+  const keys = ['previewPrices', 'halfPreviewPrices', 'prices', 'preview', 'halfPreview', 'positions', 'again', 'nextDayPreview', 'nextDay', 'manyPreview', 'many', 'manyNextDayPreview', 'manyNextDay', 'repeatedPreview', 'repeated', 'plainPositions', 'plainPrices', 'plainMany', 'referencePositions', 'referencePrices', 'startPreviewPrices', 'startPrices', 'startPreview', 'startPositions'];
   const medianMs = Object.fromEntries(keys.map((k) => [k, ms(k)]));
   const reference = (key) => (medianMs[key] === null ? null : { ms: Math.round(medianMs[key]), rowsPerSecond: perSecond(medianMs[key]), peakRssMb: peak(key) });
   const first = rounds[0];
@@ -442,6 +451,12 @@ function measure(size) {
       previewRowsPerSecond: perSecond(medianMs.manyPreview),
       previewPeakRssMb: peak('manyPreview'),
       plainInserts: reference('plainMany'),
+      nextDay: {
+        ms: Math.round(medianMs.manyNextDay),
+        peakRssMb: peak('manyNextDay'),
+        previewMs: Math.round(medianMs.manyNextDayPreview),
+        previewPeakRssMb: peak('manyNextDayPreview'),
+      },
     },
     positionsWithRepeat: {
       ms: Math.round(medianMs.repeated),
@@ -490,7 +505,7 @@ try {
       'Wall time of the whole CLI process: start, migrations, worker start, SHA-256, streamed parse and validation, security matching, one transaction, audit.',
       `Each size in ${repeats} rounds, each into a fresh database: times are the rounds' medians, peaks the highest, ratios the median of the rounds' own ratios (ratioByRound).`,
       "positionsNextDay: the same holdings dated the next day, previewed and imported over the first file's snapshots (each statement compared with its account's earlier snapshot, as a PM's daily file is).",
-      `manyAccounts: as many lines over up to ${MANY_ACCOUNTS.toLocaleString('en-US')} accounts (two holdings each), all new — each account created and audited, each statement a snapshot — against the plain inserts of the same lines (an account and a snapshot per account, no audit).`,
+      `manyAccounts: as many lines over up to ${MANY_ACCOUNTS.toLocaleString('en-US')} accounts (two holdings each; 20 each at 2,000,000 lines), all new — each account created and audited, each statement a snapshot — against the plain inserts of the same lines (an account and a snapshot per account, no audit); then its next day's file over those snapshots (nextDay).`,
       'positionsWithRepeat: the positions file with one line repeated a quarter of the way in (from an eighth of the way in), previewed, then imported with --allow-partial (the repeat left out), into a fresh database: the case of a file with one flaw.',
       'sqlite3 .import parses the CSV and inserts TEXT cells into a plain table: no validation, matching, decimals, audit or all-or-nothing report.',
       "Plain inserts: the same rows into Ballast's tables (CHECKs, primary keys, indexes, foreign keys) with prepared statements in one transaction; lines split on commas, nothing checked.",
