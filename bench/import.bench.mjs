@@ -256,7 +256,8 @@ async function plainInserts(kind, csv, dbFile) {
 /**
  * One round of every measurement on the files made for this size, into a fresh database: the start-up alone (the
  * four commands on one-line files), the price and positions previews and imports, the re-import, the next day's
- * preview and import, the file with a repeated line's preview and import, and both references.
+ * preview and import, the many-accounts file's and its next day's, the file with a repeated line's preview and import,
+ * and both references.
  */
 function round(positionsCsv, pricesCsv, nextDayCsv, manyAccountsCsv, manyNextDayCsv, repeatedCsv, oneLine, halves, k) {
   log('Ballast: preview and import of one-line files (the start-up alone) …');
