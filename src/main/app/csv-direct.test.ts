@@ -159,7 +159,7 @@ describe('the direct way checks every fact it takes early', () => {
   it('gives the staged result for files whose statements open in any order', () => {
     const tally = newTally();
     fc.assert(
-      fc.property(shuffledFile, fc.constantFrom(1, 2, 1000), fc.constantFrom<CsvPaths>({}, {}, { repeatKeys: 0 }, { repeatKeys: 1 }, { repeatFingerprint: () => 7 }), (f, batchSize, repeatSettings) => {
+      fc.property(shuffledFile, fc.constantFrom(1, 2, 1000), fc.constantFrom<CsvPaths>({}, {}, { repeatKeys: 0 }, { repeatKeys: 1 }, { repeatFingerprint: () => 7 }, { listedToTheEnd: 0 }), (f, batchSize, repeatSettings) => {
         const rows = f.lines.map((l) =>
           l.cash
             ? `${l.account},Cash,,,${l.quantity}.00,${l.currency},${l.dated ? '2026-08-03' : ''}`
@@ -203,6 +203,45 @@ describe('the direct way checks every fact it takes early', () => {
       expect(tally.staged.get(why), why).toBeGreaterThan(0);
     }
   });
+});
+
+describe('a preview over earlier snapshots', () => {
+  // Each account's earlier snapshot, then the next day's file: a statement's run of lines ends where the next one's
+  // begins, and what it does not list is worked out then; a statement whose lines come back is compared whole.
+  const header = 'Account,Symbol,Quantity,Price,Market Value,Currency,As of';
+  const line = (account: string, symbol: string, asOf: string) => `${account},${symbol},10,2.50,25.00,USD,${asOf}`;
+  const earlier = [header, ...['SA1', 'SA2', 'SA3', 'SA4'].map((s) => line('ACC-A', s, '2026-08-03')), ...['SB1', 'SB2', 'SB3'].map((s) => line('ACC-B', s, '2026-08-03')), ...['SC1', 'SC2'].map((s) => line('ACC-C', s, '2026-08-03'))].join('\n');
+  const next = (lines: [string, string][]) => [header, ...lines.map(([account, symbol]) => line(account, symbol, '2026-08-04'))].join('\n');
+  const files: Record<string, { text: string; disappearing: Record<string, string[]> }> = {
+    'in runs': {
+      text: next([['ACC-A', 'SA1'], ['ACC-A', 'SA2'], ['ACC-A', 'SA3'], ['ACC-A', 'SA4'], ['ACC-B', 'SB2'], ['ACC-C', 'SC1'], ['ACC-C', 'SC2']]),
+      disappearing: { 'ACC-A': [], 'ACC-B': ['SB1', 'SB3'], 'ACC-C': [] },
+    },
+    'a statement coming back': {
+      text: next([['ACC-A', 'SA1'], ['ACC-B', 'SB1'], ['ACC-B', 'SB2'], ['ACC-B', 'SB3'], ['ACC-A', 'SA3'], ['ACC-C', 'SC2'], ['ACC-A', 'SA4']]),
+      disappearing: { 'ACC-A': ['SA2'], 'ACC-B': [], 'ACC-C': ['SC1'] },
+    },
+  };
+  for (const [name, file] of Object.entries(files)) {
+    it(`lists what each statement would drop, as the staged way does: ${name}`, () => {
+      const input: PositionsJobInput = { fileName: 'next.csv', source: source(file.text), actor: 'test', createSecurities: true };
+      const store = openDatabase(':memory:');
+      try {
+        importPositionsJob(store, { ...input, source: source(earlier), fileName: 'earlier.csv', mode: 'replace' }, job, { direct: false });
+        let went: string | null = 'not read';
+        // Every statement past the first is compared as its run ends (a preview keeps the first 1,000 to the end).
+        const preview = previewImportJob(store, { ...input, kind: 'positions' }, job, { direct: true, listedToTheEnd: 1, onStaged: (why) => (went = why) });
+        expect(went).toBe('not read');
+        const dropped = Object.fromEntries(preview.statements.map((s) => [s.accountId, (s.disappearing?.holdings ?? []).map((h) => h.ticker).sort()]));
+        expect(dropped).toEqual(file.disappearing);
+      } finally {
+        store.close();
+      }
+      const tally = newTally();
+      compareBothWays(input, 1000, earlier, tally, { listedToTheEnd: 1 });
+      expect(tally.direct).toBe(2);
+    });
+  }
 });
 
 describe('the direct way reads a large file in slices', () => {

@@ -66,6 +66,8 @@ export interface HoldingsImportOptions {
    * snapshot needs.
    */
   stageless?: boolean;
+  /** With `stageless`: statements that keep the ids they list to the end (LISTED_TO_THE_END; tests make it small). */
+  listedToTheEnd?: number;
 }
 
 /** Thrown when a file must be read again the staged way (see readCsvDirect); nothing the attempt did is kept. */
@@ -95,6 +97,16 @@ export function listStatements<T>(all: readonly T[], snapshotOf: (item: T) => Im
 
 /** A SecurityIdSet's ids before the first (one shared, frozen array: add copies it). */
 const NO_IDS: number[] = Object.freeze([]) as unknown as number[];
+
+/**
+ * Statements of a stageless preview that keep the ids they list to the end (HoldingsImport.switchListing): a few MB at
+ * most, and a file of a few accounts whose lines alternate (100 accounts, 2,000 holdings each) is never compared
+ * early, then again whole.
+ */
+const LISTED_TO_THE_END = 1000;
+
+/** A statement that lists every security of its earlier snapshot: none missing (one shared, frozen array). */
+const NO_IDS_MISSING: readonly number[] = Object.freeze([]);
 
 /** A statement's superseded snapshots before it has any (one shared, frozen array). */
 const NO_SNAPSHOTS: readonly number[] = Object.freeze([]);
@@ -218,6 +230,12 @@ interface Statement {
   cashLines: number;
   /** A stageless preview of a statement with an earlier snapshot: the existing securities its lines list. */
   listed: SecurityIdSet | null;
+  /**
+   * A stageless preview of a statement with an earlier snapshot whose lines came in one run: the securities of that
+   * snapshot it does not list, worked out when the next statement's lines began, and `listed` dropped (see
+   * HoldingsImport.switchListing). Null until then, and again if its lines come back.
+   */
+  missing: readonly number[] | null;
   /** What the previous snapshot has that this statement does not, once worked out (see HoldingsImport.shrinkage). */
   shrinkage: SnapshotShrinkage | null;
 }
@@ -464,6 +482,7 @@ export class HoldingsImport {
     this.store = store;
     this.opts = opts;
     this.unstaged = opts.stageless === true && !opts.write ? fileFingerprints() : null;
+    this.listedToTheEnd = opts.listedToTheEnd ?? LISTED_TO_THE_END;
     this.planned = new PlannedSecurities(store);
     // Accepted holdings are parked in SQL, not in maps per holding: repeats and writes are found and done there.
     store.positions.clearStage();
@@ -587,6 +606,7 @@ export class HoldingsImport {
         cash: null,
         cashLines: 0,
         listed: null,
+        missing: null,
         shrinkage: null,
       };
       if (statement.accountId !== null && statement.asOf !== null && statement.accountExists) {
@@ -616,6 +636,7 @@ export class HoldingsImport {
 
   holding(statement: Statement, h: HoldingLine): void {
     this.holdingsSeen++;
+    if (this.unstaged !== null && statement !== this.listing) this.switchListing(statement);
     // Matched even when the statement cannot be imported, so the report names every unknown security at
     // once; nothing is created for a statement that will not be written.
     const match = this.match(h, statement.baseCurrency, statement.problem === null);
@@ -966,6 +987,38 @@ export class HoldingsImport {
   private readonly staged: StagedPosition[] = [];
   /** With `stageless`: fingerprints of (statement, security) of the holdings not staged. */
   private readonly unstaged: KeyFingerprints | null;
+  /** With `stageless`: the statement the last holding belonged to. */
+  private listing: Statement | null = null;
+  /** With `stageless`: every statement's lines came in one run so far (see switchListing). */
+  private runs = true;
+  private readonly listedToTheEnd: number;
+
+  /**
+   * A stageless preview moves on to `next`'s lines. Past the first `listedToTheEnd` statements, while statements
+   * come in runs, as a file over many accounts lists them, the one left is compared with its earlier snapshot now
+   * (the securities it does not list: usually none) and its listed ids are dropped, so a preview holds one
+   * statement's ids at a time instead of every statement's to the end (issue 10: 100,000 accounts of 20 holdings
+   * each, imported over their snapshots, kept ≈ 33 MB of ids). When a statement's lines come back after another's,
+   * its ids are made again from what it did not list (all the comparison asks of them), and from then on every
+   * statement keeps its ids to the end.
+   */
+  private switchListing(next: Statement): void {
+    const left = this.listing;
+    this.listing = next;
+    if (next.missing !== null) {
+      this.runs = false;
+      const missing = new Set(next.missing);
+      const listed = new SecurityIdSet();
+      for (const id of this.store.positions.securityIdsOf(next.previousId!)) if (!missing.has(id)) listed.add(id);
+      next.listed = listed;
+      next.missing = null;
+    }
+    if (left === null || !this.runs || this.statements.length <= this.listedToTheEnd || left.previousId === null || left.listed === null) return;
+    const listed = left.listed;
+    const missing = this.store.positions.securityIdsOf(left.previousId).filter((id) => !listed.has(id));
+    left.missing = missing.length === 0 ? NO_IDS_MISSING : missing;
+    left.listed = null;
+  }
 
   /** Releases what the import holds outside memory (a large preview's fingerprints' scratch file and planned securities). */
   dispose(): void {
@@ -1082,7 +1135,7 @@ export class HoldingsImport {
     // of a large snapshot cost ten times as much to read.
     const missing = new Set(
       this.unstaged !== null
-        ? this.store.positions.securityIdsOf(previousId).filter((id) => !(s.listed?.has(id) ?? false))
+        ? (s.missing ?? this.store.positions.securityIdsOf(previousId).filter((id) => !(s.listed?.has(id) ?? false)))
         : this.store.positions.unstagedSecuritiesOf(s.index, previousId),
     );
     if (missing.size > 0) {

@@ -899,6 +899,8 @@ export interface CsvPaths {
   repeatKeys?: number;
   /** The fingerprint the direct path finds repeats by, as it reads and at the end (a test makes keys collide). */
   repeatFingerprint?: (group: string, kind: string, value: string) => number;
+  /** Statements of a direct preview that keep the ids they list to the end (see HoldingsImport.switchListing). */
+  listedToTheEnd?: number;
   onStaged?: (why: string) => void;
 }
 
@@ -967,7 +969,12 @@ export function previewImportJob(store: Store, input: PreviewJobInput, job: JobC
     const done = (consumer: HoldingsImport, prepared: CsvDescription) =>
       consumer.preview({ alreadyImported: alreadyImported(store, sha256, input.fileName) !== null, needsMapping: prepared.needsMapping, headers: prepared.headers });
     if (profile !== null && paths.direct !== false) {
-      const make = (description: CsvDescription) => new HoldingsImport(store, { ...consumerOptions(options, description, sha256, false), stageless: true });
+      const make = (description: CsvDescription) =>
+        new HoldingsImport(store, {
+          ...consumerOptions(options, description, sha256, false),
+          stageless: true,
+          ...(paths.listedToTheEnd !== undefined ? { listedToTheEnd: paths.listedToTheEnd } : {}),
+        });
       try {
         const direct = readCsvDirect(store, opened, input, chosen.reason, profile, make, job, paths);
         try {
